@@ -1,0 +1,48 @@
+# One command each: make install | demo | test | lint | bench
+# `install` is idempotent: it (re)creates .venv from uv.lock only when the lock or pyproject changed.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.9.30
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV := $(PYTHON) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test test-fast lint format bench postgres clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/spenddown demo
+
+# PostgreSQL server binaries are part of the test suite (tests start a throw-away cluster).
+postgres:
+	@bash scripts/ensure-postgres
+
+test: install postgres
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(BIN)/pytest -x -q tests/unit tests/rules
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install postgres
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,215 @@
+"""Parse an import document (interfaces.md "Import format") into a ``Dataset``.
+
+Shapes are checked with pydantic; every error is reported with its path in the file
+(``members[3].cin: ...``), all of them at once. References between records (a member on a case,
+a plan on a segment) are checked by the import use case against the database as well."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from spenddown.domain.eligibility.codes import AidCode, Program, Scope
+from spenddown.domain.eligibility.model import (
+    BudgetUnitRole,
+    EligibilitySegment,
+    Member,
+    Membership,
+    Plan,
+    Provider,
+    ProviderType,
+)
+from spenddown.domain.errors import ImportErrors, InvalidInput, SpenddownError
+from spenddown.domain.identifiers import parse_cin, parse_npi
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+from spenddown.services.imports import CaseRecord, Dataset, ProviderRecord
+from spenddown.services.share_of_cost import SetShareOfCost
+
+
+def _text(value: Any) -> Any:
+    # YAML reads 12345678A as a string but "17" may come as a number: keep codes as text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Code = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=40)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlanIn(_Model):
+    code: Code
+    name: str
+
+
+class ProviderIn(_Model):
+    npi: Code
+    name: str
+    pin: Code | None = None
+    type: ProviderType
+    medi_cal_ffs: bool = False
+    plans: list[Code] = []
+    primary_networks: list[Code] = []
+
+
+class BudgetUnitMemberIn(_Model):
+    cin: Code
+    role: BudgetUnitRole = BudgetUnitRole.ELIGIBLE
+
+
+class BudgetUnitIn(_Model):
+    budget_unit: Code
+    members: list[BudgetUnitMemberIn]
+
+
+class CaseIn(_Model):
+    case_id: Code
+    county_code: Code = Field(pattern=r"^\d{2}$")
+    budget_units: list[BudgetUnitIn]
+
+
+class MemberIn(_Model):
+    cin: Code
+    bic_issue_date: date
+    first_name: str
+    last_name: str
+    birth_date: date
+
+
+class AidCodeIn(_Model):
+    aid_code: Code
+    soc: bool
+    ltc: bool = False
+    scope: Scope = Scope.FULL
+    program: Program = Program.MEDI_CAL
+    verified: bool = False
+    description: str = ""
+
+
+class EligibilityIn(_Model):
+    cin: Code
+    month: Code
+    aid_code: Code
+    county_code: Code = Field(pattern=r"^\d{2}$")
+    plan: Code | None = None
+    ohc_codes: list[Code] = []
+
+
+class SocIn(_Model):
+    case_id: Code
+    budget_unit: Code
+    month: Code
+    amount: Annotated[str, BeforeValidator(_text)]
+    program: Program = Program.MEDI_CAL
+
+
+class DatasetIn(_Model):
+    plans: list[PlanIn] = []
+    providers: list[ProviderIn] = []
+    members: list[MemberIn] = []
+    aid_codes: list[AidCodeIn] = []
+    cases: list[CaseIn] = []
+    eligibility: list[EligibilityIn] = []
+    soc: list[SocIn] = []
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_document(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("IMPORT_UNREADABLE", f"{path}: {error.strerror}.") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise InvalidInput(
+            "IMPORT_UNREADABLE", f"{path}: not valid JSON or YAML: {error}"
+        ) from None
+
+
+def parse_dataset(document: Any) -> Dataset:
+    if not isinstance(document, dict):
+        raise ImportErrors(["(document): a dataset is a mapping of lists (plans, members, ...)"])
+    try:
+        raw = DatasetIn.model_validate(document)
+    except ValidationError as error:
+        raise ImportErrors(
+            [f"{_path(e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)]
+        ) from None
+    errors: list[str] = []
+    dataset = Dataset()
+
+    def check(path: str, build: Any) -> Any:
+        try:
+            return build()
+        except SpenddownError as error:
+            errors.append(f"{path}: {error.detail}")
+            return None
+
+    dataset.plans = [(f"plans[{i}]", Plan(p.code, p.name)) for i, p in enumerate(raw.plans)]
+    for i, p in enumerate(raw.providers):
+        npi = check(f"providers[{i}].npi", lambda p=p: parse_npi(p.npi, "npi"))
+        if npi is not None:
+            provider = Provider(
+                npi, p.name, p.type, "", p.medi_cal_ffs, tuple(p.plans), tuple(p.primary_networks)
+            )
+            dataset.providers.append((f"providers[{i}]", ProviderRecord(provider, p.pin)))
+    for i, m in enumerate(raw.members):
+        cin = check(f"members[{i}].cin", lambda m=m: parse_cin(m.cin, "cin"))
+        if cin is not None:
+            member = Member(cin, m.bic_issue_date, m.first_name, m.last_name, m.birth_date)
+            dataset.members.append((f"members[{i}]", member))
+    dataset.aid_codes = [
+        (
+            f"aid_codes[{i}]",
+            AidCode(a.aid_code, a.soc, a.ltc, a.scope, a.program, a.verified, a.description),
+        )
+        for i, a in enumerate(raw.aid_codes)
+    ]
+    for i, case in enumerate(raw.cases):
+        memberships = []
+        for j, bu in enumerate(case.budget_units):
+            for k, bm in enumerate(bu.members):
+                where = f"cases[{i}].budget_units[{j}].members[{k}].cin"
+                cin = check(where, lambda bm=bm: parse_cin(bm.cin, "cin"))
+                if cin is not None:
+                    memberships.append(Membership(case.case_id, bu.budget_unit, cin, bm.role))
+        record = CaseRecord(case.case_id, case.county_code, tuple(memberships))
+        dataset.cases.append((f"cases[{i}]", record))
+    for i, e in enumerate(raw.eligibility):
+        where = f"eligibility[{i}]"
+        cin = check(f"{where}.cin", lambda e=e: parse_cin(e.cin, "cin"))
+        month = check(f"{where}.month", lambda e=e: BenefitMonth.parse(e.month))
+        if cin is not None and month is not None:
+            segment = EligibilitySegment(
+                cin, month, e.aid_code, e.county_code, e.plan, tuple(e.ohc_codes)
+            )
+            dataset.eligibility.append((where, segment))
+    for i, s in enumerate(raw.soc):
+        where = f"soc[{i}]"
+        month = check(f"{where}.month", lambda s=s: BenefitMonth.parse(s.month))
+        amount = check(f"{where}.amount", lambda s=s: Money.parse(s.amount, "amount"))
+        if month is not None and amount is not None:
+            command = SetShareOfCost(
+                s.case_id, s.budget_unit, month, amount, s.program, retro_override=True
+            )
+            dataset.soc.append((where, command))
+    if errors:
+        raise ImportErrors(errors)
+    return dataset
+
+
+__all__ = ["load_document", "parse_dataset"]

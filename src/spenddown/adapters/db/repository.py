@@ -1,0 +1,534 @@
+"""SQL implementation of ``spenddown.services.ports.Repository`` (SQLAlchemy Core).
+
+Rows are mapped to domain objects here and nowhere else. On PostgreSQL ``lock_obligations``
+takes row locks (``SELECT … FOR UPDATE``); SQLite has one writer at a time (see engine.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from spenddown.adapters.db import tables as t
+from spenddown.domain.eligibility.codes import AidCode, CertifiedBy, Program, Scope
+from spenddown.domain.eligibility.model import (
+    BudgetUnitRole,
+    EligibilitySegment,
+    Member,
+    Membership,
+    Plan,
+    Provider,
+    ProviderType,
+)
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.ledger import (
+    EntryKind,
+    LedgerEntry,
+    Obligation,
+    ObligationKey,
+    Payment,
+)
+from spenddown.services.ports import Activation, EvcRecord, VerificationRecord
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes: every stored time is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _month(value: str) -> BenefitMonth:
+    return BenefitMonth.parse(value)
+
+
+class SqlRepository:
+    def __init__(self, connection: Connection, *, locking: bool) -> None:
+        self.c = connection
+        self._locking = locking
+
+    # --- helpers -------------------------------------------------------------------------
+    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str]) -> None:
+        dialect = self.c.dialect.name
+        stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+            **values
+        )
+        changes = {k: v for k, v in values.items() if k not in keys}
+        if changes:
+            stmt = stmt.on_conflict_do_update(index_elements=keys, set_=changes)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        self.c.execute(stmt)
+
+    # --- reference data ------------------------------------------------------------------
+    def get_member(self, cin: str) -> Member | None:
+        row = self.c.execute(select(t.members).where(t.members.c.cin == cin)).first()
+        if row is None:
+            return None
+        return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
+
+    def get_provider(self, npi: str) -> Provider | None:
+        row = self.c.execute(select(t.providers).where(t.providers.c.npi == npi)).first()
+        if row is None:
+            return None
+        return Provider(
+            npi=row.npi,
+            name=row.name,
+            type=ProviderType(row.type),
+            pin_hash=row.pin_hash,
+            medi_cal_ffs=row.medi_cal_ffs,
+            plans=tuple(row.plans),
+            primary_networks=tuple(row.primary_networks),
+            failed_attempts=row.failed_attempts,
+            locked_until=_utc(row.locked_until),
+        )
+
+    def get_plan(self, code: str) -> Plan | None:
+        row = self.c.execute(select(t.plans).where(t.plans.c.code == code)).first()
+        return Plan(row.code, row.name) if row else None
+
+    def plans(self) -> dict[str, Plan]:
+        return {r.code: Plan(r.code, r.name) for r in self.c.execute(select(t.plans))}
+
+    def stored_aid_codes(self) -> dict[str, AidCode]:
+        return {
+            r.aid_code: AidCode(
+                r.aid_code,
+                r.soc,
+                r.ltc,
+                Scope(r.scope),
+                Program(r.program),
+                r.verified,
+                r.description,
+            )
+            for r in self.c.execute(select(t.aid_codes))
+        }
+
+    def case_exists(self, case_id: str) -> bool:
+        return (
+            self.c.execute(select(t.cases.c.case_id).where(t.cases.c.case_id == case_id)).first()
+            is not None
+        )
+
+    def budget_unit_exists(self, case_id: str, budget_unit: str) -> bool:
+        bu = t.budget_units
+        query = select(bu.c.case_id).where(bu.c.case_id == case_id, bu.c.budget_unit == budget_unit)
+        return self.c.execute(query).first() is not None
+
+    @staticmethod
+    def _membership(row: Row[Any]) -> Membership:
+        return Membership(row.case_id, row.budget_unit, row.cin, BudgetUnitRole(row.role))
+
+    def memberships_of(self, cin: str) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m).where(m.c.cin == cin).order_by(m.c.case_id, m.c.budget_unit)
+        )
+        return [self._membership(r) for r in rows]
+
+    def members_of_budget_unit(self, case_id: str, budget_unit: str) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m)
+            .where(m.c.case_id == case_id, m.c.budget_unit == budget_unit)
+            .order_by(m.c.cin)
+        )
+        return [self._membership(r) for r in rows]
+
+    @staticmethod
+    def _segment(row: Row[Any]) -> EligibilitySegment:
+        return EligibilitySegment(
+            row.cin,
+            _month(row.month),
+            row.aid_code,
+            row.county_code,
+            row.plan_code,
+            tuple(row.ohc_codes),
+        )
+
+    def segments(self, cin: str, month: BenefitMonth) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e).where(e.c.cin == cin, e.c.month == str(month)).order_by(e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    def plan_segments(self, plan_code: str, month: BenefitMonth) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e)
+            .where(e.c.plan_code == plan_code, e.c.month == str(month))
+            .order_by(e.c.cin, e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    # --- PIN lockout ---------------------------------------------------------------------
+    def count_pin_failure(self, npi: str) -> int:
+        p = t.providers
+        row = self.c.execute(
+            update(p)
+            .where(p.c.npi == npi)
+            .values(failed_attempts=p.c.failed_attempts + 1)
+            .returning(p.c.failed_attempts)
+        ).first()
+        return int(row[0]) if row else 0
+
+    def lock_provider(self, npi: str, until: datetime) -> None:
+        p = t.providers
+        self.c.execute(
+            update(p).where(p.c.npi == npi).values(failed_attempts=0, locked_until=until)
+        )
+
+    def reset_pin_failures(self, npi: str) -> None:
+        p = t.providers
+        self.c.execute(update(p).where(p.c.npi == npi).values(failed_attempts=0, locked_until=None))
+
+    # --- SOC ledger ----------------------------------------------------------------------
+    @staticmethod
+    def _obligation(row: Row[Any]) -> Obligation:
+        return Obligation(
+            key=ObligationKey(
+                row.case_id, row.budget_unit, _month(row.month), Program(row.program)
+            ),
+            amount=Money.from_cents(row.amount_cents),
+            remaining=Money.from_cents(row.remaining_cents),
+            certified_by=CertifiedBy(row.certified_by) if row.certified_by else None,
+            certified_at=_utc(row.certified_at),
+            ltc=row.ltc,
+        )
+
+    def _obligations(
+        self, case_id: str, budget_unit: str, month: BenefitMonth, lock: bool
+    ) -> list[Obligation]:
+        o = t.soc_obligations
+        query = (
+            select(o)
+            .where(o.c.case_id == case_id, o.c.budget_unit == budget_unit, o.c.month == str(month))
+            .order_by(o.c.program)
+        )
+        if lock and self._locking:
+            query = query.with_for_update()
+        return [self._obligation(r) for r in self.c.execute(query)]
+
+    def lock_obligations(
+        self, case_id: str, budget_unit: str, month: BenefitMonth
+    ) -> list[Obligation]:
+        return self._obligations(case_id, budget_unit, month, lock=True)
+
+    def get_obligations(
+        self, case_id: str, budget_unit: str, month: BenefitMonth
+    ) -> list[Obligation]:
+        return self._obligations(case_id, budget_unit, month, lock=False)
+
+    def save_obligation(self, obligation: Obligation, now: datetime) -> None:
+        key = obligation.key
+        self._upsert(
+            t.soc_obligations,
+            {
+                "case_id": key.case_id,
+                "budget_unit": key.budget_unit,
+                "month": str(key.month),
+                "program": str(key.program),
+                "amount_cents": obligation.amount.cents,
+                "remaining_cents": obligation.remaining.cents,
+                "certified_by": str(obligation.certified_by) if obligation.certified_by else None,
+                "certified_at": obligation.certified_at,
+                "ltc": obligation.ltc,
+                "updated_at": now,
+            },
+            ["case_id", "budget_unit", "month", "program"],
+        )
+
+    def add_entry(self, entry: LedgerEntry) -> None:
+        key = entry.key
+        self.c.execute(
+            insert(t.soc_entries).values(
+                entry_id=entry.entry_id,
+                clearance_id=entry.clearance_id,
+                kind=str(entry.kind),
+                case_id=key.case_id,
+                budget_unit=key.budget_unit,
+                month=str(key.month),
+                program=str(key.program),
+                cin=entry.cin,
+                provider_npi=entry.provider_npi,
+                service_date=entry.service_date,
+                billing_code=entry.billing_code,
+                service_charge_cents=entry.service_charge.cents if entry.service_charge else None,
+                payment=str(entry.payment) if entry.payment else None,
+                applied_cents=entry.applied.cents,
+                remaining_after_cents=entry.remaining_after.cents,
+                idempotency_key=entry.idempotency_key,
+                reverses=entry.reverses,
+                evc=entry.evc,
+                created_at=entry.created_at,
+            )
+        )
+
+    @staticmethod
+    def _entry(row: Row[Any]) -> LedgerEntry:
+        return LedgerEntry(
+            entry_id=row.entry_id,
+            clearance_id=row.clearance_id,
+            kind=EntryKind(row.kind),
+            key=ObligationKey(
+                row.case_id, row.budget_unit, _month(row.month), Program(row.program)
+            ),
+            cin=row.cin,
+            applied=Money.from_cents(row.applied_cents),
+            remaining_after=Money.from_cents(row.remaining_after_cents),
+            created_at=_utc(row.created_at) or datetime.now(UTC),
+            provider_npi=row.provider_npi,
+            service_date=row.service_date,
+            billing_code=row.billing_code,
+            service_charge=(
+                Money.from_cents(row.service_charge_cents)
+                if row.service_charge_cents is not None
+                else None
+            ),
+            payment=Payment(row.payment) if row.payment else None,
+            idempotency_key=row.idempotency_key,
+            reverses=row.reverses,
+            evc=row.evc,
+        )
+
+    def _entries(self, *conditions: Any) -> list[LedgerEntry]:
+        e = t.soc_entries
+        rows = self.c.execute(select(e).where(*conditions).order_by(e.c.created_at, e.c.entry_id))
+        return [self._entry(r) for r in rows]
+
+    def entries_of(self, key: ObligationKey) -> list[LedgerEntry]:
+        e = t.soc_entries
+        return self._entries(
+            e.c.case_id == key.case_id,
+            e.c.budget_unit == key.budget_unit,
+            e.c.month == str(key.month),
+            e.c.program == str(key.program),
+        )
+
+    def entries_of_clearance(self, clearance_id: str) -> list[LedgerEntry]:
+        return self._entries(t.soc_entries.c.clearance_id == clearance_id)
+
+    def entries_by_idempotency_key(self, provider_npi: str, key: str) -> list[LedgerEntry]:
+        e = t.soc_entries
+        return self._entries(
+            e.c.provider_npi == provider_npi,
+            e.c.idempotency_key == key,
+            e.c.kind == str(EntryKind.CLEARANCE),
+        )
+
+    def member_entries(self, cin: str | None, month: BenefitMonth | None) -> list[LedgerEntry]:
+        e = t.soc_entries
+        conditions = []
+        if cin is not None:
+            # A reversal row carries the member too, so one query finds both.
+            conditions.append(e.c.cin == cin)
+        if month is not None:
+            conditions.append(e.c.month == str(month))
+        return self._entries(*conditions)
+
+    def reversed_entry_ids(self, entry_ids: list[str]) -> set[str]:
+        if not entry_ids:
+            return set()
+        e = t.soc_entries
+        rows = self.c.execute(select(e.c.reverses).where(e.c.reverses.in_(entry_ids)))
+        return {r[0] for r in rows}
+
+    def uncertified_obligations(self, month: BenefitMonth) -> list[ObligationKey]:
+        o = t.soc_obligations
+        rows = self.c.execute(
+            select(o.c.case_id, o.c.budget_unit, o.c.program)
+            .where(o.c.month == str(month), o.c.certified_by.is_(None))
+            .order_by(o.c.case_id, o.c.budget_unit, o.c.program)
+        )
+        return [ObligationKey(r.case_id, r.budget_unit, month, Program(r.program)) for r in rows]
+
+    def iter_obligations(self) -> Iterator[Obligation]:
+        o = t.soc_obligations
+        query = select(o).order_by(o.c.month, o.c.case_id, o.c.budget_unit, o.c.program)
+        for row in self.c.execute(query).all():
+            yield self._obligation(row)
+
+    # --- EVCs, verifications, activations, cycles ------------------------------------------
+    def evc_exists(self, evc: str) -> bool:
+        return self.c.execute(select(t.evcs.c.evc).where(t.evcs.c.evc == evc)).first() is not None
+
+    def add_evc(self, record: EvcRecord) -> None:
+        self.c.execute(
+            insert(t.evcs).values(
+                evc=record.evc,
+                source=record.source,
+                provider_npi=record.provider_npi,
+                cin=record.cin,
+                service_date=record.service_date,
+                month=str(record.month),
+                aid_codes=list(record.aid_codes),
+                created_at=record.created_at,
+            )
+        )
+
+    def add_verification(self, record: VerificationRecord) -> None:
+        self.c.execute(
+            insert(t.verifications).values(
+                verification_id=record.verification_id,
+                provider_npi=record.provider_npi,
+                cin=record.cin,
+                service_date=record.service_date,
+                month=str(record.month),
+                eligible=record.eligible,
+                eligibility_status=record.eligibility_status,
+                evc=record.evc,
+                created_at=record.created_at,
+            )
+        )
+
+    def has_verified(self, provider_npi: str, cin: str) -> bool:
+        v = t.verifications
+        query = select(v.c.verification_id).where(v.c.provider_npi == provider_npi, v.c.cin == cin)
+        return self.c.execute(query.limit(1)).first() is not None
+
+    def add_activation(
+        self, plan_code: str, cin: str, key: ObligationKey, certified_by: str, now: datetime
+    ) -> bool:
+        a = t.plan_activations
+        dialect = self.c.dialect.name
+        stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(a).values(
+            plan_code=plan_code,
+            cin=cin,
+            month=str(key.month),
+            case_id=key.case_id,
+            budget_unit=key.budget_unit,
+            certified_by=certified_by,
+            created_at=now,
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["plan_code", "cin", "month"])
+        return bool(self.c.execute(stmt).rowcount)
+
+    def activations_since(self, plan_code: str, after_seq: int, limit: int) -> list[Activation]:
+        a = t.plan_activations
+        rows = self.c.execute(
+            select(a)
+            .where(a.c.plan_code == plan_code, a.c.seq > after_seq)
+            .order_by(a.c.seq)
+            .limit(limit)
+        )
+        return [
+            Activation(
+                r.seq,
+                r.plan_code,
+                r.cin,
+                _month(r.month),
+                r.case_id,
+                r.budget_unit,
+                r.certified_by,
+                _utc(r.created_at) or datetime.now(UTC),
+            )
+            for r in rows
+        ]
+
+    def activation_count(self, plan_code: str, cin: str, month: BenefitMonth) -> int:
+        a = t.plan_activations
+        query = select(func.count()).where(
+            and_(a.c.plan_code == plan_code, a.c.cin == cin, a.c.month == str(month))
+        )
+        return int(self.c.execute(query).scalar_one())
+
+    def cycle_started(self, month: BenefitMonth) -> bool:
+        query = select(t.cycles.c.month).where(t.cycles.c.month == str(month))
+        return self.c.execute(query).first() is not None
+
+    def record_cycle(self, month: BenefitMonth, ltc_certified: int, now: datetime) -> None:
+        self._upsert(
+            t.cycles,
+            {"month": str(month), "started_at": now, "ltc_certified": ltc_certified},
+            ["month"],
+        )
+
+    # --- import --------------------------------------------------------------------------
+    def upsert_plan(self, plan: Plan) -> None:
+        self._upsert(t.plans, {"code": plan.code, "name": plan.name}, ["code"])
+
+    def upsert_provider(self, provider: Provider, keep_pin: bool) -> None:
+        values: dict[str, Any] = {
+            "npi": provider.npi,
+            "name": provider.name,
+            "type": str(provider.type),
+            "medi_cal_ffs": provider.medi_cal_ffs,
+            "plans": list(provider.plans),
+            "primary_networks": list(provider.primary_networks),
+        }
+        if keep_pin and self.get_provider(provider.npi) is not None:
+            p = t.providers
+            self.c.execute(update(p).where(p.c.npi == provider.npi).values(**values))
+            return
+        values.update(pin_hash=provider.pin_hash, failed_attempts=0, locked_until=None)
+        self._upsert(t.providers, values, ["npi"])
+
+    def upsert_member(self, member: Member) -> None:
+        self._upsert(
+            t.members,
+            {
+                "cin": member.cin,
+                "bic_issue_date": member.bic_issue_date,
+                "first_name": member.first_name,
+                "last_name": member.last_name,
+                "birth_date": member.birth_date,
+            },
+            ["cin"],
+        )
+
+    def upsert_case(self, case_id: str, county_code: str) -> None:
+        self._upsert(t.cases, {"case_id": case_id, "county_code": county_code}, ["case_id"])
+
+    def upsert_budget_unit(self, case_id: str, budget_unit: str) -> None:
+        self._upsert(
+            t.budget_units,
+            {"case_id": case_id, "budget_unit": budget_unit},
+            ["case_id", "budget_unit"],
+        )
+
+    def upsert_membership(self, membership: Membership) -> None:
+        self._upsert(
+            t.budget_unit_members,
+            {
+                "case_id": membership.case_id,
+                "budget_unit": membership.budget_unit,
+                "cin": membership.cin,
+                "role": str(membership.role),
+            },
+            ["case_id", "budget_unit", "cin"],
+        )
+
+    def upsert_aid_code(self, aid_code: AidCode) -> None:
+        self._upsert(
+            t.aid_codes,
+            {
+                "aid_code": aid_code.aid_code,
+                "soc": aid_code.soc,
+                "ltc": aid_code.ltc,
+                "scope": str(aid_code.scope),
+                "program": str(aid_code.program),
+                "verified": aid_code.verified,
+                "description": aid_code.description,
+            },
+            ["aid_code"],
+        )
+
+    def upsert_segment(self, segment: EligibilitySegment) -> None:
+        self._upsert(
+            t.eligibility,
+            {
+                "cin": segment.cin,
+                "month": str(segment.month),
+                "aid_code": segment.aid_code,
+                "county_code": segment.county_code,
+                "plan_code": segment.plan_code,
+                "ohc_codes": list(segment.ohc_codes),
+            },
+            ["cin", "month", "aid_code"],
+        )

@@ -1,0 +1,254 @@
+"""Storage schema (SQLAlchemy Core). Money is integer cents; months are 'YYYY-MM' strings so
+that keys sort and partition by benefit month. Ledger invariants that a row can check are
+database constraints too (see ``spenddown.domain.share_of_cost.ledger``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UtcDateTime = DateTime(timezone=True)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("npi", String(10), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("pin_hash", String(200), nullable=False),
+    Column("medi_cal_ffs", Boolean, nullable=False),
+    Column("plans", JSON, nullable=False),
+    Column("primary_networks", JSON, nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime, nullable=True),
+    CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonnegative"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("cin", String(9), primary_key=True),
+    Column("bic_issue_date", Date, nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("birth_date", Date, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("county_code", String(2), nullable=False),
+)
+
+budget_units = Table(
+    "budget_units",
+    metadata,
+    Column("case_id", String(40), ForeignKey("cases.case_id"), primary_key=True),
+    Column("budget_unit", String(10), primary_key=True),
+)
+
+budget_unit_members = Table(
+    "budget_unit_members",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("budget_unit", String(10), primary_key=True),
+    Column("cin", String(9), ForeignKey("members.cin"), primary_key=True),
+    Column("role", String(10), nullable=False),
+    ForeignKeyConstraint(
+        ["case_id", "budget_unit"], ["budget_units.case_id", "budget_units.budget_unit"]
+    ),
+    CheckConstraint("role IN ('eligible', 'IE', 'RR')", name="role_known"),
+    Index("ix_budget_unit_members_cin", "cin"),
+)
+
+aid_codes = Table(
+    "aid_codes",
+    metadata,
+    Column("aid_code", String(4), primary_key=True),
+    Column("soc", Boolean, nullable=False),
+    Column("ltc", Boolean, nullable=False),
+    Column("scope", String(12), nullable=False),
+    Column("program", String(10), nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+)
+
+eligibility = Table(
+    "eligibility",
+    metadata,
+    Column("cin", String(9), ForeignKey("members.cin"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("aid_code", String(4), primary_key=True),
+    Column("county_code", String(2), nullable=False),
+    Column("plan_code", String(16), ForeignKey("plans.code"), nullable=True),
+    Column("ohc_codes", JSON, nullable=False),
+    Index("ix_eligibility_plan_month", "plan_code", "month"),
+)
+
+soc_obligations = Table(
+    "soc_obligations",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("budget_unit", String(10), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("program", String(10), primary_key=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("remaining_cents", BigInteger, nullable=False),
+    Column("certified_by", String(12), nullable=True),
+    Column("certified_at", UtcDateTime, nullable=True),
+    Column("ltc", Boolean, nullable=False, default=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["case_id", "budget_unit"], ["budget_units.case_id", "budget_units.budget_unit"]
+    ),
+    CheckConstraint(
+        "remaining_cents >= 0 AND remaining_cents <= amount_cents", name="remaining_in_range"
+    ),
+    CheckConstraint(
+        "certified_by IS NULL OR certified_by IN ('clearances', 'county', 'ltc_auto')",
+        name="certified_by_known",
+    ),
+    CheckConstraint(
+        "certified_by NOT IN ('clearances', 'county') OR remaining_cents = 0",
+        name="certified_means_met",
+    ),
+    CheckConstraint("remaining_cents > 0 OR certified_by IS NOT NULL", name="met_means_certified"),
+    CheckConstraint("(certified_by IS NULL) = (certified_at IS NULL)", name="certified_dated"),
+)
+
+soc_entries = Table(
+    "soc_entries",
+    metadata,
+    Column("entry_id", String(40), primary_key=True),
+    Column("clearance_id", String(40), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("budget_unit", String(10), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("program", String(10), nullable=False),
+    Column("cin", String(9), nullable=False),
+    Column("provider_npi", String(10), nullable=True),
+    Column("service_date", Date, nullable=True),
+    Column("billing_code", String(20), nullable=True),
+    Column("service_charge_cents", BigInteger, nullable=True),
+    Column("payment", String(10), nullable=True),
+    Column("applied_cents", BigInteger, nullable=False),
+    Column("remaining_after_cents", BigInteger, nullable=False),
+    Column("idempotency_key", String(100), nullable=True),
+    Column("reverses", String(40), ForeignKey("soc_entries.entry_id"), nullable=True),
+    Column("evc", String(10), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["case_id", "budget_unit", "month", "program"],
+        [
+            "soc_obligations.case_id",
+            "soc_obligations.budget_unit",
+            "soc_obligations.month",
+            "soc_obligations.program",
+        ],
+    ),
+    CheckConstraint("kind IN ('clearance', 'reversal', 'county_certification')", name="kind_known"),
+    CheckConstraint("applied_cents >= 0 AND remaining_after_cents >= 0", name="amounts_positive"),
+    CheckConstraint(
+        "kind <> 'clearance' OR (service_charge_cents > 0 AND provider_npi IS NOT NULL)",
+        name="clearance_complete",
+    ),
+    CheckConstraint("(kind = 'reversal') = (reverses IS NOT NULL)", name="reversal_points"),
+    # A clearance is reversed at most once.
+    UniqueConstraint("reverses", name="uq_soc_entries_reverses"),
+    # Nothing is applied twice for one idempotency key of one provider (per program).
+    UniqueConstraint(
+        "provider_npi", "idempotency_key", "program", "kind", name="uq_soc_entries_idempotency"
+    ),
+    Index("ix_soc_entries_obligation", "case_id", "budget_unit", "month", "program"),
+    Index("ix_soc_entries_member_month", "cin", "month"),
+    Index("ix_soc_entries_clearance", "clearance_id"),
+)
+
+evcs = Table(
+    "evcs",
+    metadata,
+    Column("evc", String(10), primary_key=True),
+    Column("source", String(12), nullable=False),  # verification | clearance
+    Column("provider_npi", String(10), nullable=False),
+    Column("cin", String(9), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("aid_codes", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("verification_id", String(40), primary_key=True),
+    Column("provider_npi", String(10), nullable=False),
+    Column("cin", String(9), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    Column("eligibility_status", String(1), nullable=False),
+    Column("evc", String(10), ForeignKey("evcs.evc"), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_verifications_provider_member", "provider_npi", "cin"),
+)
+
+plan_activations = Table(
+    "plan_activations",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("plan_code", String(16), nullable=False),
+    Column("cin", String(9), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("budget_unit", String(10), nullable=False),
+    Column("certified_by", String(12), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Each member-month is activated once: the outbox row is written in the certifying
+    # transaction, so an activation is never lost nor sent twice.
+    UniqueConstraint("plan_code", "cin", "month", name="uq_plan_activations_member_month"),
+    Index("ix_plan_activations_plan_seq", "plan_code", "seq"),
+)
+
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ltc_certified", Integer, nullable=False),
+)

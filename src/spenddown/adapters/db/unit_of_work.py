@@ -1,0 +1,67 @@
+"""SQL unit of work: one transaction per use case, rolled back unless committed."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from spenddown.adapters.db.engine import is_sqlite, sqlite_writer_lock
+from spenddown.adapters.db.repository import SqlRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sqlite_lock: threading.RLock | None = (
+            sqlite_writer_lock(engine) if is_sqlite(engine) else None
+        )
+        self._connection: Connection | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            if self._sqlite_lock is not None:
+                self._sqlite_lock.acquire()
+            try:
+                self._connection = self._engine.connect()
+                self._connection.begin()
+            except BaseException:
+                if self._sqlite_lock is not None:
+                    self._sqlite_lock.release()
+                raise
+            self._repo = SqlRepository(self._connection, locking=not is_sqlite(self._engine))
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        try:
+            self.rollback()
+            assert self._connection is not None
+            self._connection.close()
+        finally:
+            self._connection = None
+            if self._sqlite_lock is not None:
+                self._sqlite_lock.release()
+
+    @property
+    def repo(self) -> SqlRepository:
+        return self._repo
+
+    def commit(self) -> None:
+        assert self._connection is not None
+        self._connection.commit()
+
+    def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()

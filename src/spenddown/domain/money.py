@@ -1,0 +1,137 @@
+"""Money: an exact amount in US dollars, never a float.
+
+Invariants:
+- every ``Money`` is a whole number of cents (``Decimal`` quantized to 0.01);
+- it is built only through ``Money.parse`` (user input), ``Money.of`` (trusted literals),
+  ``Money.from_cents`` (storage) or an explicit rounding helper with a named mode;
+- storage uses integer cents (``Money.cents``), JSON a string with two decimals (``str(m)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from spenddown.domain.errors import InvalidInput
+
+CENT = Decimal("0.01")
+DOLLAR = Decimal("1")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Money:
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
+            raise TypeError("Money needs a finite Decimal")
+        if self.amount != self.amount.quantize(CENT):
+            raise ValueError(f"Money must be whole cents, got {self.amount}")
+        object.__setattr__(self, "amount", self.amount.quantize(CENT))
+
+    # --- constructors -------------------------------------------------------------------
+    @classmethod
+    def of(cls, value: str | int | Decimal) -> Money:
+        """A trusted literal (code, parameter files): ``Money.of("600")``."""
+        return cls(Decimal(value))
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(Decimal("0.00"))
+
+    @classmethod
+    def from_cents(cls, cents: int) -> Money:
+        return cls(Decimal(cents) * CENT)
+
+    @classmethod
+    def parse(cls, value: Any, field: str = "amount") -> Money:
+        """User input: a string or a number with at most two decimals; never a float."""
+        if isinstance(value, bool | float):
+            raise InvalidInput(
+                "INVALID_AMOUNT",
+                f'{field}: give money as a string with at most two decimals, e.g. "150.00".',
+                field=field,
+            )
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+        elif isinstance(value, str):
+            try:
+                number = Decimal(value.strip().replace(",", "").removeprefix("$"))
+            except InvalidOperation:
+                raise InvalidInput(
+                    "INVALID_AMOUNT", f"{field}: {value!r} is not an amount of money.", field=field
+                ) from None
+        else:
+            raise InvalidInput(
+                "INVALID_AMOUNT", f"{field}: {value!r} is not an amount of money.", field=field
+            )
+        if not number.is_finite() or number != number.quantize(CENT):
+            raise InvalidInput(
+                "INVALID_AMOUNT",
+                f"{field}: {value} has more than two decimals or is not a number.",
+                field=field,
+            )
+        if abs(number) >= Decimal("1e12"):
+            raise InvalidInput("INVALID_AMOUNT", f"{field}: {value} is too large.", field=field)
+        return cls(number)
+
+    # --- rounding at named points ---------------------------------------------------------
+    @classmethod
+    def round_half_up_to_dollar(cls, value: Decimal) -> Money:
+        """22 CCR §50653: round to the nearest dollar, 50 cents and more rounding up."""
+        return cls(value.quantize(DOLLAR, rounding=ROUND_HALF_UP).quantize(CENT))
+
+    @classmethod
+    def round_up_to_dollar(cls, value: Decimal) -> Money:
+        """Sneede v. Kizer child-only MNL: rounded up to the dollar."""
+        return cls(value.quantize(DOLLAR, rounding=ROUND_CEILING).quantize(CENT))
+
+    @classmethod
+    def round_half_up_to_cent(cls, value: Decimal) -> Money:
+        return cls(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+    # --- arithmetic ---------------------------------------------------------------------
+    @property
+    def cents(self) -> int:
+        return int(self.amount / CENT)
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + other.amount)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - other.amount)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount)
+
+    def __mul__(self, factor: int) -> Money:
+        if not isinstance(factor, int) or isinstance(factor, bool):
+            raise TypeError("Money can only be multiplied by a whole number")
+        return Money(self.amount * factor)
+
+    def __bool__(self) -> bool:
+        return self.amount != 0
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def clamp_zero(self) -> Money:
+        return self if self.amount > 0 else Money.zero()
+
+    def __str__(self) -> str:
+        return f"{self.amount:.2f}"
+
+    def dollars_padded(self, width: int = 5) -> str:
+        """Whole dollars zero-padded, as the POS device prints a SOC: ``00600``."""
+        return f"{int(self.amount):0{width}d}"
+
+    def display(self) -> str:
+        return f"${self.amount:,.2f}"
+
+
+def total(amounts: list[Money]) -> Money:
+    result = Money.zero()
+    for amount in amounts:
+        result = result + amount
+    return result

@@ -1,0 +1,42 @@
+"""Rules layer: dated, cited parameters (YAML) and typed accessors over them.
+
+Imports only ``spenddown.domain`` and PyYAML (import-linter contract).
+"""
+
+from spenddown.rules.loader import (
+    Parameter,
+    ParameterTree,
+    Reference,
+    load_parameters,
+    validate_document,
+)
+from spenddown.rules.parameters import (
+    REFORMS,
+    OhcCoverage,
+    aid_codes,
+    asset_limit,
+    carc_codes,
+    determination_parameters,
+    maintenance_need_level,
+    ohc_codes,
+    ohc_coverage,
+    plan_statuses,
+)
+
+__all__ = [
+    "REFORMS",
+    "OhcCoverage",
+    "Parameter",
+    "ParameterTree",
+    "Reference",
+    "aid_codes",
+    "asset_limit",
+    "carc_codes",
+    "determination_parameters",
+    "load_parameters",
+    "maintenance_need_level",
+    "ohc_codes",
+    "ohc_coverage",
+    "plan_statuses",
+    "validate_document",
+]

@@ -1,0 +1,318 @@
+"""Typed accessors over the parameter tree: what the rest of spenddown codes against.
+
+Every number comes from a dated, cited file under ``rules/parameters`` (see ``loader``);
+this module only turns values into domain types (``Money``, ``AidCode`` ...) and builds the
+``DeterminationParameters`` of a benefit month. Reforms are named what-if variants that are
+never applied unless asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+from spenddown.domain.eligibility.codes import AidCode, OhcCode, Program, Scope
+from spenddown.domain.errors import InvalidInput
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.determination import (
+    AnyIncomeDisregard,
+    DeductionRule,
+    DeterminationParameters,
+    EarnedIncomeDisregard,
+    HealthInsurancePremiums,
+)
+from spenddown.rules.loader import Parameter, load_parameters
+
+MNL = "medi_cal/share_of_cost/maintenance_need_level"
+MNL_INCREMENT = "medi_cal/share_of_cost/maintenance_need_level_each_additional_person"
+PNA = "medi_cal/share_of_cost/personal_needs_allowance_ltc"
+ANY_INCOME_DISREGARD = "medi_cal/share_of_cost/any_income_disregard"
+EARNED_INCOME_DISREGARD = "medi_cal/share_of_cost/earned_income_disregard"
+PREMIUM_DEDUCTION = "medi_cal/share_of_cost/health_insurance_premium_deduction"
+ASSET_LIMITS = "medi_cal/asset_limits"
+AID_CODES = "codes/aid_codes"
+OHC_CODES = "codes/ohc_codes"
+PLAN_STATUS = "codes/plan_status"
+CARC = "codes/carc"
+
+REFORM_MNL_138_FPL = "mnl_138_fpl"
+REFORMS: set[str] = {REFORM_MNL_138_FPL}
+
+AID_CODE_ATTRIBUTES = ("soc", "ltc", "scope", "program", "verified", "description")
+OHC_SCOPES = frozenset({"medical", "dental", "vision", "pharmacy"})
+
+
+# --- conversions --------------------------------------------------------------------------
+def _money(value: Any, where: str) -> Money:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{where}: {value!r} is not an amount (an integer or a quoted decimal)")
+    return Money.of(value)
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{where}: {value!r} is not a number (an integer or a quoted decimal)")
+    return Decimal(value)
+
+
+def _citation(parameter: Parameter) -> str:
+    return parameter.citation or parameter.name
+
+
+def _latest_or_on(parameter: Parameter, on: date | None) -> Any:
+    return parameter.latest if on is None else parameter.value_at(on)
+
+
+def _check_reform(reform: str | None) -> None:
+    if reform is not None and reform not in REFORMS:
+        raise InvalidInput(
+            "UNKNOWN_REFORM",
+            f"Unknown reform {reform!r}; known reforms: {', '.join(sorted(REFORMS))}.",
+            field="reform",
+        )
+
+
+# --- code lists ---------------------------------------------------------------------------
+def _aid_code(code: str, raw: Any) -> AidCode:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{AID_CODES}: {code} must be a mapping")
+    missing = [name for name in AID_CODE_ATTRIBUTES if name not in raw]
+    if missing:
+        raise ValueError(f"{AID_CODES}: aid code {code} lacks {', '.join(missing)}")
+    for flag in ("soc", "ltc", "verified"):
+        if not isinstance(raw[flag], bool):
+            raise ValueError(f"{AID_CODES}: aid code {code}.{flag} must be true or false")
+    return AidCode(
+        aid_code=code,
+        soc=raw["soc"],
+        ltc=raw["ltc"],
+        scope=Scope(raw["scope"]),
+        program=Program(raw["program"]),
+        verified=raw["verified"],
+        description=str(raw["description"]),
+    )
+
+
+@cache
+def _aid_codes(on: date | None) -> tuple[AidCode, ...]:
+    raw = _latest_or_on(load_parameters().parameter(AID_CODES), on)
+    return tuple(_aid_code(str(code), value) for code, value in raw.items())
+
+
+def aid_codes(on: date | None = None) -> dict[str, AidCode]:
+    """Aid code → attributes (SOC, LTC, scope, program), in force on ``on`` (default: latest)."""
+    return {code.aid_code: code for code in _aid_codes(on)}
+
+
+@dataclass(frozen=True, slots=True)
+class OhcCoverage:
+    """What an OHC code covers: ``OhcCode`` plus the service scopes the primary covers
+    (medical | dental | vision | pharmacy); used for cost avoidance (rules.md § 5.3)."""
+
+    code: str
+    cost_avoidance: bool
+    pay_and_chase: bool
+    scopes: tuple[str, ...]
+    ended: date | None = None
+
+    def active_on(self, on: date) -> bool:
+        return self.ended is None or on < self.ended
+
+    def avoids_cost_for(self, scope: str, on: date) -> bool:
+        """True when a claim for ``scope`` on ``on`` must go to the primary first."""
+        return self.cost_avoidance and self.active_on(on) and scope in self.scopes
+
+
+def _ohc(code: str, raw: Any) -> tuple[OhcCode, OhcCoverage]:
+    if not isinstance(raw, dict) or "description" not in raw or "cost_avoidance" not in raw:
+        raise ValueError(f"{OHC_CODES}: {code} needs description and cost_avoidance")
+    scopes = tuple(raw.get("scopes", ()))
+    unknown = [scope for scope in scopes if scope not in OHC_SCOPES]
+    if unknown:
+        raise ValueError(f"{OHC_CODES}: {code} has unknown scopes {unknown}")
+    ended = raw.get("ended")
+    if ended is not None and not isinstance(ended, date):
+        ended = date.fromisoformat(str(ended))
+    cost_avoidance = bool(raw["cost_avoidance"])
+    pay_and_chase = bool(raw.get("pay_and_chase", False))
+    return (
+        OhcCode(
+            code=code,
+            description=str(raw["description"]),
+            cost_avoidance=cost_avoidance,
+            pay_and_chase=pay_and_chase,
+            ended=ended,
+        ),
+        OhcCoverage(code, cost_avoidance, pay_and_chase, scopes, ended),
+    )
+
+
+@cache
+def _ohc_codes(on: date | None) -> tuple[tuple[OhcCode, OhcCoverage], ...]:
+    raw = _latest_or_on(load_parameters().parameter(OHC_CODES), on)
+    return tuple(_ohc(str(code), value) for code, value in raw.items())
+
+
+def ohc_codes(on: date | None = None) -> dict[str, OhcCode]:
+    return {code.code: code for code, _ in _ohc_codes(on)}
+
+
+def ohc_coverage(on: date | None = None) -> dict[str, OhcCoverage]:
+    """OHC code → the scopes it covers (extra data that ``OhcCode`` does not carry)."""
+    return {coverage.code: coverage for _, coverage in _ohc_codes(on)}
+
+
+def _code_descriptions(name: str, on: date | None) -> dict[str, str]:
+    raw = _latest_or_on(load_parameters().parameter(name), on)
+    return {str(code): str(description) for code, description in raw.items()}
+
+
+def plan_statuses(on: date | None = None) -> dict[str, str]:
+    """Plan (HCP) status code → description: 01, 55, 00."""
+    return _code_descriptions(PLAN_STATUS, on)
+
+
+def carc_codes(on: date | None = None) -> dict[str, str]:
+    """Claim adjustment reason code → standard short description."""
+    return _code_descriptions(CARC, on)
+
+
+# --- maintenance need level and determination parameters -----------------------------------
+def _mnl_table(on: date) -> dict[int, Money]:
+    raw = load_parameters().get(MNL, on)
+    return {int(size): _money(value, f"{MNL}[{size}]") for size, value in raw.items()}
+
+
+def _reform_in_force(reform: str | None, on: date) -> Parameter | None:
+    """The reform's parameter when it is switched on and dated on or before ``on``."""
+    _check_reform(reform)
+    if reform is None:
+        return None
+    parameter = load_parameters().parameter(f"reforms/{reform}")
+    return parameter if parameter.values[0][0] <= on else None
+
+
+def _mnl_138_fpl_table(parameter: Parameter, on: date, sizes: list[int]) -> dict[int, Money]:
+    """MNL(n) = 138% × FPL(n) ÷ 12, rounded up to the dollar (see the reform's notes)."""
+    raw = parameter.value_at(on)
+    where = parameter.name
+    percent = _decimal(raw["fpl_percent"], f"{where}.fpl_percent")
+    first = _decimal(raw["fpl_annual_first_person"], f"{where}.fpl_annual_first_person")
+    each = _decimal(
+        raw["fpl_annual_each_additional_person"], f"{where}.fpl_annual_each_additional_person"
+    )
+    table: dict[int, Money] = {}
+    for size in sizes:
+        monthly = percent * (first + each * (size - 1)) / 12
+        table[size] = Money.of(monthly.quantize(Decimal(1), rounding=ROUND_CEILING))
+    return table
+
+
+@cache
+def determination_parameters(
+    month: BenefitMonth, reform: str | None = None
+) -> DeterminationParameters:
+    """Every parameter of the SOC determination for ``month`` (rules.md § 1)."""
+    _check_reform(reform)
+    tree = load_parameters()
+    on = month.first_day
+
+    mnl_parameter = tree.parameter(MNL)
+    table = _mnl_table(on)
+    mnl_citation = _citation(mnl_parameter)
+    reform_parameter = _reform_in_force(reform, on)
+    if reform_parameter is not None:
+        table = _mnl_138_fpl_table(reform_parameter, on, sorted(table))
+        mnl_citation = f"Reform {reform}: {_citation(reform_parameter)}"
+    increment_raw = tree.get(MNL_INCREMENT, on)
+    increment = None if increment_raw is None else _money(increment_raw, MNL_INCREMENT)
+
+    pna_parameter = tree.parameter(PNA)
+    pna = _money(pna_parameter.value_at(on), PNA)
+
+    any_parameter = tree.parameter(ANY_INCOME_DISREGARD)
+    any_income = _money(any_parameter.value_at(on), ANY_INCOME_DISREGARD)
+
+    earned_parameter = tree.parameter(EARNED_INCOME_DISREGARD)
+    earned_raw = earned_parameter.value_at(on)
+    earned_flat = _money(earned_raw["flat"], f"{EARNED_INCOME_DISREGARD}.flat")
+    fraction = _decimal(
+        earned_raw["fraction_disregarded"], f"{EARNED_INCOME_DISREGARD}.fraction_disregarded"
+    )
+    if not Decimal(0) <= fraction <= Decimal(1):
+        raise ValueError(f"{EARNED_INCOME_DISREGARD}.fraction_disregarded must be in [0, 1]")
+
+    deductions: list[DeductionRule] = [
+        AnyIncomeDisregard(
+            amount=any_income,
+            citation=_citation(any_parameter),
+            effective_from=any_parameter.effective_date_at(on),
+        ),
+        EarnedIncomeDisregard(
+            flat=earned_flat,
+            fraction_disregarded=fraction,
+            citation=_citation(earned_parameter),
+            effective_from=earned_parameter.effective_date_at(on),
+        ),
+    ]
+    premium_parameter = tree.parameter(PREMIUM_DEDUCTION)
+    if premium_parameter.value_at(on) is True:
+        deductions.append(
+            HealthInsurancePremiums(
+                citation=_citation(premium_parameter),
+                effective_from=premium_parameter.effective_date_at(on),
+            )
+        )
+
+    return DeterminationParameters(
+        month=month,
+        maintenance_need_levels=MappingProxyType(table),
+        maintenance_need_level_citation=mnl_citation,
+        maintenance_need_level_increment=increment,
+        personal_needs_allowance=pna,
+        personal_needs_allowance_citation=_citation(pna_parameter),
+        any_income_disregard=any_income,
+        any_income_disregard_citation=_citation(any_parameter),
+        earned_income_disregard=earned_flat,
+        earned_income_fraction_disregarded=fraction,
+        earned_income_disregard_citation=_citation(earned_parameter),
+        deductions=tuple(deductions),
+        reform=reform,
+    )
+
+
+def maintenance_need_level(
+    household_size: int, month: BenefitMonth, reform: str | None = None
+) -> Money:
+    """The MNL of a unit of ``household_size`` persons in ``month`` (22 CCR 50603); sizes
+    above 10 are refused (HOUSEHOLD_SIZE_UNSUPPORTED) unless the increment is configured."""
+    return determination_parameters(month, reform).maintenance_need_level_for(household_size)
+
+
+# --- asset limits ---------------------------------------------------------------------------
+def asset_limit(household_size: int, on: date) -> Money | None:
+    """Property limit of non-MAGI programs on ``on`` (rules.md § 1.7); None means no limit."""
+    if isinstance(household_size, bool) or not isinstance(household_size, int):
+        raise InvalidInput("INVALID_HOUSEHOLD_SIZE", "household_size must be a whole number.")
+    if household_size < 1:
+        raise InvalidInput(
+            "INVALID_HOUSEHOLD_SIZE",
+            f"household_size must be at least 1, got {household_size}.",
+            field="household_size",
+        )
+    raw = load_parameters().get(ASSET_LIMITS, on)
+    if raw is None:
+        return None
+    one = _money(raw["one"], f"{ASSET_LIMITS}.one")
+    if household_size == 1:
+        return one
+    two = _money(raw["two"], f"{ASSET_LIMITS}.two")
+    each = _money(raw["each_additional"], f"{ASSET_LIMITS}.each_additional")
+    up_to = raw.get("additional_up_to")
+    counted = household_size if up_to is None else min(household_size, int(up_to))
+    return two + each * max(0, counted - 2)

@@ -1,0 +1,90 @@
+"""Eligibility verification (rules.md §2): every call is recorded; every eligible answer gets
+a new EVC stored with what was verified, for whom and by whom (W&I §14018.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.eligibility.model import BudgetUnitRole
+from spenddown.domain.eligibility.verification import (
+    Verification,
+    build_verification,
+    check_service_date,
+)
+from spenddown.domain.identifiers import MemberId
+from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.ledger import Obligation
+from spenddown.services.common import aid_code_table, authenticate_provider, find_member, today
+from spenddown.services.ports import Env, EvcRecord, UnitOfWork, VerificationRecord
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyEligibility:
+    npi: str
+    pin: str
+    member_id: MemberId
+    bic_issue_date: date
+    service_date: date
+
+
+def own_obligations(uow: UnitOfWork, cin: str, month: BenefitMonth) -> dict[Program, Obligation]:
+    """The SOC obligations of the budget unit on which the member is eligible."""
+    for membership in uow.repo.memberships_of(cin):
+        if membership.role is not BudgetUnitRole.ELIGIBLE:
+            continue
+        found = uow.repo.get_obligations(membership.case_id, membership.budget_unit, month)
+        if found:
+            return {o.key.program: o for o in found}
+    return {}
+
+
+def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
+    with uow:
+        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
+        month = check_service_date(cmd.service_date, today(env))
+        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider.npi)
+        codes = aid_code_table(uow)
+        segments = [s for s in uow.repo.segments(member.cin, month) if s.aid_code in codes]
+        evc = env.ids.new_evc()
+        while uow.repo.evc_exists(evc):
+            evc = env.ids.new_evc()
+        result = build_verification(
+            member_id=member.cin,
+            service_date=cmd.service_date,
+            segments=segments,
+            aid_codes=codes,
+            obligations=own_obligations(uow, member.cin, month),
+            plans=uow.repo.plans(),
+            evc=evc,
+        )
+        now = env.clock.now()
+        if result.evc is not None:
+            uow.repo.add_evc(
+                EvcRecord(
+                    evc=result.evc,
+                    source="verification",
+                    provider_npi=provider.npi,
+                    cin=member.cin,
+                    service_date=cmd.service_date,
+                    month=month,
+                    aid_codes=tuple(c.aid_code for c in result.aid_codes),
+                    created_at=now,
+                )
+            )
+        uow.repo.add_verification(
+            VerificationRecord(
+                verification_id=env.ids.new_id("v_"),
+                provider_npi=provider.npi,
+                cin=member.cin,
+                service_date=cmd.service_date,
+                month=month,
+                eligible=result.eligible,
+                eligibility_status=result.eligibility_status,
+                evc=result.evc,
+                created_at=now,
+            )
+        )
+        uow.commit()
+        return result
