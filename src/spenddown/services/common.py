@@ -38,9 +38,12 @@ def _count_failure(uow: UnitOfWork, env: Env, npi: str) -> None:
     uow.commit()
 
 
-def authenticate_provider(uow: UnitOfWork, env: Env, npi: str, pin: str) -> Provider:
+def authenticate_provider(
+    uow: UnitOfWork, env: Env, npi: str, pin: str, *, member_lookup_follows: bool = False
+) -> Provider:
     """NPI + PIN. The same error for an unknown NPI and a wrong PIN; a locked NPI stays locked
-    whatever PIN is tried; a success resets the count."""
+    whatever PIN is tried; a success resets the count. When a member look-up follows, only a
+    found member is a success (failed look-ups count too), so ``find_member`` resets it."""
     provider = uow.repo.get_provider(npi)
     now = env.clock.now()
     if provider is not None and provider.locked_until is not None and provider.locked_until > now:
@@ -52,13 +55,13 @@ def authenticate_provider(uow: UnitOfWork, env: Env, npi: str, pin: str) -> Prov
         if provider is not None:
             _count_failure(uow, env, npi)
         raise AuthenticationFailed("INVALID_CREDENTIALS", "The NPI or PIN is not correct.")
-    if provider.failed_attempts:
+    if provider.failed_attempts and not member_lookup_follows:
         uow.repo.reset_pin_failures(npi)
     return provider
 
 
 def find_member(
-    uow: UnitOfWork, env: Env, member_id: MemberId, bic_issue_date: date, provider_npi: str | None
+    uow: UnitOfWork, env: Env, member_id: MemberId, bic_issue_date: date, provider: Provider | None
 ) -> Member:
     """rules.md §2: an unknown ID and a wrong issue date give the same error, so IDs cannot be
     probed; both count toward the provider's lockout."""
@@ -68,11 +71,13 @@ def find_member(
         or member.bic_issue_date != bic_issue_date
         or not member_id.matches_issue_date(bic_issue_date)
     ):
-        if provider_npi is not None:
-            _count_failure(uow, env, provider_npi)
+        if provider is not None:
+            _count_failure(uow, env, provider.npi)
         raise NotFound(
             "MEMBER_NOT_FOUND",
             "No member matches this ID and card issue date.",
             member=mask_id(member_id.cin),
         )
+    if provider is not None and provider.failed_attempts:
+        uow.repo.reset_pin_failures(provider.npi)
     return member

@@ -294,9 +294,11 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
             "INVALID_IDEMPOTENCY_KEY", "idempotency_key must be 1 to 100 characters."
         )
     with uow:
-        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
+        provider = authenticate_provider(
+            uow, env, cmd.npi, cmd.pin, member_lookup_follows=True
+        )
         month = check_service_date(cmd.service_date, today(env))
-        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider.npi)
+        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         membership = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
         obligations = _sorted(
             uow.repo.lock_obligations(membership.case_id, membership.budget_unit, month)
@@ -324,24 +326,24 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         ltc_facility = provider.type is ProviderType.LTC_FACILITY
         applied_entries: list[LedgerEntry] = []
         refusal: SpenddownError | None = None
-        for obligation in obligations:
-            entries = uow.repo.entries_of(obligation.key)
-            reversed_ids = uow.repo.reversed_entry_ids([e.entry_id for e in entries])
-            duplicate = any(
-                e.kind is EntryKind.CLEARANCE
-                and e.entry_id not in reversed_ids
-                and e.provider_npi == provider.npi
-                and e.cin == member.cin
-                and e.service_date == cmd.service_date
-                and e.billing_code == billing_code
-                for e in entries
+        # One clearance per rendered service, and a dollar of expense counts once: the same
+        # service may not clear another budget unit either (rules.md §3, system.md).
+        earlier = uow.repo.member_entries(member.cin, month)
+        reversed_ids = {e.reverses for e in earlier if e.kind is EntryKind.REVERSAL}
+        if any(
+            e.kind is EntryKind.CLEARANCE
+            and e.entry_id not in reversed_ids
+            and e.provider_npi == provider.npi
+            and e.service_date == cmd.service_date
+            and e.billing_code == billing_code
+            for e in earlier
+        ):
+            raise RuleRefusal(
+                "DUPLICATE_CLEARANCE",
+                "This provider already cleared this service (same member, date of service and "
+                "billing code): one clearance per rendered service.",
             )
-            if duplicate:
-                raise RuleRefusal(
-                    "DUPLICATE_CLEARANCE",
-                    "This provider already cleared this service (same member, date of service "
-                    "and billing code): one clearance per rendered service.",
-                )
+        for obligation in obligations:
             try:
                 application = ledger.apply_clearance(
                     obligation, cmd.service_charge, now, ltc_facility=ltc_facility

@@ -91,6 +91,13 @@ def _shown(value: Decimal) -> Money:
     return Money.round_half_up_to_cent(value)
 
 
+def _label(amount: Money) -> str:
+    """``$20`` for whole dollars, ``$20.50`` otherwise (for step descriptions)."""
+    if amount.amount == amount.amount.to_integral_value():
+        return f"${int(amount.amount):,}"
+    return amount.display()
+
+
 @dataclass(slots=True)
 class BudgetState:
     """Working budget of one determination: exact remaining countable income by kind."""
@@ -157,7 +164,7 @@ class AnyIncomeDisregard:
             state.unearned -= from_unearned
             state.step(
                 self.citation,
-                f"{self.amount.display()} any-income disregard (unearned income)",
+                f"{_label(self.amount)} any-income disregard (unearned income)",
                 -from_unearned,
             )
         from_earned = min(self.amount.amount - from_unearned, state.earned)
@@ -165,7 +172,7 @@ class AnyIncomeDisregard:
             state.earned -= from_earned
             state.step(
                 self.earned_citation,
-                f"Unused part of the {self.amount.display()} any-income disregard (earned income)",
+                f"Unused part of the {_label(self.amount)} any-income disregard (earned income)",
                 -from_earned,
             )
 
@@ -189,7 +196,7 @@ class EarnedIncomeDisregard:
         flat = min(self.flat.amount, state.earned)
         if flat:
             state.earned -= flat
-            state.step(self.citation, f"{self.flat.display()} earned-income disregard", -flat)
+            state.step(self.citation, f"{_label(self.flat)} earned-income disregard", -flat)
         part = state.earned * self.fraction_disregarded
         if part:
             state.earned -= part
@@ -369,7 +376,7 @@ def _maintenance_need_level(
     steps.append(
         Step(
             f"{params.maintenance_need_level_citation}; {CHILD_ONLY_RULE}",
-            f"Maintenance need level, child-only: {full.display()} for {count} persons "
+            f"Maintenance need level, child-only: {_label(full)} for {count} persons "
             f"÷ {count} × {child.children} children, rounded up to the dollar",
             -mnl,
         )
