@@ -147,8 +147,9 @@ def test_rules_3_ie_rr_expense_clears_a_unit_that_lists_them(world: World) -> No
 
 def test_rules_3_one_expense_clears_cmsp_and_medi_cal(world: World) -> None:
     result = world.clear("250.00", cin="77777777G")
-    by_program = {p.program: (str(p.applied), str(p.remaining), p.certified)
-                  for p in result.programs}
+    by_program = {
+        p.program: (str(p.applied), str(p.remaining), p.certified) for p in result.programs
+    }
     assert by_program == {
         "medi-cal": ("250.00", "50.00", False),
         "cmsp": ("200.00", "0.00", True),
@@ -169,12 +170,31 @@ def test_rules_4_ltc_soc_is_not_cleared_online_except_by_the_facility(world: Wor
 
 def test_rules_4_month_start_is_idempotent_and_activates_once(world: World) -> None:
     data = {
-        "members": [{"cin": "12121212K", "bic_issue_date": "2025-01-05", "first_name": "Eve",
-                     "last_name": "Park", "birth_date": "1938-02-02"}],
-        "cases": [{"case_id": "C-5005", "county_code": "19", "budget_units": [
-            {"budget_unit": "A", "members": [{"cin": "12121212K"}]}]}],
-        "eligibility": [{"cin": "12121212K", "month": "2026-11", "aid_code": "13",
-                         "county_code": "19", "plan": "HN"}],
+        "members": [
+            {
+                "cin": "12121212K",
+                "bic_issue_date": "2025-01-05",
+                "first_name": "Eve",
+                "last_name": "Park",
+                "birth_date": "1938-02-02",
+            }
+        ],
+        "cases": [
+            {
+                "case_id": "C-5005",
+                "county_code": "19",
+                "budget_units": [{"budget_unit": "A", "members": [{"cin": "12121212K"}]}],
+            }
+        ],
+        "eligibility": [
+            {
+                "cin": "12121212K",
+                "month": "2026-11",
+                "aid_code": "13",
+                "county_code": "19",
+                "plan": "HN",
+            }
+        ],
         "soc": [{"case_id": "C-5005", "budget_unit": "A", "month": "2026-11", "amount": "900"}],
     }
     world.load(data)
@@ -185,10 +205,12 @@ def test_rules_4_month_start_is_idempotent_and_activates_once(world: World) -> N
     assert audit_ledger(world.app.uow()) == []
 
 
-def _set(world: World, amount: str, month: BenefitMonth = NOV, retro: bool = False,
-         unit: str = "A") -> share_of_cost.ObligationView:
-    cmd = share_of_cost.SetShareOfCost("C-1001", unit, month, Money.parse(amount),
-                                       retro_override=retro)
+def _set(
+    world: World, amount: str, month: BenefitMonth = NOV, retro: bool = False, unit: str = "A"
+) -> share_of_cost.ObligationView:
+    cmd = share_of_cost.SetShareOfCost(
+        "C-1001", unit, month, Money.parse(amount), retro_override=retro
+    )
     return share_of_cost.set_share_of_cost(cmd, world.app.uow(), world.app.env)
 
 
@@ -239,8 +261,10 @@ def test_rules_3_county_certification_from_receipts(world: World) -> None:
 def test_every_evc_is_stored_with_what_was_verified(world: World) -> None:
     result = world.clear("600.00")
     with world.app.engine.connect() as connection:
-        row = connection.execute(
-            select(tables.evcs).where(tables.evcs.c.evc == result.evc)
-        ).one()
+        row = connection.execute(select(tables.evcs).where(tables.evcs.c.evc == result.evc)).one()
     assert (row.provider_npi, row.cin, row.source, row.aid_codes) == (
-        PHYSICIAN[0], "12345678A", "clearance", ["17"])
+        PHYSICIAN[0],
+        "12345678A",
+        "clearance",
+        ["17"],
+    )

@@ -127,9 +127,8 @@ def test_rules_2_no_eligibility_in_month_is_not_eligible(world: World) -> None:
 
 
 def test_rules_4_ltc_auto_certified_is_eligible_and_not_cleared_online(world: World) -> None:
-    from spenddown.services.share_of_cost import start_month
-
     from spenddown.domain.months import BenefitMonth
+    from spenddown.services.share_of_cost import start_month
 
     start_month(BenefitMonth(2026, 11), world.app.uow(), world.app.env)
     result = world.verify("55555555E", provider=LTC_HOME)

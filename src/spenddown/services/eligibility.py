@@ -42,9 +42,7 @@ def own_obligations(uow: UnitOfWork, cin: str, month: BenefitMonth) -> dict[Prog
 
 def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
     with uow:
-        provider = authenticate_provider(
-            uow, env, cmd.npi, cmd.pin, member_lookup_follows=True
-        )
+        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
         month = check_service_date(cmd.service_date, today(env))
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         codes = aid_code_table(uow)

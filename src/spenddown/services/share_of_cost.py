@@ -294,9 +294,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
             "INVALID_IDEMPOTENCY_KEY", "idempotency_key must be 1 to 100 characters."
         )
     with uow:
-        provider = authenticate_provider(
-            uow, env, cmd.npi, cmd.pin, member_lookup_follows=True
-        )
+        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
         month = check_service_date(cmd.service_date, today(env))
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         membership = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)

@@ -1,0 +1,275 @@
+"""The JSON shapes of interfaces.md, built from service results as plain dicts.
+
+This is the one place that decides what a Verification, a Clearance, an Obligation, a
+Determination, ... looks like on the wire; the CLI prints these dicts with ``--json`` and the
+REST API returns them. Framework-free on purpose.
+
+Conventions (interfaces.md): money is a string with two decimals (``"600.00"``), dates
+``YYYY-MM-DD``, months ``YYYY-MM``, timestamps ISO 8601 in UTC (``2026-11-23T18:00:00Z``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from spenddown.domain.eligibility.verification import Verification
+from spenddown.domain.errors import (
+    AuthenticationFailed,
+    Forbidden,
+    ImportErrors,
+    InvalidInput,
+    NotFound,
+    RuleRefusal,
+    SpenddownError,
+)
+from spenddown.domain.money import Money
+from spenddown.domain.share_of_cost.determination import Determination
+from spenddown.domain.share_of_cost.ledger import EntryKind, LedgerEntry, Obligation
+from spenddown.services.plans import ActivationPage, RosterEntry
+from spenddown.services.share_of_cost import ClearanceResult, CycleResult, ObligationView
+
+Json = dict[str, Any]
+
+
+# --- scalars ---------------------------------------------------------------------------------
+def money(value: Money | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC; a naive datetime is taken as UTC (how every time is stored)."""
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat().replace("+00:00", "Z")
+
+
+# --- eligibility -----------------------------------------------------------------------------
+def verification(result: Verification) -> Json:
+    soc = result.share_of_cost
+    plan = result.plan
+    return {
+        "member_id": result.member_id,
+        "service_date": day(result.service_date),
+        "month": str(result.month),
+        "eligible": result.eligible,
+        "evc": result.evc,
+        "eligibility_status": result.eligibility_status,
+        "county_code": result.county_code,
+        "aid_codes": [
+            {"aid_code": c.aid_code, "scope": str(c.scope), "program": str(c.program)}
+            for c in result.aid_codes
+        ],
+        "share_of_cost": None
+        if soc is None
+        else {
+            "amount": money(soc.amount),
+            "remaining": money(soc.remaining),
+            "certified": soc.certified,
+            "certified_by": None if soc.certified_by is None else str(soc.certified_by),
+            "ltc": soc.ltc,
+            "clear_online": soc.clear_online,
+            "program": str(soc.program),
+        },
+        "plan": None
+        if plan is None
+        else {"code": plan.code, "name": plan.name, "hcp_status": str(plan.hcp_status)},
+        "other_health_coverage": list(result.other_health_coverage),
+        "restrictions": list(result.restrictions),
+        "messages": list(result.messages),
+    }
+
+
+# --- share of cost ---------------------------------------------------------------------------
+def clearance(result: ClearanceResult) -> Json:
+    return {
+        "clearance_id": result.clearance_id,
+        "member_id": result.member_id,
+        "case_id": result.case_id,
+        "budget_unit": result.budget_unit,
+        "month": str(result.month),
+        "service_date": day(result.service_date),
+        "billing_code": result.billing_code,
+        "service_charge": money(result.service_charge),
+        "payment": str(result.payment),
+        "applied": money(result.applied),
+        "remaining": money(result.remaining),
+        "certified": result.certified,
+        "evc": result.evc,
+        "reversed": result.reversed,
+        "provider_npi": result.provider_npi,
+        "created_at": timestamp(result.created_at),
+        # One expense can clear the Medi-Cal and the CMSP obligation of a unit (rules.md §3).
+        "programs": [
+            {
+                "program": str(p.program),
+                "applied": money(p.applied),
+                "remaining": money(p.remaining),
+                "certified": p.certified,
+            }
+            for p in result.programs
+        ],
+        "messages": list(result.messages),
+    }
+
+
+def clearances(results: Sequence[ClearanceResult]) -> list[Json]:
+    return [clearance(r) for r in results]
+
+
+def ledger_entry(entry: LedgerEntry, reversed_ids: frozenset[str] = frozenset()) -> Json:
+    return {
+        "entry_id": entry.entry_id,
+        "clearance_id": entry.clearance_id,
+        "kind": str(entry.kind),
+        "member_id": entry.cin or None,  # a county certification has no member
+        "provider_npi": entry.provider_npi,
+        "service_date": day(entry.service_date),
+        "billing_code": entry.billing_code,
+        "service_charge": money(entry.service_charge),
+        "payment": None if entry.payment is None else str(entry.payment),
+        "applied": money(entry.applied),
+        "remaining_after": money(entry.remaining_after),
+        "reverses": entry.reverses,
+        "reversed": entry.kind is EntryKind.CLEARANCE and entry.entry_id in reversed_ids,
+        "evc": entry.evc,
+        "created_at": timestamp(entry.created_at),
+    }
+
+
+def obligation(item: Obligation | ObligationView, *, with_ledger: bool = False) -> Json:
+    """One budget unit's SOC for a month and program; ``with_ledger`` adds its entries."""
+    view = item if isinstance(item, ObligationView) else ObligationView(item)
+    o = view.obligation
+    shaped: Json = {
+        "case_id": o.key.case_id,
+        "budget_unit": o.key.budget_unit,
+        "month": str(o.key.month),
+        "program": str(o.key.program),
+        "amount": money(o.amount),
+        "remaining": money(o.remaining),
+        "applied": money(o.applied),
+        "certified": o.certified,
+        "certified_by": None if o.certified_by is None else str(o.certified_by),
+        "certified_at": timestamp(o.certified_at),
+        "ltc": o.ltc,
+    }
+    if with_ledger:
+        shaped["ledger"] = [ledger_entry(e, view.reversed_ids) for e in view.entries]
+    return shaped
+
+
+def obligation_group(views: Sequence[ObligationView], *, with_ledger: bool = False) -> Json:
+    """Several obligations answered as one Obligation: the first (Medi-Cal before CMSP, the
+    member's units in order) with the rest under ``other_obligations`` (always present)."""
+    if not views:
+        raise ValueError("obligation_group needs at least one obligation")
+    first, *rest = views
+    shaped = obligation(first, with_ledger=with_ledger)
+    shaped["other_obligations"] = [obligation(v, with_ledger=with_ledger) for v in rest]
+    return shaped
+
+
+def cycle(result: CycleResult) -> Json:
+    return {"month": str(result.month), "ltc_certified": result.ltc_certified}
+
+
+def determination(result: Determination) -> Json:
+    return {
+        "month": str(result.month),
+        "household_size": result.household_size,
+        "budget": result.budget,
+        "ltc": result.ltc,
+        "net_nonexempt_income": money(result.net_nonexempt_income),
+        "rounded_income": money(result.rounded_income),
+        "maintenance_need_level": money(result.maintenance_need_level),
+        "soc": money(result.soc),
+        "steps": [
+            {"rule": s.rule, "description": s.description, "amount": money(s.amount)}
+            for s in result.steps
+        ],
+    }
+
+
+# --- plans -----------------------------------------------------------------------------------
+def roster(plan_code: str, month: object, entries: Sequence[RosterEntry]) -> Json:
+    return {
+        "plan_code": plan_code,
+        "month": str(month),
+        "members": [
+            {
+                "member_id": e.cin,
+                "aid_codes": list(e.aid_codes),
+                "hcp_status": str(e.hcp_status),
+            }
+            for e in entries
+        ],
+    }
+
+
+def activations(page: ActivationPage) -> Json:
+    return {
+        "plan_code": page.plan_code,
+        "activations": [
+            {
+                "seq": a.seq,
+                "member_id": a.cin,
+                "month": str(a.month),
+                "case_id": a.case_id,
+                "budget_unit": a.budget_unit,
+                "certified_by": a.certified_by,
+                "hcp_status": "01",
+                "created_at": timestamp(a.created_at),
+            }
+            for a in page.activations
+        ],
+        "cursor": page.cursor,
+    }
+
+
+# --- imports and audit -----------------------------------------------------------------------
+def import_counts(counts: Mapping[str, int]) -> Json:
+    """Records read per kind (interfaces.md: ``POST /v1/imports`` → counts per kind)."""
+    return dict(counts)
+
+
+def audit(violations: Sequence[str]) -> Json:
+    return {"ok": not violations, "violations": list(violations)}
+
+
+# --- errors ----------------------------------------------------------------------------------
+TITLES: tuple[tuple[type[SpenddownError], str], ...] = (
+    (ImportErrors, "The dataset has errors"),
+    (InvalidInput, "Invalid input"),
+    (RuleRefusal, "Refused by a rule"),
+    (NotFound, "Not found"),
+    (AuthenticationFailed, "Authentication failed"),
+    (Forbidden, "Forbidden"),
+)
+
+
+def problem_type(code: str) -> str:
+    """A stable URI reference per error code (RFC 9457 ``type``)."""
+    return "/problems/" + code.lower().replace("_", "-")
+
+
+def problem(error: SpenddownError, status: int | None = None) -> Json:
+    """RFC 9457 problem details for a SpenddownError; ``status`` is given by HTTP callers."""
+    title = next((t for kind, t in TITLES if isinstance(error, kind)), "Error")
+    shaped: Json = {"type": problem_type(error.code), "title": title}
+    if status is not None:
+        shaped["status"] = status
+    shaped["detail"] = error.detail
+    shaped["code"] = error.code
+    field = error.context.get("field")
+    if isinstance(field, str):
+        shaped["field"] = field
+    if isinstance(error, ImportErrors):
+        shaped["errors"] = list(error.errors)
+    return shaped

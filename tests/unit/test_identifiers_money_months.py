@@ -1,0 +1,109 @@
+"""rules.md §8 identifiers, money conventions of interfaces.md, benefit months."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spenddown.domain.errors import InvalidInput
+from spenddown.domain.identifiers import (
+    EVC_ALPHABET,
+    card_check_digit,
+    card_id,
+    cin_digits,
+    evc_is_well_formed,
+    julian_issue_code,
+    luhn_check_digit,
+    new_evc,
+    npi_is_valid,
+    parse_member_id,
+)
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+
+
+def test_rules_8_npi_luhn_with_prefix_80840() -> None:
+    assert npi_is_valid("1234567893")  # the CMS example NPI
+    assert not npi_is_valid("1234567890")
+    assert not npi_is_valid("123456789")
+    assert not npi_is_valid("12345678AB")
+
+
+def test_rules_8_card_check_digit_replaces_the_letter_by_its_value() -> None:
+    assert cin_digits("12345678A") == "1234567810"
+    assert cin_digits("12345678Z") == "1234567835"
+    assert card_check_digit("12345678A") == luhn_check_digit("1234567810") == 1
+
+
+def test_rules_8_card_id_is_cin_check_digit_and_julian_issue_date() -> None:
+    assert julian_issue_code(date(2025, 2, 1)) == "5032"
+    assert card_id("12345678A", date(2025, 2, 1)) == "12345678A15032"
+    parsed = parse_member_id("12345678a15032")
+    assert parsed.cin == "12345678A"
+    assert parsed.matches_issue_date(date(2025, 2, 1))
+    assert not parsed.matches_issue_date(date(2025, 2, 2))
+
+
+def test_rules_8_card_id_with_a_wrong_check_digit_is_refused() -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_member_id("12345678A25032")
+    assert error.value.code == "INVALID_MEMBER_ID"
+    with pytest.raises(InvalidInput):
+        parse_member_id("1234")
+
+
+@given(st.from_regex(r"\A\d{8}[A-Z]\Z"), st.dates(date(2000, 1, 1), date(2030, 12, 31)))
+def test_rules_8_every_card_id_round_trips(cin: str, issued: date) -> None:
+    parsed = parse_member_id(card_id(cin, issued))
+    assert parsed.cin == cin
+    assert parsed.matches_issue_date(issued)
+
+
+def test_rules_2_evc_is_ten_unambiguous_characters() -> None:
+    evcs = {new_evc() for _ in range(2000)}
+    assert len(evcs) == 2000
+    assert all(evc_is_well_formed(e) for e in evcs)
+    assert not set("ILOU") & set(EVC_ALPHABET)
+    assert len(EVC_ALPHABET) == 32
+
+
+def test_interfaces_money_accepts_strings_and_two_decimals_only() -> None:
+    assert str(Money.parse("600")) == "600.00"
+    assert str(Money.parse(150)) == "150.00"
+    assert str(Money.parse("1,234.50")) == "1234.50"
+    assert Money.parse("0.10").cents == 10
+    for bad in ["1.234", 1.5, "abc", "NaN", True, None]:
+        with pytest.raises(InvalidInput) as error:
+            Money.parse(bad)
+        assert error.value.code == "INVALID_AMOUNT"
+
+
+def test_money_is_whole_cents_and_rounds_only_at_named_points() -> None:
+    with pytest.raises(ValueError, match="whole cents"):
+        Money(Decimal("1.005"))
+    assert str(Money.round_half_up_to_dollar(Decimal("1234.50"))) == "1235.00"
+    assert str(Money.round_half_up_to_dollar(Decimal("1234.49"))) == "1234.00"
+    assert str(Money.round_up_to_dollar(Decimal("550.01"))) == "551.00"
+    assert Money.from_cents(60000).dollars_padded() == "00600"
+    assert min(Money.of("5"), Money.of("4.99")) == Money.of("4.99")
+
+
+@given(st.integers(-(10**9), 10**9), st.integers(-(10**9), 10**9))
+def test_money_arithmetic_is_exact_in_cents(a: int, b: int) -> None:
+    assert (Money.from_cents(a) + Money.from_cents(b)).cents == a + b
+    assert (Money.from_cents(a) - Money.from_cents(b)).cents == a - b
+
+
+def test_benefit_month_parse_and_arithmetic() -> None:
+    month = BenefitMonth.parse("2026-11")
+    assert str(month.plus(2)) == "2027-01"
+    assert str(month.plus(-11)) == "2025-12"
+    assert month.plus(3).months_since(month) == 3
+    assert month.first_day == date(2026, 11, 1)
+    for bad in ["2026-13", "2026-1", "26-11", ""]:
+        with pytest.raises(InvalidInput):
+            BenefitMonth.parse(bad)
