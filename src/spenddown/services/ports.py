@@ -57,6 +57,28 @@ class VerificationRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    token_id: str
+    token_hash: str
+    role: str  # county | plan | admin
+    plan_code: str | None
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRecord:
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    cin: str | None
+    outcome: str
+    seq: int = 0
+
+
 class Repository(Protocol):
     # --- reference data ------------------------------------------------------------------
     def get_member(self, cin: str) -> Member | None: ...
@@ -105,6 +127,12 @@ class Repository(Protocol):
     def activation_count(self, plan_code: str, cin: str, month: BenefitMonth) -> int: ...
     def cycle_started(self, month: BenefitMonth) -> bool: ...
     def record_cycle(self, month: BenefitMonth, ltc_certified: int, now: datetime) -> None: ...
+
+    # --- API tokens and the access log ------------------------------------------------------
+    def add_token(self, token: ApiToken) -> None: ...
+    def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
+    def append_access(self, record: AccessRecord) -> None: ...
+    def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]: ...
 
     # --- import (upsert by natural key) ----------------------------------------------------
     def upsert_plan(self, plan: Plan) -> None: ...

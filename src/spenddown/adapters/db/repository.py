@@ -33,7 +33,13 @@ from spenddown.domain.share_of_cost.ledger import (
     ObligationKey,
     Payment,
 )
-from spenddown.services.ports import Activation, EvcRecord, VerificationRecord
+from spenddown.services.ports import (
+    AccessRecord,
+    Activation,
+    ApiToken,
+    EvcRecord,
+    VerificationRecord,
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -448,6 +454,65 @@ class SqlRepository:
             {"month": str(month), "started_at": now, "ltc_certified": ltc_certified},
             ["month"],
         )
+
+    # --- API tokens and the access log ------------------------------------------------------
+    def add_token(self, token: ApiToken) -> None:
+        self.c.execute(
+            insert(t.api_tokens).values(
+                token_id=token.token_id,
+                token_hash=token.token_hash,
+                role=token.role,
+                plan_code=token.plan_code,
+                label=token.label,
+                created_at=token.created_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        k = t.api_tokens
+        row = self.c.execute(select(k).where(k.c.token_hash == token_hash)).first()
+        if row is None:
+            return None
+        return ApiToken(
+            row.token_id,
+            row.token_hash,
+            row.role,
+            row.plan_code,
+            row.label,
+            _utc(row.created_at) or datetime.now(UTC),
+            _utc(row.revoked_at),
+        )
+
+    def append_access(self, record: AccessRecord) -> None:
+        self.c.execute(
+            insert(t.access_log).values(
+                at=record.at,
+                actor=record.actor,
+                role=record.role,
+                action=record.action,
+                cin=record.cin,
+                outcome=record.outcome,
+            )
+        )
+
+    def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]:
+        log = t.access_log
+        query = select(log).where(log.c.seq > after_seq).order_by(log.c.seq).limit(limit)
+        if cin is not None:
+            query = query.where(log.c.cin == cin)
+        return [
+            AccessRecord(
+                _utc(r.at) or datetime.now(UTC),
+                r.actor,
+                r.role,
+                r.action,
+                r.cin,
+                r.outcome,
+                r.seq,
+            )
+            for r in self.c.execute(query)
+        ]
 
     # --- import --------------------------------------------------------------------------
     def upsert_plan(self, plan: Plan) -> None:

@@ -252,3 +252,33 @@ cycles = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("ltc_certified", Integer, nullable=False),
 )
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(40), primary_key=True),
+    # SHA-256 of a 256-bit random token: a slow hash is for guessable secrets such as PINs.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),
+    Column("plan_code", String(16), nullable=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    CheckConstraint("role IN ('county', 'plan', 'admin')", name="role_known"),
+    CheckConstraint("(role = 'plan') = (plan_code IS NOT NULL)", name="plan_has_code"),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(40), nullable=False),  # NPI, token id, or "member"
+    Column("role", String(20), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("cin", String(9), nullable=True),
+    Column("outcome", String(40), nullable=False),  # "ok" or the error code
+    Index("ix_access_log_cin", "cin"),
+)

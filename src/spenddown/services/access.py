@@ -1,0 +1,186 @@
+"""Who may do what: API tokens for county, plan and admin roles; the append-only access log of
+every request touching member data; the family's own view of its Share of Cost."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, mask_id
+from spenddown.domain.identifiers import MemberId
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
+from spenddown.services.ports import AccessRecord, ApiToken, Env, UnitOfWork
+
+
+class Role(StrEnum):
+    PROVIDER = "provider"
+    COUNTY = "county"
+    PLAN = "plan"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+TOKEN_ROLES = (Role.COUNTY, Role.PLAN, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    actor: str  # NPI, token id, or "member"
+    plan_code: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"plan:{self.plan_code}" if self.role is Role.PLAN else str(self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_role(text: str) -> tuple[Role, str | None]:
+    """``county``, ``admin`` or ``plan:<CODE>``."""
+    name, _, code = text.partition(":")
+    try:
+        role = Role(name)
+    except ValueError:
+        role = Role.MEMBER
+    if role not in TOKEN_ROLES or (role is Role.PLAN) != bool(code):
+        raise InvalidInput(
+            "INVALID_ROLE", f"role: {text!r}; use county, admin or plan:<CODE> (e.g. plan:HN)."
+        )
+    return role, code.upper() or None
+
+
+def create_token(role_text: str, label: str, uow: UnitOfWork, env: Env) -> IssuedToken:
+    role, plan_code = parse_role(role_text)
+    secret = "sd_" + secrets.token_urlsafe(32)
+    with uow:
+        if plan_code is not None and uow.repo.get_plan(plan_code) is None:
+            raise NotFound("PLAN_NOT_FOUND", f"No plan {plan_code}.")
+        token = ApiToken(
+            env.ids.new_id("t_"), _digest(secret), str(role), plan_code, label, env.clock.now()
+        )
+        uow.repo.add_token(token)
+        uow.commit()
+    return IssuedToken(token, secret)
+
+
+def authenticate_token(secret: str, uow: UnitOfWork) -> Principal:
+    with uow:
+        token = uow.repo.token_by_hash(_digest(secret))
+    if token is None or token.revoked_at is not None:
+        raise AuthenticationFailed("INVALID_TOKEN", "The bearer token is not valid.")
+    return Principal(Role(token.role), token.token_id, token.plan_code)
+
+
+def record_access(
+    principal_role: str,
+    actor: str,
+    action: str,
+    cin: str | None,
+    outcome: str,
+    uow: UnitOfWork,
+    env: Env,
+) -> None:
+    """Append one line to the access log, in a transaction of its own so that refused requests
+    are logged too."""
+    with uow:
+        uow.repo.append_access(
+            AccessRecord(env.clock.now(), actor, principal_role, action, cin, outcome)
+        )
+        uow.commit()
+
+
+def access_log(
+    uow: UnitOfWork, *, cin: str | None, since: int = 0, limit: int = 500
+) -> list[AccessRecord]:
+    if since < 0 or not 1 <= limit <= 5000:
+        raise InvalidInput("INVALID_CURSOR", "since must be ≥ 0 and limit 1..5000.")
+    with uow:
+        return uow.repo.access_records(cin, since, limit)
+
+
+# --- the family's view -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FamilyClearance:
+    provider_name: str
+    service_date: date
+    amount: Money
+    payment: str
+    reversed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyObligation:
+    obligation: Obligation
+    clearances: tuple[FamilyClearance, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyView:
+    member_id: str
+    month: BenefitMonth
+    obligations: tuple[FamilyObligation, ...]
+
+
+def family_view(
+    member_id: MemberId,
+    bic_issue_date: date,
+    birth_date: date,
+    month: BenefitMonth,
+    uow: UnitOfWork,
+) -> FamilyView:
+    """A member (or parent) sees the SOC of each budget unit they are on, what is left, and
+    which provider's bill cleared what. Wrong ID, issue date or birth date: one error."""
+    with uow:
+        member = uow.repo.get_member(member_id.cin)
+        if (
+            member is None
+            or member.bic_issue_date != bic_issue_date
+            or member.birth_date != birth_date
+            or not member_id.matches_issue_date(bic_issue_date)
+        ):
+            raise NotFound(
+                "MEMBER_NOT_FOUND",
+                "No member matches this ID, card issue date and date of birth.",
+                member=mask_id(member_id.cin),
+            )
+        views = []
+        names: dict[str, str] = {}
+        for membership in uow.repo.memberships_of(member.cin):
+            for obligation in uow.repo.get_obligations(
+                membership.case_id, membership.budget_unit, month
+            ):
+                entries = uow.repo.entries_of(obligation.key)
+                reversed_ids = {e.reverses for e in entries if e.kind is EntryKind.REVERSAL}
+                clearances = []
+                for entry in entries:
+                    if entry.kind is not EntryKind.CLEARANCE or entry.provider_npi is None:
+                        continue
+                    if entry.provider_npi not in names:
+                        provider = uow.repo.get_provider(entry.provider_npi)
+                        names[entry.provider_npi] = provider.name if provider else "provider"
+                    assert entry.service_date is not None
+                    clearances.append(
+                        FamilyClearance(
+                            names[entry.provider_npi],
+                            entry.service_date,
+                            entry.applied,
+                            str(entry.payment),
+                            entry.entry_id in reversed_ids,
+                        )
+                    )
+                views.append(FamilyObligation(obligation, tuple(clearances)))
+        return FamilyView(member.cin, month, tuple(views))
