@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from spenddown.adapters.db.engine import default_url, make_engine
-from spenddown.adapters.db.migrate import upgrade
 from spenddown.adapters.db.unit_of_work import SqlUnitOfWork
 from spenddown.adapters.system import Argon2PinHasher, SystemClock, UlidIds
 from spenddown.services.ports import Clock, Env, PinHasher, UnitOfWork
@@ -46,6 +45,8 @@ def build(
 ) -> App:
     resolved = database_url(url)
     if migrate:
+        from spenddown.adapters.db.migrate import upgrade  # Alembic loads slowly: only when used
+
         upgrade(resolved)
     env = Env(clock=clock or SystemClock(), pins=pins or Argon2PinHasher(), ids=UlidIds())
     return App(resolved, make_engine(resolved), env)

@@ -29,6 +29,6 @@ class Settings(BaseSettings):
         if not self.demo and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
             raise ValueError(
                 "SPENDDOWN_SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside demo mode (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+                "outside demo mode (e.g. the output of `openssl rand -hex 32`)"
             )
         return self

@@ -156,7 +156,9 @@ def parse_dataset(document: Any) -> Dataset:
         try:
             return build()
         except SpenddownError as error:
-            errors.append(f"{path}: {error.detail}")
+            # the detail starts with the field name, which the path already ends with
+            field = path.rsplit(".", 1)[-1]
+            errors.append(f"{path}: {error.detail.removeprefix(field + ': ')}")
             return None
 
     dataset.plans = [(f"plans[{i}]", Plan(p.code, p.name)) for i, p in enumerate(raw.plans)]

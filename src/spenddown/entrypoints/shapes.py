@@ -25,6 +25,7 @@ from spenddown.domain.errors import (
     SpenddownError,
 )
 from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.determination import Determination
 from spenddown.domain.share_of_cost.ledger import EntryKind, LedgerEntry, Obligation
 from spenddown.services.plans import ActivationPage, RosterEntry
@@ -198,7 +199,7 @@ def determination(result: Determination) -> Json:
 
 
 # --- plans -----------------------------------------------------------------------------------
-def roster(plan_code: str, month: object, entries: Sequence[RosterEntry]) -> Json:
+def roster(plan_code: str, month: BenefitMonth, entries: Sequence[RosterEntry]) -> Json:
     return {
         "plan_code": plan_code,
         "month": str(month),

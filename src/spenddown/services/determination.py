@@ -1,6 +1,4 @@
-"""SOC determination (rules.md §1): the county's computation, with every step shown.
-
-Nothing is stored: the result is a what-if until the county records it (``soc set``)."""
+"""SOC determination for a county worker or an analyst (rules.md §1): no storage."""
 
 from __future__ import annotations
 
@@ -13,6 +11,6 @@ from spenddown.domain.share_of_cost.determination import (
 
 
 def determine(request: DeterminationRequest, reform: str | None = None) -> Determination:
-    """The monthly SOC of one budget unit under the parameters in force that month (or under a
-    named reform, for a simulation)."""
+    """The SOC of one budget unit for one month, every step explained and cited. ``reform``
+    names a what-if (e.g. ``mnl_138_fpl``); current law when None."""
     return determine_share_of_cost(request, rules.determination_parameters(request.month, reform))

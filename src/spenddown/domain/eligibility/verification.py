@@ -128,7 +128,7 @@ def build_verification(
             unmet = True
             messages.append(f"SHARE OF COST FOR AID CODE {segment.aid_code} NOT ON FILE.")
             continue
-        soc_view = ShareOfCostView(
+        view = ShareOfCostView(
             amount=obligation.amount,
             remaining=obligation.remaining,
             certified=obligation.certified,
@@ -137,6 +137,9 @@ def build_verification(
             clear_online=obligation.certified_by is not CertifiedBy.LTC_AUTO,
             program=attributes.program,
         )
+        # One SOC is shown: Medi-Cal's when the member also has a CMSP one (same income).
+        if soc_view is None or attributes.program is Program.MEDI_CAL:
+            soc_view = view
         if obligation.certified_by is CertifiedBy.LTC_AUTO:
             ltc_auto = True
             eligible_codes.append(code)

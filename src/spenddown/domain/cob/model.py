@@ -1,0 +1,121 @@
+"""Claims with the primary payer's adjudication, the Medi-Cal fee schedule, authorizations and
+other-health-coverage policies (rules.md §5; interfaces.md Claim and Adjudication)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from spenddown.domain.money import Money
+
+
+class PayerType(StrEnum):
+    COMMERCIAL = "commercial"
+    MEDICARE = "medicare"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+
+
+class AuthorizationPayer(StrEnum):
+    MEDI_CAL = "medi-cal"  # a Treatment Authorization Request (TAR), fee-for-service
+    PLAN = "plan"  # the Medi-Cal managed-care plan's authorization
+    PRIMARY = "primary"  # the primary insurer's preauthorization
+
+
+class ServiceScope(StrEnum):
+    MEDICAL = "medical"
+    DENTAL = "dental"
+    VISION = "vision"
+    PHARMACY = "pharmacy"
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryLine:
+    """What the primary payer decided on one line."""
+
+    allowed: Money
+    paid: Money
+    deductible: Money = field(default_factory=Money.zero)
+    coinsurance: Money = field(default_factory=Money.zero)
+    copay: Money = field(default_factory=Money.zero)
+    denial_carc: str | None = None
+
+    @property
+    def patient_liability(self) -> Money:
+        """L: what the primary left the member to pay (deductible + coinsurance + copay)."""
+        return self.deductible + self.coinsurance + self.copay
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPrimary:
+    payer_type: PayerType
+    payer_name: str
+    claim_number: str
+    adjudication_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    service_date: date
+    procedure_code: str
+    units: int
+    charge: Money
+    primary: PrimaryLine | None = None
+    medi_cal_authorization: str | None = None
+    primary_authorization: str | None = None
+    scope: ServiceScope = ServiceScope.MEDICAL
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    claim_id: str
+    provider_npi: str
+    member_id: str
+    soc_amount: Money
+    primary: ClaimPrimary | None
+    lines: tuple[ClaimLine, ...]
+
+    @property
+    def is_medicare_crossover(self) -> bool:
+        return self.primary is not None and self.primary.payer_type is PayerType.MEDICARE
+
+
+@dataclass(frozen=True, slots=True)
+class FeeScheduleEntry:
+    procedure_code: str
+    effective: date
+    allowed_per_unit: Money
+    requires_authorization: bool = False
+    restricted_scope_ok: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    authorization_id: str
+    payer: AuthorizationPayer
+    cin: str
+    procedure_code: str
+    start: date
+    end: date
+    units: int
+    status: str = "approved"
+
+    def covers(self, cin: str, procedure_code: str, on: date) -> bool:
+        return (
+            self.status == "approved"
+            and self.cin == cin
+            and self.procedure_code == procedure_code
+            and self.start <= on <= self.end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OhcPolicy:
+    cin: str
+    carrier: str
+    network: str
+    ohc_code: str
+    scopes: tuple[ServiceScope, ...]
+    plan_year_start: date
+    deductible: Money
+    out_of_pocket_max: Money

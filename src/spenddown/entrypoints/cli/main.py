@@ -1,0 +1,708 @@
+"""The ``spenddown`` command line (interfaces.md "CLI").
+
+Each command parses its options into domain values, runs one use case against the database named
+by ``--db`` (else ``SPENDDOWN_DATABASE_URL``, else ``spenddown.db`` in the working directory),
+and prints either the ``shapes`` JSON (``--json``) or Rich output for people.
+
+Errors: the detail goes to stderr (every line of an import's errors too) and the exit code comes
+from one table, ``EXIT_CODES``: bad input 2, refused by a rule or not found 3, authentication 4,
+anything else 1. With ``--json`` the problem details are also printed on stdout. PINs are never
+printed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import click
+import typer
+from rich.console import Console
+
+from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.errors import (
+    AuthenticationFailed,
+    Forbidden,
+    ImportErrors,
+    InvalidInput,
+    NotFound,
+    RuleRefusal,
+    SpenddownError,
+)
+from spenddown.domain.identifiers import parse_member_id, parse_npi
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth, parse_date
+from spenddown.domain.share_of_cost.determination import (
+    ChildrenOnly,
+    DeterminationRequest,
+    Income,
+)
+from spenddown.domain.share_of_cost.ledger import Payment
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.cli import render
+from spenddown.services import audit as audit_service
+from spenddown.services import determination as determination_service
+from spenddown.services import eligibility, plans, share_of_cost
+from spenddown.services.common import CALIFORNIA, today
+from spenddown.services.imports import Dataset, import_dataset
+
+if TYPE_CHECKING:
+    from spenddown import bootstrap
+    from spenddown.entrypoints.cli.demo import DemoDatabase, TourStep
+
+# SQLAlchemy, Alembic and pydantic take seconds to import on a small machine: they are imported
+# by the commands that need them, so that --help and `soc compute` start quickly.
+DEMO_FILE = "spenddown-demo.db"  # spenddown.entrypoints.cli.demo.DEMO_FILE
+
+# --- exit codes: the one translation table ---------------------------------------------------
+EXIT_CODES: tuple[tuple[type[SpenddownError], int], ...] = (
+    (InvalidInput, 2),  # ImportErrors is an InvalidInput
+    (RuleRefusal, 3),
+    (NotFound, 3),
+    (AuthenticationFailed, 4),
+    (Forbidden, 4),
+)
+EXIT_OTHER = 1
+EXIT_AUDIT_VIOLATIONS = 1
+
+
+def exit_code(error: BaseException) -> int:
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return EXIT_OTHER
+
+
+# --- the app ---------------------------------------------------------------------------------
+app = typer.Typer(
+    name="spenddown",
+    help="Medi-Cal Share of Cost: determination, verification, clearance, certification, "
+    "plan activation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+soc_app = typer.Typer(help="Share of Cost: compute, record, certify, show.", no_args_is_help=True)
+cycle_app = typer.Typer(help="The monthly cycle.", no_args_is_help=True)
+plans_app = typer.Typer(help="Managed-care plans: roster and activations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(soc_app, name="soc")
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(plans_app, name="plans")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str | None = None
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Database URL, e.g. sqlite:///spenddown.db or "
+            "postgresql+psycopg://user:pass@host/db (default: $SPENDDOWN_DATABASE_URL, else "
+            "spenddown.db in the working directory).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Settings(db)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+
+
+def _database_url(ctx: typer.Context) -> str:
+    from spenddown import bootstrap
+
+    return bootstrap.database_url(_settings(ctx).db)
+
+
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say so without echoing it
+        return "(the given database URL)"
+
+
+@contextmanager
+def opened(ctx: typer.Context) -> Iterator[bootstrap.App]:
+    """The application on the chosen database, migrated first."""
+    from spenddown import bootstrap
+
+    url = _database_url(ctx)
+    try:
+        app_ = bootstrap.build(url)
+    except SpenddownError:
+        raise
+    except Exception as error:
+        raise DatabaseUnavailable(_masked(url), error) from error
+    try:
+        yield app_
+    finally:
+        app_.close()
+
+
+class DatabaseUnavailable(Exception):
+    def __init__(self, url: str, error: Exception) -> None:
+        first_line = (str(error).strip().splitlines() or [""])[0][:300]
+        super().__init__(f"cannot open the database {url}: {type(error).__name__}: {first_line}")
+
+
+# --- output and errors -----------------------------------------------------------------------
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def report(error: SpenddownError, as_json: bool) -> None:
+    err = _err()
+    err.print(f"spenddown: {error.detail} [{error.code}]", markup=False, soft_wrap=True)
+    if isinstance(error, ImportErrors):
+        for line in error.errors:
+            err.print(f"  {line}", markup=False, soft_wrap=True)
+    if as_json:
+        print_json(shapes.problem(error))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handled(command: Callable[P, R]) -> Callable[P, R]:
+    """Translate errors into a message on stderr and the exit code of ``EXIT_CODES``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        as_json = bool(kwargs.get("as_json", False))
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except SpenddownError as error:
+            report(error, as_json)
+            raise typer.Exit(exit_code(error)) from None
+        except DatabaseUnavailable as error:
+            _err().print(f"spenddown: {error}", markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_OTHER) from None
+        except Exception as error:
+            if os.environ.get("SPENDDOWN_DEBUG"):
+                raise
+            # The message of an unexpected error may quote data: name its type only.
+            _err().print(
+                f"spenddown: unexpected error ({type(error).__name__}); "
+                "run again with SPENDDOWN_DEBUG=1 to see it.",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_OTHER) from None
+
+    return wrapper
+
+
+# --- option types ----------------------------------------------------------------------------
+Json = Annotated[bool, typer.Option("--json", help="Print the JSON of interfaces.md.")]
+Npi = Annotated[
+    str, typer.Option("--npi", help="Provider NPI (10 digits).", envvar="SPENDDOWN_NPI")
+]
+Pin = Annotated[
+    str,
+    typer.Option(
+        "--pin", help="Provider PIN (4 digits).", envvar="SPENDDOWN_PIN", show_default=False
+    ),
+]
+MemberOpt = Annotated[
+    str, typer.Option("--member", help="Member ID: the CIN or the 14-character card ID.")
+]
+IssueDate = Annotated[
+    str, typer.Option("--issue-date", help="Issue date on the member's card (YYYY-MM-DD).")
+]
+ServiceDate = Annotated[
+    str | None,
+    typer.Option("--date", help="Date of service (YYYY-MM-DD); default today, California time."),
+]
+MonthOpt = Annotated[
+    str | None, typer.Option("--month", help="Benefit month YYYY-MM; default the current month.")
+]
+RequiredMonth = Annotated[str, typer.Option("--month", help="Benefit month YYYY-MM.")]
+Case = Annotated[str, typer.Option("--case", help="County case ID, e.g. C-1001.")]
+BudgetUnit = Annotated[str, typer.Option("--budget-unit", help="Budget unit (MBU), e.g. A.")]
+
+
+def _service_date(value: str | None, app_: bootstrap.App) -> date:
+    return today(app_.env) if value is None else parse_date(value, "--date")
+
+
+def _month(value: str | None, app_: bootstrap.App) -> BenefitMonth:
+    if value is None:
+        return BenefitMonth.of(today(app_.env))
+    return BenefitMonth.parse(value, "--month")
+
+
+def _show(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        human(data)
+
+
+# --- commands: database and data --------------------------------------------------------------
+@db_app.command("upgrade")
+@handled
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations (Alembic)."""
+    from spenddown.adapters.db.migrate import upgrade
+
+    url = _database_url(ctx)
+    try:
+        upgrade(url)
+    except Exception as error:
+        raise DatabaseUnavailable(_masked(url), error) from error
+    render.console().print(f"Database {_masked(url)} is up to date.", markup=False)
+
+
+@app.command("import")
+@handled
+def import_(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="Datasets (JSON or YAML) in the import format.")
+    ],
+    as_json: Json = False,
+) -> None:
+    """Load datasets. Every file is checked first; each file is then one transaction (all or
+    nothing), and every error is listed with its path."""
+    from spenddown.adapters.dataset import load_document, parse_dataset
+
+    parsed: list[tuple[Path, Dataset]] = []
+    for file in files:
+        try:
+            parsed.append((file, parse_dataset(load_document(file))))
+        except ImportErrors as error:
+            error.detail = f"{file}: {error.detail}"
+            raise
+    totals: dict[str, int] = {}
+    with opened(ctx) as app_:
+        for file, dataset in parsed:
+            try:
+                counts = import_dataset(dataset, app_.uow(), app_.env)
+            except ImportErrors as error:
+                error.detail = f"{file}: {error.detail}"
+                raise
+            for kind, n in counts.items():
+                totals[kind] = totals.get(kind, 0) + n
+            if not as_json:
+                render.import_counts(str(file), counts)
+    if as_json:
+        print_json(shapes.import_counts(totals))
+
+
+# --- commands: provider transactions ----------------------------------------------------------
+@app.command()
+@handled
+def verify(
+    ctx: typer.Context,
+    npi: Npi,
+    pin: Pin,
+    member: MemberOpt,
+    issue_date: IssueDate,
+    service_date: ServiceDate = None,
+    as_json: Json = False,
+) -> None:
+    """Verify a member's eligibility for a date of service (with the SOC still owed)."""
+    command_npi = parse_npi(npi, "--npi")
+    member_id = parse_member_id(member, "--member")
+    issue = parse_date(issue_date, "--issue-date")
+    with opened(ctx) as app_:
+        cmd = eligibility.VerifyEligibility(
+            command_npi, pin, member_id, issue, _service_date(service_date, app_)
+        )
+        result = eligibility.verify(cmd, app_.uow(), app_.env)
+    _show(as_json, shapes.verification(result), render.verification)
+
+
+@app.command()
+@handled
+def clear(
+    ctx: typer.Context,
+    npi: Npi,
+    pin: Pin,
+    member: MemberOpt,
+    issue_date: IssueDate,
+    code: Annotated[str, typer.Option("--code", help="Billing (procedure) code, e.g. 99213.")],
+    charge: Annotated[str, typer.Option("--charge", help="Service charge, e.g. 150.00.")],
+    service_date: ServiceDate = None,
+    obligated: Annotated[
+        bool, typer.Option("--obligated", help="The member promised to pay (default: paid).")
+    ] = False,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Idempotency key: the same key gives back the first result."),
+    ] = None,
+    budget_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--budget-unit",
+            help="Budget unit to clear (A or CASE/A); needed for an IE/RR member on several.",
+        ),
+    ] = None,
+    id_only: Annotated[
+        bool, typer.Option("--id-only", help="Print only the clearance ID (for scripts).")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Clear Share of Cost with one service the member paid or obligated."""
+    command_npi = parse_npi(npi, "--npi")
+    member_id = parse_member_id(member, "--member")
+    issue = parse_date(issue_date, "--issue-date")
+    amount = Money.parse(charge, "--charge")
+    with opened(ctx) as app_:
+        cmd = share_of_cost.ClearShareOfCost(
+            npi=command_npi,
+            pin=pin,
+            member_id=member_id,
+            bic_issue_date=issue,
+            service_date=_service_date(service_date, app_),
+            billing_code=code,
+            service_charge=amount,
+            payment=Payment.OBLIGATED if obligated else Payment.PAID,
+            idempotency_key=key,
+            budget_unit=budget_unit,
+        )
+        result = share_of_cost.clear_share_of_cost(cmd, app_.uow(), app_.env)
+    if id_only and not as_json:
+        typer.echo(result.clearance_id)
+        return
+    _show(as_json, shapes.clearance(result), render.clearance)
+
+
+@app.command()
+@handled
+def reverse(
+    ctx: typer.Context,
+    clearance_id: Annotated[str, typer.Argument(help="The clearance to reverse.")],
+    npi: Npi,
+    pin: Pin,
+    as_json: Json = False,
+) -> None:
+    """Reverse a clearance made in error (its provider only, before certification)."""
+    command_npi = parse_npi(npi, "--npi")
+    with opened(ctx) as app_:
+        cmd = share_of_cost.ReverseClearance(command_npi, pin, clearance_id.strip())
+        result = share_of_cost.reverse_clearance(cmd, app_.uow(), app_.env)
+    _show(as_json, shapes.clearance(result), render.clearance)
+
+
+# --- commands: county -------------------------------------------------------------------------
+def _amounts(values: list[str] | None, field: str) -> list[Money]:
+    return [Money.parse(v, field) for v in values or []]
+
+
+@soc_app.command("compute")
+@handled
+def soc_compute(
+    ctx: typer.Context,
+    household: Annotated[int, typer.Option("--household", help="Persons in the budget unit.")],
+    month: MonthOpt = None,
+    earned: Annotated[
+        list[str] | None, typer.Option("--earned", help="Earned income a month (repeat).")
+    ] = None,
+    unearned: Annotated[
+        list[str] | None, typer.Option("--unearned", help="Unearned income a month (repeat).")
+    ] = None,
+    premium: Annotated[
+        list[str] | None,
+        typer.Option("--premium", help="Health insurance premium paid a month (repeat)."),
+    ] = None,
+    ltc: Annotated[bool, typer.Option("--ltc", help="In long-term care all month.")] = False,
+    budget: Annotated[
+        str,
+        typer.Option(
+            "--budget",
+            help="abd (aged, blind, disabled: $20 and earned-income disregards) or family "
+            "(no disregards: give countable income).",
+        ),
+    ] = "abd",
+    children: Annotated[
+        int | None, typer.Option("--children", help="Child-only unit: children in the unit.")
+    ] = None,
+    parents_in_home: Annotated[
+        int | None,
+        typer.Option("--parents-in-home", help="Child-only unit: parents in the home."),
+    ] = None,
+    reform: Annotated[
+        str | None, typer.Option("--reform", help="A named what-if reform, e.g. mnl_138_fpl.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Compute a monthly Share of Cost with every step shown (nothing is stored)."""
+    if budget not in ("abd", "family"):
+        raise InvalidInput("INVALID_BUDGET", f"--budget must be abd or family, got {budget!r}.")
+    if children is None and parents_in_home is not None:
+        raise InvalidInput(
+            "INVALID_CHILDREN_ONLY", "--parents-in-home goes with --children (child-only unit)."
+        )
+    incomes = [Income("earned", m) for m in _amounts(earned, "--earned")] + [
+        Income("unearned", m) for m in _amounts(unearned, "--unearned")
+    ]
+    premiums = _amounts(premium, "--premium")
+    children_only = None if children is None else ChildrenOnly(children, parents_in_home or 0)
+    benefit_month = (
+        BenefitMonth.of(datetime.now(CALIFORNIA).date())
+        if month is None
+        else BenefitMonth.parse(month, "--month")
+    )
+    request = DeterminationRequest(
+        month=benefit_month,
+        household_size=household,
+        ltc=ltc,
+        budget="family" if budget == "family" else "abd",
+        incomes=incomes,
+        premiums=premiums,
+        children_only=children_only,
+    )
+    result = determination_service.determine(request, reform)
+    _show(as_json, shapes.determination(result), render.determination)
+
+
+@soc_app.command("set")
+@handled
+def soc_set(
+    ctx: typer.Context,
+    case: Case,
+    budget_unit: BudgetUnit,
+    month: RequiredMonth,
+    amount: Annotated[str, typer.Option("--amount", help="Monthly SOC, e.g. 600.00.")],
+    program: Annotated[
+        Program, typer.Option("--program", help="medi-cal or cmsp.")
+    ] = Program.MEDI_CAL,
+    retro_override: Annotated[
+        bool,
+        typer.Option(
+            "--retro-override",
+            help="County: this change goes through the retroactive process (> 8 months back).",
+        ),
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Record (or change) a budget unit's SOC for a month (retro rules apply)."""
+    cmd = share_of_cost.SetShareOfCost(
+        case_id=case.strip(),
+        budget_unit=budget_unit.strip(),
+        month=BenefitMonth.parse(month, "--month"),
+        amount=Money.parse(amount, "--amount"),
+        program=program,
+        retro_override=retro_override,
+    )
+    with opened(ctx) as app_:
+        view = share_of_cost.set_share_of_cost(cmd, app_.uow(), app_.env)
+    _show(as_json, shapes.obligation_group([view]), render.obligations)
+
+
+@soc_app.command("certify")
+@handled
+def soc_certify(
+    ctx: typer.Context,
+    case: Case,
+    budget_unit: BudgetUnit,
+    month: RequiredMonth,
+    as_json: Json = False,
+) -> None:
+    """County certification of a month from the receipts the member brought in."""
+    cmd = share_of_cost.CertifyByCounty(
+        case.strip(), budget_unit.strip(), BenefitMonth.parse(month, "--month")
+    )
+    with opened(ctx) as app_:
+        views = share_of_cost.certify_by_county(cmd, app_.uow(), app_.env)
+    _show(as_json, shapes.obligation_group(views), render.obligations)
+
+
+@soc_app.command("show")
+@handled
+def soc_show(
+    ctx: typer.Context,
+    member: MemberOpt,
+    month: MonthOpt = None,
+    as_json: Json = False,
+) -> None:
+    """A member's Share of Cost for a month with its ledger."""
+    member_id = parse_member_id(member, "--member")
+    with opened(ctx) as app_:
+        views = share_of_cost.member_obligations(member_id.cin, _month(month, app_), app_.uow())
+    _show(as_json, shapes.obligation_group(views, with_ledger=True), render.obligations)
+
+
+@cycle_app.command("start")
+@handled
+def cycle_start(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(help="Benefit month YYYY-MM.")],
+    as_json: Json = False,
+) -> None:
+    """Start a month: certify every long-term-care SOC automatically (idempotent)."""
+    benefit_month = BenefitMonth.parse(month, "MONTH")
+    with opened(ctx) as app_:
+        result = share_of_cost.start_month(benefit_month, app_.uow(), app_.env)
+    _show(as_json, shapes.cycle(result), render.cycle)
+
+
+# --- commands: plans --------------------------------------------------------------------------
+@plans_app.command("roster")
+@handled
+def plans_roster(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Plan code, e.g. HN.")],
+    month: MonthOpt = None,
+    as_json: Json = False,
+) -> None:
+    """A plan's members in a month with their plan status (01 enrolled, 55 held)."""
+    with opened(ctx) as app_:
+        benefit_month = _month(month, app_)
+        entries = plans.plan_roster(code.strip().upper(), benefit_month, app_.uow())
+    _show(as_json, shapes.roster(code.strip().upper(), benefit_month, entries), render.roster)
+
+
+@plans_app.command("activations")
+@handled
+def plans_activations(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Plan code, e.g. HN.")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="The cursor of the previous page.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Activations (SOC met: status 55 → 01) in order, each once, with a cursor."""
+    with opened(ctx) as app_:
+        page = plans.activations_since(code.strip().upper(), since, app_.uow())
+    _show(as_json, shapes.activations(page), render.activations)
+
+
+# --- commands: operations ---------------------------------------------------------------------
+@app.command()
+@handled
+def audit(ctx: typer.Context, as_json: Json = False) -> None:
+    """Re-check every ledger invariant; print each violation. Exit 0 only if there is none
+    (else exit 1)."""
+    with opened(ctx) as app_:
+        violations = audit_service.audit_ledger(app_.uow())
+    _show(as_json, shapes.audit(violations), render.audit)
+    if violations:
+        raise typer.Exit(EXIT_AUDIT_VIOLATIONS)
+
+
+@app.command()
+@handled
+def demo(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help=f"Demo database (default: {DEMO_FILE} in the working directory; "
+            "never $SPENDDOWN_DATABASE_URL).",
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Delete the demo database and start over.")
+    ] = False,
+) -> None:
+    """Create (or reuse) a demo database with realistic sample data and print a tour."""
+    from spenddown.entrypoints.cli import demo as demo_module
+
+    explicit = db or _settings(ctx).db
+    url = explicit or f"sqlite:///{Path.cwd() / demo_module.DEMO_FILE}"
+    try:
+        prepared = demo_module.prepare(url, fresh=fresh)
+    except SpenddownError:
+        raise
+    except Exception as error:
+        raise DatabaseUnavailable(_masked(url), error) from error
+    steps = demo_module.tour(_program(), explicit or demo_module.DEMO_URL)
+    _print_tour(prepared, steps)
+    # Next issue: serve the API and web pages here (interfaces.md: 127.0.0.1:8000).
+    demo_module.start_server(url)
+
+
+def _program() -> str:
+    """How the person who ran us can run us again: ``spenddown`` if that is on PATH, else the
+    console script next to this Python (e.g. ``.venv/bin/spenddown``)."""
+    script = Path(sys.executable).with_name("spenddown")
+    on_path = shutil.which("spenddown")
+    if on_path and script.exists() and Path(on_path).resolve() == script.resolve():
+        return "spenddown"
+    if not script.exists():
+        return "spenddown"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def _print_tour(prepared: DemoDatabase, steps: list[TourStep]) -> None:
+    from spenddown.entrypoints.cli import demo as demo_module
+
+    out = render.console()
+    what = "Created" if prepared.created else "Reused"
+    out.print(
+        f"{what} the demo database {_masked(prepared.url)} with data for "
+        f"{', '.join(str(m) for m in demo_module.demo_months(prepared.today))} "
+        f"(today is {prepared.today}, California time).",
+        markup=False,
+        soft_wrap=True,
+    )
+    if not prepared.created:
+        out.print(
+            "Clearances made earlier are kept: run `spenddown demo --fresh` to start the tour "
+            "from scratch.",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print("\nDemo providers (NPI / PIN):", style="bold")
+    for p in demo_module.PROVIDERS:
+        out.print(f"  {p.npi} / {p.pin}  {p.name} ({p.type})", markup=False, soft_wrap=True)
+    out.print("\nDemo members (member ID / card issue date):", style="bold")
+    for m in demo_module.MEMBERS:
+        codes = ", ".join(m.aid_codes) or "RR only"
+        plan = m.plan or "FFS"
+        out.print(
+            f"  {m.cin} / {m.issue}  {m.first} {m.last}, county {m.county}, aid {codes}, {plan}",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print("\nTry these (copy and paste, in order):", style="bold")
+    for number, step in enumerate(steps, start=1):
+        out.print(f"\n# {number}. {step.title}", markup=False, soft_wrap=True, style="dim")
+        # Plain print: Rich must not wrap or restyle a command meant for copying.
+        typer.echo(step.command)
+    out.print(
+        "\nAdd --json to any of them for the JSON of docs/cli.md. Exit codes: 2 bad input, "
+        "3 refused by a rule, 4 authentication.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
