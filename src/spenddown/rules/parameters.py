@@ -15,6 +15,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from spenddown.domain.cob.adjudication import CobRules
 from spenddown.domain.eligibility.codes import AidCode, OhcCode, Program, Scope
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.money import Money
@@ -316,3 +317,19 @@ def asset_limit(household_size: int, on: date) -> Money | None:
     up_to = raw.get("additional_up_to")
     counted = household_size if up_to is None else min(household_size, int(up_to))
     return two + each * max(0, counted - 2)
+
+
+# --- coordination of benefits ------------------------------------------------------------------
+COB_DENIAL_CATEGORIES = "medi_cal/cob/primary_denial_categories"
+
+
+def cob_rules(on: date) -> CobRules:
+    """The primary-denial categories and CARC descriptions in force on ``on`` (rules.md §5)."""
+    parameter = load_parameters().parameter(COB_DENIAL_CATEGORIES)
+    raw = parameter.value_at(on)
+    return CobRules(
+        not_covered_carcs=frozenset(str(c) for c in raw["not_covered"]),
+        provider_error_carcs=frozenset(str(c) for c in raw["provider_error"]),
+        carc_descriptions=carc_codes(on),
+        citations={"primary_denials": _citation(parameter)},
+    )

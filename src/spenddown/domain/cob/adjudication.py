@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from spenddown.domain.cob.model import (
     Authorization,
@@ -511,4 +512,75 @@ def _member_sentence(totals: Totals, results: list[LineResult]) -> str:
     return (
         "The member owes nothing for this claim; the provider may not bill the family for the "
         "rest (W&I §§14019.3, 14019.4; 22 CCR §51002)."
+    )
+
+
+# --- storage form (plain JSON-compatible dicts; money as "0.00" strings) ----------------------
+def adjudication_to_record(result: Adjudication) -> dict[str, object]:
+    def line(r: LineResult) -> dict[str, object]:
+        return {
+            "line": r.line,
+            "status": str(r.status),
+            "medi_cal_allowed": str(r.medi_cal_allowed),
+            "primary_paid": str(r.primary_paid),
+            "patient_liability_after_primary": str(r.patient_liability_after_primary),
+            "soc_applied": str(r.soc_applied),
+            "medi_cal_paid": str(r.medi_cal_paid),
+            "member_owes": str(r.member_owes),
+            "provider_write_off": str(r.provider_write_off),
+            "deductible_credit": str(r.deductible_credit),
+            "adjustments": [[a.group, a.carc, str(a.amount)] for a in r.adjustments],
+            "denial": None if r.denial is None else [r.denial.carc, r.denial.reason],
+            "explanation": list(r.explanation),
+            "has_primary": r.has_primary,
+            "awaiting_primary": r.awaiting_primary,
+            "authorization_id": r.authorization_id,
+        }
+
+    t = result.totals
+    return {
+        "claim_id": result.claim_id,
+        "status": str(result.status),
+        "delivery_system": result.delivery_system,
+        "plan_code": result.plan_code,
+        "lines": [line(r) for r in result.lines],
+        "totals": [str(t.charge), str(t.primary_paid), str(t.medi_cal_paid), str(t.member_owes),
+                   str(t.provider_write_off)],
+        "recovery_flag": result.recovery_flag,
+        "explanation": list(result.explanation),
+    }
+
+
+def adjudication_from_record(record: dict[str, Any]) -> Adjudication:
+    def line(r: dict[str, Any]) -> LineResult:
+        denial = r["denial"]
+        return LineResult(
+            line=r["line"],
+            status=LineStatus(r["status"]),
+            medi_cal_allowed=Money.of(r["medi_cal_allowed"]),
+            primary_paid=Money.of(r["primary_paid"]),
+            patient_liability_after_primary=Money.of(r["patient_liability_after_primary"]),
+            soc_applied=Money.of(r["soc_applied"]),
+            medi_cal_paid=Money.of(r["medi_cal_paid"]),
+            member_owes=Money.of(r["member_owes"]),
+            provider_write_off=Money.of(r["provider_write_off"]),
+            deductible_credit=Money.of(r["deductible_credit"]),
+            adjustments=tuple(Adjustment(g, c, Money.of(a)) for g, c, a in r["adjustments"]),
+            denial=None if denial is None else Denial(denial[0], denial[1]),
+            explanation=tuple(r["explanation"]),
+            has_primary=r["has_primary"],
+            awaiting_primary=r["awaiting_primary"],
+            authorization_id=r["authorization_id"],
+        )
+
+    charge, primary_paid, paid, owes, write_off = (Money.of(v) for v in record["totals"])
+    return Adjudication(
+        claim_id=record["claim_id"],
+        status=ClaimStatus(record["status"]),
+        delivery_system=record["delivery_system"],
+        plan_code=record["plan_code"],
+        lines=tuple(line(r) for r in record["lines"]),
+        totals=Totals(charge, primary_paid, paid, owes, write_off),
+        recovery_flag=record["recovery_flag"],
+        explanation=tuple(record["explanation"]),
     )
