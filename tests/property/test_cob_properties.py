@@ -36,8 +36,14 @@ def primary_lines(draw: st.DrawFn) -> PrimaryLine | None:
         return None
     allowed = draw(cents)
     paid = Money.from_cents(draw(st.integers(0, allowed.cents)))
-    return PrimaryLine(allowed, paid, draw(cents), draw(cents), draw(cents),
-                       draw(st.sampled_from([None, None, None, "96", "204", "16", "197"])))
+    return PrimaryLine(
+        allowed,
+        paid,
+        draw(cents),
+        draw(cents),
+        draw(cents),
+        draw(st.sampled_from([None, None, None, "96", "204", "16", "197"])),
+    )
 
 
 @st.composite
@@ -48,9 +54,15 @@ def claims(draw: st.DrawFn) -> tuple[Claim, dict[str, Money]]:
     for i in range(count):
         code = f"P{i}"
         fees[code] = draw(cents)
-        lines.append(ClaimLine(DAY, code, draw(st.integers(1, 8)),
-                               Money.from_cents(draw(st.integers(1, 300_000))),
-                               draw(primary_lines())))
+        lines.append(
+            ClaimLine(
+                DAY,
+                code,
+                draw(st.integers(1, 8)),
+                Money.from_cents(draw(st.integers(1, 300_000))),
+                draw(primary_lines()),
+            )
+        )
     payer = draw(st.sampled_from(list(PayerType)))
     primary = ClaimPrimary(payer, "Primary", "X", DAY)
     soc = Money.from_cents(draw(st.integers(0, 50_000)))
@@ -69,7 +81,9 @@ def test_rules_5_payment_bounds_and_amounts_add_up(
         months={BenefitMonth(2026, 11): month},
         provider=ProviderEnrollment(medi_cal_ffs=True, plans=frozenset({"HN"})),
         fees=lambda code, on: FeeScheduleEntry(code, date(2026, 1, 1), fees[code]),
-        authorizations=[], units_used={}, rules=RULES,
+        authorizations=[],
+        units_used={},
+        rules=RULES,
     )
     allowed_total = Money.zero()
     primary_total = Money.zero()

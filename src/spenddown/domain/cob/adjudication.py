@@ -544,8 +544,13 @@ def adjudication_to_record(result: Adjudication) -> dict[str, object]:
         "delivery_system": result.delivery_system,
         "plan_code": result.plan_code,
         "lines": [line(r) for r in result.lines],
-        "totals": [str(t.charge), str(t.primary_paid), str(t.medi_cal_paid), str(t.member_owes),
-                   str(t.provider_write_off)],
+        "totals": [
+            str(t.charge),
+            str(t.primary_paid),
+            str(t.medi_cal_paid),
+            str(t.member_owes),
+            str(t.provider_write_off),
+        ],
         "recovery_flag": result.recovery_flag,
         "explanation": list(result.explanation),
     }
