@@ -9,11 +9,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from spenddown.domain.cob.model import (
+    Authorization,
+    AuthorizationPayer,
+    FeeScheduleEntry,
+    OhcPolicy,
+    ServiceScope,
+)
 from spenddown.domain.eligibility.codes import AidCode, Program, Scope
 from spenddown.domain.eligibility.model import (
     BudgetUnitRole,
@@ -110,6 +117,36 @@ class SocIn(_Model):
     program: Program = Program.MEDI_CAL
 
 
+class OhcPolicyIn(_Model):
+    cin: Code
+    carrier: str
+    network: str = ""
+    ohc_code: Code = Field(pattern=r"^[A-Z]$")
+    scope: list[ServiceScope] = [ServiceScope.MEDICAL]
+    plan_year_start: date
+    deductible: Annotated[str, BeforeValidator(_text)] = "0"
+    out_of_pocket_max: Annotated[str, BeforeValidator(_text)] = "0"
+
+
+class FeeIn(_Model):
+    procedure_code: Code
+    effective: date
+    allowed_per_unit: Annotated[str, BeforeValidator(_text)]
+    requires_authorization: bool = False
+    restricted_scope_ok: bool = False
+
+
+class AuthorizationIn(_Model):
+    id: Code
+    payer: AuthorizationPayer
+    cin: Code
+    procedure_code: Code
+    start: date
+    end: date
+    units: int = Field(gt=0, le=100_000)
+    status: Literal["approved", "denied", "pending"] = "approved"
+
+
 class DatasetIn(_Model):
     plans: list[PlanIn] = []
     providers: list[ProviderIn] = []
@@ -118,6 +155,9 @@ class DatasetIn(_Model):
     cases: list[CaseIn] = []
     eligibility: list[EligibilityIn] = []
     soc: list[SocIn] = []
+    ohc_policies: list[OhcPolicyIn] = []
+    fee_schedule: list[FeeIn] = []
+    authorizations: list[AuthorizationIn] = []
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -209,6 +249,45 @@ def parse_dataset(document: Any) -> Dataset:
                 s.case_id, s.budget_unit, month, amount, s.program, retro_override=True
             )
             dataset.soc.append((where, command))
+    for i, o in enumerate(raw.ohc_policies):
+        where = f"ohc_policies[{i}]"
+        cin = check(f"{where}.cin", lambda o=o: parse_cin(o.cin, "cin"))
+        deductible = check(f"{where}.deductible", lambda o=o: Money.parse(o.deductible))
+        maximum = check(f"{where}.out_of_pocket_max", lambda o=o: Money.parse(o.out_of_pocket_max))
+        if cin is not None and deductible is not None and maximum is not None:
+            policy = OhcPolicy(
+                cin,
+                o.carrier,
+                o.network,
+                o.ohc_code,
+                tuple(o.scope),
+                o.plan_year_start,
+                deductible,
+                maximum,
+            )
+            dataset.ohc_policies.append((where, policy))
+    for i, f in enumerate(raw.fee_schedule):
+        where = f"fee_schedule[{i}]"
+        allowed = check(f"{where}.allowed_per_unit", lambda f=f: Money.parse(f.allowed_per_unit))
+        if allowed is not None:
+            entry = FeeScheduleEntry(
+                f.procedure_code.upper(),
+                f.effective,
+                allowed,
+                f.requires_authorization,
+                f.restricted_scope_ok,
+            )
+            dataset.fee_schedule.append((where, entry))
+    for i, a in enumerate(raw.authorizations):
+        where = f"authorizations[{i}]"
+        cin = check(f"{where}.cin", lambda a=a: parse_cin(a.cin, "cin"))
+        if a.end < a.start:
+            errors.append(f"{where}.end: the authorization ends before it starts")
+        elif cin is not None:
+            authorization = Authorization(
+                a.id, a.payer, cin, a.procedure_code.upper(), a.start, a.end, a.units, a.status
+            )
+            dataset.authorizations.append((where, authorization))
     if errors:
         raise ImportErrors(errors)
     return dataset

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spenddown import rules
+from spenddown.domain.cob.model import Authorization, FeeScheduleEntry, OhcPolicy
 from spenddown.domain.eligibility.codes import AidCode
 from spenddown.domain.eligibility.model import (
     EligibilitySegment,
@@ -43,6 +45,9 @@ class Dataset:
     cases: list[tuple[str, CaseRecord]] = field(default_factory=list)
     eligibility: list[tuple[str, EligibilitySegment]] = field(default_factory=list)
     soc: list[tuple[str, SetShareOfCost]] = field(default_factory=list)
+    ohc_policies: list[tuple[str, OhcPolicy]] = field(default_factory=list)
+    fee_schedule: list[tuple[str, FeeScheduleEntry]] = field(default_factory=list)
+    authorizations: list[tuple[str, Authorization]] = field(default_factory=list)
 
 
 def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int]:
@@ -85,15 +90,32 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
                 repo.upsert_budget_unit(membership.case_id, membership.budget_unit)
                 repo.upsert_membership(membership)
         codes = aid_code_table(uow)
+        ohc = rules.ohc_codes()
         for path, segment in dataset.eligibility:
             if repo.get_member(segment.cin) is None:
                 errors.append(f"{path}.cin: unknown member {segment.cin}")
             elif segment.aid_code not in codes:
                 errors.append(f"{path}.aid_code: unknown aid code {segment.aid_code}")
+            elif unknown_ohc := [c for c in segment.ohc_codes if c not in ohc]:
+                errors.append(f"{path}.ohc_codes: unknown OHC code(s) {', '.join(unknown_ohc)}")
             elif segment.plan_code is not None and segment.plan_code not in plan_codes:
                 errors.append(f"{path}.plan: unknown plan {segment.plan_code}")
             else:
                 repo.upsert_segment(segment)
+        for path, policy in dataset.ohc_policies:
+            if repo.get_member(policy.cin) is None:
+                errors.append(f"{path}.cin: unknown member {policy.cin}")
+            elif policy.ohc_code not in ohc:
+                errors.append(f"{path}.ohc_code: unknown OHC code {policy.ohc_code}")
+            else:
+                repo.upsert_ohc_policy(policy)
+        for _, entry in dataset.fee_schedule:
+            repo.upsert_fee(entry)
+        for path, authorization in dataset.authorizations:
+            if repo.get_member(authorization.cin) is None:
+                errors.append(f"{path}.cin: unknown member {authorization.cin}")
+            else:
+                repo.upsert_authorization(authorization)
         if not errors:
             for path, command in dataset.soc:
                 try:
@@ -111,4 +133,7 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         "cases": len(dataset.cases),
         "eligibility": len(dataset.eligibility),
         "soc": len(dataset.soc),
+        "ohc_policies": len(dataset.ohc_policies),
+        "fee_schedule": len(dataset.fee_schedule),
+        "authorizations": len(dataset.authorizations),
     }

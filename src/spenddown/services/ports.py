@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from spenddown.domain.cob.model import Authorization, FeeScheduleEntry, OhcPolicy
 from spenddown.domain.eligibility.codes import AidCode
 from spenddown.domain.eligibility.model import (
     EligibilitySegment,
@@ -79,6 +80,36 @@ class AccessRecord:
     seq: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class StoredClaimLine:
+    claim_id: str
+    line: int
+    cin: str
+    service_date: date
+    procedure_code: str
+    units: int
+    status: str
+    authorization_id: str | None
+    medi_cal_paid_cents: int
+    soc_cents: int
+    member_owes_cents: int
+    primary_deductible_cents: int
+    deductible_credit_cents: int
+    primary_out_of_pocket_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClaim:
+    claim_id: str
+    provider_npi: str
+    cin: str
+    status: str
+    medi_cal_paid_cents: int
+    member_owes_cents: int
+    received_at: datetime
+    adjudication: dict[str, object]
+
+
 class Repository(Protocol):
     # --- reference data ------------------------------------------------------------------
     def get_member(self, cin: str) -> Member | None: ...
@@ -133,6 +164,20 @@ class Repository(Protocol):
     def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
     def append_access(self, record: AccessRecord) -> None: ...
     def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]: ...
+
+    # --- claims, fee schedule, authorizations, other coverage ---------------------------------
+    def upsert_ohc_policy(self, policy: OhcPolicy) -> None: ...
+    def ohc_policies(self, cin: str) -> list[OhcPolicy]: ...
+    def upsert_fee(self, entry: FeeScheduleEntry) -> None: ...
+    def fee_at(self, procedure_code: str, on: date) -> FeeScheduleEntry | None: ...
+    def upsert_authorization(self, authorization: Authorization) -> None: ...
+    def authorizations_of(self, cin: str) -> list[Authorization]: ...
+    def units_used(self, authorization_ids: list[str]) -> dict[str, int]: ...
+    def claim_exists(self, claim_id: str) -> bool: ...
+    def add_claim(self, claim: StoredClaim, lines: list[StoredClaimLine]) -> None: ...
+    def get_claim(self, claim_id: str) -> StoredClaim | None: ...
+    def claim_lines_of(self, cin: str, start: date, end: date) -> list[StoredClaimLine]: ...
+    def claims_of_provider(self, provider_npi: str, cin: str) -> list[StoredClaim]: ...
 
     # --- import (upsert by natural key) ----------------------------------------------------
     def upsert_plan(self, plan: Plan) -> None: ...

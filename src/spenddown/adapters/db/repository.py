@@ -6,7 +6,7 @@ takes row locks (``SELECT … FOR UPDATE``); SQLite has one writer at a time (se
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, select, update
@@ -14,6 +14,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from spenddown.adapters.db import tables as t
+from spenddown.domain.cob.model import (
+    Authorization,
+    AuthorizationPayer,
+    FeeScheduleEntry,
+    OhcPolicy,
+    ServiceScope,
+)
 from spenddown.domain.eligibility.codes import AidCode, CertifiedBy, Program, Scope
 from spenddown.domain.eligibility.model import (
     BudgetUnitRole,
@@ -38,6 +45,8 @@ from spenddown.services.ports import (
     Activation,
     ApiToken,
     EvcRecord,
+    StoredClaim,
+    StoredClaimLine,
     VerificationRecord,
 )
 
@@ -512,6 +521,209 @@ class SqlRepository:
                 r.seq,
             )
             for r in self.c.execute(query)
+        ]
+
+    # --- claims, fee schedule, authorizations, other coverage ---------------------------------
+    def upsert_ohc_policy(self, policy: OhcPolicy) -> None:
+        self._upsert(
+            t.ohc_policies,
+            {
+                "cin": policy.cin,
+                "carrier": policy.carrier,
+                "plan_year_start": policy.plan_year_start,
+                "network": policy.network,
+                "ohc_code": policy.ohc_code,
+                "scopes": [str(s) for s in policy.scopes],
+                "deductible_cents": policy.deductible.cents,
+                "out_of_pocket_max_cents": policy.out_of_pocket_max.cents,
+            },
+            ["cin", "carrier", "plan_year_start"],
+        )
+
+    def ohc_policies(self, cin: str) -> list[OhcPolicy]:
+        p = t.ohc_policies
+        rows = self.c.execute(select(p).where(p.c.cin == cin).order_by(p.c.plan_year_start))
+        return [
+            OhcPolicy(
+                r.cin,
+                r.carrier,
+                r.network,
+                r.ohc_code,
+                tuple(ServiceScope(s) for s in r.scopes),
+                r.plan_year_start,
+                Money.from_cents(r.deductible_cents),
+                Money.from_cents(r.out_of_pocket_max_cents),
+            )
+            for r in rows
+        ]
+
+    def upsert_fee(self, entry: FeeScheduleEntry) -> None:
+        self._upsert(
+            t.fee_schedule,
+            {
+                "procedure_code": entry.procedure_code,
+                "effective": entry.effective,
+                "allowed_per_unit_cents": entry.allowed_per_unit.cents,
+                "requires_authorization": entry.requires_authorization,
+                "restricted_scope_ok": entry.restricted_scope_ok,
+            },
+            ["procedure_code", "effective"],
+        )
+
+    def fee_at(self, procedure_code: str, on: date) -> FeeScheduleEntry | None:
+        f = t.fee_schedule
+        row = self.c.execute(
+            select(f)
+            .where(f.c.procedure_code == procedure_code, f.c.effective <= on)
+            .order_by(f.c.effective.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return FeeScheduleEntry(
+            row.procedure_code,
+            row.effective,
+            Money.from_cents(row.allowed_per_unit_cents),
+            row.requires_authorization,
+            row.restricted_scope_ok,
+        )
+
+    def upsert_authorization(self, authorization: Authorization) -> None:
+        self._upsert(
+            t.authorizations,
+            {
+                "authorization_id": authorization.authorization_id,
+                "payer": str(authorization.payer),
+                "cin": authorization.cin,
+                "procedure_code": authorization.procedure_code,
+                "start": authorization.start,
+                "end": authorization.end,
+                "units": authorization.units,
+                "status": authorization.status,
+            },
+            ["authorization_id"],
+        )
+
+    def authorizations_of(self, cin: str) -> list[Authorization]:
+        a = t.authorizations
+        rows = self.c.execute(select(a).where(a.c.cin == cin).order_by(a.c.authorization_id))
+        return [
+            Authorization(
+                r.authorization_id,
+                AuthorizationPayer(r.payer),
+                r.cin,
+                r.procedure_code,
+                r.start,
+                r.end,
+                r.units,
+                r.status,
+            )
+            for r in rows
+        ]
+
+    def units_used(self, authorization_ids: list[str]) -> dict[str, int]:
+        if not authorization_ids:
+            return {}
+        cl = t.claim_lines
+        rows = self.c.execute(
+            select(cl.c.authorization_id, func.sum(cl.c.units))
+            .where(cl.c.authorization_id.in_(authorization_ids), cl.c.status == "paid")
+            .group_by(cl.c.authorization_id)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def claim_exists(self, claim_id: str) -> bool:
+        query = select(t.claims.c.claim_id).where(t.claims.c.claim_id == claim_id)
+        return self.c.execute(query).first() is not None
+
+    def add_claim(self, claim: StoredClaim, lines: list[StoredClaimLine]) -> None:
+        self.c.execute(
+            insert(t.claims).values(
+                claim_id=claim.claim_id,
+                provider_npi=claim.provider_npi,
+                cin=claim.cin,
+                status=claim.status,
+                medi_cal_paid_cents=claim.medi_cal_paid_cents,
+                member_owes_cents=claim.member_owes_cents,
+                received_at=claim.received_at,
+                adjudication=claim.adjudication,
+            )
+        )
+        if lines:
+            self.c.execute(
+                insert(t.claim_lines),
+                [
+                    {
+                        "claim_id": line.claim_id,
+                        "line": line.line,
+                        "cin": line.cin,
+                        "service_date": line.service_date,
+                        "procedure_code": line.procedure_code,
+                        "units": line.units,
+                        "status": line.status,
+                        "authorization_id": line.authorization_id,
+                        "medi_cal_paid_cents": line.medi_cal_paid_cents,
+                        "soc_cents": line.soc_cents,
+                        "member_owes_cents": line.member_owes_cents,
+                        "primary_deductible_cents": line.primary_deductible_cents,
+                        "deductible_credit_cents": line.deductible_credit_cents,
+                        "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
+                    }
+                    for line in lines
+                ],
+            )
+
+    @staticmethod
+    def _claim(row: Row[Any]) -> StoredClaim:
+        return StoredClaim(
+            row.claim_id,
+            row.provider_npi,
+            row.cin,
+            row.status,
+            row.medi_cal_paid_cents,
+            row.member_owes_cents,
+            _utc(row.received_at) or datetime.now(UTC),
+            row.adjudication,
+        )
+
+    def get_claim(self, claim_id: str) -> StoredClaim | None:
+        row = self.c.execute(select(t.claims).where(t.claims.c.claim_id == claim_id)).first()
+        return None if row is None else self._claim(row)
+
+    def claims_of_provider(self, provider_npi: str, cin: str) -> list[StoredClaim]:
+        c = t.claims
+        rows = self.c.execute(
+            select(c)
+            .where(c.c.provider_npi == provider_npi, c.c.cin == cin)
+            .order_by(c.c.received_at)
+        )
+        return [self._claim(r) for r in rows]
+
+    def claim_lines_of(self, cin: str, start: date, end: date) -> list[StoredClaimLine]:
+        cl = t.claim_lines
+        rows = self.c.execute(
+            select(cl)
+            .where(cl.c.cin == cin, cl.c.service_date >= start, cl.c.service_date <= end)
+            .order_by(cl.c.service_date, cl.c.claim_id, cl.c.line)
+        )
+        return [
+            StoredClaimLine(
+                r.claim_id,
+                r.line,
+                r.cin,
+                r.service_date,
+                r.procedure_code,
+                r.units,
+                r.status,
+                r.authorization_id,
+                r.medi_cal_paid_cents,
+                r.soc_cents,
+                r.member_owes_cents,
+                r.primary_deductible_cents,
+                r.deductible_credit_cents,
+                r.primary_out_of_pocket_cents,
+            )
+            for r in rows
         ]
 
     # --- import --------------------------------------------------------------------------

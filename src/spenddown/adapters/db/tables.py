@@ -282,3 +282,81 @@ access_log = Table(
     Column("outcome", String(40), nullable=False),  # "ok" or the error code
     Index("ix_access_log_cin", "cin"),
 )
+
+ohc_policies = Table(
+    "ohc_policies",
+    metadata,
+    Column("cin", String(9), ForeignKey("members.cin"), primary_key=True),
+    Column("carrier", String(100), primary_key=True),
+    Column("plan_year_start", Date, primary_key=True),
+    Column("network", String(100), nullable=False),
+    Column("ohc_code", String(1), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("deductible_cents", BigInteger, nullable=False),
+    Column("out_of_pocket_max_cents", BigInteger, nullable=False),
+    CheckConstraint(
+        "deductible_cents >= 0 AND out_of_pocket_max_cents >= 0", name="amounts_positive"
+    ),
+)
+
+fee_schedule = Table(
+    "fee_schedule",
+    metadata,
+    Column("procedure_code", String(20), primary_key=True),
+    Column("effective", Date, primary_key=True),
+    Column("allowed_per_unit_cents", BigInteger, nullable=False),
+    Column("requires_authorization", Boolean, nullable=False),
+    Column("restricted_scope_ok", Boolean, nullable=False),
+    CheckConstraint("allowed_per_unit_cents >= 0", name="allowed_positive"),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("authorization_id", String(40), primary_key=True),
+    Column("payer", String(10), nullable=False),
+    Column("cin", String(9), ForeignKey("members.cin"), nullable=False),
+    Column("procedure_code", String(20), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    CheckConstraint("payer IN ('medi-cal', 'plan', 'primary')", name="payer_known"),
+    CheckConstraint('units > 0 AND "start" <= "end"', name="sane"),
+    Index("ix_authorizations_member_code", "cin", "procedure_code"),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("claim_id", String(40), primary_key=True),
+    Column("provider_npi", String(10), nullable=False),
+    Column("cin", String(9), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("medi_cal_paid_cents", BigInteger, nullable=False),
+    Column("member_owes_cents", BigInteger, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("adjudication", JSON, nullable=False),  # the Adjudication as answered
+    Index("ix_claims_member", "cin"),
+)
+
+claim_lines = Table(
+    "claim_lines",
+    metadata,
+    Column("claim_id", String(40), ForeignKey("claims.claim_id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("cin", String(9), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("procedure_code", String(20), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("authorization_id", String(40), nullable=True),
+    Column("medi_cal_paid_cents", BigInteger, nullable=False),
+    Column("soc_cents", BigInteger, nullable=False),
+    Column("member_owes_cents", BigInteger, nullable=False),
+    Column("primary_deductible_cents", BigInteger, nullable=False),
+    Column("deductible_credit_cents", BigInteger, nullable=False),
+    Column("primary_out_of_pocket_cents", BigInteger, nullable=False),
+    Index("ix_claim_lines_member_date", "cin", "service_date"),
+    Index("ix_claim_lines_authorization", "authorization_id"),
+)

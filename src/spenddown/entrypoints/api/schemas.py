@@ -1,0 +1,683 @@
+"""Request and response schemas of the REST API, separate from storage and from the domain.
+
+- Requests (``...Request``) validate and convert input into domain values (``Money``,
+  ``MemberId``, ``BenefitMonth``, ``date``) with the domain's own parsers, so that the API and the
+  CLI accept and refuse exactly the same things. A domain refusal inside a field becomes a
+  validation error whose type is the domain code (``INVALID_AMOUNT``), reported with its path.
+- Responses describe exactly the dicts built by ``spenddown.entrypoints.shapes`` (and
+  ``api.views``); routes return those dicts as they are and the models only document them
+  (``extra="forbid"``: the OpenAPI document says ``additionalProperties: false``, and the tests
+  check every response against its model).
+
+Money in JSON is a string with two decimals; as input a string or a JSON number with at most two
+decimals. JSON numbers are parsed as ``Decimal`` from their text (``routing.DecimalJsonRoute``),
+never through a float, so ``150.5`` is accepted and ``1.234`` refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from spenddown.domain.errors import InvalidInput
+from spenddown.domain.identifiers import MemberId, parse_member_id
+from spenddown.domain.money import Money
+from spenddown.domain.months import BenefitMonth
+
+# --- input types ------------------------------------------------------------------------------
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _refused(error: InvalidInput) -> PydanticCustomError:
+    # The type is the domain code; errors.py reports it as the problem's ``code``.
+    return PydanticCustomError(error.code, error.detail.split(": ", 1)[-1])
+
+
+def _money(value: Any) -> Money:
+    if isinstance(value, float) and not isinstance(value, bool):
+        # Only reached when a float did not come from our JSON parser: its shortest repr is the
+        # number the sender wrote, if it round-trips.
+        text = repr(value)
+        value = Decimal(text) if float(text) == value else value
+    try:
+        return Money.parse(value, "amount")
+    except InvalidInput as error:
+        raise _refused(error) from None
+    except ArithmeticError:  # a huge exponent: Decimal cannot quantize it
+        raise PydanticCustomError("INVALID_AMOUNT", "the amount is too large.") from None
+
+
+def _member_id(value: Any) -> MemberId:
+    if not isinstance(value, str) or len(value) > 40:
+        raise PydanticCustomError("INVALID_MEMBER_ID", "a member ID is a string.")
+    try:
+        return parse_member_id(value)
+    except InvalidInput as error:
+        raise _refused(error) from None
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value.strip()):
+        raise PydanticCustomError("INVALID_DATE", "give a date as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise PydanticCustomError("INVALID_DATE", "not a calendar date (YYYY-MM-DD).") from None
+
+
+def _month(value: Any) -> BenefitMonth:
+    if isinstance(value, BenefitMonth):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("INVALID_MONTH", "give a month as YYYY-MM.")
+    try:
+        return BenefitMonth.parse(value)
+    except InvalidInput as error:
+        raise _refused(error) from None
+
+
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+
+MoneyIn = Annotated[
+    Money,
+    PlainValidator(_money),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": MONEY_PATTERN},
+                {"type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 999999999999},
+            ],
+            "description": "Dollars: a string or a number with at most two decimals.",
+            "examples": ["150.00"],
+        }
+    ),
+]
+MemberIdIn = Annotated[
+    MemberId,
+    PlainValidator(_member_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(\d{8}[A-Z]|\d{8}[A-Z]\d{5})$",
+            "description": "CIN (8 digits and a letter) or the 14-character ID on the card.",
+            "examples": ["12345678A"],
+        }
+    ),
+]
+DateIn = Annotated[
+    date,
+    PlainValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-03"]}),
+]
+MonthIn = Annotated[
+    BenefitMonth,
+    PlainValidator(_month),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+            "description": "Benefit month YYYY-MM.",
+            "examples": ["2026-11"],
+        }
+    ),
+]
+
+# --- output types -----------------------------------------------------------------------------
+MoneyOut = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["600.00"])]
+DateOut = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2026-11-03"])]
+MonthOut = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
+Timestamp = Annotated[
+    str, Field(json_schema_extra={"format": "date-time"}, examples=["2026-11-23T18:00:00Z"])
+]
+ProgramName = Literal["medi-cal", "cmsp"]
+CertifiedBy = Literal["clearances", "county", "ltc_auto"]
+PaymentName = Literal["paid", "obligated"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ---------------------------------------------------------------------------------
+class VerificationRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": "12345678A",
+                    "bic_issue_date": "2025-02-01",
+                    "service_date": "2026-11-03",
+                }
+            ]
+        },
+    )
+
+    member_id: MemberIdIn
+    bic_issue_date: DateIn
+    service_date: DateIn
+
+
+class ClearanceRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": "12345678A",
+                    "bic_issue_date": "2025-02-01",
+                    "service_date": "2026-11-03",
+                    "billing_code": "99213",
+                    "service_charge": "150.00",
+                    "payment": "obligated",
+                    "idempotency_key": "visit-2026-11-03-001",
+                }
+            ]
+        },
+    )
+
+    member_id: MemberIdIn
+    bic_issue_date: DateIn
+    service_date: DateIn
+    billing_code: Annotated[str, Field(min_length=1, max_length=20, examples=["99213"])]
+    service_charge: MoneyIn
+    payment: PaymentName
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=100,
+            description="A retry with the same key returns the first result (also after a "
+            "restart); the same key for a different service is refused.",
+        ),
+    ] = None
+    budget_unit: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=60,
+            description="A or CASE/A; needed when an IE/RR member is on several budget units.",
+        ),
+    ] = None
+
+
+class EmptyRequest(_In):
+    """``{}``: the path says everything."""
+
+
+class IncomeIn(_In):
+    kind: Literal["earned", "unearned"]
+    amount: MoneyIn
+
+
+class ChildrenOnlyIn(_In):
+    children: Annotated[int, Field(ge=1, le=20)]
+    parents_in_home: Annotated[int, Field(ge=0, le=2)] = 0
+
+
+class DeterminationRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "month": "2026-11",
+                    "household_size": 1,
+                    "ltc": False,
+                    "budget": "abd",
+                    "incomes": [{"kind": "unearned", "amount": "1147.10"}],
+                    "premiums": [],
+                }
+            ]
+        },
+    )
+
+    month: MonthIn
+    household_size: Annotated[int, Field(ge=1, le=50)]
+    ltc: bool = False
+    budget: Literal["abd", "family"] = "abd"
+    incomes: Annotated[list[IncomeIn], Field(max_length=100)] = []
+    premiums: Annotated[list[MoneyIn], Field(max_length=100)] = []
+    children_only: ChildrenOnlyIn | None = None
+    reform: Annotated[
+        str | None, Field(max_length=60, description="A named what-if, e.g. mnl_138_fpl.")
+    ] = None
+
+
+class ShareOfCostRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"amount": "600.00", "program": "medi-cal"}]},
+    )
+
+    amount: MoneyIn
+    program: ProgramName = "medi-cal"
+    retro_override: Annotated[
+        bool,
+        Field(
+            description="The county says this change (more than 8 months back) goes through "
+            "its retroactive process."
+        ),
+    ] = False
+
+
+class TokenRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "plan:HN", "label": "Health Net nightly job"}]},
+    )
+
+    role: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=40,
+            description="county, admin or plan:<CODE>",
+            examples=["county"],
+        ),
+    ]
+    label: Annotated[str, Field(min_length=1, max_length=100, examples=["county worker"])]
+
+
+# --- responses: eligibility -------------------------------------------------------------------
+class AidCodeOut(_Out):
+    aid_code: str
+    scope: Literal["full", "restricted"]
+    program: ProgramName
+
+
+class ShareOfCostStatus(_Out):
+    amount: MoneyOut
+    remaining: MoneyOut
+    certified: bool
+    certified_by: CertifiedBy | None
+    ltc: bool
+    clear_online: bool
+    program: ProgramName
+
+
+class PlanOut(_Out):
+    code: str
+    name: str
+    hcp_status: str
+
+
+class Verification(_Out):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": "12345678A",
+                    "service_date": "2026-11-03",
+                    "month": "2026-11",
+                    "eligible": False,
+                    "evc": None,
+                    "eligibility_status": "5",
+                    "county_code": "19",
+                    "aid_codes": [],
+                    "share_of_cost": {
+                        "amount": "600.00",
+                        "remaining": "450.00",
+                        "certified": False,
+                        "certified_by": None,
+                        "ltc": False,
+                        "clear_online": True,
+                        "program": "medi-cal",
+                    },
+                    "plan": {"code": "HN", "name": "Health Net", "hcp_status": "55"},
+                    "other_health_coverage": ["P"],
+                    "restrictions": [],
+                    "messages": ["MEDI-CAL ELIGIBLE WITH $00600 SOC. REMAINING SOC $450.00."],
+                }
+            ]
+        },
+    )
+
+    member_id: str
+    service_date: DateOut
+    month: MonthOut
+    eligible: bool
+    evc: str | None
+    eligibility_status: str
+    county_code: str | None
+    aid_codes: list[AidCodeOut]
+    share_of_cost: ShareOfCostStatus | None
+    plan: PlanOut | None
+    other_health_coverage: list[str]
+    restrictions: list[str]
+    messages: list[str]
+
+
+# --- responses: share of cost -----------------------------------------------------------------
+class ProgramApplicationOut(_Out):
+    program: ProgramName
+    applied: MoneyOut
+    remaining: MoneyOut
+    certified: bool
+
+
+CLEARANCE_EXAMPLE: dict[str, Any] = {
+    "clearance_id": "c_01JD7ZQ3XH6T9K2M4N8P0R5S7V",
+    "member_id": "12345678A",
+    "case_id": "C-1001",
+    "budget_unit": "A",
+    "month": "2026-11",
+    "service_date": "2026-11-03",
+    "billing_code": "99213",
+    "service_charge": "150.00",
+    "payment": "obligated",
+    "applied": "90.00",
+    "remaining": "0.00",
+    "certified": True,
+    "evc": "7K3M9Q2XPD",
+    "reversed": False,
+    "provider_npi": "1234567893",
+    "created_at": "2026-11-23T18:00:00Z",
+    "programs": [
+        {"program": "medi-cal", "applied": "90.00", "remaining": "0.00", "certified": True}
+    ],
+    "messages": ["SOC CERTIFIED. REMAINING SOC $0.00."],
+}
+
+
+class Clearance(_Out):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CLEARANCE_EXAMPLE]})
+
+    clearance_id: str
+    member_id: str
+    case_id: str
+    budget_unit: str
+    month: MonthOut
+    service_date: DateOut
+    billing_code: str
+    service_charge: MoneyOut
+    payment: PaymentName
+    applied: MoneyOut
+    remaining: MoneyOut
+    certified: bool
+    evc: str | None
+    reversed: bool
+    provider_npi: str
+    created_at: Timestamp
+    programs: list[ProgramApplicationOut]
+    messages: list[str]
+
+
+class LedgerEntryOut(_Out):
+    entry_id: str
+    clearance_id: str
+    kind: Literal["clearance", "reversal", "county_certification"]
+    member_id: str | None
+    provider_npi: str | None = Field(
+        description="null for a county certification, and, for a provider, on other "
+        "providers' entries"
+    )
+    service_date: DateOut | None
+    billing_code: str | None
+    service_charge: MoneyOut | None
+    payment: PaymentName | None
+    applied: MoneyOut
+    remaining_after: MoneyOut
+    reverses: str | None
+    reversed: bool
+    evc: str | None
+    created_at: Timestamp
+
+
+class _ObligationFields(_Out):
+    case_id: str
+    budget_unit: str
+    month: MonthOut
+    program: ProgramName
+    amount: MoneyOut
+    remaining: MoneyOut
+    applied: MoneyOut
+    certified: bool
+    certified_by: CertifiedBy | None
+    certified_at: Timestamp | None
+    ltc: bool
+
+
+OBLIGATION_EXAMPLE: dict[str, Any] = {
+    "case_id": "C-1001",
+    "budget_unit": "A",
+    "month": "2026-11",
+    "program": "medi-cal",
+    "amount": "600.00",
+    "remaining": "450.00",
+    "applied": "150.00",
+    "certified": False,
+    "certified_by": None,
+    "certified_at": None,
+    "ltc": False,
+}
+
+
+class ObligationItem(_ObligationFields):
+    """One more obligation of the same answer (e.g. CMSP beside Medi-Cal)."""
+
+
+class Obligation(_ObligationFields):
+    """A budget unit's SOC for a month; other programs or units under ``other_obligations``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{**OBLIGATION_EXAMPLE, "other_obligations": []}]},
+    )
+
+    other_obligations: list[ObligationItem]
+
+
+class LedgerObligationItem(_ObligationFields):
+    ledger: list[LedgerEntryOut]
+
+
+class ObligationWithLedger(_ObligationFields):
+    """An Obligation with its ledger (every clearance, reversal and certification)."""
+
+    ledger: list[LedgerEntryOut]
+    other_obligations: list[LedgerObligationItem]
+
+
+class Step(_Out):
+    rule: str
+    description: str
+    amount: MoneyOut
+
+
+class Determination(_Out):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "month": "2026-11",
+                    "household_size": 1,
+                    "budget": "abd",
+                    "ltc": False,
+                    "net_nonexempt_income": "1127.10",
+                    "rounded_income": "1127.00",
+                    "maintenance_need_level": "600.00",
+                    "soc": "527.00",
+                    "steps": [
+                        {
+                            "rule": "22 CCR 50549.2",
+                            "description": "$20 any-income disregard",
+                            "amount": "-20.00",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    month: MonthOut
+    household_size: int
+    budget: Literal["abd", "family"]
+    ltc: bool
+    net_nonexempt_income: MoneyOut
+    rounded_income: MoneyOut
+    maintenance_need_level: MoneyOut
+    soc: MoneyOut
+    steps: list[Step]
+
+
+class Cycle(_Out):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"month": "2026-11", "ltc_certified": 1}]}
+    )
+
+    month: MonthOut
+    ltc_certified: int
+
+
+# --- responses: plans -------------------------------------------------------------------------
+class RosterMember(_Out):
+    member_id: str
+    aid_codes: list[str]
+    hcp_status: str = Field(description="01 enrolled, 55 held until the SOC is met")
+
+
+class Roster(_Out):
+    plan_code: str
+    month: MonthOut
+    members: list[RosterMember]
+
+
+class ActivationOut(_Out):
+    seq: int
+    member_id: str
+    month: MonthOut
+    case_id: str
+    budget_unit: str
+    certified_by: str
+    hcp_status: Literal["01"]
+    created_at: Timestamp
+
+
+class Activations(_Out):
+    plan_code: str
+    activations: list[ActivationOut]
+    cursor: str = Field(description="Give it back as ``since`` to get what came after.")
+
+
+# --- responses: members, admin, health ----------------------------------------------------------
+class FamilyClearanceOut(_Out):
+    provider_name: str
+    service_date: DateOut
+    amount: MoneyOut
+    payment: PaymentName
+    reversed: bool
+
+
+class FamilyObligation(_ObligationFields):
+    clearances: list[FamilyClearanceOut]
+
+
+class FamilyView(_Out):
+    member_id: str
+    month: MonthOut
+    obligations: list[FamilyObligation]
+
+
+class ImportCounts(_Out):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "plans": 2,
+                    "providers": 4,
+                    "members": 9,
+                    "aid_codes": 0,
+                    "cases": 4,
+                    "eligibility": 9,
+                    "soc": 6,
+                }
+            ]
+        },
+    )
+
+    plans: int
+    providers: int
+    members: int
+    aid_codes: int
+    cases: int
+    eligibility: int
+    soc: int
+
+
+class IssuedToken(_Out):
+    token_id: str
+    role: Literal["county", "plan", "admin"]
+    plan_code: str | None
+    label: str
+    created_at: Timestamp
+    token: str = Field(description="The bearer token; shown once, stored only as a hash.")
+
+
+class AccessRecordOut(_Out):
+    seq: int
+    at: Timestamp
+    actor: str = Field(description="NPI, token id, or member")
+    role: str
+    action: str
+    member_id: str | None
+    outcome: str = Field(description="OK or the problem code")
+
+
+class AccessLog(_Out):
+    records: list[AccessRecordOut]
+    cursor: str
+
+
+class Health(_Out):
+    status: Literal["ok", "error"]
+    database: Literal["ok", "unavailable"]
+
+
+class FieldError(_Out):
+    field: str
+    location: str
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/pin-locked",
+                    "title": "Authentication failed",
+                    "status": 401,
+                    "detail": "Too many wrong PINs or member look-ups: this NPI is locked for "
+                    "15 minutes.",
+                    "code": "PIN_LOCKED",
+                }
+            ]
+        },
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    field: str | None = None
+    errors: list[str] | list[FieldError] | None = None

@@ -1,0 +1,74 @@
+"""JSON shapes that only the API answers with (the family view, the access log, an issued
+token, health). Everything else comes from ``spenddown.entrypoints.shapes``; these build on it
+and belong there too as soon as another entrypoint needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.shapes import Json
+from spenddown.services.access import FamilyView, IssuedToken
+from spenddown.services.ports import AccessRecord
+
+
+def family_view(view: FamilyView) -> Json:
+    """interfaces.md: the family's view: SOC, remaining, each clearance (provider name, date,
+    amount). No provider NPI, billing code or EVC."""
+    return {
+        "member_id": view.member_id,
+        "month": str(view.month),
+        "obligations": [
+            {
+                **shapes.obligation(item.obligation),
+                "clearances": [
+                    {
+                        "provider_name": c.provider_name,
+                        "service_date": shapes.day(c.service_date),
+                        "amount": shapes.money(c.amount),
+                        "payment": c.payment,
+                        "reversed": c.reversed,
+                    }
+                    for c in item.clearances
+                ],
+            }
+            for item in view.obligations
+        ],
+    }
+
+
+def access_log(records: Sequence[AccessRecord], since: int) -> Json:
+    return {
+        "records": [
+            {
+                "seq": r.seq,
+                "at": shapes.timestamp(r.at),
+                "actor": r.actor,
+                "role": r.role,
+                "action": r.action,
+                "member_id": r.cin,
+                "outcome": r.outcome,
+            }
+            for r in records
+        ],
+        "cursor": str(records[-1].seq if records else since),
+    }
+
+
+def issued_token(issued: IssuedToken) -> Json:
+    token = issued.token
+    return {
+        "token_id": token.token_id,
+        "role": token.role,
+        "plan_code": token.plan_code,
+        "label": token.label,
+        "created_at": shapes.timestamp(token.created_at),
+        "token": issued.secret,
+    }
+
+
+def health(database_ok: bool) -> Json:
+    return {
+        "status": "ok" if database_ok else "error",
+        "database": "ok" if database_ok else "unavailable",
+    }

@@ -1,0 +1,27 @@
+"""Provider authentication for transactions that have no use case of their own (listing
+clearances, reading an obligation): NPI + PIN with the lockout of ``common.authenticate_provider``,
+in a transaction of its own so that a failure or a reset of the count is kept."""
+
+from __future__ import annotations
+
+from spenddown.domain.eligibility.model import Provider
+from spenddown.services.common import authenticate_provider
+from spenddown.services.ports import Env, UnitOfWork
+
+
+def authenticate(npi: str, pin: str, uow: UnitOfWork, env: Env) -> Provider:
+    """The provider, or ``AuthenticationFailed`` (``INVALID_CREDENTIALS`` / ``PIN_LOCKED``).
+
+    A wrong PIN is counted (and committed) by ``authenticate_provider`` before it raises; a
+    success resets the count, committed here."""
+    with uow:
+        provider = authenticate_provider(uow, env, npi, pin)
+        uow.commit()
+    return provider
+
+
+def provider_has_verified(npi: str, cin: str, uow: UnitOfWork) -> bool:
+    """Whether this provider has verified this member's eligibility at least once: a provider
+    sees a member's obligation only after a verification (interfaces.md)."""
+    with uow:
+        return uow.repo.has_verified(npi, cin)

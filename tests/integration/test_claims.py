@@ -1,0 +1,139 @@
+"""rules.md §5 through the claim use case and storage, on both engines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from spenddown.domain.cob.model import (
+    Claim,
+    ClaimLine,
+    ClaimPrimary,
+    PayerType,
+    PrimaryLine,
+)
+from spenddown.domain.errors import Forbidden, NotFound, RuleRefusal
+from spenddown.domain.money import Money
+from spenddown.services import claims
+from support.world import CLINIC, PHYSICIAN, World
+
+DAY = date(2026, 11, 3)
+FEES: dict[str, Any] = {
+    "fee_schedule": [
+        {"procedure_code": "99213", "effective": "2026-01-01", "allowed_per_unit": "95.00"},
+        {
+            "procedure_code": "97153",
+            "effective": "2026-01-01",
+            "allowed_per_unit": "16.50",
+            "requires_authorization": True,
+        },
+    ],
+    "authorizations": [
+        {
+            "id": "PA-HN-1",
+            "payer": "plan",
+            "cin": "22222222B",
+            "procedure_code": "97153",
+            "start": "2026-11-01",
+            "end": "2027-01-31",
+            "units": 8,
+        },
+    ],
+}
+
+
+def m(value: str) -> Money:
+    return Money.of(value)
+
+
+def submit(
+    world: World,
+    claim: Claim,
+    provider: tuple[str, str] = PHYSICIAN,
+) -> claims.Adjudication:
+    cmd = claims.SubmitClaim(provider[0], provider[1], claim)
+    return claims.adjudicate_claim(cmd, world.app.uow(), world.app.env)
+
+
+def claim(
+    claim_id: str,
+    cin: str,
+    *lines: ClaimLine,
+    npi: str = PHYSICIAN[0],
+    soc: str = "0",
+    primary: ClaimPrimary | None = None,
+) -> Claim:
+    return Claim(claim_id, npi, cin, m(soc), primary, lines)
+
+
+COMMERCIAL = ClaimPrimary(PayerType.COMMERCIAL, "Acme PPO", "A-1", date(2026, 11, 10))
+
+
+def test_rules_5_d5b_stored_and_answered_once(world: World) -> None:
+    world.load(FEES)
+    world.clear("600.00")  # the SOC member's month is certified: eligible
+    line = ClaimLine(DAY, "99213", 1, m("150"), PrimaryLine(m("150"), m("120"), copay=m("30")))
+    result = submit(world, claim("CLM-1", "12345678A", line, primary=COMMERCIAL))
+    assert (result.status, str(result.totals.medi_cal_paid)) == ("paid", "0.00")  # A=95 < P
+    assert result.delivery_system == "plan"
+    with pytest.raises(RuleRefusal) as duplicate:
+        submit(world, claim("CLM-1", "12345678A", line, primary=COMMERCIAL))
+    assert duplicate.value.code == "DUPLICATE_CLAIM"
+    stored = claims.get_claim("CLM-1", world.app.uow(), provider_npi=PHYSICIAN[0])
+    assert stored == result
+    with pytest.raises(NotFound):
+        claims.get_claim("CLM-1", world.app.uow(), provider_npi=CLINIC[0])
+
+
+def test_rules_5_unmet_soc_is_178_and_other_coverage_first_is_22(world: World) -> None:
+    world.load(FEES)
+    unmet = submit(world, claim("CLM-2", "12345678A", ClaimLine(DAY, "99213", 1, m("100"))))
+    assert unmet.lines[0].denial is not None
+    assert unmet.lines[0].denial.carc == "178"
+    world.clear("600.00")
+    # OHC code P on the member's eligibility: bill the PPO first
+    first = submit(world, claim("CLM-3", "12345678A", ClaimLine(DAY, "99214", 1, m("100"))))
+    assert first.lines[0].denial is not None
+    assert first.lines[0].denial.carc == "22"
+
+
+def test_rules_5_5_plan_authorization_units_are_used_up_across_claims(world: World) -> None:
+    world.load(FEES)
+    world.clear("600.00")
+    aba = PrimaryLine(m("200"), m("160"), copay=m("40"))
+    first = submit(
+        world,
+        claim("CLM-4", "22222222B", ClaimLine(DAY, "97153", 6, m("240"), aba), primary=COMMERCIAL),
+    )
+    assert first.lines[0].authorization_id == "PA-HN-1"
+    assert str(first.lines[0].medi_cal_paid) == "0.00"  # A = 99 < P = 160
+    second = submit(
+        world,
+        claim(
+            "CLM-5",
+            "22222222B",
+            ClaimLine(date(2026, 11, 4), "97153", 4, m("160"), aba),
+            primary=COMMERCIAL,
+        ),
+    )
+    assert second.lines[0].denial is not None
+    assert second.lines[0].denial.carc == "197"  # 6 + 4 > 8 units
+
+
+def test_rules_5_1_provider_not_in_the_members_plan_is_b7(world: World) -> None:
+    world.load(FEES)
+    world.clear("150.00", cin="33333333C")  # child's unit B certified; plan LA
+    result = submit(world, claim("CLM-6", "33333333C", ClaimLine(DAY, "99213", 1, m("100"))))
+    assert result.lines[0].denial is not None
+    assert result.lines[0].denial.carc == "B7"  # the physician contracts with HN only
+    assert str(result.totals.member_owes) == "100.00"
+    assert any("may owe" in sentence for sentence in result.explanation)
+
+
+def test_claims_only_under_the_providers_own_npi(world: World) -> None:
+    with pytest.raises(Forbidden):
+        submit(
+            world, claim("CLM-7", "12345678A", ClaimLine(DAY, "99213", 1, m("100")), npi=CLINIC[0])
+        )
