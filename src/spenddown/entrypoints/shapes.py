@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from spenddown.domain.cob.adjudication import Adjudication
 from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import (
     AuthenticationFailed,
@@ -274,3 +275,47 @@ def problem(error: SpenddownError, status: int | None = None) -> Json:
     if isinstance(error, ImportErrors):
         shaped["errors"] = list(error.errors)
     return shaped
+
+
+# --- claims (rules.md §5) ----------------------------------------------------------------------
+def adjudication(result: Adjudication) -> Json:
+    totals = result.totals
+    return {
+        "claim_id": result.claim_id,
+        "status": str(result.status),
+        "delivery_system": result.delivery_system,
+        "plan_code": result.plan_code,
+        "lines": [
+            {
+                "line": line.line,
+                "status": str(line.status),
+                "medi_cal_allowed": money(line.medi_cal_allowed),
+                "primary_paid": money(line.primary_paid),
+                "patient_liability_after_primary": money(line.patient_liability_after_primary),
+                "soc_applied": money(line.soc_applied),
+                "medi_cal_paid": money(line.medi_cal_paid),
+                "member_owes": money(line.member_owes),
+                "provider_write_off": money(line.provider_write_off),
+                "deductible_credit": money(line.deductible_credit),
+                "adjustments": [
+                    {"group": a.group, "carc": a.carc, "amount": money(a.amount)}
+                    for a in line.adjustments
+                ],
+                "denial": None
+                if line.denial is None
+                else {"carc": line.denial.carc, "reason": line.denial.reason},
+                "authorization_id": line.authorization_id,
+                "explanation": list(line.explanation),
+            }
+            for line in result.lines
+        ],
+        "totals": {
+            "charge": money(totals.charge),
+            "primary_paid": money(totals.primary_paid),
+            "medi_cal_paid": money(totals.medi_cal_paid),
+            "member_owes": money(totals.member_owes),
+            "provider_write_off": money(totals.provider_write_off),
+        },
+        "recovery_flag": result.recovery_flag,
+        "explanation": list(result.explanation),
+    }

@@ -21,6 +21,7 @@ from spenddown.domain.cob.adjudication import (
 )
 from spenddown.domain.cob.model import Claim, ServiceScope
 from spenddown.domain.eligibility.codes import Scope
+from spenddown.domain.eligibility.model import Provider
 from spenddown.domain.eligibility.verification import build_verification
 from spenddown.domain.errors import Forbidden, InvalidInput, NotFound, RuleRefusal
 from spenddown.domain.months import BenefitMonth
@@ -106,76 +107,92 @@ def _check(claim: Claim, today_: date) -> None:
 
 
 def adjudicate_claim(cmd: SubmitClaim, uow: UnitOfWork, env: Env) -> Adjudication:
-    claim = cmd.claim
-    _check(claim, today(env))
+    """A provider's claim (NPI + PIN)."""
+    _check(cmd.claim, today(env))
     with uow:
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
-        if claim.provider_npi != provider.npi:
+        if cmd.claim.provider_npi != provider.npi:
             raise Forbidden("FORBIDDEN", "A provider submits claims under its own NPI only.")
-        if uow.repo.claim_exists(claim.claim_id):
-            raise RuleRefusal(
-                "DUPLICATE_CLAIM",
-                f"Claim {claim.claim_id} was already received; it is not adjudicated twice.",
+        return _adjudicate(cmd.claim, provider, uow, env)
+
+
+def adjudicate_batch_claim(claim: Claim, uow: UnitOfWork, env: Env) -> Adjudication:
+    """A claim from a batch the claims processor received (its submitter was authenticated
+    upstream, e.g. by the clearinghouse): the provider is the claim's own."""
+    _check(claim, today(env))
+    with uow:
+        provider = uow.repo.get_provider(claim.provider_npi)
+        if provider is None:
+            raise NotFound("PROVIDER_NOT_FOUND", f"No provider {claim.provider_npi}.")
+        return _adjudicate(claim, provider, uow, env)
+
+
+def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> Adjudication:
+    """Adjudicate and store, inside the caller's transaction (which this commits)."""
+    if uow.repo.claim_exists(claim.claim_id):
+        raise RuleRefusal(
+            "DUPLICATE_CLAIM",
+            f"Claim {claim.claim_id} was already received; it is not adjudicated twice.",
+        )
+    if uow.repo.get_member(claim.member_id) is None:
+        raise NotFound("MEMBER_NOT_FOUND", "No member matches this ID.")
+    months = {
+        month: member_month(uow, claim.member_id, month)
+        for month in {BenefitMonth.of(line.service_date) for line in claim.lines}
+    }
+    authorizations = [
+        a for a in uow.repo.authorizations_of(claim.member_id) if a.status == "approved"
+    ]
+    used = uow.repo.units_used([a.authorization_id for a in authorizations])
+    result = adjudicate(
+        claim,
+        months=months,
+        provider=ProviderEnrollment(provider.medi_cal_ffs, frozenset(provider.plans)),
+        fees=uow.repo.fee_at,
+        authorizations=authorizations,
+        units_used=used,
+        rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
+    )
+    now = env.clock.now()
+    uow.repo.add_claim(
+        StoredClaim(
+            claim.claim_id,
+            provider.npi,
+            claim.member_id,
+            str(result.status),
+            result.totals.medi_cal_paid.cents,
+            result.totals.member_owes.cents,
+            now,
+            adjudication_to_record(result),
+        ),
+        [
+            StoredClaimLine(
+                claim_id=claim.claim_id,
+                line=outcome.line,
+                cin=claim.member_id,
+                service_date=line.service_date,
+                procedure_code=line.procedure_code,
+                units=line.units,
+                status=str(outcome.status),
+                authorization_id=outcome.authorization_id,
+                medi_cal_paid_cents=outcome.medi_cal_paid.cents,
+                soc_cents=outcome.soc_applied.cents,
+                member_owes_cents=outcome.member_owes.cents,
+                primary_deductible_cents=(
+                    line.primary.deductible.cents if line.primary and outcome.has_primary else 0
+                ),
+                deductible_credit_cents=outcome.deductible_credit.cents,
+                primary_out_of_pocket_cents=(
+                    line.primary.patient_liability.cents
+                    if line.primary and outcome.status is LineStatus.PAID
+                    else 0
+                ),
             )
-        if uow.repo.get_member(claim.member_id) is None:
-            raise NotFound("MEMBER_NOT_FOUND", "No member matches this ID.")
-        months = {
-            month: member_month(uow, claim.member_id, month)
-            for month in {BenefitMonth.of(line.service_date) for line in claim.lines}
-        }
-        authorizations = [
-            a for a in uow.repo.authorizations_of(claim.member_id) if a.status == "approved"
-        ]
-        used = uow.repo.units_used([a.authorization_id for a in authorizations])
-        result = adjudicate(
-            claim,
-            months=months,
-            provider=ProviderEnrollment(provider.medi_cal_ffs, frozenset(provider.plans)),
-            fees=uow.repo.fee_at,
-            authorizations=authorizations,
-            units_used=used,
-            rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
-        )
-        now = env.clock.now()
-        uow.repo.add_claim(
-            StoredClaim(
-                claim.claim_id,
-                provider.npi,
-                claim.member_id,
-                str(result.status),
-                result.totals.medi_cal_paid.cents,
-                result.totals.member_owes.cents,
-                now,
-                adjudication_to_record(result),
-            ),
-            [
-                StoredClaimLine(
-                    claim_id=claim.claim_id,
-                    line=outcome.line,
-                    cin=claim.member_id,
-                    service_date=line.service_date,
-                    procedure_code=line.procedure_code,
-                    units=line.units,
-                    status=str(outcome.status),
-                    authorization_id=outcome.authorization_id,
-                    medi_cal_paid_cents=outcome.medi_cal_paid.cents,
-                    soc_cents=outcome.soc_applied.cents,
-                    member_owes_cents=outcome.member_owes.cents,
-                    primary_deductible_cents=(
-                        line.primary.deductible.cents if line.primary and outcome.has_primary else 0
-                    ),
-                    deductible_credit_cents=outcome.deductible_credit.cents,
-                    primary_out_of_pocket_cents=(
-                        line.primary.patient_liability.cents
-                        if line.primary and outcome.status is LineStatus.PAID
-                        else 0
-                    ),
-                )
-                for line, outcome in zip(claim.lines, result.lines, strict=True)
-            ],
-        )
-        uow.commit()
-        return result
+            for line, outcome in zip(claim.lines, result.lines, strict=True)
+        ],
+    )
+    uow.commit()
+    return result
 
 
 def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:

@@ -60,8 +60,10 @@ class DemoProvider:
     type: str
     medi_cal_ffs: bool = True
     plans: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()  # private insurers' networks the provider is in
 
 
+PPO = "BLUE-SHIELD-PPO"
 PROVIDERS: tuple[DemoProvider, ...] = (
     DemoProvider(
         npi("123456789"), "2468", "Valley Family Medicine", "physician", plans=("HN", "LA")
@@ -71,8 +73,14 @@ PROVIDERS: tuple[DemoProvider, ...] = (
         npi("124531959"), "1357", "Eastside Community Clinic", "clinic", plans=("HN", "LA", "MOL")
     ),
     DemoProvider(npi("156789012"), "4826", "Redwood Coast Health Center", "clinic"),
-    DemoProvider(npi("167890123"), "7314", "Bright Steps ABA Therapy", "aba", plans=("LA",)),
-    DemoProvider(npi("178901234"), "6152", "Coastal Behavioral Health", "aba", plans=("HN",)),
+    # The seed's ABA choice for an HN child with a PPO: Coastal takes both the PPO and Health
+    # Net; Bright Steps takes the PPO but not the child's Medi-Cal plan.
+    DemoProvider(
+        npi("167890123"), "7314", "Bright Steps ABA Therapy", "aba", False, ("LA",), (PPO,)
+    ),
+    DemoProvider(
+        npi("178901234"), "6152", "Coastal Behavioral Health", "aba", False, ("HN",), (PPO,)
+    ),
     DemoProvider(npi("140785477"), "9753", "Corner Pharmacy", "pharmacy"),
     DemoProvider(npi("189012345"), "5067", "Mission Street Rx", "pharmacy", plans=("HN", "LA")),
     DemoProvider(
@@ -119,6 +127,11 @@ SAMUEL = DemoMember(
     "96789013K", "2024-05-06", "Samuel", "Okafor", "1958-03-29", "34", ("67",), "MOL", ("P",)
 )
 DANIEL = DemoMember("97890124L", "2023-02-14", "Daniel", "Brooks", "1969-10-05", "12", ("17", "88"))
+# The seed's family: a child with a private PPO (OHC code P) and Medi-Cal through Health Net,
+# in ABA therapy five days a week.
+LEO = DemoMember(
+    "99012346N", "2024-09-09", "Leo", "Park", "2018-04-02", "19", ("14",), "HN", ("P",)
+)
 GRACE = DemoMember("98901235M", "2022-04-27", "Grace", "Kim", "1947-07-19", "19", ("14",), "LA")
 MEMBERS: tuple[DemoMember, ...] = (
     ROSA,
@@ -133,6 +146,7 @@ MEMBERS: tuple[DemoMember, ...] = (
     SAMUEL,
     DANIEL,
     GRACE,
+    LEO,
 )
 
 # case_id, county, {budget unit: [(member, role)]}, {(budget unit, program): SOC}
@@ -152,6 +166,7 @@ CASES: tuple[tuple[str, str, Units, Socs], ...] = (
     ("C-37-2207", "37", {"A": [(ELEANOR, "eligible")]}, {("A", "medi-cal"): "1146.00"}),
     ("C-01-3310", "01", {"A": [(KIM, "eligible")]}, {("A", "medi-cal"): "275.00"}),
     ("C-30-7781", "30", {"A": [(ANA, "eligible")]}, {("A", "medi-cal"): "320.00"}),
+    ("C-19-8802", "19", {"A": [(LEO, "eligible")]}, {}),
     ("C-34-6120", "34", {"A": [(SAMUEL, "eligible")]}, {("A", "medi-cal"): "845.00"}),
     (
         "C-12-0912",
@@ -188,6 +203,7 @@ def demo_dataset(on: date) -> dict[str, Any]:
                 "type": p.type,
                 "medi_cal_ffs": p.medi_cal_ffs,
                 "plans": list(p.plans),
+                "primary_networks": list(p.networks),
             }
             for p in PROVIDERS
         ],
@@ -240,7 +256,59 @@ def demo_dataset(on: date) -> dict[str, Any]:
             for case_id, _, _, socs in CASES
             for (unit, program), amount in socs.items()
         ],
+        "ohc_policies": [
+            {
+                "cin": LEO.cin,
+                "carrier": "Blue Shield of California",
+                "network": PPO,
+                "ohc_code": "P",
+                "scope": ["medical"],
+                "plan_year_start": f"{on.year}-01-01",
+                "deductible": "1500.00",
+                "out_of_pocket_max": "6000.00",
+            }
+        ],
+        "fee_schedule": [
+            {
+                "procedure_code": code,
+                "effective": "2026-01-01",
+                "allowed_per_unit": fee,
+                "requires_authorization": auth,
+            }
+            for code, fee, auth in FEE_SCHEDULE
+        ],
+        "authorizations": [
+            {
+                "id": "HN-PA-ABA-1",
+                "payer": "plan",
+                "cin": LEO.cin,
+                "procedure_code": "97153",
+                "start": str(demo_months(on)[0].first_day),
+                "end": f"{on.year}-12-31",
+                "units": 1200,
+            },
+            {
+                "id": "BS-PA-ABA-1",
+                "payer": "primary",
+                "cin": LEO.cin,
+                "procedure_code": "97153",
+                "start": str(demo_months(on)[0].first_day),
+                "end": f"{on.year}-12-31",
+                "units": 1200,
+            },
+        ],
     }
+
+
+# Medi-Cal maximum allowances used by the demo (illustrative figures, not DHCS's rates).
+FEE_SCHEDULE: tuple[tuple[str, str, bool], ...] = (
+    ("99213", "24.00", False),
+    ("99214", "35.50", False),
+    ("99215", "48.00", False),
+    ("97153", "16.50", True),  # ABA treatment by protocol, per 15 minutes
+    ("97155", "24.75", True),
+    ("E0601", "55.00", True),  # CPAP device
+)
 
 
 # --- the database ----------------------------------------------------------------------------

@@ -706,3 +706,7 @@ def _print_tour(prepared: DemoDatabase, steps: list[TourStep]) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+# Commands in other modules register themselves on ``app`` when imported.
+from spenddown.entrypoints.cli import claims as _claims  # noqa: E402, F401

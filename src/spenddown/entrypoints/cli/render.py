@@ -24,8 +24,8 @@ STATUS_NAMES = {
 HCP_NAMES = {"01": "enrolled", "55": "potential enrollee, held until SOC is met", "00": "no plan"}
 
 
-def console() -> Console:
-    return Console(highlight=False)
+def console(*, stderr: bool = False) -> Console:
+    return Console(highlight=False, stderr=stderr)
 
 
 def _yes(value: bool) -> Text:
@@ -235,3 +235,45 @@ def audit(result: Json) -> None:
     for violation in result["violations"]:
         out.print(Text(violation), style="red", soft_wrap=True)  # one line each, for grep
     out.print(f"Ledger audit: {len(result['violations'])} violation(s).")
+
+
+def adjudication(data: dict[str, Any]) -> None:
+    """A claim's adjudication: one row per line, then the totals and the explanation."""
+    table = Table(title=f"Claim {data['claim_id']}: {data['status']} ({data['delivery_system']})")
+    for column in (
+        "Line",
+        "Status",
+        "Allowed",
+        "Primary paid",
+        "Liability",
+        "Medi-Cal paid",
+        "SOC",
+        "Member owes",
+        "Write-off",
+        "Denial",
+    ):
+        table.add_column(column, justify="right" if column not in ("Status", "Denial") else "left")
+    for line in data["lines"]:
+        denial = line["denial"]
+        table.add_row(
+            str(line["line"]),
+            line["status"],
+            line["medi_cal_allowed"],
+            line["primary_paid"],
+            line["patient_liability_after_primary"],
+            line["medi_cal_paid"],
+            line["soc_applied"],
+            line["member_owes"],
+            line["provider_write_off"],
+            f"{denial['carc']} {denial['reason']}" if denial else "",
+        )
+    out = console()
+    out.print(table)
+    totals = data["totals"]
+    out.print(
+        f"Medi-Cal pays ${totals['medi_cal_paid']}; the member owes ${totals['member_owes']}; "
+        f"the provider writes off ${totals['provider_write_off']}.",
+        markup=False,
+    )
+    for sentence in data["explanation"]:
+        out.print(f"- {sentence}", markup=False, soft_wrap=True)

@@ -1,0 +1,192 @@
+"""Claims commands: ``adjudicate`` (one claim, or ``--batch`` JSONL), ``fee-schedule import``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from spenddown.domain.errors import ImportErrors, InvalidInput, SpenddownError
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.cli import render
+from spenddown.entrypoints.cli.main import Json, app, handled, opened, print_json
+
+fee_app = typer.Typer(help="The Medi-Cal fee schedule.", no_args_is_help=True)
+app.add_typer(fee_app, name="fee-schedule")
+
+FEE_COLUMNS = (
+    "procedure_code",
+    "effective",
+    "allowed_per_unit",
+    "requires_authorization",
+    "restricted_scope_ok",
+)
+TRUE = {"1", "true", "yes", "y", "x"}
+
+
+@app.command()
+@handled
+def adjudicate(
+    ctx: typer.Context,
+    claim_file: Annotated[
+        Path | None, typer.Argument(help="A claim (JSON, the Claim of interfaces.md).")
+    ] = None,
+    npi: Annotated[str | None, typer.Option("--npi", envvar="SPENDDOWN_NPI")] = None,
+    pin: Annotated[str | None, typer.Option("--pin", envvar="SPENDDOWN_PIN")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help="Claims, one JSON per line; each is adjudicated and stored."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where the batch's adjudications go (JSONL).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Adjudicate a claim as Medi-Cal, the secondary payer (rules.md §5)."""
+    from spenddown.adapters.claim_format import parse_claim
+    from spenddown.services import claims
+
+    if batch is not None:
+        _batch(ctx, batch, out)
+        return
+    if claim_file is None or npi is None or pin is None:
+        raise InvalidInput(
+            "INVALID_REQUEST", "Give CLAIM.json with --npi and --pin, or --batch FILE.jsonl."
+        )
+    claim = parse_claim(_read_json(claim_file))
+    with opened(ctx) as app_:
+        result = claims.adjudicate_claim(claims.SubmitClaim(npi, pin, claim), app_.uow(), app_.env)
+    data = shapes.adjudication(result)
+    if as_json:
+        print_json(data)
+    else:
+        render.adjudication(data)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{path}: {error.strerror}.") from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{path}: not JSON ({error.msg}).") from None
+
+
+def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
+    """Stream the file: each claim is its own transaction; an error is written for that claim
+    and the batch goes on."""
+    from spenddown.adapters.claim_format import parse_claim
+    from spenddown.services import claims
+
+    try:
+        total = sum(1 for line in batch.open(encoding="utf-8") if line.strip())
+    except OSError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{batch}: {error.strerror}.") from None
+    sink: TextIO = out.open("w", encoding="utf-8") if out else sys.stdout
+    counts = {"paid": 0, "partially_paid": 0, "denied": 0, "errors": 0}
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=render.console(stderr=True),
+        transient=out is None,
+    )
+    try:
+        with opened(ctx) as app_, progress, batch.open(encoding="utf-8") as source:
+            task = progress.add_task("Adjudicating", total=total)
+            number = 0
+            for raw in source:
+                if not raw.strip():
+                    continue
+                number += 1
+                try:
+                    claim = parse_claim(json.loads(raw))
+                    result = claims.adjudicate_batch_claim(claim, app_.uow(), app_.env)
+                except json.JSONDecodeError as error:
+                    counts["errors"] += 1
+                    problem = {"code": "INVALID_REQUEST", "detail": f"not JSON ({error.msg})"}
+                    sink.write(json.dumps({"line": number, "error": problem}) + "\n")
+                except SpenddownError as error:
+                    counts["errors"] += 1
+                    sink.write(json.dumps({"line": number, "error": shapes.problem(error)}) + "\n")
+                else:
+                    counts[str(result.status)] += 1
+                    sink.write(json.dumps(shapes.adjudication(result)) + "\n")
+                progress.advance(task)
+    finally:
+        if out is not None:
+            sink.close()
+    render.console(stderr=True).print(
+        f"{number} claims: {counts['paid']} paid, {counts['partially_paid']} partially paid, "
+        f"{counts['denied']} denied, {counts['errors']} with errors.",
+        markup=False,
+    )
+
+
+@fee_app.command("import")
+@handled
+def fee_schedule_import(
+    ctx: typer.Context,
+    csv_file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with a header: procedure_code, effective, allowed_per_unit, "
+            "requires_authorization, restricted_scope_ok."
+        ),
+    ],
+    as_json: Json = False,
+) -> None:
+    """Load fee schedule rows from CSV: all or nothing, each error with its line."""
+    from spenddown.adapters.dataset import parse_dataset
+    from spenddown.services.imports import import_dataset
+
+    try:
+        with csv_file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in FEE_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InvalidInput(
+                    "INVALID_REQUEST", f"{csv_file}: missing column(s) {', '.join(missing)}."
+                )
+            rows = [
+                {
+                    "procedure_code": row["procedure_code"],
+                    "effective": row["effective"],
+                    "allowed_per_unit": row["allowed_per_unit"],
+                    "requires_authorization": (row.get("requires_authorization") or "")
+                    .strip()
+                    .lower()
+                    in TRUE,
+                    "restricted_scope_ok": (row.get("restricted_scope_ok") or "").strip().lower()
+                    in TRUE,
+                }
+                for row in reader
+            ]
+    except OSError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{csv_file}: {error.strerror}.") from None
+    try:
+        dataset = parse_dataset({"fee_schedule": rows})
+    except ImportErrors as error:
+        # fee_schedule[0] is the CSV's line 2 (after the header)
+        error.errors = [_csv_line(e) for e in error.errors]
+        raise
+    with opened(ctx) as app_:
+        counts = import_dataset(dataset, app_.uow(), app_.env)
+    if as_json:
+        print_json({"fee_schedule": counts["fee_schedule"]})
+    else:
+        render.console().print(f"{counts['fee_schedule']} fee schedule rows loaded.")
+
+
+def _csv_line(error: str) -> str:
+    head, _, rest = error.partition("]")
+    if head.startswith("fee_schedule["):
+        number = int(head.removeprefix("fee_schedule[")) + 2
+        return f"line {number}{rest}"
+    return error
