@@ -12,67 +12,20 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from spenddown.domain.identifiers import EVC_ALPHABET
 from spenddown.entrypoints.cli import demo as demo_module
 from spenddown.entrypoints.cli import main as cli_main
 from spenddown.entrypoints.cli.main import app
-from support.world import CLINIC, LTC_HOME, PHYSICIAN, SOC_MEMBER, base_dataset
+from support.cli import MONTH, TODAY, Cli, current_dataset
+from support.world import CLINIC, LTC_HOME, PHYSICIAN, SOC_MEMBER
 
 SCRIPT = Path(sys.executable).with_name("spenddown")
 ISSUE = "2025-02-01"  # card issue date of every world member
-
-
-def today_ca() -> date:
-    return datetime.now(ZoneInfo("America/Los_Angeles")).date()
-
-
-TODAY = today_ca()
-MONTH = TODAY.strftime("%Y-%m")
-
-
-def current_dataset() -> dict[str, Any]:
-    """The world dataset with its eligibility and SOC moved to the current month."""
-    document = base_dataset()
-    for row in document["eligibility"] + document["soc"]:
-        row["month"] = MONTH
-    return document
-
-
-class Cli:
-    def __init__(self, url: str, tmp_path: Path) -> None:
-        self.url = url
-        self.tmp_path = tmp_path
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str) -> Result:
-        return self.runner.invoke(app, ["--db", self.url, *args])
-
-    def json(self, *args: str, exit_code: int = 0) -> Any:
-        result = self(*args, "--json")
-        assert result.exit_code == exit_code, (result.stdout, result.stderr)
-        return json.loads(result.stdout)
-
-    def write(self, name: str, document: Any) -> Path:
-        path = self.tmp_path / name
-        path.write_text(json.dumps(document), encoding="utf-8")
-        return path
-
-    def load(self, document: dict[str, Any]) -> dict[str, int]:
-        counts: dict[str, int] = self.json("import", str(self.write("data.json", document)))
-        return counts
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
 
 
 @pytest.fixture
@@ -104,6 +57,9 @@ def test_import_reports_counts_per_kind(cli: Cli) -> None:
         "cases": 4,
         "eligibility": 9,
         "soc": 6,
+        "ohc_policies": 0,
+        "fee_schedule": 0,
+        "authorizations": 0,
     }
 
 
