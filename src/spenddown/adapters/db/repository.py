@@ -402,10 +402,19 @@ class SqlRepository:
             )
         )
 
-    def has_verified(self, provider_npi: str, cin: str) -> bool:
+    def has_verified(self, provider_npi: str, cin: str, month: BenefitMonth | None = None) -> bool:
         v = t.verifications
         query = select(v.c.verification_id).where(v.c.provider_npi == provider_npi, v.c.cin == cin)
+        if month is not None:
+            query = query.where(v.c.month == str(month))
         return self.c.execute(query.limit(1)).first() is not None
+
+    def providers_in_networks(self, networks: list[str]) -> list[Provider]:
+        """Providers in any of these primary networks (few: a scan of the provider table)."""
+        wanted = set(networks)
+        rows = self.c.execute(select(t.providers.c.npi).order_by(t.providers.c.npi)).all()
+        found = [self.get_provider(r.npi) for r in rows]
+        return [p for p in found if p is not None and wanted & set(p.primary_networks)]
 
     def add_activation(
         self, plan_code: str, cin: str, key: ObligationKey, certified_by: str, now: datetime
