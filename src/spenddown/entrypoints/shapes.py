@@ -14,7 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from spenddown.domain.billing import BillingCheck
+from spenddown.domain.cob.accumulators import AccumulatorStatement
 from spenddown.domain.cob.adjudication import Adjudication
+from spenddown.domain.cob.estimate import Estimate
 from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import (
     AuthenticationFailed,
@@ -317,5 +320,101 @@ def adjudication(result: Adjudication) -> Json:
             "provider_write_off": money(totals.provider_write_off),
         },
         "recovery_flag": result.recovery_flag,
+        "explanation": list(result.explanation),
+    }
+
+
+def billing_check(result: BillingCheck) -> Json:
+    return {
+        "allowed": result.allowed,
+        "may_collect": money(result.may_collect),
+        "rule": result.rule,
+        "protected": result.protected,
+        "explanation": list(result.explanation),
+        "what_to_do": list(result.what_to_do),
+    }
+
+
+def accumulators(statements: Sequence[AccumulatorStatement]) -> list[Json]:
+    return [
+        {
+            "member_id": s.cin,
+            "carrier": s.carrier,
+            "network": s.network,
+            "ohc_code": s.ohc_code,
+            "plan_year_start": day(s.plan_year_start),
+            "plan_year_end": day(s.plan_year_end),
+            "deductible": money(s.deductible),
+            "deductible_applied": money(s.deductible_applied),
+            "paid_by_medi_cal": money(s.paid_by_medi_cal),
+            "paid_by_member": money(s.paid_by_member),
+            "written_off": money(s.written_off),
+            "deductible_remaining": money(s.deductible_remaining),
+            "out_of_pocket": money(s.out_of_pocket),
+            "out_of_pocket_max": money(s.out_of_pocket_max),
+            "out_of_pocket_remaining": money(s.out_of_pocket_remaining),
+            "items": [
+                {
+                    "claim_id": i.claim_id,
+                    "line": i.line,
+                    "service_date": day(i.service_date),
+                    "procedure_code": i.procedure_code,
+                    "deductible_applied": money(i.deductible_applied),
+                    "paid_by_medi_cal": money(i.paid_by_medi_cal),
+                    "paid_by_member": money(i.paid_by_member),
+                    "written_off": money(i.written_off),
+                    "out_of_pocket": money(i.out_of_pocket),
+                }
+                for i in s.items
+            ],
+            "statement": list(s.statement),
+        }
+        for s in statements
+    ]
+
+
+def estimate(result: Estimate) -> Json:
+    return {
+        "procedure_code": result.procedure_code,
+        "units_per_visit": result.units_per_visit,
+        "visits_per_week": result.visits_per_week,
+        "weeks": result.weeks,
+        "visits": result.visits,
+        "start": day(result.start),
+        "primary_allowed_per_visit": money(result.primary_allowed_per_visit),
+        "medi_cal_allowed_per_visit": money(result.medi_cal_allowed_per_visit),
+        "monthly_soc": money(result.monthly_soc),
+        "without_medi_cal": money(result.without_medi_cal),
+        "with_medi_cal": money(result.with_medi_cal),
+        "savings": money(result.savings),
+        "primary_paid": money(result.primary_paid),
+        "medi_cal_paid": money(result.medi_cal_paid),
+        "provider_write_off": money(result.provider_write_off),
+        "deductible_met_at_visit": result.deductible_met_at_visit,
+        "out_of_pocket_max_at_visit": result.out_of_pocket_max_at_visit,
+        "months": [
+            {
+                "month": str(m.month),
+                "visits": m.visits,
+                "primary_allowed": money(m.primary_allowed),
+                "primary_paid": money(m.primary_paid),
+                "cost_sharing": money(m.cost_sharing),
+                "medi_cal_paid": money(m.medi_cal_paid),
+                "family_pays": money(m.family_pays),
+                "provider_write_off": money(m.provider_write_off),
+            }
+            for m in result.months
+        ],
+        "providers": [
+            {
+                "npi": p.npi,
+                "name": p.name,
+                "takes_primary": p.takes_primary,
+                "takes_medi_cal": p.takes_medi_cal,
+                "qualifies": p.qualifies,
+                "why": p.why,
+            }
+            for p in result.providers
+        ],
         "explanation": list(result.explanation),
     }

@@ -190,3 +190,155 @@ def _csv_line(error: str) -> str:
         number = int(head.removeprefix("fee_schedule[")) + 2
         return f"line {number}{rest}"
     return error
+
+
+@app.command("billing-check")
+@handled
+def billing_check(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Option("--member", help="Member ID (CIN or card ID).")],
+    issue_date: Annotated[str, typer.Option("--issue-date", help="Card issue date.")],
+    provider: Annotated[str, typer.Option("--provider", help="The billing provider's NPI.")],
+    service_date: Annotated[str, typer.Option("--date", help="Date of service.")],
+    amount: Annotated[str, typer.Option("--amount", help="The amount on the bill.")],
+    claim: Annotated[str | None, typer.Option("--claim", help="The claim ID, if known.")] = None,
+    as_json: Json = False,
+) -> None:
+    """May this provider send the family this bill? (rules.md §6, balance billing)"""
+    from spenddown.domain.identifiers import parse_member_id, parse_npi
+    from spenddown.domain.money import Money
+    from spenddown.domain.months import parse_date
+    from spenddown.services import billing
+
+    cmd = billing.BillingCheckCommand(
+        parse_member_id(member, "--member"),
+        parse_date(issue_date, "--issue-date"),
+        parse_npi(provider, "--provider"),
+        parse_date(service_date, "--date"),
+        Money.parse(amount, "--amount"),
+        claim,
+    )
+    with opened(ctx) as app_:
+        result = billing.billing_check(cmd, app_.uow(), app_.env)
+    data = shapes.billing_check(result)
+    if as_json:
+        print_json(data)
+        return
+    out = render.console()
+    verdict = "ALLOWED" if data["allowed"] else "NOT ALLOWED"
+    out.print(f"{verdict}: the provider may collect ${data['may_collect']} ({data['rule']}).")
+    for sentence in data["explanation"]:
+        out.print(f"- {sentence}", markup=False, soft_wrap=True)
+    out.print("What you can do:")
+    for sentence in data["what_to_do"]:
+        out.print(f"- {sentence}", markup=False, soft_wrap=True)
+
+
+@app.command()
+@handled
+def estimate(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Option("--member", help="Member CIN.")],
+    code: Annotated[str, typer.Option("--code", help="Procedure code, e.g. 97153.")],
+    units: Annotated[int, typer.Option("--units", help="Units per visit.")],
+    visits_per_week: Annotated[int, typer.Option("--visits-per-week")],
+    primary_allowed: Annotated[
+        str, typer.Option("--primary-allowed", help="The primary's allowed amount per unit.")
+    ],
+    deductible: Annotated[str, typer.Option("--deductible")] = "0",
+    oop_max: Annotated[str, typer.Option("--oop-max", help="Out-of-pocket maximum.")] = "0",
+    copay: Annotated[str | None, typer.Option("--copay", help="Copay per visit.")] = None,
+    coinsurance: Annotated[
+        str | None, typer.Option("--coinsurance", help="Coinsurance percent, e.g. 20.")
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks")] = 52,
+    start: Annotated[str | None, typer.Option("--start", help="First visit (YYYY-MM-DD).")] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", help="Check this provider (repeatable).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """What Medi-Cal as secondary saves a family in a year of visits."""
+    from decimal import Decimal, InvalidOperation
+
+    from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
+    from spenddown.domain.identifiers import parse_cin
+    from spenddown.domain.money import Money
+    from spenddown.domain.months import parse_date
+    from spenddown.services import billing
+    from spenddown.services.common import today
+
+    try:
+        percent = None if coinsurance is None else Decimal(coinsurance)
+    except InvalidOperation:
+        raise InvalidInput("INVALID_COST_SHARING", "--coinsurance is a percent.") from None
+    sharing = PrimaryCostSharing(
+        Money.parse(deductible, "--deductible"),
+        Money.parse(oop_max, "--oop-max"),
+        None if copay is None else Money.parse(copay, "--copay"),
+        percent,
+    )
+    with opened(ctx) as app_:
+        cmd = billing.EstimateCommand(
+            parse_cin(member, "--member"),
+            ServicePattern(code.upper(), units, visits_per_week, weeks),
+            sharing,
+            Money.parse(primary_allowed, "--primary-allowed"),
+            today(app_.env),
+            None if start is None else parse_date(start, "--start"),
+            tuple(provider or ()),
+        )
+        result = billing.estimate(cmd, app_.uow())
+    data = shapes.estimate(result)
+    if as_json:
+        print_json(data)
+        return
+    out = render.console()
+    out.print(
+        f"{data['visits']} visits of {code} in {weeks} weeks: without Medi-Cal the family pays "
+        f"${data['without_medi_cal']}; with Medi-Cal as secondary ${data['with_medi_cal']}; "
+        f"it saves ${data['savings']}.",
+        markup=False,
+    )
+    for fit in data["providers"]:
+        mark = "takes both" if fit["qualifies"] else "does not qualify"
+        out.print(f"- {fit['name']} ({fit['npi']}): {mark}: {fit['why']}", markup=False)
+
+
+@app.command()
+@handled
+def accumulators(
+    ctx: typer.Context,
+    member: Annotated[str, typer.Option("--member", help="Member CIN.")],
+    plan_year: Annotated[
+        str | None, typer.Option("--plan-year", help="A date in the plan year (YYYY-MM-DD).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Deductible and out-of-pocket met with the primary, and who paid them: the statement a
+    family sends to the primary's coordination-of-benefits department."""
+    from spenddown.domain.identifiers import parse_cin
+    from spenddown.domain.months import parse_date
+    from spenddown.services import billing
+
+    with opened(ctx) as app_:
+        statements = billing.accumulators(
+            parse_cin(member, "--member"),
+            None if plan_year is None else parse_date(plan_year, "--plan-year"),
+            app_.uow(),
+        )
+    data = shapes.accumulators(statements)
+    if as_json:
+        print_json(data)
+        return
+    out = render.console()
+    for statement in data:
+        out.print(
+            f"{statement['carrier']} {statement['plan_year_start']}..{statement['plan_year_end']}"
+            f": deductible applied ${statement['deductible_applied']} of "
+            f"${statement['deductible']} (Medi-Cal ${statement['paid_by_medi_cal']}, member "
+            f"${statement['paid_by_member']}).",
+            markup=False,
+        )
+        for sentence in statement["statement"]:
+            out.print(f"- {sentence}", markup=False, soft_wrap=True)
