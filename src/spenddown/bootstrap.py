@@ -42,6 +42,7 @@ def build(
     migrate: bool = True,
     clock: Clock | None = None,
     pins: PinHasher | None = None,
+    pool_size: int = 10,
 ) -> App:
     resolved = database_url(url)
     if migrate:
@@ -49,4 +50,4 @@ def build(
 
         upgrade(resolved)
     env = Env(clock=clock or SystemClock(), pins=pins or Argon2PinHasher(), ids=UlidIds())
-    return App(resolved, make_engine(resolved), env)
+    return App(resolved, make_engine(resolved, pool_size=pool_size), env)

@@ -166,6 +166,7 @@ def test_rules_4_ltc_soc_is_not_cleared_online_except_by_the_facility(world: Wor
     assert refused.value.code == "LTC_SOC_NOT_CLEARED_ONLINE"
     by_facility = world.clear("100.00", cin="55555555E", provider=LTC_HOME, code="ROOM")
     assert str(by_facility.applied) == "100.00"
+    assert by_facility.certified is True  # still LTC auto-certified, $700 left to collect
 
 
 def test_rules_4_month_start_is_idempotent_and_activates_once(world: World) -> None:

@@ -66,14 +66,15 @@ class Money:
             raise InvalidInput(
                 "INVALID_AMOUNT", f"{field}: {value!r} is not an amount of money.", field=field
             )
-        if not number.is_finite() or number != number.quantize(CENT):
-            raise InvalidInput(
-                "INVALID_AMOUNT",
-                f"{field}: {value} has more than two decimals or is not a number.",
-                field=field,
-            )
+        if not number.is_finite():
+            raise InvalidInput("INVALID_AMOUNT", f"{field}: {value} is not a number.", field=field)
+        # Checked before quantize, which cannot represent huge exponents.
         if abs(number) >= Decimal("1e12"):
             raise InvalidInput("INVALID_AMOUNT", f"{field}: {value} is too large.", field=field)
+        if number != number.quantize(CENT):
+            raise InvalidInput(
+                "INVALID_AMOUNT", f"{field}: {value} has more than two decimals.", field=field
+            )
         return cls(number)
 
     # --- rounding at named points ---------------------------------------------------------

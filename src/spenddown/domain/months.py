@@ -23,11 +23,11 @@ class BenefitMonth:
     @classmethod
     def parse(cls, value: str, field: str = "month") -> BenefitMonth:
         match = _MONTH.match(value.strip()) if isinstance(value, str) else None
-        if match is None:
-            raise InvalidInput("INVALID_MONTH", f"{field}: {value!r} is not a month YYYY-MM.")
-        year, month = int(match.group(1)), int(match.group(2))
+        year, month = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
         if not 1 <= month <= 12 or not 1900 <= year <= 2999:
-            raise InvalidInput("INVALID_MONTH", f"{field}: {value!r} is not a month YYYY-MM.")
+            raise InvalidInput(
+                "INVALID_MONTH", f"{field}: {value!r} is not a month YYYY-MM.", field=field
+            )
         return cls(year, month)
 
     @classmethod

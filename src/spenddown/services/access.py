@@ -14,6 +14,7 @@ from spenddown.domain.identifiers import MemberId
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
+from spenddown.services.common import PIN_ATTEMPTS_BEFORE_LOCK, PIN_LOCK
 from spenddown.services.ports import AccessRecord, ApiToken, Env, UnitOfWork
 
 
@@ -141,46 +142,76 @@ def family_view(
     birth_date: date,
     month: BenefitMonth,
     uow: UnitOfWork,
+    env: Env,
 ) -> FamilyView:
     """A member (or parent) sees the SOC of each budget unit they are on, what is left, and
-    which provider's bill cleared what. Wrong ID, issue date or birth date: one error."""
+    which provider's bill cleared what. Wrong ID, issue date or birth date: one error; 5 wrong
+    tries lock the member's look-ups for 15 minutes (a birth date is easy to guess)."""
     with uow:
         member = uow.repo.get_member(member_id.cin)
+        now = env.clock.now()
+        locked = uow.repo.member_locked_until(member_id.cin) if member else None
+        if locked is not None and locked > now:
+            raise AuthenticationFailed(
+                "MEMBER_LOCKED", "Too many failed look-ups: try again in 15 minutes."
+            )
         if (
             member is None
             or member.bic_issue_date != bic_issue_date
             or member.birth_date != birth_date
             or not member_id.matches_issue_date(bic_issue_date)
         ):
+            if member is not None:
+                if uow.repo.count_member_failure(member.cin) >= PIN_ATTEMPTS_BEFORE_LOCK:
+                    uow.repo.lock_member(member.cin, now + PIN_LOCK)
+                uow.commit()
             raise NotFound(
                 "MEMBER_NOT_FOUND",
                 "No member matches this ID, card issue date and date of birth.",
                 member=mask_id(member_id.cin),
             )
-        views = []
-        names: dict[str, str] = {}
-        for membership in uow.repo.memberships_of(member.cin):
-            for obligation in uow.repo.get_obligations(
-                membership.case_id, membership.budget_unit, month
-            ):
-                entries = uow.repo.entries_of(obligation.key)
-                reversed_ids = {e.reverses for e in entries if e.kind is EntryKind.REVERSAL}
-                clearances = []
-                for entry in entries:
-                    if entry.kind is not EntryKind.CLEARANCE or entry.provider_npi is None:
-                        continue
-                    if entry.provider_npi not in names:
-                        provider = uow.repo.get_provider(entry.provider_npi)
-                        names[entry.provider_npi] = provider.name if provider else "provider"
-                    assert entry.service_date is not None
-                    clearances.append(
-                        FamilyClearance(
-                            names[entry.provider_npi],
-                            entry.service_date,
-                            entry.applied,
-                            str(entry.payment),
-                            entry.entry_id in reversed_ids,
-                        )
+        if locked is not None:
+            uow.repo.reset_member_failures(member.cin)
+            uow.commit()
+        return _family_view(member.cin, month, uow)
+
+
+def family_view_for_county(cin: str, month: BenefitMonth, uow: UnitOfWork) -> FamilyView:
+    """The family's view as a county worker sees it (no member credentials)."""
+    with uow:
+        if uow.repo.get_member(cin) is None:
+            raise NotFound("MEMBER_NOT_FOUND", "No member with this ID.", member=mask_id(cin))
+        return _family_view(cin, month, uow)
+
+
+def _family_view(cin: str, month: BenefitMonth, uow: UnitOfWork) -> FamilyView:
+    views = []
+    names: dict[str, str] = {}
+    for membership in uow.repo.memberships_of(cin):
+        for obligation in uow.repo.get_obligations(
+            membership.case_id, membership.budget_unit, month
+        ):
+            entries = uow.repo.entries_of(obligation.key)
+            reversed_ids = {e.reverses for e in entries if e.kind is EntryKind.REVERSAL}
+            clearances = []
+            for entry in entries:
+                if (
+                    entry.kind is not EntryKind.CLEARANCE
+                    or entry.provider_npi is None
+                    or entry.service_date is None
+                ):
+                    continue
+                if entry.provider_npi not in names:
+                    provider = uow.repo.get_provider(entry.provider_npi)
+                    names[entry.provider_npi] = provider.name if provider else "provider"
+                clearances.append(
+                    FamilyClearance(
+                        names[entry.provider_npi],
+                        entry.service_date,
+                        entry.applied,
+                        str(entry.payment),
+                        entry.entry_id in reversed_ids,
                     )
-                views.append(FamilyObligation(obligation, tuple(clearances)))
-        return FamilyView(member.cin, month, tuple(views))
+                )
+            views.append(FamilyObligation(obligation, tuple(clearances)))
+    return FamilyView(cin, month, tuple(views))

@@ -7,7 +7,7 @@ SOC, never lose a clearance and never certify twice (rules.md §3, Concurrency).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from spenddown.domain.eligibility.codes import Program
@@ -323,6 +323,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         clearance_id = env.ids.new_id("c_")
         ltc_facility = provider.type is ProviderType.LTC_FACILITY
         applied_entries: list[LedgerEntry] = []
+        certified: dict[Program, bool] = {}
         refusal: SpenddownError | None = None
         # One clearance per rendered service, and a dollar of expense counts once: the same
         # service may not clear another budget unit either (rules.md §3, system.md).
@@ -375,10 +376,15 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
             uow.repo.save_obligation(application.after, now)
             uow.repo.add_entry(entry)
             applied_entries.append(entry)
+            certified[obligation.key.program] = application.after.certified
         if not applied_entries:
             assert refusal is not None
             raise refusal
         result = _result_from_entries(applied_entries, set())
+        # An LTC facility's clearance on an auto-certified SOC leaves it certified with an
+        # amount still to collect: report the obligation's state, not just "remaining is 0".
+        programs = tuple(replace(p, certified=certified[p.program]) for p in result.programs)
+        result = replace(result, programs=programs, certified=programs[0].certified)
         uow.commit()
         return result
 

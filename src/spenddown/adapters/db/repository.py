@@ -203,6 +203,29 @@ class SqlRepository:
         p = t.providers
         self.c.execute(update(p).where(p.c.npi == npi).values(failed_attempts=0, locked_until=None))
 
+    def member_locked_until(self, cin: str) -> datetime | None:
+        m = t.members
+        row = self.c.execute(select(m.c.locked_until).where(m.c.cin == cin)).first()
+        return _utc(row[0]) if row else None
+
+    def count_member_failure(self, cin: str) -> int:
+        m = t.members
+        row = self.c.execute(
+            update(m)
+            .where(m.c.cin == cin)
+            .values(failed_lookups=m.c.failed_lookups + 1)
+            .returning(m.c.failed_lookups)
+        ).first()
+        return int(row[0]) if row else 0
+
+    def lock_member(self, cin: str, until: datetime) -> None:
+        m = t.members
+        self.c.execute(update(m).where(m.c.cin == cin).values(failed_lookups=0, locked_until=until))
+
+    def reset_member_failures(self, cin: str) -> None:
+        m = t.members
+        self.c.execute(update(m).where(m.c.cin == cin).values(failed_lookups=0, locked_until=None))
+
     # --- SOC ledger ----------------------------------------------------------------------
     @staticmethod
     def _obligation(row: Row[Any]) -> Obligation:

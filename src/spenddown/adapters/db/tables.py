@@ -64,6 +64,10 @@ members = Table(
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("birth_date", Date, nullable=False),
+    # Family look-ups (ID + issue date + birth date): 5 failures lock the member for 15 minutes,
+    # so that a birth date cannot be guessed by trying them all.
+    Column("failed_lookups", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
 )
 
 cases = Table(

@@ -31,6 +31,10 @@ class EligibilityStatus:
 
 def check_service_date(service_date: date, today: date) -> BenefitMonth:
     """rules.md §2: from 12 months before the current month up to today."""
+    if service_date.year < 1900:
+        raise InvalidInput(
+            "SERVICE_DATE_TOO_OLD", f"The date of service {service_date} is too old."
+        )
     if service_date > today:
         raise InvalidInput(
             "SERVICE_DATE_IN_FUTURE", f"The date of service {service_date} is in the future."

@@ -18,21 +18,14 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 from fastapi import Depends, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spenddown import bootstrap
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.identifiers import parse_member_id
-from spenddown.services.access import record_access
 
-log = logging.getLogger("spenddown.api")
 STATE_KEY = "spenddown_access"
 
 
@@ -79,65 +72,6 @@ def audited(action: str) -> Any:
         entry.cin = cin
 
     return Depends(name_action)
-
-
-class AccessLogMiddleware:
-    """Pure ASGI middleware: writes the access line and the request log line when the response
-    starts (or when an unexpected error escapes)."""
-
-    def __init__(self, app: ASGIApp, spenddown: Callable[[], bootstrap.App]) -> None:
-        self.app = app
-        self.spenddown = spenddown
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        entry = AccessEntry()
-        scope.setdefault("state", {})[STATE_KEY] = entry
-        started = time.perf_counter()
-        done = False
-
-        async def finish(status: int) -> None:
-            nonlocal done
-            if done:
-                return
-            done = True
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "-"
-            log.info(
-                "%s %s %d %.1fms",
-                scope.get("method", "-"),
-                template,
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-            if entry.action is not None:
-                outcome = entry.outcome or ("OK" if status < 400 else f"HTTP_{status}")
-                app = self.spenddown()
-                await anyio.to_thread.run_sync(
-                    lambda: record_access(
-                        entry.role,
-                        entry.actor,
-                        entry.action or "",
-                        entry.cin,
-                        outcome,
-                        app.uow(),
-                        app.env,
-                    )
-                )
-
-        async def send_logged(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                await finish(int(message["status"]))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_logged)
-        except Exception:
-            entry.outcome = entry.outcome or "INTERNAL_ERROR"
-            await finish(500)
-            raise
 
 
 # uvicorn's own access log prints the raw path. It is switched off by ``app.run``; if someone

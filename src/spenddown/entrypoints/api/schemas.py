@@ -67,9 +67,13 @@ def _date(value: Any) -> date:
     if not isinstance(value, str) or not _DATE.match(value.strip()):
         raise PydanticCustomError("INVALID_DATE", "give a date as YYYY-MM-DD.")
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise PydanticCustomError("INVALID_DATE", "not a calendar date (YYYY-MM-DD).") from None
+    # Benefit months exist for 1900-2999 only (BenefitMonth); refuse other years here.
+    if not 1900 <= parsed.year <= 2999:
+        raise PydanticCustomError("INVALID_DATE", "the year must be between 1900 and 2999.")
+    return parsed
 
 
 def _month(value: Any) -> BenefitMonth:
@@ -81,6 +85,15 @@ def _month(value: Any) -> BenefitMonth:
         return BenefitMonth.parse(value)
     except InvalidInput as error:
         raise _refused(error) from None
+
+
+def _member_id_text(value: Any) -> str:
+    _member_id(value)
+    return str(value).strip().upper()
+
+
+def _month_text(value: Any) -> str:
+    return str(_month(value))
 
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
@@ -99,35 +112,35 @@ MoneyIn = Annotated[
         }
     ),
 ]
-MemberIdIn = Annotated[
-    MemberId,
-    PlainValidator(_member_id),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^(\d{8}[A-Z]|\d{8}[A-Z]\d{5})$",
-            "description": "CIN (8 digits and a letter) or the 14-character ID on the card.",
-            "examples": ["12345678A"],
-        }
-    ),
-]
+# Path and query parameters must be scalars for FastAPI: validated text, parsed by the route.
+_MEMBER_ID_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(\d{8}[A-Z]|\d{8}[A-Z]\d{5})$",
+    "description": "CIN (8 digits and a letter) or the 14-character ID on the card.",
+    "examples": ["12345678A"],
+}
+_MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$",
+    "description": "Benefit month YYYY-MM (1900-01 to 2999-12).",
+    "examples": ["2026-11"],
+}
+MemberIdParam = Annotated[str, PlainValidator(_member_id_text), WithJsonSchema(_MEMBER_ID_SCHEMA)]
+MonthParam = Annotated[str, PlainValidator(_month_text), WithJsonSchema(_MONTH_SCHEMA)]
 DateIn = Annotated[
     date,
     PlainValidator(_date),
-    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-03"]}),
-]
-MonthIn = Annotated[
-    BenefitMonth,
-    PlainValidator(_month),
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
-            "description": "Benefit month YYYY-MM.",
-            "examples": ["2026-11"],
+            "format": "date",
+            "pattern": r"^(19|2\d)\d{2}-\d{2}-\d{2}$",
+            "examples": ["2026-11-03"],
         }
     ),
 ]
+MonthIn = Annotated[BenefitMonth, PlainValidator(_month), WithJsonSchema(_MONTH_SCHEMA)]
+MemberIdIn = Annotated[MemberId, PlainValidator(_member_id), WithJsonSchema(_MEMBER_ID_SCHEMA)]
 
 # --- output types -----------------------------------------------------------------------------
 MoneyOut = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["600.00"])]
@@ -592,9 +605,12 @@ class FamilyView(_Out):
     obligations: list[FamilyObligation]
 
 
-class ImportCounts(_Out):
+class ImportCounts(BaseModel):
+    """Records read per kind; kinds added to the import format appear as more counts."""
+
+    __pydantic_extra__: dict[str, int] = Field(init=False)
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         json_schema_extra={
             "examples": [
                 {
@@ -681,3 +697,13 @@ class Problem(BaseModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     field: str | None = None
     errors: list[str] | list[FieldError] | None = None
+
+
+def member_id_of(text: str) -> MemberId:
+    """A ``MemberIdParam`` (already validated) as the domain value."""
+    return parse_member_id(text)
+
+
+def month_of(text: str) -> BenefitMonth:
+    """A ``MonthParam`` (already validated) as the domain value."""
+    return BenefitMonth.parse(text)

@@ -1,0 +1,164 @@
+"""The FastAPI application (interfaces.md "REST API") and ``run`` for ``spenddown serve``.
+
+``create_app()`` without arguments reads ``Settings`` from the environment (``SPENDDOWN_*``),
+migrates the database and caches verified PINs (``CachedPinVerifier``); it is also the factory
+for ``uvicorn --factory spenddown.entrypoints.api.app:create_app``. Tests pass their own
+``bootstrap.App`` (fixed clock, fast hashing).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from spenddown import bootstrap
+from spenddown.adapters.system import Argon2PinHasher, CachedPinVerifier
+from spenddown.config import Settings
+from spenddown.entrypoints.api import errors
+from spenddown.entrypoints.api.audit import MaskMemberIds
+from spenddown.entrypoints.api.middleware import AccessLogMiddleware
+from spenddown.entrypoints.api.routes import admin, cases, eligibility, health, members, plans, soc
+
+DESCRIPTION = """\
+Medi-Cal Share of Cost: eligibility verification, SOC clearance and reversal, county SOC
+records and certification, plan rosters and activations, the family's view.
+
+**Credentials.** Providers: HTTP Basic with NPI and PIN (5 wrong PINs or failed member look-ups
+in a row lock the NPI for 15 minutes). County, plan and admin: `Authorization: Bearer <token>`
+(`spenddown tokens create --role county|admin|plan:<CODE>`). Members: the member ID in the path
+with `X-Member-Issue-Date` and `X-Member-Birth-Date`.
+
+**Money** is a string with two decimals (`"600.00"`); inputs take a string or a number with at
+most two decimals. **Errors** are RFC 9457 problem details (`application/problem+json`) with a
+stable `code`. Every request that touches member data is written to the access log.
+"""
+
+ROUTERS = (
+    eligibility.router,
+    soc.router,
+    cases.router,
+    plans.router,
+    members.router,
+    admin.router,
+    health.router,
+)
+
+
+def build_app(settings: Settings) -> bootstrap.App:
+    """The production wiring: Argon2 PINs behind a keyed, short-lived cache of verified ones."""
+    pins = CachedPinVerifier(Argon2PinHasher(), settings.secret_key, settings.pin_cache_seconds)
+    return bootstrap.build(settings.database_url, pins=pins)
+
+
+def create_app(app: bootstrap.App | None = None, settings: Settings | None = None) -> FastAPI:
+    owned = app is None
+    spenddown = app if app is not None else build_app(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            spenddown.close()
+
+    api = FastAPI(
+        title="spenddown",
+        version="1.0.0",
+        summary="Medi-Cal Share of Cost service API",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.spenddown = spenddown
+    for router in ROUTERS:
+        api.include_router(router)
+    errors.install(api)
+    api.add_middleware(AccessLogMiddleware, spenddown=lambda: spenddown)
+    api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
+    logging.getLogger("uvicorn.access").addFilter(_MASK)
+    return api
+
+
+_MASK = MaskMemberIds()
+
+
+def _openapi(api: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with problem responses under ``application/problem+json``."""
+    if api.openapi_schema is None:
+        schema = get_openapi(
+            title=api.title,
+            version=api.version,
+            summary=api.summary,
+            description=api.description,
+            routes=api.routes,
+        )
+        problem_ref = "#/components/schemas/Problem"
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    json_content = content.get("application/json")
+                    if json_content and json_content.get("schema", {}).get("$ref") == problem_ref:
+                        content[errors.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        api.openapi_schema = schema
+    return api.openapi_schema
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with our request log (route templates, no IDs) instead of its access
+    log, and member IDs masked in anything uvicorn prints about a request."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"mask": {"()": MaskMemberIds}},
+        "formatters": {
+            "default": {
+                "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            }
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["mask"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "spenddown": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+def run(host: str, port: int, url: str | None, demo: bool) -> None:
+    """``spenddown serve``: settings from the environment (``url`` and ``demo`` override it),
+    migrate, then serve with uvicorn (uvloop + httptools). Refuses the default secret outside
+    demo mode (pydantic ``ValidationError`` from ``Settings``)."""
+    import uvicorn
+
+    overrides: dict[str, Any] = {}
+    if url:
+        overrides["database_url"] = url
+    if demo:
+        overrides["demo"] = True
+    settings = Settings(**overrides)
+    api = create_app(settings=settings)
+    uvicorn.run(
+        api,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=log_config(),
+        proxy_headers=True,
+        server_header=False,
+        loop="auto",
+        http="auto",
+    )

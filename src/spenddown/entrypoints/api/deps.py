@@ -1,0 +1,202 @@
+"""Dependencies: the application, and who is calling (``Annotated`` aliases for the routes).
+
+Credentials (interfaces.md "Authentication and roles"):
+- providers: HTTP Basic, user = NPI, password = PIN. For the transactions whose use case takes
+  the NPI and PIN (verify, clear, reverse) the use case checks them, with the lockout; for the
+  others (``providers.authenticate``) they are checked here.
+- county, plan:<CODE>, admin: ``Authorization: Bearer <token>``.
+- a member: ``X-Member-Issue-Date`` and ``X-Member-Birth-Date`` with the member ID in the path
+  (checked by the family-view use case).
+
+No credentials, or wrong ones: 401. Valid credentials of a role the endpoint does not serve:
+403 ``FORBIDDEN`` (Basic credentials sent to an endpoint that no provider may use are refused with
+403 without checking the PIN, so that they neither cost an Argon2 hash nor count to a lockout).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBasic, HTTPBearer
+
+from spenddown import bootstrap
+from spenddown.domain.errors import AuthenticationFailed, Forbidden
+from spenddown.entrypoints.api import audit
+from spenddown.services import providers
+from spenddown.services.access import Principal, Role, authenticate_token
+
+MAX_CREDENTIAL = 512  # longer user names, PINs or tokens are refused before any work
+
+
+def get_app(request: Request) -> bootstrap.App:
+    app = request.app.state.spenddown
+    assert isinstance(app, bootstrap.App)
+    return app
+
+
+AppDep = Annotated[bootstrap.App, Depends(get_app)]
+AccessDep = Annotated[audit.AccessEntry, Depends(audit.current)]
+
+
+# --- OpenAPI security schemes (documentation only: the header is read by ``_credentials``) -----
+class _DocBasic(HTTPBasic):
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+class _DocBearer(HTTPBearer):
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+PROVIDER_BASIC = _DocBasic(
+    scheme_name="providerBasic",
+    description="Providers: user = NPI, password = PIN. 5 wrong PINs (or failed member "
+    "look-ups) in a row lock the NPI for 15 minutes.",
+    auto_error=False,
+)
+TOKEN_BEARER = _DocBearer(
+    scheme_name="tokenBearer",
+    description="county, plan:<CODE> and admin tokens (`spenddown tokens create --role`).",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling. ``pin`` is set for a provider (still unchecked when ``checked`` is
+    False: the use case checks it)."""
+
+    principal: Principal
+    pin: str | None = None
+    checked: bool = True
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def npi(self) -> str:
+        return self.principal.actor
+
+    def credentials(self) -> tuple[str, str]:
+        assert self.role is Role.PROVIDER
+        assert self.pin is not None
+        return self.principal.actor, self.pin
+
+
+def _required(detail: str) -> AuthenticationFailed:
+    return AuthenticationFailed("AUTHENTICATION_REQUIRED", detail)
+
+
+def _basic(param: str) -> tuple[str, str]:
+    try:
+        user, sep, pin = base64.b64decode(param, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise AuthenticationFailed(
+            "INVALID_CREDENTIALS", "The Basic credentials are not base64 of NPI:PIN."
+        ) from None
+    if not sep or not user:
+        raise AuthenticationFailed("INVALID_CREDENTIALS", "Basic credentials are NPI:PIN.")
+    return user.strip(), pin
+
+
+def _resolve(request: Request, allowed: frozenset[Role], check_pin: bool) -> Caller:
+    entry = audit.current(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, param = header.strip().partition(" ")
+    scheme, param = scheme.lower(), param.strip()
+    if len(param) > MAX_CREDENTIAL:
+        raise AuthenticationFailed("INVALID_CREDENTIALS", "The credentials are too long.")
+    if scheme == "basic" and param:
+        npi, pin = _basic(param)
+        entry.role, entry.actor = str(Role.PROVIDER), npi[:20]
+        if Role.PROVIDER not in allowed:
+            raise Forbidden("FORBIDDEN", "Providers may not use this endpoint.")
+        principal = Principal(Role.PROVIDER, npi)
+        if not check_pin:
+            return Caller(principal, pin, checked=False)
+        app = get_app(request)
+        provider = providers.authenticate(npi, pin, app.uow(), app.env)
+        return Caller(Principal(Role.PROVIDER, provider.npi), pin)
+    if scheme == "bearer" and param:
+        app = get_app(request)
+        principal = authenticate_token(param, app.uow())
+        entry.role, entry.actor = principal.label, principal.actor
+        if principal.role not in allowed:
+            raise Forbidden("FORBIDDEN", f"The {principal.label} role may not use this endpoint.")
+        return Caller(principal)
+    if header:
+        raise AuthenticationFailed(
+            "INVALID_CREDENTIALS", "Use Basic (providers) or Bearer (tokens) authorization."
+        )
+    raise _required("This endpoint needs credentials: Basic NPI:PIN or a Bearer token.")
+
+
+def requires(*roles: Role, check_pin: bool = True) -> Callable[..., Caller]:
+    """A dependency that lets only ``roles`` in. Its signature names the matching OpenAPI
+    security schemes, so that ``/docs`` shows which credentials each endpoint takes."""
+    allowed = frozenset(roles)
+
+    def dependency(request: Request, **_: Any) -> Caller:
+        return _resolve(request, allowed, check_pin)
+
+    parameters = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+    ]
+    if Role.PROVIDER in allowed:
+        parameters.append(
+            inspect.Parameter(
+                "provider_basic",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[None, Security(PROVIDER_BASIC)],
+            )
+        )
+    if allowed & {Role.COUNTY, Role.PLAN, Role.ADMIN}:
+        parameters.append(
+            inspect.Parameter(
+                "token_bearer",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[None, Security(TOKEN_BEARER)],
+            )
+        )
+    dependency.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return dependency
+
+
+# Aliases used by the routes.
+ProviderTransaction = Annotated[Caller, Depends(requires(Role.PROVIDER, check_pin=False))]
+ProviderOrCounty = Annotated[Caller, Depends(requires(Role.PROVIDER, Role.COUNTY))]
+County = Annotated[Caller, Depends(requires(Role.COUNTY))]
+CountyOrAdmin = Annotated[Caller, Depends(requires(Role.COUNTY, Role.ADMIN))]
+PlanOrCounty = Annotated[Caller, Depends(requires(Role.PLAN, Role.COUNTY))]
+Admin = Annotated[Caller, Depends(requires(Role.ADMIN))]
+
+
+def member_or_county(request: Request, **_: Any) -> Caller | None:
+    """The family view: a county token, or nothing here (the member's headers are checked with
+    the member ID by the use case); any other credentials are refused."""
+    if request.headers.get("authorization"):
+        return _resolve(request, frozenset({Role.COUNTY}), True)
+    entry = audit.current(request)
+    entry.role, entry.actor = str(Role.MEMBER), str(Role.MEMBER)
+    return None
+
+
+member_or_county.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "token_bearer",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[None, Security(TOKEN_BEARER)],
+        ),
+    ]
+)
+MemberOrCounty = Annotated[Caller | None, Depends(member_or_county)]

@@ -1,0 +1,89 @@
+"""Administration: imports, tokens, the access log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Body, Query
+from fastapi.responses import JSONResponse
+
+from spenddown.adapters.dataset import parse_dataset
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.api import schemas, views
+from spenddown.entrypoints.api.audit import audited
+from spenddown.entrypoints.api.deps import Admin, AppDep, CountyOrAdmin
+from spenddown.entrypoints.api.routes import make_router, ok
+from spenddown.services import access
+from spenddown.services.imports import import_dataset
+
+router = make_router("administration", 401, 403, 404, 422)
+
+DATASET_EXAMPLE: dict[str, Any] = {
+    "plans": [{"code": "HN", "name": "Health Net"}],
+    "members": [
+        {
+            "cin": "12345678A",
+            "bic_issue_date": "2025-02-01",
+            "first_name": "Ana",
+            "last_name": "Lopez",
+            "birth_date": "1960-05-01",
+        }
+    ],
+}
+
+
+@router.post(
+    "/v1/imports",
+    response_model=schemas.ImportCounts,
+    summary="Load a dataset (interfaces.md import format): all or nothing",
+    dependencies=[audited("data.import")],
+)
+def import_(
+    dataset: Annotated[
+        dict[str, Any],
+        Body(
+            description="plans, providers, cases, members, aid_codes, eligibility, soc, ... "
+            "(every list optional; upsert by natural key)",
+            examples=[DATASET_EXAMPLE],
+        ),
+    ],
+    caller: Admin,
+    app: AppDep,
+) -> JSONResponse:
+    """Every error is reported with its path in `errors` (`IMPORT_INVALID`, 422); nothing is
+    imported then."""
+    counts = import_dataset(parse_dataset(dataset), app.uow(), app.env)
+    return ok(shapes.import_counts(counts))
+
+
+@router.post(
+    "/v1/tokens",
+    status_code=201,
+    response_model=schemas.IssuedToken,
+    summary="Create an API token for county, plan:<CODE> or admin (shown once)",
+)
+def create_token(body: schemas.TokenRequest, caller: Admin, app: AppDep) -> JSONResponse:
+    issued = access.create_token(body.role, body.label, app.uow(), app.env)
+    return ok(views.issued_token(issued), 201)
+
+
+@router.get(
+    "/v1/audit-log",
+    response_model=schemas.AccessLog,
+    summary="The access log: who read or changed which member's data, when, with what outcome",
+    dependencies=[audited("audit_log.read")],
+)
+def audit_log(
+    caller: CountyOrAdmin,
+    app: AppDep,
+    member_id: Annotated[schemas.MemberIdParam | None, Query()] = None,
+    since: Annotated[int, Query(ge=0, le=2**62, description="The previous page's cursor")] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> JSONResponse:
+    records = access.access_log(
+        app.uow(),
+        cin=None if member_id is None else schemas.member_id_of(member_id).cin,
+        since=since,
+        limit=limit,
+    )
+    return ok(views.access_log(records, since))
