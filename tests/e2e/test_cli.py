@@ -489,7 +489,7 @@ def test_demo_twice_and_its_tour_works(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SPENDDOWN_DATABASE_URL", raising=False)
     runner = CliRunner()
-    first = runner.invoke(app, ["demo"])
+    first = runner.invoke(app, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "Created the demo database" in first.stdout
     assert (tmp_path / demo_module.DEMO_FILE).exists()
@@ -500,7 +500,7 @@ def test_demo_twice_and_its_tour_works(tmp_path: Path, monkeypatch: pytest.Monke
     for step in steps:
         assert step.command in first.stdout  # printed whole, unwrapped, copy-pasteable
 
-    second = runner.invoke(app, ["demo"])
+    second = runner.invoke(app, ["demo", "--no-serve"])
     assert second.exit_code == 0, second.output
     assert "Reused the demo database" in second.stdout
 
@@ -528,7 +528,7 @@ def test_demo_twice_and_its_tour_works(tmp_path: Path, monkeypatch: pytest.Monke
     assert demo_module.ROSA.cin in outputs[8]
     assert "no violations" in outputs[9]
 
-    fresh = runner.invoke(app, ["demo", "--fresh"])
+    fresh = runner.invoke(app, ["demo", "--no-serve", "--fresh"])
     assert fresh.exit_code == 0, fresh.output
     assert "Created the demo database" in fresh.stdout
     verified = runner.invoke(
@@ -544,7 +544,8 @@ def test_demo_twice_and_its_tour_works(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_demo_fresh_refuses_a_server_database(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["demo", "--fresh", "--db", "postgresql+psycopg://u:secret@127.0.0.1:1/x"]
+        app,
+        ["demo", "--no-serve", "--fresh", "--db", "postgresql+psycopg://u:secret@127.0.0.1:1/x"],
     )
     assert result.exit_code == 2
     assert "DEMO_FRESH_SQLITE_ONLY" in result.stderr

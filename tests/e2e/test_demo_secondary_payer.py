@@ -20,7 +20,7 @@ BRIGHT_STEPS = "1678901236"  # takes the PPO only
 @pytest.fixture
 def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["demo", "--fresh"])
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--fresh"])
     assert result.exit_code == 0, result.stderr
     return f"sqlite:///{tmp_path / 'spenddown-demo.db'}"
 

@@ -36,7 +36,7 @@ from spenddown.adapters.system import Argon2PinHasher
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.identifiers import NPI_PREFIX, luhn_check_digit
 from spenddown.domain.months import BenefitMonth
-from spenddown.services import share_of_cost
+from spenddown.services import access, share_of_cost
 from spenddown.services.common import today
 from spenddown.services.imports import import_dataset
 
@@ -353,9 +353,23 @@ def prepare(url: str, *, fresh: bool) -> DemoDatabase:
     return DemoDatabase(url, created, on, counts)
 
 
-def start_server(url: str) -> None:
-    """Placeholder for the next step of ``spenddown demo`` (interfaces.md): start the web server
-    on 127.0.0.1:8000 with the demo database and print its URLs. Not built yet: does nothing."""
+def demo_tokens(url: str) -> dict[str, str]:
+    """New API tokens for the demo's county, admin and Health Net roles (printed once)."""
+    app = bootstrap.build(url, pins=DEMO_PINS)
+    try:
+        return {
+            role: access.create_token(role, "demo", app.uow(), app.env).secret
+            for role in ("county", "admin", "plan:HN")
+        }
+    finally:
+        app.close()
+
+
+def start_server(url: str, host: str, port: int) -> None:
+    """Serve the API (and the pages, when they exist) on the demo database until Ctrl-C."""
+    from spenddown.entrypoints.api.app import run
+
+    run(host, port, url, demo=True)
 
 
 # --- the tour --------------------------------------------------------------------------------

@@ -96,10 +96,12 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 soc_app = typer.Typer(help="Share of Cost: compute, record, certify, show.", no_args_is_help=True)
 cycle_app = typer.Typer(help="The monthly cycle.", no_args_is_help=True)
 plans_app = typer.Typer(help="Managed-care plans: roster and activations.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for county, plan and admin.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(soc_app, name="soc")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(plans_app, name="plans")
+app.add_typer(tokens_app, name="tokens")
 
 
 @dataclass(frozen=True, slots=True)
@@ -627,8 +629,14 @@ def demo(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Delete the demo database and start over.")
     ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the API server after the tour.")
+    ] = True,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """Create (or reuse) a demo database with realistic sample data and print a tour."""
+    """Create (or reuse) a demo database with realistic sample data, print a tour, and serve
+    the API on 127.0.0.1:8000 (until Ctrl-C)."""
     from spenddown.entrypoints.cli import demo as demo_module
 
     explicit = db or _settings(ctx).db
@@ -641,8 +649,75 @@ def demo(
         raise DatabaseUnavailable(_masked(url), error) from error
     steps = demo_module.tour(_program(), explicit or demo_module.DEMO_URL)
     _print_tour(prepared, steps)
-    # Next issue: serve the API and web pages here (interfaces.md: 127.0.0.1:8000).
-    demo_module.start_server(url)
+    if not serve:
+        return
+    tokens = demo_module.demo_tokens(url)
+    out = render.console()
+    base = f"http://{host}:{port}"
+    out.print(
+        f"\nServing the API at {base} (docs {base}/docs, OpenAPI {base}/openapi.json).",
+        markup=False,
+    )
+    out.print("Demo bearer tokens (new each run):", markup=False)
+    for role, secret in tokens.items():
+        out.print(f"  {role:8} {secret}", markup=False)
+    out.print(
+        f"Try: curl -s -u 1234567893:2468 {base}/v1/eligibility/verifications -H "
+        '\'Content-Type: application/json\' -d \'{"member_id": "91234560A", '
+        '"bic_issue_date": "2024-03-12", "service_date": '
+        f'"{prepared.today}"}}\'\nPress Ctrl-C to stop.',
+        markup=False,
+        soft_wrap=True,
+    )
+    demo_module.start_server(url, host, port)
+
+
+@app.command()
+@handled
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Run the API (migrating the database first). Needs SPENDDOWN_SECRET_KEY outside demo mode
+    (SPENDDOWN_DEMO=1)."""
+    from pydantic import ValidationError
+
+    from spenddown.entrypoints.api.app import run
+
+    try:
+        run(host, port, _settings(ctx).db, demo=False)
+    except ValidationError as error:
+        message = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput("INSECURE_SETTINGS", message) from None
+
+
+@tokens_app.command("create")
+@handled
+def tokens_create(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help="county, admin or plan:<CODE>.")],
+    label: Annotated[str, typer.Option("--label", help="Who the token is for.")] = "",
+    as_json: Json = False,
+) -> None:
+    """Create an API bearer token; it is printed once and stored hashed."""
+    from spenddown.services import access
+
+    with opened(ctx) as app_:
+        issued = access.create_token(role, label or role, app_.uow(), app_.env)
+    if as_json:
+        print_json(
+            {
+                "token_id": issued.token.token_id,
+                "role": issued.token.role,
+                "plan_code": issued.token.plan_code,
+                "token": issued.secret,
+            }
+        )
+        return
+    out = render.console()
+    out.print(f"Token {issued.token.token_id} for {role} (shown once, keep it safe):", markup=False)
+    out.print(issued.secret, markup=False)
 
 
 def _program() -> str:
