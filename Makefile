@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint format bench postgres clean
+.PHONY: install demo test test-fast lint format bench postgres chromium clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
@@ -21,11 +21,15 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/spenddown demo
 
-# PostgreSQL server binaries are part of the test suite (tests start a throw-away cluster).
+# PostgreSQL server binaries and Debian's Chromium are part of the test suite (tests start a
+# throw-away cluster and drive the pages in headless Chromium).
 postgres:
 	@bash scripts/ensure-postgres
 
-test: install postgres
+chromium:
+	@bash scripts/ensure-chromium
+
+test: install postgres chromium
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install
