@@ -353,6 +353,37 @@ def prepare(url: str, *, fresh: bool) -> DemoDatabase:
     return DemoDatabase(url, created, on, counts)
 
 
+DEMO_CLAIM_FILE = "spenddown-demo-claim.json"
+
+
+def example_claim(on: date) -> dict[str, Any]:
+    """Coastal's claim for Leo's ABA visit on ``on`` after the PPO applied it to the
+    deductible (the Claim of interfaces.md), for the tour's ``adjudicate`` step."""
+    coastal = PROVIDER_BY_NAME["Coastal Behavioral Health"]
+    return {
+        "claim_id": f"ABA-{on:%Y%m%d}",
+        "provider_npi": coastal.npi,
+        "member_id": LEO.cin,
+        "soc_amount": "0.00",
+        "primary": {
+            "payer_type": "commercial",
+            "payer_name": "Blue Shield PPO",
+            "claim_number": "BS-1",
+            "adjudication_date": str(on),
+        },
+        "lines": [
+            {
+                "service_date": str(on),
+                "procedure_code": "97153",
+                "units": 4,
+                "charge": "160.00",
+                "primary": {"allowed": "120.00", "paid": "0.00", "deductible": "120.00"},
+                "authorizations": {"medi_cal": "HN-PA-ABA-1", "primary": "BS-PA-ABA-1"},
+            }
+        ],
+    }
+
+
 def demo_tokens(url: str) -> dict[str, str]:
     """New API tokens for the demo's county, admin and Health Net roles (printed once)."""
     app = bootstrap.build(url, pins=DEMO_PINS)

@@ -647,6 +647,10 @@ def demo(
         raise
     except Exception as error:
         raise DatabaseUnavailable(_masked(url), error) from error
+    claim_file = Path.cwd() / demo_module.DEMO_CLAIM_FILE
+    claim_file.write_text(
+        json.dumps(demo_module.example_claim(prepared.today), indent=2), encoding="utf-8"
+    )
     steps = demo_module.tour(_program(), explicit or demo_module.DEMO_URL)
     _print_tour(prepared, steps)
     if not serve:
