@@ -327,16 +327,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         refusal: SpenddownError | None = None
         # One clearance per rendered service, and a dollar of expense counts once: the same
         # service may not clear another budget unit either (rules.md §3, system.md).
-        earlier = uow.repo.member_entries(member.cin, month)
-        reversed_ids = {e.reverses for e in earlier if e.kind is EntryKind.REVERSAL}
-        if any(
-            e.kind is EntryKind.CLEARANCE
-            and e.entry_id not in reversed_ids
-            and e.provider_npi == provider.npi
-            and e.service_date == cmd.service_date
-            and e.billing_code == billing_code
-            for e in earlier
-        ):
+        if uow.repo.service_cleared(provider.npi, member.cin, cmd.service_date, billing_code):
             raise RuleRefusal(
                 "DUPLICATE_CLEARANCE",
                 "This provider already cleared this service (same member, date of service and "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,6 +56,27 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def _service_cleared_statement() -> Any:
+    e = t.soc_entries
+    reversal = e.alias("reversal")
+    return (
+        select(e.c.entry_id)
+        .where(
+            e.c.cin == bindparam("cin"),
+            e.c.service_date == bindparam("day"),
+            e.c.provider_npi == bindparam("npi"),
+            e.c.billing_code == bindparam("code"),
+            e.c.kind == str(EntryKind.CLEARANCE),
+            ~select(reversal.c.entry_id).where(reversal.c.reverses == e.c.entry_id).exists(),
+        )
+        .limit(1)
+    )
+
+
+# Built once: constructing an aliased statement costs more than running it.
+_SERVICE_CLEARED = _service_cleared_statement()
 
 
 def _month(value: str) -> BenefitMonth:
@@ -376,6 +397,16 @@ class SqlRepository:
         e = t.soc_entries
         rows = self.c.execute(select(e.c.reverses).where(e.c.reverses.in_(entry_ids)))
         return {r[0] for r in rows}
+
+    def service_cleared(
+        self, provider_npi: str, cin: str, service_date: date, billing_code: str
+    ) -> bool:
+        """An active (not reversed) clearance of this service by this provider exists."""
+        found = self.c.execute(
+            _SERVICE_CLEARED,
+            {"cin": cin, "day": service_date, "npi": provider_npi, "code": billing_code},
+        ).first()
+        return found is not None
 
     def uncertified_obligations(self, month: BenefitMonth) -> list[ObligationKey]:
         o = t.soc_obligations

@@ -200,6 +200,7 @@ soc_entries = Table(
     Index("ix_soc_entries_obligation", "case_id", "budget_unit", "month", "program"),
     Index("ix_soc_entries_member_month", "cin", "month"),
     Index("ix_soc_entries_clearance", "clearance_id"),
+    Index("ix_soc_entries_service", "cin", "service_date", "provider_npi", "billing_code"),
 )
 
 evcs = Table(
