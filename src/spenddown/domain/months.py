@@ -18,7 +18,9 @@ class BenefitMonth:
 
     def __post_init__(self) -> None:
         if not (1 <= self.month <= 12) or not (1900 <= self.year <= 2999):
-            raise ValueError(f"not a benefit month: {self.year}-{self.month}")
+            raise InvalidInput(
+                "INVALID_MONTH", f"{self.year}-{self.month:02d} is not a benefit month (1900–2999)."
+            )
 
     @classmethod
     def parse(cls, value: str, field: str = "month") -> BenefitMonth:

@@ -136,17 +136,12 @@ class FamilyView:
     obligations: tuple[FamilyObligation, ...]
 
 
-def family_view(
-    member_id: MemberId,
-    bic_issue_date: date,
-    birth_date: date,
-    month: BenefitMonth,
-    uow: UnitOfWork,
-    env: Env,
-) -> FamilyView:
-    """A member (or parent) sees the SOC of each budget unit they are on, what is left, and
-    which provider's bill cleared what. Wrong ID, issue date or birth date: one error; 5 wrong
-    tries lock the member's look-ups for 15 minutes (a birth date is easy to guess)."""
+def authenticate_member(
+    member_id: MemberId, bic_issue_date: date, birth_date: date, uow: UnitOfWork, env: Env
+) -> str:
+    """A member (or parent) proves who they are with the member ID, the card issue date and the
+    date of birth; returns the CIN. One error for any mismatch; 5 wrong tries lock the member's
+    look-ups for 15 minutes (a birth date is easy to guess)."""
     with uow:
         member = uow.repo.get_member(member_id.cin)
         now = env.clock.now()
@@ -173,7 +168,22 @@ def family_view(
         if locked is not None:
             uow.repo.reset_member_failures(member.cin)
             uow.commit()
-        return _family_view(member.cin, month, uow)
+        return member.cin
+
+
+def family_view(
+    member_id: MemberId,
+    bic_issue_date: date,
+    birth_date: date,
+    month: BenefitMonth,
+    uow: UnitOfWork,
+    env: Env,
+) -> FamilyView:
+    """A member sees the SOC of each budget unit they are on, what is left, and which
+    provider's bill cleared what."""
+    cin = authenticate_member(member_id, bic_issue_date, birth_date, uow, env)
+    with uow:
+        return _family_view(cin, month, uow)
 
 
 def family_view_for_county(cin: str, month: BenefitMonth, uow: UnitOfWork) -> FamilyView:

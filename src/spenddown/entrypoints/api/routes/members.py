@@ -1,20 +1,65 @@
-"""The family's own view of its Share of Cost."""
+"""What a family sees by itself: its Share of Cost, the accumulator statement for its private
+insurance, and the savings estimate with Medi-Cal as secondary payer.
+
+A member authenticates with the member ID (path), the card issue date and the date of birth
+(headers ``X-Member-Issue-Date``, ``X-Member-Birth-Date``); a wrong one is `MEMBER_NOT_FOUND`, and
+5 wrong tries lock the member's look-ups for 15 minutes. A county token needs no headers."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Header, Query
 from fastapi.responses import JSONResponse
 
-from spenddown.domain.errors import AuthenticationFailed
+from spenddown import bootstrap
+from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput
+from spenddown.entrypoints import shapes
 from spenddown.entrypoints.api import schemas, views
 from spenddown.entrypoints.api.audit import audited
-from spenddown.entrypoints.api.deps import AppDep, MemberOrCounty
+from spenddown.entrypoints.api.deps import AppDep, Caller, MemberOrCounty
 from spenddown.entrypoints.api.routes import make_router, ok
-from spenddown.services import access
+from spenddown.services import access, billing
+from spenddown.services.common import today
 
 router = make_router("members", 401, 403, 404, 422)
+LAST_YEAR = 2999  # benefit months exist for 1900-2999 (``BenefitMonth``)
+
+IssueDateHeader = Annotated[
+    schemas.DateIn | None,
+    Header(alias="X-Member-Issue-Date", description="The card's issue date (member)."),
+]
+BirthDateHeader = Annotated[
+    schemas.DateIn | None,
+    Header(alias="X-Member-Birth-Date", description="The member's date of birth (member)."),
+]
+
+
+def _member_dates(issue_date: date | None, birth_date: date | None) -> tuple[date, date]:
+    if issue_date is None or birth_date is None:
+        raise AuthenticationFailed(
+            "AUTHENTICATION_REQUIRED",
+            "Send X-Member-Issue-Date and X-Member-Birth-Date (or a county token).",
+        )
+    return issue_date, birth_date
+
+
+def _member_cin(
+    member_id: str,
+    caller: Caller | None,
+    issue_date: date | None,
+    birth_date: date | None,
+    app: bootstrap.App,
+) -> str:
+    """The CIN of the member the request is about: the county names any member; a member proves
+    who it is with the headers (with the look-up lockout)."""
+    parsed = schemas.member_id_of(member_id)
+    if caller is not None:
+        return parsed.cin
+    issue, born = _member_dates(issue_date, birth_date)
+    return access.authenticate_member(parsed, issue, born, app.uow(), app.env)
 
 
 @router.get(
@@ -28,27 +73,17 @@ def family_view(
     month: schemas.MonthParam,
     caller: MemberOrCounty,
     app: AppDep,
-    issue_date: Annotated[
-        schemas.DateIn | None,
-        Header(alias="X-Member-Issue-Date", description="The card's issue date (member)."),
-    ] = None,
-    birth_date: Annotated[
-        schemas.DateIn | None,
-        Header(alias="X-Member-Birth-Date", description="The member's date of birth (member)."),
-    ] = None,
+    issue_date: IssueDateHeader = None,
+    birth_date: BirthDateHeader = None,
 ) -> JSONResponse:
     """A member authenticates with the member ID (path), the card issue date and the date of
     birth (headers); a wrong one is `MEMBER_NOT_FOUND`. A county token needs no headers."""
     if caller is None:
-        if issue_date is None or birth_date is None:
-            raise AuthenticationFailed(
-                "AUTHENTICATION_REQUIRED",
-                "Send X-Member-Issue-Date and X-Member-Birth-Date (or a county token).",
-            )
+        issue, born = _member_dates(issue_date, birth_date)
         view = access.family_view(
             schemas.member_id_of(member_id),
-            issue_date,
-            birth_date,
+            issue,
+            born,
             schemas.month_of(month),
             app.uow(),
             app.env,
@@ -58,3 +93,78 @@ def family_view(
             schemas.member_id_of(member_id).cin, schemas.month_of(month), app.uow()
         )
     return ok(views.family_view(view))
+
+
+@router.get(
+    "/v1/members/{member_id}/accumulators",
+    response_model=list[schemas.AccumulatorStatement],
+    summary="What counts toward the private insurance's deductible and out-of-pocket maximum",
+    dependencies=[audited("member.accumulators")],
+)
+def accumulators(
+    member_id: schemas.MemberIdParam,
+    caller: MemberOrCounty,
+    app: AppDep,
+    plan_year: Annotated[
+        schemas.DateIn | None,
+        Query(
+            description="Only the policies whose plan year contains this date (its start or "
+            "any day of it); default: every policy."
+        ),
+    ] = None,
+    issue_date: IssueDateHeader = None,
+    birth_date: BirthDateHeader = None,
+) -> JSONResponse:
+    """One statement per other-health-coverage policy and plan year: the deductible applied by
+    the primary and who paid it (Medi-Cal, the member, written off), the out-of-pocket costs,
+    and a statement the family can send to the insurance's coordination-of-benefits department.
+    No policy with a plan year on `plan_year`: `OHC_POLICY_NOT_FOUND`."""
+    cin = _member_cin(member_id, caller, issue_date, birth_date, app)
+    return ok(shapes.accumulators(billing.accumulators(cin, plan_year, app.uow())))
+
+
+@router.post(
+    "/v1/members/{member_id}/estimates",
+    response_model=schemas.Estimate,
+    summary="A year of a service with and without Medi-Cal as secondary, and which providers "
+    "take both",
+    dependencies=[audited("member.estimate")],
+)
+def estimate(
+    member_id: schemas.MemberIdParam,
+    body: schemas.EstimateRequest,
+    caller: MemberOrCounty,
+    app: AppDep,
+    issue_date: IssueDateHeader = None,
+    birth_date: BirthDateHeader = None,
+) -> JSONResponse:
+    """From the insurance's cost sharing (deductible, copay or coinsurance, out-of-pocket
+    maximum), a service pattern (e.g. 97153, 4 units, 5 visits a week) and the Medi-Cal fee
+    schedule today (`FEE_NOT_FOUND` when the code is not on it): what the family pays in the
+    year without and with Medi-Cal, month by month, and which providers qualify. Nothing is
+    stored."""
+    if body.start is not None and (body.start + timedelta(weeks=body.weeks)).year > LAST_YEAR:
+        raise InvalidInput(
+            "INVALID_DATE", f"start: the visits must end by {LAST_YEAR}-12-31.", field="start"
+        )
+    cin = _member_cin(member_id, caller, issue_date, birth_date, app)
+    cmd = billing.EstimateCommand(
+        cin=cin,
+        pattern=ServicePattern(
+            body.procedure_code.strip().upper(),
+            body.units_per_visit,
+            body.visits_per_week,
+            body.weeks,
+        ),
+        cost_sharing=PrimaryCostSharing(
+            body.deductible,
+            body.out_of_pocket_max,
+            body.copay_per_visit,
+            body.coinsurance_percent,
+        ),
+        primary_allowed_per_unit=body.primary_allowed_per_unit,
+        as_of=today(app.env),
+        start=body.start,
+        provider_npis=tuple(body.provider_npis),
+    )
+    return ok(shapes.estimate(billing.estimate(cmd, app.uow())))
