@@ -22,16 +22,31 @@ from spenddown.config import Settings
 from spenddown.entrypoints.api import errors
 from spenddown.entrypoints.api.audit import MaskMemberIds
 from spenddown.entrypoints.api.middleware import AccessLogMiddleware
-from spenddown.entrypoints.api.routes import admin, cases, eligibility, health, members, plans, soc
+from spenddown.entrypoints.api.routes import (
+    admin,
+    cases,
+    claims,
+    eligibility,
+    fhir,
+    health,
+    members,
+    plans,
+    soc,
+    x12,
+)
+from spenddown.entrypoints.web import mount as mount_pages
 
 DESCRIPTION = """\
 Medi-Cal Share of Cost: eligibility verification, SOC clearance and reversal, county SOC
-records and certification, plan rosters and activations, the family's view.
+records and certification, plan rosters and activations, the family's view. Medi-Cal as
+secondary payer: claim adjudication, the balance-billing check, the accumulator statement and
+the savings estimate.
 
 **Credentials.** Providers: HTTP Basic with NPI and PIN (5 wrong PINs or failed member look-ups
 in a row lock the NPI for 15 minutes). County, plan and admin: `Authorization: Bearer <token>`
 (`spenddown tokens create --role county|admin|plan:<CODE>`). Members: the member ID in the path
-with `X-Member-Issue-Date` and `X-Member-Birth-Date`.
+with `X-Member-Issue-Date` and `X-Member-Birth-Date`. The balance-billing check needs none: the
+member ID and card issue date in the body.
 
 **Money** is a string with two decimals (`"600.00"`); inputs take a string or a number with at
 most two decimals. **Errors** are RFC 9457 problem details (`application/problem+json`) with a
@@ -44,8 +59,12 @@ ROUTERS = (
     cases.router,
     plans.router,
     members.router,
+    claims.router,
+    claims.checks,
     admin.router,
     health.router,
+    fhir.router,
+    x12.router,
 )
 
 
@@ -79,6 +98,7 @@ def create_app(app: bootstrap.App | None = None, settings: Settings | None = Non
     for router in ROUTERS:
         api.include_router(router)
     errors.install(api)
+    mount_pages(api, settings)  # the web pages at / (entrypoints/web, docs/web.md)
     api.add_middleware(AccessLogMiddleware, spenddown=lambda: spenddown)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     logging.getLogger("uvicorn.access").addFilter(_MASK)

@@ -7,6 +7,8 @@ Credentials (interfaces.md "Authentication and roles"):
 - county, plan:<CODE>, admin: ``Authorization: Bearer <token>``.
 - a member: ``X-Member-Issue-Date`` and ``X-Member-Birth-Date`` with the member ID in the path
   (checked by the family-view use case).
+- the balance-billing check needs none (the member ID and card issue date in the body are the
+  proof); credentials sent anyway are checked, so that the access log names a real caller.
 
 No credentials, or wrong ones: 401. Valid credentials of a role the endpoint does not serve:
 403 ``FORBIDDEN`` (Basic credentials sent to an endpoint that no provider may use are refused with
@@ -200,3 +202,19 @@ member_or_county.__signature__ = inspect.Signature(  # type: ignore[attr-defined
     ]
 )
 MemberOrCounty = Annotated[Caller | None, Depends(member_or_county)]
+
+
+ALL_ROLES = frozenset(Role)
+
+
+def anyone(request: Request) -> Caller | None:
+    """No credentials needed (the balance-billing check): without an ``Authorization`` header the
+    caller is logged as a member; with one, it is checked like anywhere else (any role)."""
+    if request.headers.get("authorization"):
+        return _resolve(request, ALL_ROLES, True)
+    entry = audit.current(request)
+    entry.role, entry.actor = str(Role.MEMBER), str(Role.MEMBER)
+    return None
+
+
+Anyone = Annotated[Caller | None, Depends(anyone)]

@@ -1,6 +1,11 @@
 """A route class that parses JSON numbers as ``Decimal`` from their text: money sent as a number
 (``150.5``) never passes through a float, so ``1.234`` is refused exactly and ``0.1 + 0.2``
-surprises are impossible. Routers are created with ``APIRouter(route_class=DecimalJsonRoute)``."""
+surprises are impossible. Routers are created with ``APIRouter(route_class=DecimalJsonRoute)``.
+
+``FloatJsonRoute`` is for bodies parsed by a model of ``spenddown.adapters`` that reads JSON
+numbers the way the CLI's ``json.load`` gives them (``claim_format.ClaimIn``: a float becomes the
+shortest text that reads back as it, ``repr``, before ``Money.parse``). Both refuse ``NaN`` and
+``Infinity``, which are not JSON."""
 
 from __future__ import annotations
 
@@ -19,11 +24,15 @@ def _no_constants(name: str) -> Any:
 
 
 class DecimalJsonRequest(Request):
+    parse_float: Callable[[str], Any] = Decimal
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+                self._json = json.loads(
+                    body, parse_float=self.parse_float, parse_constant=_no_constants
+                )
             except ValueError as error:
                 if isinstance(error, json.JSONDecodeError):
                     raise
@@ -31,11 +40,22 @@ class DecimalJsonRequest(Request):
         return self._json
 
 
+class FloatJsonRequest(DecimalJsonRequest):
+    parse_float = float
+
+
 class DecimalJsonRoute(APIRoute):
+    request_class: type[DecimalJsonRequest] = DecimalJsonRequest
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        request_class = self.request_class
 
         async def route_handler(request: Request) -> Response:
-            return await handler(DecimalJsonRequest(request.scope, request.receive))
+            return await handler(request_class(request.scope, request.receive))
 
         return route_handler
+
+
+class FloatJsonRoute(DecimalJsonRoute):
+    request_class = FloatJsonRequest

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 from spenddown.domain.errors import InvalidInput
-from spenddown.domain.identifiers import MemberId, parse_member_id
+from spenddown.domain.identifiers import MemberId, parse_member_id, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 
@@ -662,6 +662,325 @@ class AccessLog(_Out):
 class Health(_Out):
     status: Literal["ok", "error"]
     database: Literal["ok", "unavailable"]
+
+
+# --- secondary payer: claims, billing checks, accumulators, estimates (issue 4) ---------------
+def _npi(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 20:
+        raise PydanticCustomError("INVALID_NPI", "an NPI is a string of 10 digits.")
+    try:
+        return parse_npi(value)
+    except InvalidInput as error:
+        raise _refused(error) from None
+
+
+def _percent(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise PydanticCustomError("INVALID_PERCENT", "give a percent as a number from 0 to 100.")
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        raise PydanticCustomError("INVALID_PERCENT", "not a number.") from None
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise PydanticCustomError("INVALID_PERCENT", "a percent is a number from 0 to 100.")
+    if number != number.quantize(Decimal("0.01")):
+        raise PydanticCustomError("INVALID_PERCENT", "a percent has at most two decimals.")
+    return number
+
+
+NPI_PATTERN = r"^\d{10}$"
+NpiIn = Annotated[
+    str,
+    PlainValidator(_npi),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": NPI_PATTERN,
+            "description": "10 digits with a valid check digit.",
+            "examples": ["1234567893"],
+        }
+    ),
+]
+PercentIn = Annotated[
+    Decimal,
+    PlainValidator(_percent),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$"},
+                {"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
+            ],
+            "description": "A percent from 0 to 100 (20 means 20 %).",
+            "examples": [20],
+        }
+    ),
+]
+ClaimStatusName = Literal["paid", "partially_paid", "denied"]
+
+
+class BillingCheckRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "member_id": "12345678A",
+                    "bic_issue_date": "2025-02-01",
+                    "provider_npi": "1234567893",
+                    "service_date": "2026-11-03",
+                    "amount": "900.00",
+                }
+            ]
+        },
+    )
+
+    member_id: MemberIdIn
+    bic_issue_date: DateIn
+    provider_npi: NpiIn
+    service_date: DateIn
+    amount: MoneyIn = Field(description="The amount on the bill the provider sent the family.")
+    claim_id: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=40,
+            description="The provider's claim to Medi-Cal for this service, if known.",
+        ),
+    ] = None
+
+
+class EstimateRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "procedure_code": "97153",
+                    "units_per_visit": 4,
+                    "visits_per_week": 5,
+                    "primary_allowed_per_unit": "18.00",
+                    "deductible": "1500.00",
+                    "out_of_pocket_max": "6000.00",
+                    "coinsurance_percent": 20,
+                }
+            ]
+        },
+    )
+
+    procedure_code: Annotated[str, Field(min_length=1, max_length=20, examples=["97153"])]
+    units_per_visit: Annotated[int, Field(ge=1, le=99)]
+    visits_per_week: Annotated[int, Field(ge=1, le=7)]
+    weeks: Annotated[int, Field(ge=1, le=52)] = 52
+    primary_allowed_per_unit: MoneyIn
+    deductible: MoneyIn
+    out_of_pocket_max: MoneyIn
+    copay_per_visit: MoneyIn | None = Field(
+        default=None, description="A copay per visit, or `coinsurance_percent`, not both."
+    )
+    coinsurance_percent: PercentIn | None = None
+    start: DateIn | None = Field(
+        default=None,
+        description="The first visit; default: the start of the member's current plan year.",
+    )
+    provider_npis: Annotated[
+        list[NpiIn],
+        Field(
+            max_length=20,
+            description="Providers to check (take both the insurance and the member's Medi-Cal); "
+            "default: the providers in the member's insurance network.",
+        ),
+    ] = []
+
+
+class AdjustmentOut(_Out):
+    group: str = Field(examples=["OA"])
+    carc: str = Field(examples=["23"])
+    amount: MoneyOut
+
+
+class DenialOut(_Out):
+    carc: str = Field(examples=["178"])
+    reason: str
+
+
+class AdjudicationLine(_Out):
+    line: int
+    status: Literal["paid", "denied"]
+    medi_cal_allowed: MoneyOut
+    primary_paid: MoneyOut
+    patient_liability_after_primary: MoneyOut
+    soc_applied: MoneyOut
+    medi_cal_paid: MoneyOut
+    member_owes: MoneyOut
+    provider_write_off: MoneyOut
+    deductible_credit: MoneyOut
+    adjustments: list[AdjustmentOut]
+    denial: DenialOut | None
+    authorization_id: str | None
+    explanation: list[str]
+
+
+class ClaimTotals(_Out):
+    charge: MoneyOut
+    primary_paid: MoneyOut
+    medi_cal_paid: MoneyOut
+    member_owes: MoneyOut
+    provider_write_off: MoneyOut
+
+
+ADJUDICATION_EXAMPLE: dict[str, Any] = {
+    "claim_id": "CLM-1001",
+    "status": "paid",
+    "delivery_system": "ffs",
+    "plan_code": None,
+    "lines": [
+        {
+            "line": 1,
+            "status": "paid",
+            "medi_cal_allowed": "95.00",
+            "primary_paid": "80.00",
+            "patient_liability_after_primary": "20.00",
+            "soc_applied": "0.00",
+            "medi_cal_paid": "15.00",
+            "member_owes": "0.00",
+            "provider_write_off": "5.00",
+            "deductible_credit": "0.00",
+            "adjustments": [{"group": "OA", "carc": "23", "amount": "80.00"}],
+            "denial": None,
+            "authorization_id": None,
+            "explanation": ["..."],
+        }
+    ],
+    "totals": {
+        "charge": "120.00",
+        "primary_paid": "80.00",
+        "medi_cal_paid": "15.00",
+        "member_owes": "0.00",
+        "provider_write_off": "5.00",
+    },
+    "recovery_flag": False,
+    "explanation": ["..."],
+}
+
+
+class Adjudication(_Out):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [ADJUDICATION_EXAMPLE]}
+    )
+
+    claim_id: str
+    status: ClaimStatusName
+    delivery_system: Literal["ffs", "plan"]
+    plan_code: str | None
+    lines: list[AdjudicationLine]
+    totals: ClaimTotals
+    recovery_flag: bool = Field(
+        description="OHC code A (pay and chase): Medi-Cal paid as primary and will recover."
+    )
+    explanation: list[str]
+
+
+class BillingCheck(_Out):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "allowed": False,
+                    "may_collect": "600.00",
+                    "rule": "W&I 14019.4",
+                    "protected": True,
+                    "explanation": ["..."],
+                    "what_to_do": ["..."],
+                }
+            ]
+        },
+    )
+
+    allowed: bool
+    may_collect: MoneyOut
+    rule: str
+    protected: bool = Field(description="Whether Medi-Cal's billing rules protect this bill.")
+    explanation: list[str]
+    what_to_do: list[str]
+
+
+class AccumulatorItem(_Out):
+    claim_id: str
+    line: int
+    service_date: DateOut
+    procedure_code: str
+    deductible_applied: MoneyOut
+    paid_by_medi_cal: MoneyOut
+    paid_by_member: MoneyOut
+    written_off: MoneyOut
+    out_of_pocket: MoneyOut
+
+
+class AccumulatorStatement(_Out):
+    """One OHC policy and plan year: what counts toward its deductible and out-of-pocket
+    maximum, for the primary's coordination-of-benefits department."""
+
+    member_id: str
+    carrier: str
+    network: str
+    ohc_code: str
+    plan_year_start: DateOut
+    plan_year_end: DateOut
+    deductible: MoneyOut
+    deductible_applied: MoneyOut
+    paid_by_medi_cal: MoneyOut
+    paid_by_member: MoneyOut
+    written_off: MoneyOut
+    deductible_remaining: MoneyOut
+    out_of_pocket: MoneyOut
+    out_of_pocket_max: MoneyOut
+    out_of_pocket_remaining: MoneyOut
+    items: list[AccumulatorItem]
+    statement: list[str]
+
+
+class EstimateMonth(_Out):
+    month: MonthOut
+    visits: int
+    primary_allowed: MoneyOut
+    primary_paid: MoneyOut
+    cost_sharing: MoneyOut
+    medi_cal_paid: MoneyOut
+    family_pays: MoneyOut
+    provider_write_off: MoneyOut
+
+
+class ProviderFitOut(_Out):
+    npi: str
+    name: str
+    takes_primary: bool
+    takes_medi_cal: bool
+    qualifies: bool
+    why: str
+
+
+class Estimate(_Out):
+    procedure_code: str
+    units_per_visit: int
+    visits_per_week: int
+    weeks: int
+    visits: int
+    start: DateOut
+    primary_allowed_per_visit: MoneyOut
+    medi_cal_allowed_per_visit: MoneyOut
+    monthly_soc: MoneyOut
+    without_medi_cal: MoneyOut
+    with_medi_cal: MoneyOut
+    savings: MoneyOut
+    primary_paid: MoneyOut
+    medi_cal_paid: MoneyOut
+    provider_write_off: MoneyOut
+    deductible_met_at_visit: int | None
+    out_of_pocket_max_at_visit: int | None
+    months: list[EstimateMonth]
+    providers: list[ProviderFitOut]
+    explanation: list[str]
 
 
 class FieldError(_Out):

@@ -200,7 +200,7 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
         as_json = bool(kwargs.get("as_json", False))
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except SpenddownError as error:
             report(error, as_json)
@@ -789,3 +789,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 # Commands in other modules register themselves on ``app`` when imported.
 from spenddown.entrypoints.cli import claims as _claims  # noqa: E402, F401
+from spenddown.entrypoints.cli import x12 as _x12  # noqa: E402, F401

@@ -13,7 +13,7 @@ from spenddown.entrypoints.api.schemas import Problem
 _DESCRIPTIONS = {
     401: "No credentials, wrong ones, or a locked NPI (`PIN_LOCKED`)",
     403: "These credentials may not do this (`FORBIDDEN`)",
-    404: "Not found (`MEMBER_NOT_FOUND`, `CLEARANCE_NOT_FOUND`, ...)",
+    404: "Not found (`MEMBER_NOT_FOUND`, `CLEARANCE_NOT_FOUND`, `CLAIM_NOT_FOUND`, ...)",
     409: "Refused by a rule; nothing changed (`SOC_ALREADY_MET`, ...)",
     422: "Malformed request, with the `field` path (`INVALID_REQUEST`, `INVALID_AMOUNT`, ...)",
     503: "The database is unavailable; retry (`DATABASE_UNAVAILABLE`)",
@@ -26,10 +26,12 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": Problem, "description": _DESCRIPTIONS[s]} for s in statuses}
 
 
-def make_router(tag: str, *statuses: int) -> APIRouter:
+def make_router(
+    tag: str, *statuses: int, route_class: type[DecimalJsonRoute] = DecimalJsonRoute
+) -> APIRouter:
     return APIRouter(
         tags=[tag],
-        route_class=DecimalJsonRoute,
+        route_class=route_class,
         responses=problems(*(statuses or (401, 403, 404, 422)), 500, 503),
     )
 

@@ -1,0 +1,13 @@
+"""FHIR interface (issue 5): CoverageEligibilityRequest → CoverageEligibilityResponse, Claim →
+ClaimResponse (CARIN Blue Button adjudication categories), the CapabilityStatement and
+OperationOutcome errors. FHIR R4B (4.3.0) through ``fhir.resources.R4B`` (docs/adr/0002).
+
+- ``release``: the ONE module that imports ``fhir.resources`` (the FHIR release is chosen there);
+- ``codes``: every code system, identifier system and extension URL we use;
+- ``common``: references, identifiers, money and dates shared by the mappings;
+- ``eligibility``, ``claims``: wire resource → domain input, domain result → wire resource;
+- ``outcome``: ``SpenddownError`` → OperationOutcome; ``capability``: the CapabilityStatement.
+
+Wire names stay inside this package: the services and the domain never see a FHIR element.
+Every resource we answer is built as FHIR JSON and validated by fhir.resources before it leaves.
+"""

@@ -1,0 +1,446 @@
+"""Wire ↔ domain: the one place that decides which X12 element carries which domain value.
+
+271 (from a domain ``Verification``; docs/x12.md has the table):
+
+    eligible / not         2110C EB*1 (active) / EB*6 (inactive), IND, 30, MC, "MEDI-CAL"
+    messages, restrictions 2110C MSG under that EB (the POS-style SOC message among them)
+    eligible aid codes     one 2110C each: EB*1*IND*30*MC*AID CODE 17 + REF*M7*17*FULL MEDI-CAL
+    SOC amount, remaining  2110C EB*Y*IND*30*MC**34*600.00 and EB*Y*IND*30*MC**29*450.00
+    managed-care plan      2110C EB*MC*IND*30*HM*<plan name> + LS/2120C NM1*Y2 (name, PI code)/LE
+    other coverage         2110C EB*R*IND*30**OHC CODE <code>
+    EVC                    2000C TRN*1*<EVC>*<our 10-character trace ID>
+    month verified         2100C DTP*307*RD8*<first day>-<last day>
+    refusals               AAA (see ``subscriber_rejection`` / ``receiver_rejection``)
+
+837P → domain ``Claim`` and domain ``Adjudication`` → 835 (``ClaimPayment``): see the functions.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from x12sdk.v5010.segments import EbSegment, LeSegment, LsSegment, MsgSegment
+from x12sdk.v5010.x12_271_005010X279A1 import loops as wire271
+from x12sdk.v5010.x12_271_005010X279A1 import segments as seg271
+
+from spenddown.adapters.x12.acknowledgments import clean
+from spenddown.adapters.x12.codes import (
+    AdjustmentGroup,
+    Benefit,
+    Carc,
+    ClaimStatus,
+    FollowUp,
+    InsuranceType,
+    RejectReason,
+    TimePeriod,
+)
+from spenddown.adapters.x12.envelope import build
+from spenddown.adapters.x12.x221a1 import CasAmount, ClaimPayment, ServicePayment
+from spenddown.adapters.x12.x222a1 import CasAdjustment, LinePayment, ProfessionalClaim
+from spenddown.adapters.x12.x279a1 import Rejection
+from spenddown.domain.cob.adjudication import Adjudication, LineResult, LineStatus
+from spenddown.domain.cob.model import Claim, ClaimLine, ClaimPrimary, PayerType, PrimaryLine
+from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.eligibility.verification import Verification
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, SpenddownError
+from spenddown.domain.identifiers import parse_member_id, parse_npi
+from spenddown.domain.money import Money
+
+HEALTH_BENEFIT_PLAN_COVERAGE = "30"  # EB03 service type
+INDIVIDUAL = "IND"  # EB02 coverage level
+MAX_MSG = 10  # 2110C MSG repeats
+
+
+# --- 270/271 ----------------------------------------------------------------------------------
+def subscriber_rejection(error: SpenddownError) -> Rejection:
+    """AAA in 2100C for a refused verification. An unknown ID and a wrong issue date are the
+    same error in the use case (rules.md §2) and so the same AAA03 (75) here."""
+    by_code = {
+        "MEMBER_NOT_FOUND": RejectReason.SUBSCRIBER_NOT_FOUND,
+        "INVALID_MEMBER_ID": RejectReason.INVALID_SUBSCRIBER_ID,
+        "SERVICE_DATE_TOO_OLD": RejectReason.DATE_NOT_IN_INQUIRY_PERIOD,
+        "SERVICE_DATE_IN_FUTURE": RejectReason.DATE_IN_FUTURE,
+        "ISSUE_DATE_MISSING": RejectReason.REQUIRED_DATA_MISSING,
+    }
+    if isinstance(error, AuthenticationFailed):  # locked while this interchange was answered
+        return Rejection(RejectReason.UNABLE_TO_RESPOND_NOW, FollowUp.RESUBMISSION_ALLOWED)
+    reason = by_code.get(error.code)
+    if reason is None:
+        reason = (
+            RejectReason.SUBSCRIBER_NOT_FOUND
+            if isinstance(error, NotFound)
+            else RejectReason.REQUIRED_DATA_MISSING
+        )
+    return Rejection(reason, FollowUp.CORRECT_AND_RESUBMIT)
+
+
+def receiver_rejection(error: SpenddownError) -> Rejection:
+    """AAA in 2100B: the provider (information receiver) is refused; no subscriber is answered."""
+    if error.code == "NPI_MISMATCH":
+        return Rejection(RejectReason.INVALID_PROVIDER_ID, FollowUp.CORRECT_AND_RESUBMIT)
+    if error.code == "PIN_LOCKED":
+        return Rejection(
+            RejectReason.AUTHORIZATION_ACCESS_RESTRICTIONS, FollowUp.RESUBMISSION_ALLOWED
+        )
+    return Rejection(RejectReason.AUTHORIZATION_ACCESS_RESTRICTIONS, FollowUp.CORRECT_AND_RESUBMIT)
+
+
+def _eb(
+    benefit: Benefit,
+    *,
+    insurance: InsuranceType | None = InsuranceType.MEDICAID,
+    description: str | None = None,
+    period: TimePeriod | None = None,
+    amount: Money | None = None,
+) -> EbSegment:
+    return build(
+        EbSegment,
+        eligibility_benefit_information=benefit.value,
+        coverage_level_code=INDIVIDUAL,
+        service_type_code=[HEALTH_BENEFIT_PLAN_COVERAGE],
+        insurance_type_code=None if insurance is None else insurance.value,
+        plan_coverage_description=None if description is None else clean(description, 50),
+        time_period_qualifier=None if period is None else period.value,
+        benefit_amount=None if amount is None else amount.amount,
+    )
+
+
+def _messages(texts: Iterable[str]) -> list[MsgSegment] | None:
+    found = [build(MsgSegment, free_form_text=clean(t, 264)) for t in texts if clean(t)]
+    return found[:MAX_MSG] or None
+
+
+def eligibility_period(verification: Verification) -> tuple[date, date]:
+    first = verification.month.first_day
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return first, last
+
+
+def benefits(verification: Verification) -> list[wire271.Loop2110C]:
+    """The 2110C loops answering one subscriber (module docstring)."""
+    v = verification
+    status = Benefit.ACTIVE_COVERAGE if v.eligible else Benefit.INACTIVE
+    notes = [*v.messages, *v.restrictions]
+    where = f", COUNTY {v.county_code}" if v.county_code else ""
+    notes.append(f"ELIGIBILITY STATUS {v.eligibility_status}{where}.")
+    loops = [
+        build(
+            wire271.Loop2110C,
+            eb_segment=_eb(status, description="MEDI-CAL"),
+            msg_segment=_messages(notes),
+        )
+    ]
+    for code in v.aid_codes:
+        program = "CMSP" if code.program is Program.CMSP else "MEDI-CAL"
+        loops.append(
+            build(
+                wire271.Loop2110C,
+                eb_segment=_eb(
+                    Benefit.ACTIVE_COVERAGE,
+                    insurance=InsuranceType.MEDICAID
+                    if code.program is Program.MEDI_CAL
+                    else InsuranceType.OTHER,
+                    description=f"AID CODE {code.aid_code}",
+                ),
+                ref_segment=[
+                    build(
+                        seg271.Loop2110RefSegment,
+                        reference_identification_qualifier="M7",
+                        reference_identification=clean(code.aid_code, 50),
+                        description=f"{code.scope.value.upper()} {program}",
+                    )
+                ],
+            )
+        )
+    soc = v.share_of_cost
+    if soc is not None:
+        loops.append(
+            build(
+                wire271.Loop2110C,
+                eb_segment=_eb(Benefit.SPEND_DOWN, period=TimePeriod.MONTH, amount=soc.amount),
+            )
+        )
+        loops.append(
+            build(
+                wire271.Loop2110C,
+                eb_segment=_eb(
+                    Benefit.SPEND_DOWN, period=TimePeriod.REMAINING, amount=soc.remaining
+                ),
+            )
+        )
+    if v.plan is not None:
+        loops.append(
+            build(
+                wire271.Loop2110C,
+                eb_segment=_eb(
+                    Benefit.MANAGED_CARE_COORDINATOR,
+                    insurance=InsuranceType.HMO,
+                    description=v.plan.name,
+                ),
+                msg_segment=_messages(
+                    [f"PLAN {v.plan.code} HCP STATUS {v.plan.hcp_status.value}."]
+                ),
+                ls_segment=build(LsSegment, loop_id_code="2120"),
+                loop_2120c=[
+                    build(
+                        wire271.Loop2120C,
+                        nm1_segment=build(
+                            seg271.Loop2120Nm1Segment,
+                            entity_identifier_code="Y2",
+                            entity_type_qualifier="2",
+                            name_last_or_organization_name=clean(v.plan.name, 60) or v.plan.code,
+                            identification_code_qualifier="PI",
+                            identification_code=clean(v.plan.code, 80),
+                        ),
+                    )
+                ],
+                le_segment=build(LeSegment, loop_id_code="2120"),
+            )
+        )
+    for ohc in v.other_health_coverage:
+        loops.append(
+            build(
+                wire271.Loop2110C,
+                eb_segment=_eb(
+                    Benefit.OTHER_OR_ADDITIONAL_PAYER, insurance=None, description=f"OHC CODE {ohc}"
+                ),
+            )
+        )
+    return loops
+
+
+# --- 837P → Claim -----------------------------------------------------------------------------
+MEDICARE_FILING = {"MA", "MB"}  # SBR09 Medicare Part A / Part B
+MEDICARE_ADVANTAGE_FILING = {"16"}  # SBR09 HMO Medicare Risk
+PATIENT_SHARES = {Carc.DEDUCTIBLE.value, Carc.COINSURANCE.value, Carc.COPAY.value}
+NOT_A_DENIAL = PATIENT_SHARES | {Carc.ABOVE_ALLOWED.value, Carc.PRIOR_PAYER.value}
+
+
+def _money(value: str, where: str) -> Money:
+    return Money.parse(value or "0", where)
+
+
+def _payer_type(filing_indicator: str) -> PayerType:
+    if filing_indicator in MEDICARE_FILING:
+        return PayerType.MEDICARE
+    if filing_indicator in MEDICARE_ADVANTAGE_FILING:
+        return PayerType.MEDICARE_ADVANTAGE
+    return PayerType.COMMERCIAL
+
+
+def _shares(adjustments: list[CasAdjustment], reason: Carc, where: str) -> Money:
+    found = Money.zero()
+    for a in adjustments:
+        if a.group == AdjustmentGroup.PATIENT_RESPONSIBILITY and a.reason == reason.value:
+            found = found + _money(a.amount, where)
+    return found
+
+
+def primary_line(payment: LinePayment, where: str) -> PrimaryLine:
+    """2430 → what the primary decided: paid (SVD02), PR-1/2/3 as deductible, coinsurance and
+    copay, allowed = paid + those; a line the primary paid nothing on and left nothing to the
+    patient is a denial with its largest other CARC."""
+    paid = _money(payment.paid, where)
+    deductible = _shares(payment.adjustments, Carc.DEDUCTIBLE, where)
+    coinsurance = _shares(payment.adjustments, Carc.COINSURANCE, where)
+    copay = _shares(payment.adjustments, Carc.COPAY, where)
+    denial = None
+    liability = deductible + coinsurance + copay
+    if not paid.is_positive() and not liability.is_positive():
+        others = [a for a in payment.adjustments if a.reason not in NOT_A_DENIAL]
+        if others:
+            denial = max(others, key=lambda a: Decimal(a.amount)).reason[:5]
+    return PrimaryLine(
+        allowed=paid + liability,
+        paid=paid,
+        deductible=deductible,
+        coinsurance=coinsurance,
+        copay=copay,
+        denial_carc=denial,
+    )
+
+
+def _units(value: str, where: str) -> int:
+    number = Decimal(value)
+    if number != number.to_integral_value() or not 1 <= number <= 9999:
+        raise InvalidInput("INVALID_CLAIM", f"{where}: units must be a whole number 1 to 9999.")
+    return int(number)
+
+
+def to_claim(wire: ProfessionalClaim) -> Claim:
+    """The domain claim; ``InvalidInput`` when a value is not acceptable to the domain."""
+    npi = parse_npi(wire.billing_npi, "2010AA NM109")
+    member = parse_member_id(wire.member_id, "2010BA NM109")
+    primary_payer = next((p for p in wire.other_payers if p.responsibility == "P"), None)
+    lines: list[ClaimLine] = []
+    for line in wire.lines:
+        where = f"2400 LX {line.number}"
+        primary = None
+        if primary_payer is not None and line.payments:
+            payment = next(
+                (p for p in line.payments if p.payer_id == primary_payer.payer_id), line.payments[0]
+            )
+            primary = primary_line(payment, f"{where} 2430")
+        assert line.service_date is not None  # the reader refused lines without DTP*472
+        lines.append(
+            ClaimLine(
+                service_date=line.service_date,
+                procedure_code=line.procedure.upper(),
+                units=_units(line.units, where),
+                charge=_money(line.charge, f"{where} SV102"),
+                primary=primary,
+                medi_cal_authorization=line.prior_authorization or None,
+                primary_authorization=(primary_payer.prior_authorization or None)
+                if primary is not None and primary_payer is not None
+                else None,
+            )
+        )
+    claim_primary = None
+    if primary_payer is not None:
+        when = primary_payer.adjudication_date or next(
+            (
+                p.adjudication_date
+                for line in wire.lines
+                for p in line.payments
+                if p.adjudication_date
+            ),
+            None,
+        )
+        if when is None:
+            raise InvalidInput(
+                "INVALID_CLAIM", "2330B DTP*573: the primary payer's adjudication date is missing."
+            )
+        claim_primary = ClaimPrimary(
+            payer_type=_payer_type(primary_payer.filing_indicator),
+            payer_name=primary_payer.payer_name or "PRIMARY PAYER",
+            claim_number=primary_payer.claim_number,
+            adjudication_date=when,
+        )
+    return Claim(
+        claim_id=wire.claim_id,
+        provider_npi=npi,
+        member_id=member.cin,
+        soc_amount=_money(wire.patient_paid, "2300 AMT*F5"),
+        primary=claim_primary,
+        lines=tuple(lines),
+    )
+
+
+# --- Adjudication → 835 -----------------------------------------------------------------------
+REFUSAL_CARC = {
+    "MEMBER_NOT_FOUND": Carc.PATIENT_NOT_IDENTIFIED,
+    "INVALID_MEMBER_ID": Carc.PATIENT_NOT_IDENTIFIED,
+    "DUPLICATE_CLAIM": Carc.DUPLICATE,
+}
+
+
+def _merge(adjustments: list[CasAmount]) -> list[CasAmount]:
+    """One amount per group and reason, zero amounts dropped (the order of first use kept)."""
+    totals: dict[tuple[AdjustmentGroup, str], Decimal] = {}
+    for a in adjustments:
+        key = (a.group, a.reason)
+        totals[key] = totals.get(key, Decimal("0.00")) + a.amount
+    return [CasAmount(g, r, amount) for (g, r), amount in totals.items() if amount != 0]
+
+
+def line_adjustments(line: ClaimLine, result: LineResult) -> list[CasAmount]:
+    """The domain's adjustments, with two changes so that the 835 balances and says who owes:
+    the part of a denied line the member owes is group PR (the rest stays CO), and what the
+    domain does not list (the primary's own contractual reduction, charge − its allowed) is
+    added to OA-23 when there was a primary, else to CO-45."""
+    out: list[CasAmount] = []
+    for a in result.adjustments:
+        group = AdjustmentGroup(a.group)
+        if (
+            result.status is LineStatus.DENIED
+            and result.denial is not None
+            and a.carc == result.denial.carc
+            and group is AdjustmentGroup.CONTRACTUAL
+            and result.member_owes.is_positive()
+        ):
+            out.append(
+                CasAmount(AdjustmentGroup.PATIENT_RESPONSIBILITY, a.carc, result.member_owes.amount)
+            )
+            rest = a.amount - result.member_owes
+            if rest.is_positive():
+                out.append(CasAmount(AdjustmentGroup.CONTRACTUAL, a.carc, rest.amount))
+            continue
+        out.append(CasAmount(group, a.carc, a.amount.amount))
+    gap = (
+        line.charge.amount
+        - result.medi_cal_paid.amount
+        - sum((a.amount for a in out), Decimal("0.00"))
+    )
+    if gap != 0:
+        if line.primary is not None:
+            out.append(CasAmount(AdjustmentGroup.OTHER, Carc.PRIOR_PAYER.value, gap))
+        else:
+            out.append(CasAmount(AdjustmentGroup.CONTRACTUAL, Carc.ABOVE_ALLOWED.value, gap))
+    return _merge(out)
+
+
+def claim_payment(wire: ProfessionalClaim, claim: Claim, result: Adjudication) -> ClaimPayment:
+    lines = [
+        ServicePayment(
+            procedure=line.procedure_code,
+            charge=line.charge.amount,
+            paid=outcome.medi_cal_paid.amount,
+            units=line.units,
+            service_date=line.service_date,
+            allowed=outcome.medi_cal_allowed.amount if outcome.status is LineStatus.PAID else None,
+            adjustments=line_adjustments(line, outcome),
+        )
+        for line, outcome in zip(claim.lines, result.lines, strict=True)
+    ]
+    if all(r.status is LineStatus.DENIED for r in result.lines):
+        status = ClaimStatus.DENIED
+    elif claim.primary is not None or any(r.has_primary for r in result.lines):
+        status = ClaimStatus.PROCESSED_AS_SECONDARY
+    else:
+        status = ClaimStatus.PROCESSED_AS_PRIMARY
+    patient = sum(
+        (
+            a.amount
+            for s in lines
+            for a in s.adjustments
+            if a.group is AdjustmentGroup.PATIENT_RESPONSIBILITY
+        ),
+        Decimal("0.00"),
+    )
+    return ClaimPayment(
+        claim_id=claim.claim_id,
+        status=status,
+        charge=sum((s.charge for s in lines), Decimal("0.00")),
+        paid=result.totals.medi_cal_paid.amount,
+        patient_responsibility=patient,
+        payer_claim_number=claim.claim_id,
+        patient_last=wire.member_last,
+        patient_first=wire.member_first,
+        member_id=claim.member_id,
+        lines=lines,
+    )
+
+
+def refused_payment(wire: ProfessionalClaim, error: SpenddownError) -> ClaimPayment:
+    """A claim the use case refused (unknown member, duplicate, invalid): denied as a whole with
+    one claim-level CO adjustment of its charge; nothing is stored for it."""
+    try:
+        charge = Decimal(wire.charge).quantize(Decimal("0.01"))
+    except ArithmeticError:  # pragma: no cover - the reader checked the format
+        charge = Decimal("0.00")
+    carc = REFUSAL_CARC.get(error.code, Carc.LACKS_INFORMATION)
+    return ClaimPayment(
+        claim_id=wire.claim_id,
+        status=ClaimStatus.DENIED,
+        charge=charge,
+        paid=Decimal("0.00"),
+        patient_responsibility=Decimal("0.00"),
+        payer_claim_number=wire.claim_id,  # CLP07 is required; nothing was stored under it
+        patient_last=wire.member_last,
+        patient_first=wire.member_first,
+        member_id=wire.member_id,
+        adjustments=[CasAmount(AdjustmentGroup.CONTRACTUAL, carc.value, charge)] if charge else [],
+    )

@@ -1,0 +1,304 @@
+"""005010X222A1: the 837P professional claim, read with the other payers' adjudication.
+
+Read from the segment stream, no models on the read path. The loops that matter to Medi-Cal as
+secondary payer:
+
+    2000A/2010AA  billing provider (NM1*85, NM109 = NPI)
+    2000B/2010BA  subscriber = the Medi-Cal member (NM1*IL, NM109 = CIN or card ID)
+    2300          CLM (claim ID, charge), AMT*F5 (patient amount paid: the SOC collected)
+    2320          SBR (SBR01 payer responsibility, SBR09 claim filing indicator), CAS, AMT*D
+    2330B         NM1*PR other payer (name, ID), DTP*573 adjudication date, REF*F8 its claim
+                  number, REF*G1 its prior authorization
+    2400          LX, SV1 (HC:procedure, charge, UN units), DTP*472 date of service, REF*G1
+                  (the Medi-Cal TAR / plan authorization)
+    2430          SVD (other payer paid), CAS (PR-1/2/3 and denials), DTP*573
+
+Problems the guide defines (a required segment or element missing, a bad date or amount) are
+appended to the transaction set as IK3/IK4 (answered with a 999); claims are not judged here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from spenddown.adapters.x12.codes import ElementError, SegmentError
+from spenddown.adapters.x12.envelope import (
+    ElementInvalid,
+    ElementProblem,
+    Segment,
+    SegmentProblem,
+    TransactionSet,
+    dtp_date,
+    required,
+)
+
+_AMOUNT = re.compile(r"^-?(\d{1,15}(\.\d*)?|\.\d+)$")
+DTP_SERVICE = "472"
+DTP_ADJUDICATION = "573"
+
+
+@dataclass(slots=True)
+class CasAdjustment:
+    group: str
+    reason: str
+    amount: str
+
+
+@dataclass(slots=True)
+class LinePayment:
+    """2430: another payer's adjudication of one line."""
+
+    payer_id: str
+    paid: str
+    procedure: str
+    units: str
+    adjustments: list[CasAdjustment] = field(default_factory=list)
+    adjudication_date: date | None = None
+    position: int = 1  # of its SVD
+
+
+@dataclass(slots=True)
+class ServiceLine:
+    number: int
+    procedure: str
+    charge: str
+    units: str
+    service_date: date | None = None
+    prior_authorization: str = ""
+    payments: list[LinePayment] = field(default_factory=list)
+    position: int = 1  # of its LX, for a 999 about what the line lacks
+
+
+@dataclass(slots=True)
+class OtherPayer:
+    """2320 + 2330B."""
+
+    responsibility: str  # SBR01: P primary, S secondary, T tertiary, ...
+    filing_indicator: str  # SBR09: MB Medicare Part B, 16 Medicare Advantage HMO, CI, ...
+    payer_name: str = ""
+    payer_id: str = ""
+    claim_number: str = ""
+    prior_authorization: str = ""
+    adjudication_date: date | None = None
+    paid: str = ""
+    adjustments: list[CasAdjustment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ProfessionalClaim:
+    claim_id: str
+    charge: str
+    billing_npi: str
+    billing_name: str
+    member_id: str
+    member_last: str
+    member_first: str
+    patient_paid: str = ""
+    position: int = 1  # of its CLM
+    other_payers: list[OtherPayer] = field(default_factory=list)
+    lines: list[ServiceLine] = field(default_factory=list)
+
+
+def amount(value: str, position: int) -> str:
+    if not _AMOUNT.match(value):
+        raise ElementInvalid(position, ElementError.INVALID_CHARACTER, value)
+    return value
+
+
+def _cas(segment: Segment) -> list[CasAdjustment]:
+    group = required(segment, 1)
+    found = []
+    for index in range(2, 19, 3):  # CAS02/03, CAS05/06, ... CAS17/18
+        reason = segment.el(index)
+        if not reason:
+            continue
+        found.append(CasAdjustment(group, reason, amount(required(segment, index + 1), index + 1)))
+    if not found:
+        raise ElementInvalid(2, ElementError.REQUIRED_MISSING)
+    return found
+
+
+class _Reader:
+    def __init__(self, transaction: TransactionSet, component: str) -> None:
+        self.transaction = transaction
+        self.component = component
+        self.problems: list[SegmentProblem] = []
+        self.claims: list[ProfessionalClaim] = []
+
+    def problem(
+        self, segment: Segment, loop: str, code: SegmentError, *elements: ElementProblem
+    ) -> None:
+        self.problems.append(
+            SegmentProblem(segment.id, segment.position, loop, code, list(elements))
+        )
+
+    def read(self) -> list[ProfessionalClaim]:
+        body = self.transaction.segments[1:-1]
+        if not body or body[0].id != "BHT":
+            anchor = body[0] if body else self.transaction.segments[-1]
+            self.problem(Segment("BHT", [], anchor.position), "", SegmentError.REQUIRED_MISSING)
+            return []
+        billing_npi = billing_name = ""
+        member = ("", "", "")
+        claim: ProfessionalClaim | None = None
+        payer: OtherPayer | None = None
+        line: ServiceLine | None = None
+        payment: LinePayment | None = None
+        loop = "HEADER"
+        for segment in body[1:]:
+            name = segment.id
+            try:
+                if name == "HL":
+                    self._close(claim)
+                    claim = payer = line = payment = None
+                    level = segment.el(3)
+                    loop = {"20": "2000A", "22": "2000B", "23": "2000C"}.get(level, "")
+                    if not loop:
+                        raise ElementInvalid(3, ElementError.INVALID_CODE, level)
+                elif name == "NM1":
+                    entity = segment.el(1)
+                    if loop == "2000A" and entity == "85":
+                        loop = "2010AA"
+                        billing_name = segment.el(3)[:60]
+                        billing_npi = required(segment, 9) if segment.el(8) == "XX" else ""
+                        if not billing_npi:
+                            raise ElementInvalid(8, ElementError.INVALID_CODE, segment.el(8))
+                    elif loop in ("2000B", "2010BA") and entity == "IL":
+                        loop = "2010BA"
+                        member = (required(segment, 9)[:80], segment.el(3)[:60], segment.el(4)[:35])
+                    elif loop == "2000B" or loop.startswith("2010B"):
+                        loop = "2010BB" if entity == "PR" else loop
+                    elif payer is not None and line is None:
+                        loop = "2330A" if entity == "IL" else "2330B" if entity == "PR" else "2330X"
+                        if entity == "PR":
+                            payer.payer_name = required(segment, 3)[:60]
+                            payer.payer_id = segment.el(9)[:80]
+                    elif line is not None:
+                        loop, payment = "2420", None
+                elif name == "CLM":
+                    self._close(claim)
+                    payer = line = payment = None
+                    loop = "2300"
+                    claim = ProfessionalClaim(
+                        claim_id=required(segment, 1)[:38],
+                        charge=amount(required(segment, 2), 2),
+                        billing_npi=billing_npi,
+                        billing_name=billing_name,
+                        member_id=member[0],
+                        member_last=member[1],
+                        member_first=member[2],
+                        position=segment.position,
+                    )
+                    if not member[0]:
+                        self.problem(segment, loop, SegmentError.REQUIRED_MISSING)
+                elif claim is None:
+                    continue  # provider and subscriber details Medi-Cal does not need here
+                elif name == "SBR" and line is None:
+                    loop = "2320"
+                    payer = OtherPayer(required(segment, 1), segment.el(9))
+                    claim.other_payers.append(payer)
+                elif name == "CAS":
+                    if payment is not None:
+                        payment.adjustments.extend(_cas(segment))
+                    elif payer is not None and line is None and loop == "2320":
+                        payer.adjustments.extend(_cas(segment))
+                elif name == "AMT":
+                    qualifier = segment.el(1)
+                    if loop == "2300" and qualifier == "F5":
+                        claim.patient_paid = amount(required(segment, 2), 2)
+                    elif loop == "2320" and payer is not None and qualifier == "D":
+                        payer.paid = amount(required(segment, 2), 2)
+                elif name == "DTP":
+                    self._date(segment, loop, payer, line, payment)
+                elif name == "REF" and segment.el(1) in ("F8", "G1"):
+                    value = required(segment, 2)[:50]
+                    if loop == "2330B" and payer is not None:
+                        if segment.el(1) == "F8":
+                            payer.claim_number = value
+                        else:
+                            payer.prior_authorization = value
+                    elif loop == "2400" and line is not None and segment.el(1) == "G1":
+                        line.prior_authorization = value
+                elif name == "LX":
+                    loop, payer, payment = "2400", None, None
+                    line = ServiceLine(len(claim.lines) + 1, "", "", "", position=segment.position)
+                    claim.lines.append(line)
+                elif name == "SV1" and line is not None and loop == "2400":
+                    procedure = required(segment, 1).split(self.component)
+                    if len(procedure) < 2 or procedure[0] not in ("HC", "ER", "IV", "WK"):
+                        raise ElementInvalid(1, ElementError.INVALID_CODE, segment.el(1))
+                    line.procedure = procedure[1][:48]
+                    line.charge = amount(required(segment, 2), 2)
+                    if segment.el(3) not in ("UN", "MJ"):
+                        raise ElementInvalid(3, ElementError.INVALID_CODE, segment.el(3))
+                    line.units = amount(required(segment, 4), 4)
+                elif name == "SVD" and line is not None:
+                    loop = "2430"
+                    procedure = required(segment, 3).split(self.component)
+                    payment = LinePayment(
+                        payer_id=required(segment, 1)[:80],
+                        paid=amount(required(segment, 2), 2),
+                        procedure=procedure[1] if len(procedure) > 1 else "",
+                        units=amount(required(segment, 5), 5),
+                        position=segment.position,
+                    )
+                    line.payments.append(payment)
+                elif name in ("LIN", "LQ") and line is not None:
+                    loop, payment = "2410" if name == "LIN" else "2440", None
+            except ElementInvalid as error:
+                self.problem(
+                    segment,
+                    loop,
+                    SegmentError.HAS_ELEMENT_ERRORS,
+                    ElementProblem(error.position, error.code, error.value),
+                )
+        self._close(claim)
+        if not self.claims and not self.problems:
+            self.problem(body[0], "", SegmentError.REQUIRED_MISSING)
+        return self.claims
+
+    def _date(
+        self,
+        segment: Segment,
+        loop: str,
+        payer: OtherPayer | None,
+        line: ServiceLine | None,
+        payment: LinePayment | None,
+    ) -> None:
+        qualifier = segment.el(1)
+        if loop == "2430" and payment is not None and qualifier == DTP_ADJUDICATION:
+            payment.adjudication_date = dtp_date(segment)
+        elif loop == "2330B" and payer is not None and qualifier == DTP_ADJUDICATION:
+            payer.adjudication_date = dtp_date(segment)
+        elif loop == "2400" and line is not None and qualifier == DTP_SERVICE:
+            line.service_date = dtp_date(segment)
+
+    def _close(self, claim: ProfessionalClaim | None) -> None:
+        if claim is None:
+            return
+        for line in claim.lines:
+            missing = SegmentError.REQUIRED_MISSING
+            if not line.procedure:
+                self.problems.append(SegmentProblem("SV1", line.position, "2400", missing))
+            if line.service_date is None:
+                self.problems.append(SegmentProblem("DTP", line.position, "2400", missing))
+            for payment in line.payments:
+                if payment.adjudication_date is None:
+                    self.problems.append(SegmentProblem("DTP", payment.position, "2430", missing))
+        if not claim.lines:
+            self.problems.append(
+                SegmentProblem("LX", claim.position, "2400", SegmentError.REQUIRED_MISSING)
+            )
+        self.claims.append(claim)
+
+
+def read_837p(
+    transaction: TransactionSet, component_separator: str = ":"
+) -> list[ProfessionalClaim]:
+    """The claims; problems are appended to ``transaction.errors`` (reject with a 999)."""
+    reader = _Reader(transaction, component_separator)
+    claims = reader.read()
+    transaction.errors.extend(reader.problems)
+    return claims

@@ -1,0 +1,112 @@
+"""Medi-Cal as secondary payer (rules.md §5–6): claims (provider), their adjudications (provider:
+own only; county), and the balance-billing check (anyone with the member's ID and issue date)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from fastapi.responses import JSONResponse
+
+from spenddown import bootstrap
+from spenddown.adapters.claim_format import ClaimIn
+from spenddown.domain.cob.model import Claim
+from spenddown.domain.errors import InvalidInput
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.api import schemas
+from spenddown.entrypoints.api.audit import audited
+from spenddown.entrypoints.api.deps import (
+    AccessDep,
+    Anyone,
+    AppDep,
+    ProviderOrCounty,
+    ProviderTransaction,
+)
+from spenddown.entrypoints.api.routes import make_router, ok
+from spenddown.entrypoints.api.routing import FloatJsonRoute
+from spenddown.services import billing, claims
+from spenddown.services.access import Role
+
+# ``ClaimIn`` (shared with the CLI) reads JSON numbers as ``json.load`` gives them: a float
+# becomes its shortest text (``repr``) before ``Money.parse``, so 150.5 is taken and 1.234 refused.
+router = make_router("claims", 401, 403, 404, 409, 422, route_class=FloatJsonRoute)
+checks = make_router("billing checks", 401, 404, 422)
+
+ClaimIdParam = Annotated[
+    str, Path(min_length=1, max_length=40, description="The provider's claim ID.")
+]
+
+
+@router.post(
+    "/v1/claims",
+    status_code=201,
+    response_model=schemas.Adjudication,
+    summary="Submit a claim (after the primary payer) and get Medi-Cal's adjudication",
+    dependencies=[audited("claim.submit")],
+)
+def submit_claim(body: ClaimIn, caller: ProviderTransaction, app: AppDep) -> JSONResponse:
+    """rules.md §5: delivery system and enrollment, eligibility and SOC, bill the primary
+    first, primary denials, authorization, then `max(0, min(L, A − P))` per line (no primary:
+    `min(charge, A)`), the SOC on the claim, what the member owes and the write-off, each with
+    its explanation. Stored: the same `claim_id` again is `DUPLICATE_CLAIM` (409). A provider
+    submits under its own NPI only (`FORBIDDEN`)."""
+    npi, pin = caller.credentials()
+    claim = body.to_domain()
+    _check_years(claim)
+    cmd = claims.SubmitClaim(npi, pin, claim)
+    return ok(shapes.adjudication(claims.adjudicate_claim(cmd, app.uow(), app.env)), 201)
+
+
+def _check_years(claim: Claim) -> None:
+    """Benefit months exist for 1900-2999 only (``BenefitMonth``); ``ClaimIn`` takes any date."""
+    for index, line in enumerate(claim.lines):
+        if not 1900 <= line.service_date.year <= 2999:
+            field = f"lines[{index}].service_date"
+            raise InvalidInput(
+                "INVALID_DATE", f"{field}: the year must be between 1900 and 2999.", field=field
+            )
+
+
+@router.get(
+    "/v1/claims/{claim_id}",
+    response_model=schemas.Adjudication,
+    summary="A stored adjudication (a provider sees only its own claims)",
+    dependencies=[audited("claim.read")],
+)
+def get_claim(
+    claim_id: ClaimIdParam, caller: ProviderOrCounty, app: AppDep, access: AccessDep
+) -> JSONResponse:
+    """Another provider's claim is `CLAIM_NOT_FOUND`, like one that does not exist."""
+    own = caller.npi if caller.role is Role.PROVIDER else None
+    result = claims.get_claim(claim_id.strip(), app.uow(), provider_npi=own)
+    access.cin = _claim_member(claim_id.strip(), app)
+    return ok(shapes.adjudication(result))
+
+
+def _claim_member(claim_id: str, app: bootstrap.App) -> str | None:
+    """The claim's member, for the access log (the adjudication does not carry it)."""
+    uow = app.uow()
+    with uow:
+        stored = uow.repo.get_claim(claim_id)
+    return None if stored is None else stored.cin
+
+
+@checks.post(
+    "/v1/billing-checks",
+    response_model=schemas.BillingCheck,
+    summary="May this provider bill the family this amount? (rules.md §6)",
+    dependencies=[audited("billing.check")],
+)
+def billing_check(body: schemas.BillingCheckRequest, caller: Anyone, app: AppDep) -> JSONResponse:
+    """For families: no credentials needed, the member ID and the card issue date are the proof
+    (a wrong one is `MEMBER_NOT_FOUND`). The verdict, what the provider may collect, the rule it
+    rests on, a plain explanation and what the family can do."""
+    cmd = billing.BillingCheckCommand(
+        member_id=body.member_id,
+        bic_issue_date=body.bic_issue_date,
+        provider_npi=body.provider_npi,
+        service_date=body.service_date,
+        amount=body.amount,
+        claim_id=body.claim_id,
+    )
+    return ok(shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env)))

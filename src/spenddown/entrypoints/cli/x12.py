@@ -1,0 +1,50 @@
+"""``spenddown x12 FILE --npi --pin [--out]``: answer an X12 interchange (docs/x12.md).
+
+A 270 is answered with a 271, an 837P with an 835, a malformed interchange with a 999 or a TA1.
+The answer goes to ``--out`` (or stdout). Exit 0 for a 271/835, 2 for a 999/TA1 (the input was
+refused), 4 when the credentials are refused for an 837P; a 270 with wrong credentials is
+answered with a 271 carrying 2100B AAA*41 (exit 0, as X12 says it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spenddown.domain.errors import InvalidInput
+from spenddown.entrypoints.cli.main import EXIT_CODES, app, handled, opened
+
+EXIT_REJECTED = next(code for kind, code in EXIT_CODES if kind is InvalidInput)
+
+
+@app.command("x12")
+@handled
+def x12(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An X12 5010 interchange: a 270 or an 837P.")],
+    npi: Annotated[str, typer.Option("--npi", envvar="SPENDDOWN_NPI", help="Provider NPI.")],
+    pin: Annotated[
+        str, typer.Option("--pin", envvar="SPENDDOWN_PIN", help="Provider PIN.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the answer here (default: stdout).")
+    ] = None,
+) -> None:
+    """Answer a 270 with a 271 and an 837P with an 835 (999/TA1 when malformed)."""
+    from spenddown.adapters.x12 import exchange
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{file}: {error.strerror}.") from None
+    with opened(ctx) as app_:
+        answer = exchange.answer(text, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env)
+    if out is None:
+        typer.echo(answer.text)
+    else:
+        out.write_text(answer.text + "\n", encoding="utf-8")
+    typer.echo(f"spenddown: answered with a {answer.kind}.", err=True)
+    if answer.rejected:
+        raise typer.Exit(EXIT_REJECTED)

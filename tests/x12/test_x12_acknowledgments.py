@@ -1,0 +1,163 @@
+"""Malformed interchanges are answered with a TA1 (the envelope) or a 999 (a group or a set),
+never an exception; every 999 passes pyx12's 005010X231A1 map. Also the endpoint's HTTP
+refusals and the CLI. No database work happens for a rejected interchange."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_support import Api, basic
+from x12_builders import inquiry_270, interchange, sample
+from x12_independent import segments as pyx12_segments
+from x12_independent import validate
+
+from spenddown.adapters.x12.exchange import answer
+from support.cli import Cli, current_dataset
+from support.world import PHYSICIAN, World, make_world
+
+X12 = {"Content-Type": "application/edi-x12"}
+GOOD = interchange("270", "005010X279A1", [inquiry_270([{"member_id": "88888888H"}])])
+NO_SUBSCRIBER_NAME = interchange(
+    "270",
+    "005010X279A1",
+    [[s for s in inquiry_270([{"member_id": "88888888H"}]) if not s.startswith("NM1*IL")]],
+)
+
+
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    made = make_world(f"sqlite:///{tmp_path_factory.mktemp('x12') / 'ack.db'}")
+    yield made
+    made.app.close()
+
+
+def respond(world: World, text: str) -> tuple[str, str]:
+    result = answer(text, npi=PHYSICIAN[0], pin=PHYSICIAN[1], uow=world.app.uow, env=world.app.env)
+    return result.kind, result.text
+
+
+def ta1_note(text: str) -> str:
+    line = next(ln for ln in text.splitlines() if ln.startswith("TA1*"))
+    return line.rstrip("~").split("*")[5]
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("", "022"),
+        ("hello", "022"),
+        ("ISA*00*short~", "023"),
+        (GOOD.replace("*00501*", "*00401*"), "017"),
+        (GOOD.replace("IEA*1*000000101", "IEA*1*000000999"), "001"),
+        (GOOD.replace("IEA*1*000000101", "IEA*2*000000101"), "021"),
+        (GOOD.rsplit("IEA", 1)[0], "023"),
+        (GOOD.replace("*261123*", "*261399*"), "014"),
+        (GOOD.replace("GS*HS*", "XX*HS*"), "024"),
+    ],
+    ids=[
+        "empty",
+        "text",
+        "short-isa",
+        "version",
+        "iea-control",
+        "group-count",
+        "no-iea",
+        "date",
+        "no-gs",
+    ],
+)
+def test_broken_interchange_is_a_ta1(sqlite_world: World, text: str, note: str) -> None:
+    kind, out = respond(sqlite_world, text)
+    assert kind == "TA1"
+    assert ta1_note(out) == note
+    assert "*R*" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "ik"),
+    [
+        (GOOD.replace("SE*", "SE*9", 1), "IK5*R*4"),  # segment count
+        (GOOD.replace("*0001~\nGE*", "*0002~\nGE*"), "IK5*R*3"),  # control numbers
+        (GOOD.replace("005010X279A1", "005010X999"), "AK9*R"),  # version not supported
+        (GOOD.replace("DTP*291*D8*20261103", "DTP*291*D8*20261341"), "IK4*3**8*20261341"),
+        (NO_SUBSCRIBER_NAME, "IK3*DTP*"),  # 2100C NM1 missing: the next segment is unexpected
+        (GOOD.replace("NM1*1P*2", "NM1*ZZ*2"), "IK4*1**7*ZZ"),  # 2100B NM101 not the guide's
+        (GOOD.replace("*PI*610442", "*ZZ*610442"), "IK4*8**7*ZZ"),  # 2100A NM108
+    ],
+    ids=["se-count", "se-control", "version", "bad-date", "missing-nm1", "nm101", "nm108"],
+)
+def test_broken_transaction_set_is_a_999_that_pyx12_accepts(
+    sqlite_world: World, text: str, ik: str
+) -> None:
+    kind, out = respond(sqlite_world, text)
+    assert kind == "999", out
+    assert ik in out
+    ok, report = validate(out)
+    assert ok, report
+
+
+def test_999_for_one_bad_set_among_good_ones_is_partial(sqlite_world: World) -> None:
+    bodies = [inquiry_270([{"member_id": "88888888H"}]), ["BHT*0022*13*X*20261123*1000"]]
+    kind, out = respond(sqlite_world, interchange("270", "005010X279A1", bodies))
+    assert kind == "999"
+    assert "AK9*P*2*2*1" in out
+    assert validate(out)[0]
+
+
+def test_ta1_is_read_by_pyx12(sqlite_world: World) -> None:
+    _, out = respond(sqlite_world, GOOD.replace("*00501*", "*00401*"))
+    assert [s[0] for s in pyx12_segments(out)] == ["ISA", "TA1", "IEA"]
+
+
+# --- the endpoint ---------------------------------------------------------------------------
+def test_endpoint_answers_garbage_with_an_acknowledgment(api: Api) -> None:
+    for body in (b"\x00\xff garbage", GOOD.replace("SE*", "SE*9", 1).encode()):
+        response = api.client.post("/v1/x12", content=body, headers={**X12, **basic(PHYSICIAN)})
+        assert response.status_code == 200
+        assert response.headers["X12-Answer"] in ("TA1", "999")
+
+
+def test_endpoint_refusals_are_problems(api: Api) -> None:
+    text = sample("eligibility-270.x12")
+    no_credentials = api.client.post("/v1/x12", content=text, headers=X12)
+    assert no_credentials.status_code == 401
+    wrong_type = api.client.post(
+        "/v1/x12", content=text, headers={"Content-Type": "application/json", **basic(PHYSICIAN)}
+    )
+    assert wrong_type.status_code == 415
+    assert wrong_type.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    county = api.client.post("/v1/x12", content=text, headers={**X12, **api.headers("county")})
+    assert county.status_code == 403
+
+
+def test_endpoint_is_in_the_openapi_document(api: Api) -> None:
+    operation = api.client.get("/openapi.json").json()["paths"]["/v1/x12"]["post"]
+    assert "application/edi-x12" in operation["requestBody"]["content"]
+
+
+# --- the CLI --------------------------------------------------------------------------------
+def test_cli_answers_a_file(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    dataset = tmp_path / "world.json"
+    dataset.write_text(json.dumps(current_dataset()))
+    assert cli("import", str(dataset)).exit_code == 0
+    inquiry = tmp_path / "in.x12"
+    inquiry.write_text(
+        interchange(
+            "270", "005010X279A1", [inquiry_270([{"member_id": "88888888H", "service": None}])]
+        )
+    )
+    out = tmp_path / "out.x12"
+    result = cli(
+        "x12", str(inquiry), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1], "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "EB*1*IND*30*MC*AID CODE C1~" in out.read_text()
+    garbage = tmp_path / "garbage.x12"
+    garbage.write_text("not x12")
+    refused = cli("x12", str(garbage), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1])
+    assert refused.exit_code == 2
+    assert "TA1*" in refused.stdout
