@@ -885,4 +885,4 @@ class LedgerDomainMachine(RuleBasedStateMachine):
 
 
 TestLedgerDomain = LedgerDomainMachine.TestCase
-TestLedgerDomain.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)
+TestLedgerDomain.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)

@@ -1,0 +1,274 @@
+"""The pages' plumbing: the hook the API calls (``mount``), the templates, rendering in the
+visitor's language, the signed session, CSRF, and the access log of the pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from spenddown import bootstrap
+from spenddown.config import Settings
+from spenddown.domain.errors import SpenddownError
+from spenddown.entrypoints.web import i18n, sessions
+from spenddown.entrypoints.web.i18n import N_
+from spenddown.services.access import record_access
+
+log = logging.getLogger("spenddown.web")
+
+HERE = Path(__file__).parent
+COOKIE = "spenddown_session"
+SESSION_SECONDS = 8 * 60 * 60  # the cookie; the credentials behind it last 15 minutes (Vault)
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def number(value: object) -> str:
+    """``"1200.00"`` (a money string of the shapes) → ``"1,200.00"``."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)
+
+
+def dollars(value: object) -> str:
+    """``"1200.00"`` → ``"$1,200.00"``; ``"-20.00"`` → ``"−$20.00"``."""
+    shown = number(value)
+    return "−$" + shown[1:] if shown.startswith("-") else "$" + shown
+
+
+TEMPLATES.filters["num"] = number
+TEMPLATES.filters["usd"] = dollars
+
+
+def mount(api: FastAPI, settings: Settings | None) -> None:
+    """Add the pages to the API's application: routes, ``/static``, the session cookie.
+
+    The session key is derived from the settings' secret (HMAC with a label of its own, so the
+    cookie signature and the PIN cache never share a key). Without settings (tests that hand
+    ``create_app`` their own application) a random key is used: sessions then last as long as
+    the process."""
+    from spenddown.entrypoints.web import routes  # the routes import this module
+
+    secret = settings.secret_key if settings is not None else secrets.token_hex(32)
+    key = hmac.new(secret.encode(), b"spenddown web session", hashlib.sha256).hexdigest()
+    api.state.web_vault = sessions.Vault()
+    api.include_router(routes.router)
+    api.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie=COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="strict",
+        https_only=bool(settings is not None and not settings.demo),
+    )
+
+
+# --- the application and the visitor ------------------------------------------------------------
+def spenddown(request: Request) -> bootstrap.App:
+    app = request.app.state.spenddown
+    assert isinstance(app, bootstrap.App)
+    return app
+
+
+def vault(request: Request) -> sessions.Vault:
+    store = request.app.state.web_vault
+    assert isinstance(store, sessions.Vault)
+    return store
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang")
+    data = sessions.session(request)
+    if chosen in i18n.LANGUAGES:
+        data["lang"] = chosen
+        return chosen
+    stored = data.get("lang")
+    if stored in i18n.LANGUAGES:
+        return str(stored)
+    return i18n.negotiate(request.headers.get("accept-language", ""))
+
+
+def signed_in(request: Request, role: str) -> tuple[str, dict[str, str]] | None:
+    """(subject, secrets) when the visitor is signed in as ``role`` with a live credential."""
+    data = sessions.session(request)
+    subject = data.get("subject")
+    if data.get("role") != role or not isinstance(subject, str):
+        return None
+    held = vault(request).get(data.get("credential"), role, subject)
+    if held is None:
+        return None
+    return subject, held
+
+
+def sign_in_again(request: Request, role: str, page: str) -> RedirectResponse:
+    """Back to the sign-in ``page`` with a notice when a session had expired."""
+    had_session = sessions.session(request).get("role") == role
+    sessions.sign_out(request, vault(request))
+    where = page + ("?expired=1" if had_session else "")
+    return RedirectResponse(where, status_code=303)
+
+
+def audit(
+    request: Request, role: str, actor: str, action: str, cin: str | None, outcome: str
+) -> None:
+    """The pages write the same access log as the API (interfaces.md: every request that reads
+    or changes member data)."""
+    app = spenddown(request)
+    try:
+        record_access(role, actor, action, cin, outcome, app.uow(), app.env)
+    except Exception:  # the page still answers; the failure is logged without data
+        log.exception("access log write failed for %s", action)
+
+
+# --- errors in plain words -------------------------------------------------------------------
+# The API's own words for the errors a visitor meets most, so that they can be translated; any
+# other error shows the use case's detail as it is (in English).
+ERRORS: Mapping[str, str] = {
+    "INVALID_CREDENTIALS": N_("The NPI or PIN is not correct."),
+    "PIN_LOCKED": N_("Too many wrong PINs or member look-ups: this NPI is locked for 15 minutes."),
+    "MEMBER_NOT_FOUND": N_("No member matches this ID and card issue date."),
+    "MEMBER_NOT_FOUND_FAMILY": N_("No member matches this ID, card issue date and date of birth."),
+    "MEMBER_LOCKED": N_("Too many failed look-ups: try again in 15 minutes."),
+    "INVALID_TOKEN": N_("The county token is not valid."),
+    "INVALID_MEMBER_ID": N_(
+        "A member ID is a CIN (8 digits and a letter) or the 14-character ID on the card."
+    ),
+    "INVALID_NPI": N_("An NPI is 10 digits with a valid check digit."),
+    "SOC_CERTIFIED_NO_REVERSAL": N_(
+        "The Share of Cost for this month is certified: its clearances can no longer be reversed."
+    ),
+    "ALREADY_REVERSED": N_("This clearance has already been reversed."),
+    "SOC_ALREADY_MET": N_("The Share of Cost for this month is already met; nothing was applied."),
+    "DUPLICATE_CLEARANCE": N_(
+        "This provider already cleared this service (same member, date of service and billing "
+        "code): one clearance per rendered service."
+    ),
+    "NO_SOC_FOR_MONTH": N_("The member has no Share of Cost for this month."),
+    "SERVICE_DATE_IN_FUTURE": N_("The date of service is in the future."),
+    "DUPLICATE_CLAIM": N_("A claim with this claim ID was already submitted."),
+    "CSRF": N_("This form has expired. Please try again."),
+}
+
+
+def error_message(error: SpenddownError, gettext: Any, variant: str = "") -> tuple[str, str | None]:
+    """(message, lang): the translated message, or the use case's detail marked as English.
+    ``variant`` picks a page's own wording of a code (``_FAMILY``)."""
+    known = ERRORS.get(error.code + variant) or ERRORS.get(error.code)
+    if known is not None:
+        return gettext(known), None
+    return error.detail, "en"
+
+
+# --- rendering --------------------------------------------------------------------------------
+def render(
+    request: Request, template: str, context: Mapping[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    lang = language(request)
+    gettext = i18n.gettext_for(lang)
+    data = sessions.session(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "other_lang": "es" if lang == "en" else "en",
+        "_": gettext,
+        "gettext": gettext,
+        "csrf_token": sessions.csrf_token(request),
+        "role": data.get("role") if data.get("credential") else None,
+        "long_date": lambda value: i18n.long_date(value, lang),
+        "month_name": lambda value: i18n.month_name(value, lang),
+        "path": request.url.path,
+        "here": page_for(request),
+    }
+    values.update(context or {})
+    html = TEMPLATES.get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+    return response
+
+
+# Where a form posts → the page that shows it (the language switch goes back there).
+POSTED_TO_PAGE = (
+    ("/provider/clearances/", "/provider/clearances"),
+    ("/provider/verify", "/provider"),
+    ("/provider/clear", "/provider"),
+    ("/county/cases/", "/county/cases"),
+    ("/county/cycle", "/county/cases"),
+)
+
+
+def page_for(request: Request) -> str:
+    path = request.url.path
+    if request.method == "GET":
+        return path
+    return next((page for prefix, page in POSTED_TO_PAGE if path.startswith(prefix)), path)
+
+
+def csrf_refused(request: Request, template: str, context: Mapping[str, Any]) -> Response:
+    gettext = i18n.gettext_for(language(request))
+    return render(
+        request, template, {**context, "error": gettext(ERRORS["CSRF"]), "error_lang": None}, 403
+    )
+
+
+def same_site_path(target: str | None, default: str) -> str:
+    """A redirect target on this site only (no scheme, no host, starting with one slash)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def failure(request: Request, error: SpenddownError, variant: str = "") -> dict[str, Any]:
+    """The template variables of an error: the message, its language when not the page's."""
+    message, lang = error_message(error, i18n.gettext_for(language(request)), variant)
+    return {"error": message, "error_lang": lang, "error_code": error.code}
+
+
+# The API's table (entrypoints/api/errors.py), by the kind of error.
+def status_of(error: SpenddownError) -> int:
+    from spenddown.domain.errors import (
+        AuthenticationFailed,
+        Forbidden,
+        InvalidInput,
+        NotFound,
+        RuleRefusal,
+    )
+
+    table: tuple[tuple[type[SpenddownError], int], ...] = (
+        (InvalidInput, 422),
+        (RuleRefusal, 409),
+        (NotFound, 404),
+        (AuthenticationFailed, 401),
+        (Forbidden, 403),
+    )
+    return next((status for kind, status in table if isinstance(error, kind)), 400)

@@ -1,0 +1,301 @@
+"""County worker pages: sign in with a county token; the SOC calculator with every step and
+its rule; set a month's SOC; certify a month from receipts; run the month start."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
+from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.determination import (
+    ChildrenOnly,
+    DeterminationRequest,
+    Income,
+)
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.web import forms, sessions
+from spenddown.entrypoints.web.app import (
+    audit,
+    csrf_refused,
+    failure,
+    render,
+    sign_in_again,
+    signed_in,
+    spenddown,
+    status_of,
+    vault,
+)
+from spenddown.services import determination, share_of_cost
+from spenddown.services.access import Principal, Role, authenticate_token
+from spenddown.services.common import today
+
+router = APIRouter(include_in_schema=False)
+ROLE = "county"
+SIGN_IN = "/county/sign-in"
+FormText = Annotated[str, Form()]
+Csrf = Annotated[str, Form(alias="csrf_token")]
+INCOME_ROWS = 3
+
+
+def _worker(request: Request) -> Principal | None:
+    """The county principal, its token re-checked on every use (a revoked token stops at once)."""
+    who = signed_in(request, ROLE)
+    if who is None:
+        return None
+    app = spenddown(request)
+    try:
+        principal = authenticate_token(who[1]["token"], app.uow())
+    except AuthenticationFailed:
+        return None
+    return principal if principal.role is Role.COUNTY else None
+
+
+@router.get(SIGN_IN)
+def sign_in_page(request: Request, expired: str | None = None) -> Response:
+    if _worker(request):
+        return RedirectResponse("/county", status_code=303)
+    return render(request, "county_sign_in.html", {"expired": bool(expired)})
+
+
+@router.post(SIGN_IN)
+def sign_in(request: Request, csrf: Csrf = "", token: FormText = "") -> Response:
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "county_sign_in.html", {})
+    app = spenddown(request)
+    try:
+        principal = authenticate_token(forms.text(token, "token", limit=512), app.uow())
+        if principal.role is not Role.COUNTY:
+            raise AuthenticationFailed("INVALID_TOKEN", "The bearer token is not valid.")
+    except SpenddownError as error:
+        return render(request, "county_sign_in.html", failure(request, error), 401)
+    credential = vault(request).put(ROLE, principal.actor, {"token": token.strip()})
+    sessions.sign_in(request, ROLE, principal.actor, credential)
+    return RedirectResponse("/county", status_code=303)
+
+
+# --- the SOC calculator ----------------------------------------------------------------------
+def _calculator_defaults(request: Request) -> dict[str, Any]:
+    app = spenddown(request)
+    return {
+        "month": str(BenefitMonth.of(today(app.env))),
+        "household_size": "1",
+        "budget": "abd",
+        "ltc": "",
+        "earned": [""] * INCOME_ROWS,
+        "unearned": [""] * INCOME_ROWS,
+        "premiums": [""] * 2,
+        "children": "",
+        "parents_in_home": "",
+    }
+
+
+@router.get("/county")
+def calculator_page(request: Request) -> Response:
+    if _worker(request) is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    return render(request, "county_calculator.html", {"form": _calculator_defaults(request)})
+
+
+@router.post("/county")
+async def calculate(request: Request) -> Response:
+    """The form has repeated fields (several incomes), read from the form as lists."""
+    principal = await _threaded_worker(request)
+    if principal is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    data = await request.form()
+
+    def values(name: str, rows: int) -> list[str]:
+        got = [str(v)[:20] for v in data.getlist(name)][:rows]
+        return got + [""] * (rows - len(got))
+
+    scalars: dict[str, str] = {
+        "month": str(data.get("month", ""))[:10],
+        "household_size": str(data.get("household_size", ""))[:4],
+        "budget": "family" if data.get("budget") == "family" else "abd",
+        "ltc": "on" if data.get("ltc") else "",
+        "children": str(data.get("children", ""))[:4],
+        "parents_in_home": str(data.get("parents_in_home", ""))[:4],
+    }
+    lists: dict[str, list[str]] = {
+        "earned": values("earned", INCOME_ROWS),
+        "unearned": values("unearned", INCOME_ROWS),
+        "premiums": values("premiums", 2),
+    }
+    form: dict[str, Any] = {**scalars, **lists}
+    context: dict[str, Any] = {"form": form}
+    if not sessions.csrf_ok(request, str(data.get("csrf_token", ""))):
+        return csrf_refused(request, "county_calculator.html", context)
+    try:
+        incomes = [
+            Income(kind, forms.required_money(value, f"{kind}[{i}]"))
+            for kind in ("earned", "unearned")
+            for i, value in enumerate(lists[kind])
+            if value.strip()
+        ]
+        premiums = [
+            forms.required_money(value, f"premiums[{i}]")
+            for i, value in enumerate(lists["premiums"])
+            if value.strip()
+        ]
+        children_only = None
+        if scalars["children"].strip() or scalars["parents_in_home"].strip():
+            children_only = ChildrenOnly(
+                forms.whole(scalars["children"], "children", 1, 10),
+                forms.whole(scalars["parents_in_home"], "parents_in_home", 0, 2),
+            )
+        request_ = DeterminationRequest(
+            month=forms.month(scalars["month"]),
+            household_size=forms.whole(scalars["household_size"], "household_size", 1, 10),
+            ltc=bool(scalars["ltc"]),
+            budget="family" if scalars["budget"] == "family" else "abd",
+            incomes=incomes,
+            premiums=premiums,
+            children_only=children_only,
+        )
+        result = shapes.determination(determination.determine(request_))
+    except SpenddownError as error:
+        return render(
+            request,
+            "county_calculator.html",
+            {**context, **failure(request, error)},
+            status_of(error),
+        )
+    return render(request, "county_calculator.html", {**context, "determination": result})
+
+
+async def _threaded_worker(request: Request) -> Principal | None:
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_worker, request)
+
+
+# --- case work -------------------------------------------------------------------------------
+def _cases_context(request: Request, **extra: Any) -> dict[str, Any]:
+    app = spenddown(request)
+    month = str(BenefitMonth.of(today(app.env)))
+    form = {"case_id": "", "budget_unit": "A", "month": month, "amount": "", "program": "medi-cal"}
+    return {"form": form, "month": month, **extra}
+
+
+@router.get("/county/cases")
+def cases_page(request: Request) -> Response:
+    if _worker(request) is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    return render(request, "county_cases.html", _cases_context(request))
+
+
+def _case_form(case_id: str, budget_unit: str, month: str) -> tuple[str, str, BenefitMonth]:
+    return (
+        forms.text(case_id, "case_id", limit=40),
+        forms.text(budget_unit, "budget_unit", limit=20),
+        forms.month(month),
+    )
+
+
+@router.post("/county/cases/soc")
+def set_soc(
+    request: Request,
+    csrf: Csrf = "",
+    case_id: FormText = "",
+    budget_unit: FormText = "",
+    month: FormText = "",
+    amount: FormText = "",
+    program: FormText = "medi-cal",
+    retro_override: FormText = "",
+) -> Response:
+    principal = _worker(request)
+    if principal is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    form = {
+        "case_id": case_id[:40],
+        "budget_unit": budget_unit[:20],
+        "month": month[:10],
+        "amount": amount[:20],
+        "program": "cmsp" if program == "cmsp" else "medi-cal",
+    }
+    context = _cases_context(request)
+    context["form"] = form
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "county_cases.html", context)
+    app = spenddown(request)
+    try:
+        if program not in ("medi-cal", "cmsp"):
+            raise InvalidInput("INVALID_PROGRAM", "program: medi-cal or cmsp.", field="program")
+        case, unit, chosen = _case_form(case_id, budget_unit, month)
+        cmd = share_of_cost.SetShareOfCost(
+            case_id=case,
+            budget_unit=unit,
+            month=chosen,
+            amount=forms.required_money(amount, "amount"),
+            program=Program(program),
+            retro_override=bool(retro_override),
+        )
+        view = share_of_cost.set_share_of_cost(cmd, app.uow(), app.env)
+        result = shapes.obligation_group([view])
+    except SpenddownError as error:
+        audit(request, ROLE, principal.actor, "soc.set", None, error.code)
+        return render(
+            request, "county_cases.html", {**context, **failure(request, error)}, status_of(error)
+        )
+    audit(request, ROLE, principal.actor, "soc.set", None, "OK")
+    return render(request, "county_cases.html", {**context, "obligation": result, "done": "set"})
+
+
+@router.post("/county/cases/certification")
+def certify(
+    request: Request,
+    csrf: Csrf = "",
+    case_id: FormText = "",
+    budget_unit: FormText = "",
+    month: FormText = "",
+) -> Response:
+    principal = _worker(request)
+    if principal is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    context = _cases_context(request)
+    context["certify_form"] = {
+        "case_id": case_id[:40],
+        "budget_unit": budget_unit[:20],
+        "month": month[:10],
+    }
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "county_cases.html", context)
+    app = spenddown(request)
+    try:
+        case, unit, chosen = _case_form(case_id, budget_unit, month)
+        views = share_of_cost.certify_by_county(
+            share_of_cost.CertifyByCounty(case, unit, chosen), app.uow(), app.env
+        )
+        result = shapes.obligation_group(views)
+    except SpenddownError as error:
+        audit(request, ROLE, principal.actor, "soc.certify", None, error.code)
+        return render(
+            request, "county_cases.html", {**context, **failure(request, error)}, status_of(error)
+        )
+    audit(request, ROLE, principal.actor, "soc.certify", None, "OK")
+    return render(
+        request, "county_cases.html", {**context, "obligation": result, "done": "certified"}
+    )
+
+
+@router.post("/county/cycle")
+def start_month(request: Request, csrf: Csrf = "", month: FormText = "") -> Response:
+    principal = _worker(request)
+    if principal is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    context = _cases_context(request)
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "county_cases.html", context)
+    app = spenddown(request)
+    try:
+        result = shapes.cycle(share_of_cost.start_month(forms.month(month), app.uow(), app.env))
+    except SpenddownError as error:
+        return render(
+            request, "county_cases.html", {**context, **failure(request, error)}, status_of(error)
+        )
+    audit(request, ROLE, principal.actor, "cycle.start", None, "OK")
+    return render(request, "county_cases.html", {**context, "cycle": result})

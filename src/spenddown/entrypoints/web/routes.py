@@ -1,0 +1,40 @@
+"""All the pages' routes (none in the OpenAPI document): home, language, sign-out, and the
+three views."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from spenddown.entrypoints.web import county, family, i18n, provider, sessions
+from spenddown.entrypoints.web.app import csrf_refused, render, same_site_path, vault
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/language/{code}")
+def choose_language(request: Request, code: str, next: str = "/") -> Response:
+    """The language switch: kept in the session, then back to the page."""
+    if code in i18n.LANGUAGES:
+        sessions.session(request)["lang"] = code
+    return RedirectResponse(same_site_path(next, "/"), status_code=303)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "home.html", {})
+    sessions.sign_out(request, vault(request))
+    return RedirectResponse("/?signed_out=1", status_code=303)
+
+
+router.include_router(provider.router)
+router.include_router(family.router)
+router.include_router(county.router)

@@ -1,0 +1,156 @@
+"""Provider office: sign-in (wrong PIN, lockout), verify, clear from the result, the office's
+clearances with reversal (allowed, then refused once the month is certified), and a claim with
+its remittance in plain words, printable."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from conftest import SHOTS, Server, check, leo_claim
+from spenddown.entrypoints.cli import demo
+
+PHYSICIAN = demo.PHYSICIAN
+ROSA = demo.ROSA
+
+# One server and one browser for all the journeys (``make test`` runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def sign_in(page: Page, npi: str, pin: str) -> None:
+    page.goto("/provider/sign-in")
+    page.get_by_label("NPI").fill(npi)
+    page.get_by_label("PIN", exact=True).fill(pin)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def verify(page: Page, member: demo.DemoMember, day: str) -> None:
+    page.goto("/provider")
+    form = page.locator("form[action='/provider/verify']")
+    form.get_by_label("Member ID").fill(member.cin)
+    form.get_by_label("Card issue date").fill(member.issue)
+    form.get_by_label("Date of service").fill(day)
+    form.get_by_role("button", name="Verify").click()
+
+
+def clear(page: Page, code: str, charge: str, obligated: bool = False) -> None:
+    form = page.locator("#clear")
+    form.get_by_label("Billing code").fill(code)
+    form.get_by_label("Charge ($)").fill(charge)
+    if obligated:
+        form.get_by_label("promised to pay (obligated)").check()
+    form.get_by_role("button", name="Clear Share of Cost").click()
+
+
+def test_provider_verifies_clears_and_reverses(context: BrowserContext, server: Server) -> None:
+    page = context.new_page()
+    page.goto("/")
+    check(page, "home")
+    sign_in(page, PHYSICIAN.npi, "0000")
+    expect(page.get_by_role("alert")).to_contain_text("The NPI or PIN is not correct.")
+    check(page, "provider-sign-in-wrong-pin")
+
+    sign_in(page, PHYSICIAN.npi, PHYSICIAN.pin)
+    expect(page).to_have_url(re.compile(r"/provider$"))
+    verify(page, ROSA, server.today)
+    result = page.locator("#result")
+    expect(result).to_contain_text("Not eligible")
+    expect(result.locator(".remaining")).to_have_text("$600.00")
+    expect(result).to_contain_text("Health Net (HN)")
+    expect(result).to_contain_text("REMAINING SOC $600.00")
+    check(page, "provider-verify-unmet", readme="provider.png")
+
+    clear(page, "99213", "100.00")
+    expect(page.locator("#result")).to_contain_text("Share of Cost still to meet: $500.00")
+    check(page, "provider-cleared")
+    verify(page, ROSA, server.today)
+    clear(page, "99214", "150.00", obligated=True)
+    expect(page.locator("#result .remaining")).to_have_text("$350.00")
+
+    # The office's clearances: reverse the first one while the month is open.
+    page.goto("/provider/clearances")
+    row = page.locator("tr", has_text="99213")
+    row.get_by_role("button", name=re.compile("Reverse")).click()
+    expect(page.locator("#notice")).to_contain_text("Remaining Share of Cost: $450.00")
+    expect(page.locator("tr", has_text="99213")).to_contain_text("Reversed")
+    check(page, "provider-clearances")
+
+    # A second tab still shows the 99214 clearance as reversible ...
+    stale = context.new_page()
+    stale.goto("/provider/clearances")
+    expect(stale.locator("tr", has_text="99214").get_by_role("button")).to_be_visible()
+    # ... when a third service meets the SOC: certified, EVC shown large and copyable.
+    verify(page, ROSA, server.today)
+    clear(page, "99215", "500.00", obligated=True)
+    expect(page.locator("#result")).to_contain_text("Share of Cost met")
+    evc = page.locator("#evc")
+    expect(evc).to_have_text(re.compile(r"^[0-9A-Z]{10}$"))
+    page.get_by_role("button", name="Copy EVC").click()
+    expect(page.locator(".copied")).to_have_text("Copied")
+    check(page, "provider-certified")
+    verify(page, ROSA, server.today)
+    expect(page.locator("#result h2")).to_contain_text("Eligible")
+    expect(page.locator("#evc")).to_be_visible()
+
+    # Reversal after certification is refused, in plain words.
+    stale.locator("tr", has_text="99214").get_by_role("button").click()
+    expect(stale.get_by_role("alert")).to_contain_text("certified")
+    expect(stale.get_by_role("alert")).to_contain_text("can no longer be reversed")
+    expect(stale.locator("tr", has_text="99214")).to_contain_text("Month certified")
+    check(stale, "provider-reversal-refused")
+
+
+def test_provider_lockout_after_five_wrong_pins(page: Page) -> None:
+    priya = demo.PROVIDER_BY_NAME["Priya Raman, MD"]
+    for _ in range(5):
+        sign_in(page, priya.npi, "9999")
+        expect(page.get_by_role("alert")).to_contain_text("not correct")
+    sign_in(page, priya.npi, priya.pin)  # the right PIN, too late
+    expect(page.get_by_role("alert")).to_contain_text("locked for 15 minutes")
+    check(page, "provider-locked")
+
+
+def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: Server) -> None:
+    coastal = demo.PROVIDER_BY_NAME["Coastal Behavioral Health"]
+    sign_in(page, coastal.npi, coastal.pin)
+    page.goto("/provider/claims")
+    check(page, "provider-claim-form")
+    page.get_by_label("or paste the claim JSON").fill("{not json")
+    page.get_by_role("button", name="Submit the claim").click()
+    expect(page.get_by_role("alert")).to_contain_text("not valid JSON")
+
+    page.get_by_label("Claim file (JSON)").set_input_files(
+        files=[
+            {
+                "name": "claim.json",
+                "mimeType": "application/json",
+                "buffer": json.dumps(leo_claim("WEB-1", server.today)).encode(),
+            }
+        ]
+    )
+    page.get_by_label("or paste the claim JSON").fill("")
+    page.get_by_role("button", name="Submit the claim").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Remittance for claim WEB-1")
+    summary = page.locator("section.result")
+    expect(summary).to_contain_text("Medi-Cal pays $66.00.")
+    expect(summary).to_contain_text("You write off $54.00")
+    expect(summary).to_contain_text("The member may be billed $0.00")
+    check(page, "provider-remittance")
+
+    page.emulate_media(media="print")
+    expect(page.locator("header.site")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(summary).to_be_visible()
+    page.screenshot(path=str(SHOTS / "provider-remittance-print.png"), full_page=True)
+    assert page.pdf(format="Letter")[:4] == b"%PDF"
+
+    # The same claim ID again is refused.
+    page.emulate_media(media="screen")
+    page.goto("/provider/claims")
+    page.get_by_label("or paste the claim JSON").fill(json.dumps(leo_claim("WEB-1", server.today)))
+    page.get_by_role("button", name="Submit the claim").click()
+    expect(page.get_by_role("alert")).to_contain_text("already submitted")
