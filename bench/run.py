@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import adjudication, clearance
+from bench import adjudication, clearance, x12
 from bench.common import Figure
 
 RESULTS = Path(__file__).parent / "results"
@@ -59,6 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     seconds = 5.0 if args.quick else 30.0
     figures = clearance.run(seconds) + adjudication.run(2_000 if args.quick else 20_000)
+    figures += x12.run(1_000 if args.quick else 10_000)
     rendered = Table(title="spenddown benchmarks")
     for column in ("figure", "value", "baseline", "ratio", "target"):
         rendered.add_column(column)

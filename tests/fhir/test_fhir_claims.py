@@ -136,7 +136,8 @@ CASES: list[tuple[str, bool, dict[str, Any], tuple[str, str, str, str, str | Non
             {"allowed": "0.00", "paid": "0.00", "denial_carc": "16"},
             COMMERCIAL,
         ),
-        ("denied", "0.00", "0.00", "0.00", "16"),
+        # the provider's error: it writes off the whole charge; the member owes nothing
+        ("denied", "0.00", "0.00", "100.00", "16"),
     ),
 ]
 

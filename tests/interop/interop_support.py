@@ -92,7 +92,8 @@ def submission_837(rest: Json) -> str:
     """The 837P for a REST claim body (docs/x12.md "837P → domain Claim", read backwards)."""
     claim_id, member = rest["claim_id"], rest["member_id"]
     charge = sum(Decimal(str(line["charge"])) for line in rest["lines"])
-    primary = rest.get("primary")
+    primary: Json | None = rest.get("primary")
+    adjudicated = _x12_date(primary["adjudication_date"]) if primary else ""
     body = [
         "BHT*0019*00*BATCH-1*20261123*1000*CH",
         "NM1*41*2*PROVIDER*****46*CLINICSUBMIT",
@@ -123,7 +124,7 @@ def submission_837(rest: Json) -> str:
             "OI***Y***Y",
             "NM1*IL*1*LOPEZ*ANA****MI*PRIMARY123",
             f"NM1*PR*2*{primary['payer_name'].upper()}*****PI*PRIM01",
-            f"DTP*573*D8*{_x12_date(primary['adjudication_date'])}",
+            f"DTP*573*D8*{adjudicated}",
             f"REF*F8*{primary['claim_number']}",
         ]
     for number, line in enumerate(rest["lines"], start=1):
@@ -148,7 +149,7 @@ def submission_837(rest: Json) -> str:
                 adjustments.setdefault("PR", []).append((reason, Decimal(str(p[key]))))
         for group, items in adjustments.items():
             body.append(f"CAS*{group}*" + "**".join(f"{r}*{a:.2f}" for r, a in items))
-        body.append(f"DTP*573*D8*{_x12_date(primary['adjudication_date'])}")  # type: ignore[index]
+        body.append(f"DTP*573*D8*{adjudicated}")
     return interchange("837", "005010X222A1", body)
 
 
@@ -179,7 +180,8 @@ def from_271(text: str) -> Json:
     aaa = [s for s in sub if s[0] == "AAA"]
     ebs = [s for s in sub if s[0] == "EB"]
     if aaa:
-        assert len(aaa) == 1 and not ebs, sub
+        assert len(aaa) == 1, sub
+        assert not ebs, sub
         return {"refused": AAA_TO_CODE.get(aaa[0][3], f"AAA {aaa[0][3]}")}
     messages = [s[1] for s in sub if s[0] == "MSG"]
     status = next(
@@ -193,7 +195,8 @@ def from_271(text: str) -> Json:
     evc = [s[2] for s in sub if s[0] == "TRN" and s[1] == "1" and s[3] == "9SPENDDOWN"]
     plan = None
     if any(eb[1] == "MC" for eb in ebs):
-        assert hcp is not None and plan_ids == [hcp[0]], sub
+        assert hcp is not None, sub
+        assert plan_ids == [hcp[0]], sub
         plan = {"code": plan_ids[0], "hcp_status": hcp[1]}
     return {
         "eligible": ebs[0][1] == "1" and ebs[0][5] == "MEDI-CAL",
@@ -376,7 +379,9 @@ def from_coverage_eligibility_response(response: Any) -> Json:
         "aid_codes": [c["value"] for c in contained["medi-cal"].get("class", [])],
         "soc": soc,
         "plan": plan,
-        "ohc": [c["type"]["coding"][0]["code"] for c in contained.values() if c["id"][:4] == "ohc-"],
+        "ohc": [
+            c["type"]["coding"][0]["code"] for c in contained.values() if c["id"][:4] == "ohc-"
+        ],
     }
 
 

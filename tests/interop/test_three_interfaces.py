@@ -178,7 +178,7 @@ VERIFICATIONS = [
         {
             "eligible": True,
             "evc": True,
-            "eligibility_status": "1",
+            "eligibility_status": "0",  # MEDS: eligible
             "aid_codes": ["34"],
             "soc": {"amount": "250.00", "remaining": "250.00"},
             "plan": None,
@@ -204,7 +204,7 @@ VERIFICATIONS = [
         {
             "eligible": True,
             "evc": True,
-            "eligibility_status": "1",
+            "eligibility_status": "3",  # MEDS: eligible with conditions
             "aid_codes": ["C1"],
             "soc": None,
             "plan": None,
@@ -217,7 +217,7 @@ VERIFICATIONS = [
         {
             "eligible": False,
             "evc": False,
-            "eligibility_status": None,
+            "eligibility_status": "9",  # MEDS: not eligible
             "aid_codes": [],
             "soc": None,
             "plan": None,
@@ -297,9 +297,19 @@ def denied(carc: str, owes: str = "0.00") -> dict[str, Any]:
 
 CLAIMS = [
     # D4: min(L = 20, A − P = 95 − 80 = 15)
-    Case("D4 Medicare", paid("15.00"), certify(), claim=claim("99213", "120.00", MEDICARE_LINE, MEDICARE)),
+    Case(
+        "D4 Medicare",
+        paid("15.00"),
+        certify(),
+        claim=claim("99213", "120.00", MEDICARE_LINE, MEDICARE),
+    ),
     # D4b: A − P = 70 − 80 < 0
-    Case("D4b Medicare", paid("0.00"), certify(), claim=claim("99211", "120.00", MEDICARE_LINE, MEDICARE)),
+    Case(
+        "D4b Medicare",
+        paid("0.00"),
+        certify(),
+        claim=claim("99211", "120.00", MEDICARE_LINE, MEDICARE),
+    ),
     # D5: A − P = 100 − 120 < 0
     Case(
         "D5 commercial",
@@ -337,7 +347,9 @@ CLAIMS = [
     # the SOC is not met: 178, and the member owes the charge (she is still paying her SOC)
     Case("denied 178 SOC unmet", denied("178", "100.00"), claim=claim("99213", "100.00")),
     # OHC code P (cost avoidance) and no primary adjudication on the claim: 22
-    Case("denied 22 bill the primary first", denied("22"), certify(), claim=claim("99213", "100.00")),
+    Case(
+        "denied 22 bill the primary first", denied("22"), certify(), claim=claim("99213", "100.00")
+    ),
     # the child is in plan LA; the physician contracts with HN only: B7
     Case(
         "denied B7 provider not in the member's plan",
@@ -399,7 +411,10 @@ def submit_three_ways(api: Api, case: Case) -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+PARAMS = [pytest.param(c, id=c.name) for c in CASES]
+
+
+@pytest.mark.parametrize("case", PARAMS)
 def test_rest_x12_and_fhir_give_the_same_answer(api: Api, case: Case) -> None:
     case.setup(api)
     answers = verify_three_ways(api, case) if case.member else submit_three_ways(api, case)

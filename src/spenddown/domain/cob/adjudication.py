@@ -432,7 +432,11 @@ def _result(work: _Work, rules: CobRules) -> LineResult:
     line = work.line
     adjustments: list[Adjustment] = []
     if work.denial is not None:
-        liability = line.primary.patient_liability if line.primary else line.charge
+        # A line the primary denied left the whole charge unpaid, not its (empty) cost sharing.
+        primary_decided = line.primary is not None and line.primary.denial_carc is None
+        liability = (
+            line.primary.patient_liability if primary_decided and line.primary else (line.charge)
+        )
         if work.awaiting_primary:
             member_owes, write_off = Money.zero(), Money.zero()
         elif work.member_protected:
