@@ -71,7 +71,7 @@ ROUTERS = (
 def build_app(settings: Settings) -> bootstrap.App:
     """The production wiring: Argon2 PINs behind a keyed, short-lived cache of verified ones."""
     pins = CachedPinVerifier(Argon2PinHasher(), settings.secret_key, settings.pin_cache_seconds)
-    return bootstrap.build(settings.database_url, pins=pins)
+    return bootstrap.build(settings.database_url, pins=pins, pool_size=settings.pool_size)
 
 
 def create_app(app: bootstrap.App | None = None, settings: Settings | None = None) -> FastAPI:
