@@ -39,11 +39,11 @@ def _refused(error: InvalidInput) -> PydanticCustomError:
 
 
 def _money(value: Any) -> Money:
-    if isinstance(value, float) and not isinstance(value, bool):
-        # Only reached when a float did not come from our JSON parser: its shortest repr is the
-        # number the sender wrote, if it round-trips.
-        text = repr(value)
-        value = Decimal(text) if float(text) == value else value
+    if isinstance(value, float):
+        # Only reached when a float did not come from our JSON parser: its repr is the shortest
+        # text that reads back as it, i.e. the number the sender wrote (1.234 stays 1.234 and is
+        # refused); no float arithmetic happens.
+        value = repr(value)
     try:
         return Money.parse(value, "amount")
     except InvalidInput as error:
