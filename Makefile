@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint format bench postgres chromium clean
+.PHONY: install demo test test-fast lint format bench bench-quick postgres chromium clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
@@ -47,6 +47,9 @@ format: install
 
 bench: install postgres
 	$(BIN)/python -m bench.run
+
+bench-quick: install postgres
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

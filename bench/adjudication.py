@@ -60,7 +60,8 @@ def generate(count: int, day: date, seed: int = 7) -> list[Claim]:
     return result
 
 
-def run(count: int) -> list[Figure]:
+def run(quick: bool) -> list[Figure]:
+    count = 2_000 if quick else 20_000
     day = today_ca()
     month = BenefitMonth.of(day)
     batch = generate(count, day)

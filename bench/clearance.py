@@ -118,7 +118,8 @@ def _pgbench_rate(url: str, seconds: float, month: str, bin_dir: Path) -> float:
     return float(match.group(1))
 
 
-def run(seconds: float) -> list[Figure]:
+def run(quick: bool) -> list[Figure]:
+    seconds = 5.0 if quick else 30.0
     binaries = postgres.find_binaries()
     if binaries is None:
         raise RuntimeError("PostgreSQL server binaries are missing: run `make postgres`")

@@ -37,6 +37,7 @@ class Figure:
     unit: str
     target: str
     note: str = ""
+    p99_ms: float | None = None  # latency figures (over HTTP)
 
     @property
     def ratio(self) -> float:

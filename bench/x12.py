@@ -160,7 +160,8 @@ def end_to_end(app: bootstrap.App, text: str, kind: str) -> tuple[float, str]:
     return elapsed, answered.text
 
 
-def run(count: int) -> list[Figure]:
+def run(quick: bool) -> list[Figure]:
+    count = 1_000 if quick else 10_000
     day = today_ca()
     month = BenefitMonth.of(day)
     claims_text = submission(count, day)
