@@ -184,23 +184,20 @@ def _issue_evc(
 
 def _choose_budget_unit(
     uow: UnitOfWork, cin: str, month: BenefitMonth, wanted: str | None
-) -> Membership:
-    """The budget unit a member's expense clears: the only one with a SOC this month, or the
-    one named (required when an IE/RR member is on several)."""
-    candidates = [
-        m
-        for m in uow.repo.memberships_of(cin)
-        if uow.repo.get_obligations(m.case_id, m.budget_unit, month)
-    ]
+) -> tuple[Membership, list[Obligation]]:
+    """The budget unit a member's expense clears, with its obligations locked: the only one with
+    a SOC this month, or the one named (required when an IE/RR member is on several). The
+    obligations of all the member's units are locked in one statement, in key order."""
+    candidates = uow.repo.unit_obligations(cin, month, lock=True)
     if wanted is not None:
-        chosen = [m for m in candidates if wanted in (m.budget_unit, m.key)]
+        chosen = [c for c in candidates if wanted in (c[0].budget_unit, c[0].key)]
         if len(chosen) == 1:
             return chosen[0]
         if len(chosen) > 1:
             raise InvalidInput(
                 "BUDGET_UNIT_REQUIRED",
                 f"budget_unit: {wanted!r} is ambiguous; give it as CASE/UNIT, e.g. "
-                f"{chosen[0].key}.",
+                f"{chosen[0][0].key}.",
             )
         raise RuleRefusal(
             "NO_SOC_FOR_MONTH",
@@ -212,7 +209,7 @@ def _choose_budget_unit(
         raise InvalidInput(
             "BUDGET_UNIT_REQUIRED",
             "The member is on more than one budget unit with a Share of Cost this month; say "
-            "which one the expense clears: " + ", ".join(m.key for m in candidates) + ".",
+            "which one the expense clears: " + ", ".join(c[0].key for c in candidates) + ".",
         )
     return candidates[0]
 
@@ -297,28 +294,27 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
         month = check_service_date(cmd.service_date, today(env))
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
-        membership = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
-        obligations = _sorted(
-            uow.repo.lock_obligations(membership.case_id, membership.budget_unit, month)
+        _, locked = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
+        obligations = _sorted(locked)
+        earlier_clearance, service_cleared = uow.repo.clearance_precheck(
+            provider.npi, cmd.idempotency_key, member.cin, cmd.service_date, billing_code
         )
-        if cmd.idempotency_key is not None:
-            earlier = uow.repo.entries_by_idempotency_key(provider.npi, cmd.idempotency_key)
-            if earlier:
-                first = earlier[0]
-                same = (
-                    first.cin == member.cin
-                    and first.service_date == cmd.service_date
-                    and first.billing_code == billing_code
-                    and first.service_charge == cmd.service_charge
+        if earlier_clearance is not None:
+            group = uow.repo.entries_of_clearance(earlier_clearance)
+            first = next(e for e in group if e.kind is EntryKind.CLEARANCE)
+            same = (
+                first.cin == member.cin
+                and first.service_date == cmd.service_date
+                and first.billing_code == billing_code
+                and first.service_charge == cmd.service_charge
+            )
+            if not same:
+                raise RuleRefusal(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This idempotency key was already used for a different clearance.",
                 )
-                if not same:
-                    raise RuleRefusal(
-                        "IDEMPOTENCY_KEY_REUSED",
-                        "This idempotency key was already used for a different clearance.",
-                    )
-                group = uow.repo.entries_of_clearance(first.clearance_id)
-                ids = [e.entry_id for e in group]
-                return _result_from_entries(group, uow.repo.reversed_entry_ids(ids))
+            ids = [e.entry_id for e in group]
+            return _result_from_entries(group, uow.repo.reversed_entry_ids(ids))
         now = env.clock.now()
         clearance_id = env.ids.new_id("c_")
         ltc_facility = provider.type is ProviderType.LTC_FACILITY
@@ -327,7 +323,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         refusal: SpenddownError | None = None
         # One clearance per rendered service, and a dollar of expense counts once: the same
         # service may not clear another budget unit either (rules.md §3, system.md).
-        if uow.repo.service_cleared(provider.npi, member.cin, cmd.service_date, billing_code):
+        if service_cleared:
             raise RuleRefusal(
                 "DUPLICATE_CLEARANCE",
                 "This provider already cleared this service (same member, date of service and "
@@ -558,10 +554,8 @@ def member_obligations(cin: str, month: BenefitMonth, uow: UnitOfWork) -> list[O
     """The SOC obligations (with ledgers) of the budget units a member belongs to."""
     with uow:
         views = []
-        for membership in uow.repo.memberships_of(cin):
-            for obligation in _sorted(
-                uow.repo.get_obligations(membership.case_id, membership.budget_unit, month)
-            ):
+        for _, obligations in uow.repo.unit_obligations(cin, month, lock=False):
+            for obligation in _sorted(obligations):
                 entries = uow.repo.entries_of(obligation.key)
                 reversed_ids = {e.reverses for e in entries if e.reverses}
                 views.append(

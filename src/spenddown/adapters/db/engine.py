@@ -56,6 +56,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    # No pre-ping: it costs a round trip per use case (a tenth of a clearance). A connection
+    # the server dropped fails one request, and SQLAlchemy then discards the whole pool
+    # (docs/operations.md); connections are also renewed hourly.
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600, future=True
     )

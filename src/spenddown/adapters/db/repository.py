@@ -75,8 +75,63 @@ def _service_cleared_statement() -> Any:
     )
 
 
-# Built once: constructing an aliased statement costs more than running it.
+# The clearance path's statements are built once: building and caching a Core statement costs
+# more than running it on PostgreSQL (docs/performance.md, figure 1).
 _SERVICE_CLEARED = _service_cleared_statement()
+_GET_MEMBER = select(t.members).where(t.members.c.cin == bindparam("cin"))
+_GET_PROVIDER = select(t.providers).where(t.providers.c.npi == bindparam("npi"))
+_INSERT_ENTRY = insert(t.soc_entries)
+_OBLIGATION_KEY = ("case_id", "budget_unit", "month", "program")
+
+
+def _unit_obligations_statement(lock: bool) -> Any:
+    """The obligations of every budget unit the member is on, for one month; locked (PostgreSQL,
+    ``FOR UPDATE OF soc_obligations``, taken in key order) when ``lock``."""
+    o, m = t.soc_obligations, t.budget_unit_members
+    query = (
+        select(o, m.c.cin, m.c.role)
+        .join(m, and_(m.c.case_id == o.c.case_id, m.c.budget_unit == o.c.budget_unit))
+        .where(m.c.cin == bindparam("cin"), o.c.month == bindparam("month"))
+        .order_by(o.c.case_id, o.c.budget_unit, o.c.program)
+    )
+    return query.with_for_update(of=o) if lock else query
+
+
+_UNIT_OBLIGATIONS = _unit_obligations_statement(lock=False)
+_LOCK_UNIT_OBLIGATIONS = _unit_obligations_statement(lock=True)
+
+
+def _clearance_precheck_statement() -> Any:
+    """One round trip for the two checks before a clearance: the clearance an idempotency key
+    already made, and whether the service was already cleared."""
+    e = t.soc_entries
+    earlier = (
+        select(e.c.clearance_id)
+        .where(
+            e.c.provider_npi == bindparam("npi"),
+            e.c.idempotency_key == bindparam("key"),
+            e.c.kind == str(EntryKind.CLEARANCE),
+        )
+        .order_by(e.c.created_at, e.c.entry_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(earlier.label("earlier"), _SERVICE_CLEARED.exists().label("cleared"))
+
+
+_CLEARANCE_PRECHECK = _clearance_precheck_statement()
+
+
+def _obligation_upsert_statement(dialect: str) -> Any:
+    o = t.soc_obligations
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(o)
+    return stmt.on_conflict_do_update(
+        index_elements=list(_OBLIGATION_KEY),
+        set_={c.name: stmt.excluded[c.name] for c in o.c if c.name not in _OBLIGATION_KEY},
+    )
+
+
+_UPSERT_OBLIGATION = {d: _obligation_upsert_statement(d) for d in ("postgresql", "sqlite")}
 
 
 def _month(value: str) -> BenefitMonth:
@@ -103,13 +158,13 @@ class SqlRepository:
 
     # --- reference data ------------------------------------------------------------------
     def get_member(self, cin: str) -> Member | None:
-        row = self.c.execute(select(t.members).where(t.members.c.cin == cin)).first()
+        row = self.c.execute(_GET_MEMBER, {"cin": cin}).first()
         if row is None:
             return None
         return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
 
     def get_provider(self, npi: str) -> Provider | None:
-        row = self.c.execute(select(t.providers).where(t.providers.c.npi == npi)).first()
+        row = self.c.execute(_GET_PROVIDER, {"npi": npi}).first()
         if row is None:
             return None
         return Provider(
@@ -286,8 +341,8 @@ class SqlRepository:
 
     def save_obligation(self, obligation: Obligation, now: datetime) -> None:
         key = obligation.key
-        self._upsert(
-            t.soc_obligations,
+        self.c.execute(
+            _UPSERT_OBLIGATION[self.c.dialect.name],
             {
                 "case_id": key.case_id,
                 "budget_unit": key.budget_unit,
@@ -300,13 +355,41 @@ class SqlRepository:
                 "ltc": obligation.ltc,
                 "updated_at": now,
             },
-            ["case_id", "budget_unit", "month", "program"],
         )
+
+    def unit_obligations(
+        self, cin: str, month: BenefitMonth, *, lock: bool
+    ) -> list[tuple[Membership, list[Obligation]]]:
+        statement = _LOCK_UNIT_OBLIGATIONS if lock and self._locking else _UNIT_OBLIGATIONS
+        units: dict[tuple[str, str], tuple[Membership, list[Obligation]]] = {}
+        for row in self.c.execute(statement, {"cin": cin, "month": str(month)}):
+            unit = units.setdefault(
+                (row.case_id, row.budget_unit),
+                (self._membership(row), []),
+            )
+            unit[1].append(self._obligation(row))
+        return list(units.values())
+
+    def clearance_precheck(
+        self, provider_npi: str, key: str | None, cin: str, service_date: date, billing_code: str
+    ) -> tuple[str | None, bool]:
+        row = self.c.execute(
+            _CLEARANCE_PRECHECK,
+            {
+                "npi": provider_npi,
+                "key": key,
+                "cin": cin,
+                "day": service_date,
+                "code": billing_code,
+            },
+        ).one()
+        return row.earlier, bool(row.cleared)
 
     def add_entry(self, entry: LedgerEntry) -> None:
         key = entry.key
         self.c.execute(
-            insert(t.soc_entries).values(
+            _INSERT_ENTRY,
+            dict(
                 entry_id=entry.entry_id,
                 clearance_id=entry.clearance_id,
                 kind=str(entry.kind),
@@ -326,7 +409,7 @@ class SqlRepository:
                 reverses=entry.reverses,
                 evc=entry.evc,
                 created_at=entry.created_at,
-            )
+            ),
         )
 
     @staticmethod
@@ -373,14 +456,6 @@ class SqlRepository:
     def entries_of_clearance(self, clearance_id: str) -> list[LedgerEntry]:
         return self._entries(t.soc_entries.c.clearance_id == clearance_id)
 
-    def entries_by_idempotency_key(self, provider_npi: str, key: str) -> list[LedgerEntry]:
-        e = t.soc_entries
-        return self._entries(
-            e.c.provider_npi == provider_npi,
-            e.c.idempotency_key == key,
-            e.c.kind == str(EntryKind.CLEARANCE),
-        )
-
     def member_entries(self, cin: str | None, month: BenefitMonth | None) -> list[LedgerEntry]:
         e = t.soc_entries
         conditions = []
@@ -397,16 +472,6 @@ class SqlRepository:
         e = t.soc_entries
         rows = self.c.execute(select(e.c.reverses).where(e.c.reverses.in_(entry_ids)))
         return {r[0] for r in rows}
-
-    def service_cleared(
-        self, provider_npi: str, cin: str, service_date: date, billing_code: str
-    ) -> bool:
-        """An active (not reversed) clearance of this service by this provider exists."""
-        found = self.c.execute(
-            _SERVICE_CLEARED,
-            {"cin": cin, "day": service_date, "npi": provider_npi, "code": billing_code},
-        ).first()
-        return found is not None
 
     def uncertified_obligations(self, month: BenefitMonth) -> list[ObligationKey]:
         o = t.soc_obligations
