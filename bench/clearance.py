@@ -123,8 +123,9 @@ def _pgbench_rate(url: str, seconds: float, month: str, bin_dir: Path) -> float:
     return float(match.group(1))
 
 
-def run(quick: bool) -> list[Figure]:
-    seconds = 5.0 if quick else 30.0
+def measure(units_in_db: int, seconds: float) -> tuple[float, float]:
+    """(service clearances/s, pgbench tps) with ``units_in_db`` budget units stored, the load
+    on the first ``UNITS`` of them (figure 7 calls this at 10× the data)."""
     binaries = postgres.find_binaries()
     if binaries is None:
         raise RuntimeError("PostgreSQL server binaries are missing: run `make postgres`")
@@ -133,12 +134,17 @@ def run(quick: bool) -> list[Figure]:
         url = postgres.create_database(server, "spenddown_bench")
         app = bootstrap.build(url, pins=PINS)
         try:
-            data = population(UNITS, WORKERS, month, "1000000.00")
+            data = population(max(units_in_db, UNITS), WORKERS, month, "1000000.00")
             import_dataset(parse_dataset(data), app.uow(), app.env)
         finally:
             app.close()
         service = _service_rate(url, seconds, "run")
         baseline = _pgbench_rate(url, seconds, month, binaries.initdb.parent)
+    return service, baseline
+
+
+def run(quick: bool) -> list[Figure]:
+    service, baseline = measure(UNITS, 5.0 if quick else 30.0)
     return [
         Figure(
             "1. SOC clearance, service layer, 4 workers / 100 units (PostgreSQL)",
@@ -146,6 +152,6 @@ def run(quick: bool) -> list[Figure]:
             baseline,
             "clearances/s",
             "≥ 35% of pgbench",
-            "baseline: the same transaction as a raw pgbench script",
+            "baseline: the same transaction as a raw pgbench script; 4 worker processes",
         )
     ]
