@@ -470,6 +470,66 @@ def _set_share_of_cost(cmd: SetShareOfCost, uow: UnitOfWork, env: Env) -> Obliga
     return after
 
 
+def _set_shares_of_cost(
+    commands: list[SetShareOfCost], uow: UnitOfWork, env: Env
+) -> list[tuple[int, SpenddownError]]:
+    """``_set_share_of_cost`` for many records at once (an import), inside the caller's
+    transaction, with the same rules and the same result as one by one in order; the errors
+    come back with the index of their command.
+
+    What the rules read is looked up in bulk (budget units, obligations, LTC months, cycles);
+    a new obligation is built by the same ledger functions and written with the others in one
+    statement. A record that changes an existing obligation (from the database or earlier in
+    the list) goes through ``_set_share_of_cost`` itself, after what came before it is written.
+    """
+    if not commands:
+        return []
+    repo = uow.repo
+    now = env.clock.now()
+    case_ids = {c.case_id for c in commands}
+    units = repo.existing_budget_units(case_ids)
+    existing = {o.key for o in repo.obligations_of_cases(case_ids)}
+    codes = aid_code_table(uow)
+    ltc_codes = {code for code, a in codes.items() if a.ltc and a.soc}
+    ltc_months = repo.budget_unit_months_with_aid_codes(
+        case_ids, ltc_codes, BudgetUnitRole.ELIGIBLE
+    )
+    cycles: dict[BenefitMonth, bool] = {}
+    errors: list[tuple[int, SpenddownError]] = []
+    pending: list[Obligation] = []
+    certified: list[Obligation] = []
+
+    def flush() -> None:
+        repo.save_obligations(pending, now)
+        for obligation in certified:
+            _activate_plans(uow, obligation, now)
+        pending.clear()
+        certified.clear()
+
+    for index, cmd in enumerate(commands):
+        key = ObligationKey(cmd.case_id, cmd.budget_unit, cmd.month, cmd.program)
+        try:
+            if (cmd.case_id, cmd.budget_unit) not in units or key in existing:
+                flush()
+                _set_share_of_cost(cmd, uow, env)
+                continue
+            ltc = (cmd.case_id, cmd.budget_unit, cmd.month) in ltc_months
+            after = ledger.new_obligation(key, cmd.amount, now, ltc=ltc)
+            if ltc:
+                if cmd.month not in cycles:
+                    cycles[cmd.month] = repo.cycle_started(cmd.month)
+                if cycles[cmd.month]:
+                    after = ledger.certify_ltc_automatically(after, now) or after
+            pending.append(after)
+            existing.add(key)
+            if after.certified:
+                certified.append(after)
+        except SpenddownError as error:
+            errors.append((index, error))
+    flush()
+    return errors
+
+
 def _active_applied(uow: UnitOfWork, key: ObligationKey) -> Money:
     entries = uow.repo.entries_of(key)
     reversed_ids = {e.reverses for e in entries if e.kind is EntryKind.REVERSAL}
