@@ -371,7 +371,7 @@ def _aid_code(rng: random.Random, kind: str, p: _Person, family: bool) -> str:
 
 def _soc_cents(rng: random.Random, kind: str) -> int:
     """Whole dollars: log-normal (most a few hundred dollars, a long tail); LTC higher."""
-    if rng.random() < 0.03:
+    if rng.random() < 0.01:
         return 0
     median, spread = (1_200, 0.6) if kind == "ltc" else (250, 1.0)
     dollars = round(median * math.exp(rng.gauss(0, spread)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Row, and_, bindparam, func, insert, select, update
@@ -753,11 +754,12 @@ class SqlRepository:
     def _upsert_many(
         self,
         table: Any,
-        rows: list[dict[str, Any]],
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
         keys: tuple[str, ...],
         update_columns: tuple[str, ...] | None = None,
     ) -> None:
-        """Insert ``rows`` (all with the same columns), updating the rows whose natural key
+        """Insert ``rows`` (tuples of ``columns``), updating the rows whose natural key ``keys``
         exists (``update_columns``: default every column outside the key). Within ``rows`` the
         last row of a key wins, as if they were upserted one by one.
 
@@ -766,8 +768,8 @@ class SqlRepository:
         the caller's transaction."""
         if not rows:
             return
-        unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
-        columns = tuple(unique[0])
+        key_of = itemgetter(*(columns.index(k) for k in keys))
+        unique = list({key_of(row): row for row in rows}.values())
         if update_columns is None:
             update_columns = tuple(c for c in columns if c not in keys)
         if self.c.dialect.name == "postgresql":
@@ -780,13 +782,13 @@ class SqlRepository:
             )
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        self.c.execute(stmt, unique)
+        self.c.execute(stmt, [dict(zip(columns, row, strict=True)) for row in unique])
 
     def _copy_upsert(
         self,
         table: Any,
         columns: tuple[str, ...],
-        rows: list[dict[str, Any]],
+        rows: list[tuple[Any, ...]],
         keys: tuple[str, ...],
         update_columns: tuple[str, ...],
     ) -> None:
@@ -794,9 +796,6 @@ class SqlRepository:
         target = quote(table.name)
         staging = quote(f"import_{table.name}")
         names = ", ".join(quote(c) for c in columns)
-        # JSON columns go through COPY as their text; the few distinct values are encoded once.
-        encoded: dict[Any, str] = {}
-        json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
         if update_columns:
             assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)
             conflict = f"DO UPDATE SET {assignments}"
@@ -807,53 +806,47 @@ class SqlRepository:
         columns_of = f"SELECT {names} FROM {target} WITH NO DATA"  # noqa: S608
         load = f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}"  # noqa: S608
         on_conflict = f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) {conflict}"
+        # JSON columns go through COPY as their text; the few distinct values are encoded once.
+        json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+        encoded: dict[Any, str] = {}
         driver = self.c.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor:
             cursor.execute(f"{create} {columns_of}")
             with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    values = [row[c] for c in columns]
+                write = copy.write_row
+                if not json_at:
+                    for row in rows:
+                        write(row)
+                for row in rows if json_at else ():
+                    values = list(row)
                     for i in json_at:
-                        value = values[i]
-                        text = encoded.get(value)
+                        text = encoded.get(values[i])
                         if text is None:
-                            text = encoded[value] = json.dumps(list(value))
+                            text = encoded[values[i]] = json.dumps(list(values[i]))
                         values[i] = text
-                    copy.write_row(values)
+                    write(values)
             cursor.execute(f"{load} {on_conflict}")
             cursor.execute(f"DROP TABLE {staging}")
 
-    def _existing(self, column: Any, values: set[str]) -> set[str]:
-        found: set[str] = set()
+    def _in_chunks(self, query: Any, column: Any, values: set[str]) -> Iterator[Row[Any]]:
+        """The rows of ``query`` where ``column`` is one of ``values`` (bounded ``IN`` lists)."""
         wanted = sorted(values)
         for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            found.update(r[0] for r in self.c.execute(select(column).where(column.in_(chunk))))
-        return found
+            yield from self.c.execute(query.where(column.in_(wanted[start : start + _IN_CHUNK])))
 
     def existing_members(self, cins: set[str]) -> set[str]:
-        return self._existing(t.members.c.cin, cins)
+        m = t.members
+        return {r.cin for r in self._in_chunks(select(m.c.cin), m.c.cin, cins)}
 
     def existing_budget_units(self, case_ids: set[str]) -> set[tuple[str, str]]:
         bu = t.budget_units
-        found: set[tuple[str, str]] = set()
-        wanted = sorted(case_ids)
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            query = select(bu.c.case_id, bu.c.budget_unit).where(bu.c.case_id.in_(chunk))
-            found.update((r.case_id, r.budget_unit) for r in self.c.execute(query))
-        return found
+        query = select(bu.c.case_id, bu.c.budget_unit)
+        return {(r.case_id, r.budget_unit) for r in self._in_chunks(query, bu.c.case_id, case_ids)}
 
     def obligations_of_cases(self, case_ids: set[str]) -> list[Obligation]:
         o = t.soc_obligations
-        found: list[Obligation] = []
-        wanted = sorted(case_ids)
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            rows = self.c.execute(select(o).where(o.c.case_id.in_(chunk)))
-            found.extend(self._obligation(r) for r in rows)
-        return found
+        return [self._obligation(r) for r in self._in_chunks(select(o), o.c.case_id, case_ids)]
 
     def budget_unit_months_with_aid_codes(
         self, case_ids: set[str], aid_codes: set[str], role: BudgetUnitRole
@@ -862,140 +855,158 @@ class SqlRepository:
         if not aid_codes:
             return set()
         m, e = t.budget_unit_members, t.eligibility
-        found: set[tuple[str, str, BenefitMonth]] = set()
-        wanted = sorted(case_ids)
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            query = (
-                select(m.c.case_id, m.c.budget_unit, e.c.month)
-                .distinct()
-                .join(e, e.c.cin == m.c.cin)
-                .where(
-                    m.c.case_id.in_(chunk),
-                    m.c.role == str(role),
-                    e.c.aid_code.in_(sorted(aid_codes)),
-                )
-            )
-            found.update((r[0], r[1], _month(r[2])) for r in self.c.execute(query))
-        return found
+        query = (
+            select(m.c.case_id, m.c.budget_unit, e.c.month)
+            .distinct()
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.aid_code.in_(sorted(aid_codes)))
+        )
+        rows = self._in_chunks(query, m.c.case_id, case_ids)
+        return {(r.case_id, r.budget_unit, _month(r.month)) for r in rows}
+
+    def budget_unit_plan_members(
+        self, case_ids: set[str], role: BudgetUnitRole
+    ) -> list[tuple[Membership, EligibilitySegment]]:
+        """Each member of ``role`` on these cases' budget units with each of their segments
+        that names a plan."""
+        m, e = t.budget_unit_members, t.eligibility
+        query = (
+            select(m, e)
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.plan_code.is_not(None))
+        )
+        return [
+            (self._membership(r), self._segment(r))
+            for r in self._in_chunks(query, m.c.case_id, case_ids)
+        ]
+
+    def add_activations(
+        self, activations: list[tuple[str, str, ObligationKey, str]], now: datetime
+    ) -> None:
+        """(plan, CIN, obligation key, certified by): each member-month once (a second one of
+        the same plan, member and month is left out, as ``add_activation`` does)."""
+        a = t.plan_activations
+        rows = [
+            {
+                "plan_code": plan_code,
+                "cin": cin,
+                "month": str(key.month),
+                "case_id": key.case_id,
+                "budget_unit": key.budget_unit,
+                "certified_by": certified_by,
+                "created_at": now,
+            }
+            for plan_code, cin, key, certified_by in activations
+        ]
+        if rows:
+            dialect = self.c.dialect.name
+            stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(a)
+            stmt = stmt.on_conflict_do_nothing(index_elements=["plan_code", "cin", "month"])
+            self.c.execute(stmt, rows)
 
     def save_obligations(self, obligations: list[Obligation], now: datetime) -> None:
         self._upsert_many(
             t.soc_obligations,
+            (
+                "case_id",
+                "budget_unit",
+                "month",
+                "program",
+                "amount_cents",
+                "remaining_cents",
+                "certified_by",
+                "certified_at",
+                "ltc",
+                "updated_at",
+            ),
             [
-                {
-                    "case_id": o.key.case_id,
-                    "budget_unit": o.key.budget_unit,
-                    "month": str(o.key.month),
-                    "program": str(o.key.program),
-                    "amount_cents": o.amount.cents,
-                    "remaining_cents": o.remaining.cents,
-                    "certified_by": str(o.certified_by) if o.certified_by else None,
-                    "certified_at": o.certified_at,
-                    "ltc": o.ltc,
-                    "updated_at": now,
-                }
+                (
+                    o.key.case_id,
+                    o.key.budget_unit,
+                    str(o.key.month),
+                    str(o.key.program),
+                    o.amount.cents,
+                    o.remaining.cents,
+                    str(o.certified_by) if o.certified_by else None,
+                    o.certified_at,
+                    o.ltc,
+                    now,
+                )
                 for o in obligations
             ],
             ("case_id", "budget_unit", "month", "program"),
         )
 
     def upsert_plans(self, plans: list[Plan]) -> None:
-        self._upsert_many(t.plans, [{"code": p.code, "name": p.name} for p in plans], ("code",))
+        self._upsert_many(t.plans, ("code", "name"), [(p.code, p.name) for p in plans], ("code",))
 
     def upsert_providers(self, providers: list[Provider], *, keep_pin: bool) -> None:
         """With ``keep_pin`` an existing provider keeps its PIN and lockout state (the rows must
         all exist); otherwise the PIN is set and the lockout cleared."""
+        columns = ("npi", "name", "type", "medi_cal_ffs", "plans", "primary_networks")
         rows = [
-            {
-                "npi": p.npi,
-                "name": p.name,
-                "type": str(p.type),
-                "medi_cal_ffs": p.medi_cal_ffs,
-                "plans": p.plans,
-                "primary_networks": p.primary_networks,
-                "pin_hash": p.pin_hash,
-                "failed_attempts": 0,
-                "locked_until": None,
-            }
+            (
+                p.npi,
+                p.name,
+                str(p.type),
+                p.medi_cal_ffs,
+                p.plans,
+                p.primary_networks,
+                p.pin_hash,
+                0,
+                None,
+            )
             for p in providers
         ]
-        kept = ("name", "type", "medi_cal_ffs", "plans", "primary_networks")
-        self._upsert_many(t.providers, rows, ("npi",), kept if keep_pin else None)
+        everything = (*columns, "pin_hash", "failed_attempts", "locked_until")
+        self._upsert_many(t.providers, everything, rows, ("npi",), columns if keep_pin else None)
 
     def upsert_members(self, members: list[Member]) -> None:
         self._upsert_many(
             t.members,
-            [
-                {
-                    "cin": m.cin,
-                    "bic_issue_date": m.bic_issue_date,
-                    "first_name": m.first_name,
-                    "last_name": m.last_name,
-                    "birth_date": m.birth_date,
-                }
-                for m in members
-            ],
+            ("cin", "bic_issue_date", "first_name", "last_name", "birth_date"),
+            [(m.cin, m.bic_issue_date, m.first_name, m.last_name, m.birth_date) for m in members],
             ("cin",),
         )
 
     def upsert_cases(self, cases: list[tuple[str, str]]) -> None:
         """(case ID, county code) pairs."""
-        self._upsert_many(
-            t.cases, [{"case_id": c, "county_code": county} for c, county in cases], ("case_id",)
-        )
+        self._upsert_many(t.cases, ("case_id", "county_code"), cases, ("case_id",))
 
     def upsert_memberships(self, memberships: list[Membership]) -> None:
         """The budget units are created as needed (their case must exist)."""
+        unit = ("case_id", "budget_unit")
         self._upsert_many(
-            t.budget_units,
-            [{"case_id": m.case_id, "budget_unit": m.budget_unit} for m in memberships],
-            ("case_id", "budget_unit"),
+            t.budget_units, unit, [(m.case_id, m.budget_unit) for m in memberships], unit
         )
         self._upsert_many(
             t.budget_unit_members,
-            [
-                {
-                    "case_id": m.case_id,
-                    "budget_unit": m.budget_unit,
-                    "cin": m.cin,
-                    "role": str(m.role),
-                }
-                for m in memberships
-            ],
-            ("case_id", "budget_unit", "cin"),
+            (*unit, "cin", "role"),
+            [(m.case_id, m.budget_unit, m.cin, str(m.role)) for m in memberships],
+            (*unit, "cin"),
         )
 
     def upsert_aid_codes(self, aid_codes: list[AidCode]) -> None:
         self._upsert_many(
             t.aid_codes,
+            ("aid_code", "soc", "ltc", "scope", "program", "verified", "description"),
             [
-                {
-                    "aid_code": a.aid_code,
-                    "soc": a.soc,
-                    "ltc": a.ltc,
-                    "scope": str(a.scope),
-                    "program": str(a.program),
-                    "verified": a.verified,
-                    "description": a.description,
-                }
+                (a.aid_code, a.soc, a.ltc, str(a.scope), str(a.program), a.verified, a.description)
                 for a in aid_codes
             ],
             ("aid_code",),
         )
 
     def upsert_segments(self, segments: list[EligibilitySegment]) -> None:
+        text: dict[BenefitMonth, str] = {}  # a few months for a million rows
+        for s in segments:
+            if s.month not in text:
+                text[s.month] = str(s.month)
         self._upsert_many(
             t.eligibility,
+            ("cin", "month", "aid_code", "county_code", "plan_code", "ohc_codes"),
             [
-                {
-                    "cin": s.cin,
-                    "month": str(s.month),
-                    "aid_code": s.aid_code,
-                    "county_code": s.county_code,
-                    "plan_code": s.plan_code,
-                    "ohc_codes": s.ohc_codes,
-                }
+                (s.cin, text[s.month], s.aid_code, s.county_code, s.plan_code, s.ohc_codes)
                 for s in segments
             ],
             ("cin", "month", "aid_code"),
@@ -1004,17 +1015,27 @@ class SqlRepository:
     def upsert_ohc_policies(self, policies: list[OhcPolicy]) -> None:
         self._upsert_many(
             t.ohc_policies,
+            (
+                "cin",
+                "carrier",
+                "plan_year_start",
+                "network",
+                "ohc_code",
+                "scopes",
+                "deductible_cents",
+                "out_of_pocket_max_cents",
+            ),
             [
-                {
-                    "cin": p.cin,
-                    "carrier": p.carrier,
-                    "plan_year_start": p.plan_year_start,
-                    "network": p.network,
-                    "ohc_code": p.ohc_code,
-                    "scopes": tuple(str(s) for s in p.scopes),
-                    "deductible_cents": p.deductible.cents,
-                    "out_of_pocket_max_cents": p.out_of_pocket_max.cents,
-                }
+                (
+                    p.cin,
+                    p.carrier,
+                    p.plan_year_start,
+                    p.network,
+                    p.ohc_code,
+                    tuple(str(s) for s in p.scopes),
+                    p.deductible.cents,
+                    p.out_of_pocket_max.cents,
+                )
                 for p in policies
             ],
             ("cin", "carrier", "plan_year_start"),
@@ -1023,14 +1044,21 @@ class SqlRepository:
     def upsert_fees(self, entries: list[FeeScheduleEntry]) -> None:
         self._upsert_many(
             t.fee_schedule,
+            (
+                "procedure_code",
+                "effective",
+                "allowed_per_unit_cents",
+                "requires_authorization",
+                "restricted_scope_ok",
+            ),
             [
-                {
-                    "procedure_code": e.procedure_code,
-                    "effective": e.effective,
-                    "allowed_per_unit_cents": e.allowed_per_unit.cents,
-                    "requires_authorization": e.requires_authorization,
-                    "restricted_scope_ok": e.restricted_scope_ok,
-                }
+                (
+                    e.procedure_code,
+                    e.effective,
+                    e.allowed_per_unit.cents,
+                    e.requires_authorization,
+                    e.restricted_scope_ok,
+                )
                 for e in entries
             ],
             ("procedure_code", "effective"),
@@ -1039,17 +1067,27 @@ class SqlRepository:
     def upsert_authorizations(self, authorizations: list[Authorization]) -> None:
         self._upsert_many(
             t.authorizations,
+            (
+                "authorization_id",
+                "payer",
+                "cin",
+                "procedure_code",
+                "start",
+                "end",
+                "units",
+                "status",
+            ),
             [
-                {
-                    "authorization_id": a.authorization_id,
-                    "payer": str(a.payer),
-                    "cin": a.cin,
-                    "procedure_code": a.procedure_code,
-                    "start": a.start,
-                    "end": a.end,
-                    "units": a.units,
-                    "status": a.status,
-                }
+                (
+                    a.authorization_id,
+                    str(a.payer),
+                    a.cin,
+                    a.procedure_code,
+                    a.start,
+                    a.end,
+                    a.units,
+                    a.status,
+                )
                 for a in authorizations
             ],
             ("authorization_id",),

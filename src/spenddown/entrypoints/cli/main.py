@@ -294,6 +294,13 @@ def import_(
 ) -> None:
     """Load datasets. Every file is checked first; each file is then one transaction (all or
     nothing), and every error is listed with its path."""
+    from spenddown.adapters.dataset import garbage_collector_paused
+
+    with garbage_collector_paused():
+        _import_files(ctx, files, as_json)
+
+
+def _import_files(ctx: typer.Context, files: list[Path], as_json: bool) -> None:
     from spenddown.adapters.dataset import load_document, parse_dataset
 
     parsed: list[tuple[Path, Dataset]] = []
