@@ -101,8 +101,14 @@ def test_within_one_file_the_last_record_of_a_key_wins(app: bootstrap.App) -> No
     document["soc"].append(
         {"case_id": "C-1001", "budget_unit": "A", "month": MONTH, "amount": "450.00"}
     )
+    # a provider new in this file, named again without a PIN: it keeps the PIN given above
+    document["providers"].append({"npi": "1234567893", "name": "Second", "type": "physician"})
     load(app, document)
     with app.uow() as uow:
+        provider = uow.repo.get_provider("1234567893")
+        assert provider is not None
+        assert provider.name == "Second"
+        assert app.env.pins.verify(provider.pin_hash, "2468")
         found = uow.repo.get_member(SOC_MEMBER)
         assert found is not None
         assert found.first_name == "Last"

@@ -138,13 +138,15 @@ def _providers(
     # Argon2 costs about half a second: a PIN repeated in one file is hashed once, so the
     # providers that share it in this file share its salt too (their PIN is the same anyway).
     hashes: dict[str, str] = {}
+    hashed_npis: set[str] = set()
     for path, record in records:
         unknown = [p for p in record.provider.plans if p not in plan_codes]
         if unknown:
             errors.append(f"{path}.plans: unknown plan(s) {', '.join(unknown)}")
             continue
         if record.pin is None:
-            if uow.repo.get_provider(record.provider.npi) is None:
+            npi = record.provider.npi
+            if npi not in hashed_npis and uow.repo.get_provider(npi) is None:
                 errors.append(f"{path}.pin: a new provider needs a PIN")
             else:
                 keeping.append(record.provider)
@@ -152,6 +154,7 @@ def _providers(
         if record.pin not in hashes:
             hashes[record.pin] = env.pins.hash(record.pin)
         with_pin.append(replace(record.provider, pin_hash=hashes[record.pin]))
+        hashed_npis.add(record.provider.npi)
     return with_pin, keeping
 
 
