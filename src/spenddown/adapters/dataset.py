@@ -6,13 +6,17 @@ a plan on a segment) are checked by the import use case against the database as 
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from typing_extensions import TypedDict
 
 from spenddown.domain.cob.model import (
     Authorization,
@@ -100,13 +104,21 @@ class AidCodeIn(_Model):
     description: str = ""
 
 
-class EligibilityIn(_Model):
-    cin: Code
-    month: Code
-    aid_code: Code
-    county_code: Code = Field(pattern=r"^\d{2}$")
-    plan: Code | None = None
-    ohc_codes: list[Code] = []
+# A million eligibility rows in a state file: validated as typed dicts, which pydantic-core
+# checks without building a model per row (codes written as numbers become text natively).
+ShortText = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class EligibilityIn(TypedDict):
+    __pydantic_config__ = ConfigDict(  # type: ignore[misc]
+        extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
+    cin: ShortText
+    month: ShortText
+    aid_code: ShortText
+    county_code: Annotated[str, Field(pattern=r"^\d{2}$")]
+    plan: NotRequired[ShortText | None]
+    ohc_codes: NotRequired[list[ShortText]]
 
 
 class SocIn(_Model):
@@ -165,6 +177,21 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+@contextmanager
+def garbage_collector_paused() -> Iterator[None]:
+    """Around reading and importing a large dataset: the millions of small objects of a state
+    file make Python's cyclic garbage collector scan the whole heap again and again (it tripled
+    the time of parsing), while none of them is in a reference cycle. Reference counting still
+    frees everything; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_document(path: Path) -> Any:
@@ -231,15 +258,32 @@ def parse_dataset(document: Any) -> Dataset:
                     memberships.append(Membership(case.case_id, bu.budget_unit, cin, bm.role))
         record = CaseRecord(case.case_id, case.county_code, tuple(memberships))
         dataset.cases.append((f"cases[{i}]", record))
+    months: dict[str, BenefitMonth] = {}
+    cins: dict[str, str] = {}
+    segments = dataset.eligibility
     for i, e in enumerate(raw.eligibility):
-        where = f"eligibility[{i}]"
-        cin = check(f"{where}.cin", lambda e=e: parse_cin(e.cin, "cin"))
-        month = check(f"{where}.month", lambda e=e: BenefitMonth.parse(e.month))
+        # The same CINs and months recur row after row: each is parsed once.
+        text_cin, text_month = e["cin"], e["month"]
+        cin = cins.get(text_cin)
+        if cin is None:
+            cin = check(f"eligibility[{i}].cin", lambda c=text_cin: parse_cin(c, "cin"))
+            if cin is not None:
+                cins[text_cin] = cin
+        month = months.get(text_month)
+        if month is None:
+            month = check(f"eligibility[{i}].month", lambda m=text_month: BenefitMonth.parse(m))
+            if month is not None:
+                months[text_month] = month
         if cin is not None and month is not None:
             segment = EligibilitySegment(
-                cin, month, e.aid_code, e.county_code, e.plan, tuple(e.ohc_codes)
+                cin,
+                month,
+                e["aid_code"],
+                e["county_code"],
+                e.get("plan"),
+                tuple(e.get("ohc_codes", ())),
             )
-            dataset.eligibility.append((where, segment))
+            segments.append((f"eligibility[{i}]", segment))
     for i, s in enumerate(raw.soc):
         where = f"soc[{i}]"
         month = check(f"{where}.month", lambda s=s: BenefitMonth.parse(s.month))
@@ -293,4 +337,4 @@ def parse_dataset(document: Any) -> Dataset:
     return dataset
 
 
-__all__ = ["load_document", "parse_dataset"]
+__all__ = ["garbage_collector_paused", "load_document", "parse_dataset"]

@@ -3,7 +3,8 @@ one transaction, every error reported with its path (``members[3].cin: ...``).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 
 from spenddown import rules
 from spenddown.domain.cob.model import Authorization, FeeScheduleEntry, OhcPolicy
@@ -15,10 +16,10 @@ from spenddown.domain.eligibility.model import (
     Plan,
     Provider,
 )
-from spenddown.domain.errors import ImportErrors, SpenddownError
+from spenddown.domain.errors import ImportErrors
 from spenddown.services.common import aid_code_table
 from spenddown.services.ports import Env, UnitOfWork
-from spenddown.services.share_of_cost import SetShareOfCost, _set_share_of_cost
+from spenddown.services.share_of_cost import SetShareOfCost, _set_shares_of_cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,79 +52,64 @@ class Dataset:
 
 
 def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int]:
+    """Every reference is checked against what the file and the database hold (looked up once,
+    in bulk); with no error, each kind of record is written as one bulk upsert and the SOC
+    records go through the Share of Cost rules; any error rolls the whole file back."""
     errors: list[str] = []
     with uow:
         repo = uow.repo
-        for _, plan in dataset.plans:
-            repo.upsert_plan(plan)
+        repo.upsert_plans([plan for _, plan in dataset.plans])
         plan_codes = set(repo.plans())
-        for path, record in dataset.providers:
-            unknown = [p for p in record.provider.plans if p not in plan_codes]
-            if unknown:
-                errors.append(f"{path}.plans: unknown plan(s) {', '.join(unknown)}")
-                continue
-            existing = repo.get_provider(record.provider.npi)
-            if record.pin is None and existing is None:
-                errors.append(f"{path}.pin: a new provider needs a PIN")
-                continue
-            pin_hash = env.pins.hash(record.pin) if record.pin is not None else ""
-            provider = Provider(
-                npi=record.provider.npi,
-                name=record.provider.name,
-                type=record.provider.type,
-                pin_hash=pin_hash,
-                medi_cal_ffs=record.provider.medi_cal_ffs,
-                plans=record.provider.plans,
-                primary_networks=record.provider.primary_networks,
-            )
-            repo.upsert_provider(provider, keep_pin=record.pin is None)
-        for _, member in dataset.members:
-            repo.upsert_member(member)
-        for _, aid_code in dataset.aid_codes:
-            repo.upsert_aid_code(aid_code)
-        for path, case in dataset.cases:
-            repo.upsert_case(case.case_id, case.county_code)
-            for index, membership in enumerate(case.memberships):
-                if repo.get_member(membership.cin) is None:
-                    errors.append(f"{path}.members[{index}].cin: unknown member {membership.cin}")
-                    continue
-                repo.upsert_budget_unit(membership.case_id, membership.budget_unit)
-                repo.upsert_membership(membership)
+        new_pins, kept_pins = _providers(dataset.providers, plan_codes, uow, env, errors)
+        repo.upsert_aid_codes([aid_code for _, aid_code in dataset.aid_codes])
         codes = aid_code_table(uow)
         ohc = rules.ohc_codes()
-        for path, segment in dataset.eligibility:
-            if repo.get_member(segment.cin) is None:
-                errors.append(f"{path}.cin: unknown member {segment.cin}")
-            elif segment.aid_code not in codes:
-                errors.append(f"{path}.aid_code: unknown aid code {segment.aid_code}")
-            elif unknown_ohc := [c for c in segment.ohc_codes if c not in ohc]:
-                errors.append(f"{path}.ohc_codes: unknown OHC code(s) {', '.join(unknown_ohc)}")
-            elif segment.plan_code is not None and segment.plan_code not in plan_codes:
-                errors.append(f"{path}.plan: unknown plan {segment.plan_code}")
-            else:
-                repo.upsert_segment(segment)
+        in_file = {member.cin for _, member in dataset.members}
+        referenced = (
+            {m.cin for _, case in dataset.cases for m in case.memberships}
+            | {segment.cin for _, segment in dataset.eligibility}
+            | {policy.cin for _, policy in dataset.ohc_policies}
+            | {authorization.cin for _, authorization in dataset.authorizations}
+        )
+        known = in_file | repo.existing_members(referenced - in_file)
+
+        memberships: list[Membership] = []
+        for path, case in dataset.cases:
+            for index, membership in enumerate(case.memberships):
+                if membership.cin in known:
+                    memberships.append(membership)
+                else:
+                    errors.append(f"{path}.members[{index}].cin: unknown member {membership.cin}")
+        segments = _segments(dataset.eligibility, known, codes, ohc, plan_codes, errors)
+        policies: list[OhcPolicy] = []
         for path, policy in dataset.ohc_policies:
-            if repo.get_member(policy.cin) is None:
+            if policy.cin not in known:
                 errors.append(f"{path}.cin: unknown member {policy.cin}")
             elif policy.ohc_code not in ohc:
                 errors.append(f"{path}.ohc_code: unknown OHC code {policy.ohc_code}")
             else:
-                repo.upsert_ohc_policy(policy)
-        for _, entry in dataset.fee_schedule:
-            repo.upsert_fee(entry)
+                policies.append(policy)
+        authorizations: list[Authorization] = []
         for path, authorization in dataset.authorizations:
-            if repo.get_member(authorization.cin) is None:
+            if authorization.cin not in known:
                 errors.append(f"{path}.cin: unknown member {authorization.cin}")
             else:
-                repo.upsert_authorization(authorization)
-        if not errors:
-            for path, command in dataset.soc:
-                try:
-                    _set_share_of_cost(command, uow, env)
-                except SpenddownError as error:
-                    errors.append(f"{path}: {error.detail}")
+                authorizations.append(authorization)
         if errors:
             raise ImportErrors(errors)
+
+        repo.upsert_providers(new_pins, keep_pin=False)
+        repo.upsert_providers(kept_pins, keep_pin=True)
+        repo.upsert_members([member for _, member in dataset.members])
+        repo.upsert_cases([(case.case_id, case.county_code) for _, case in dataset.cases])
+        repo.upsert_memberships(memberships)
+        repo.upsert_segments(segments)
+        repo.upsert_ohc_policies(policies)
+        repo.upsert_fees([entry for _, entry in dataset.fee_schedule])
+        repo.upsert_authorizations(authorizations)
+        refused = _set_shares_of_cost([command for _, command in dataset.soc], uow, env)
+        if refused:
+            raise ImportErrors([f"{dataset.soc[i][0]}: {error.detail}" for i, error in refused])
         uow.commit()
     return {
         "plans": len(dataset.plans),
@@ -137,3 +123,60 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         "fee_schedule": len(dataset.fee_schedule),
         "authorizations": len(dataset.authorizations),
     }
+
+
+def _providers(
+    records: list[tuple[str, ProviderRecord]],
+    plan_codes: set[str],
+    uow: UnitOfWork,
+    env: Env,
+    errors: list[str],
+) -> tuple[list[Provider], list[Provider]]:
+    """The providers with a (hashed) PIN, and those that keep the PIN they have."""
+    with_pin: list[Provider] = []
+    keeping: list[Provider] = []
+    # Argon2 costs about half a second: a PIN repeated in one file is hashed once, so the
+    # providers that share it in this file share its salt too (their PIN is the same anyway).
+    hashes: dict[str, str] = {}
+    hashed_npis: set[str] = set()
+    for path, record in records:
+        unknown = [p for p in record.provider.plans if p not in plan_codes]
+        if unknown:
+            errors.append(f"{path}.plans: unknown plan(s) {', '.join(unknown)}")
+            continue
+        if record.pin is None:
+            npi = record.provider.npi
+            if npi not in hashed_npis and uow.repo.get_provider(npi) is None:
+                errors.append(f"{path}.pin: a new provider needs a PIN")
+            else:
+                keeping.append(record.provider)
+            continue
+        if record.pin not in hashes:
+            hashes[record.pin] = env.pins.hash(record.pin)
+        with_pin.append(replace(record.provider, pin_hash=hashes[record.pin]))
+        hashed_npis.add(record.provider.npi)
+    return with_pin, keeping
+
+
+def _segments(
+    records: list[tuple[str, EligibilitySegment]],
+    known: set[str],
+    codes: dict[str, AidCode],
+    ohc: Collection[str],
+    plan_codes: set[str],
+    errors: list[str],
+) -> list[EligibilitySegment]:
+    segments: list[EligibilitySegment] = []
+    append = segments.append  # a million rows: keep the loop lean
+    for path, segment in records:
+        if segment.cin not in known:
+            errors.append(f"{path}.cin: unknown member {segment.cin}")
+        elif segment.aid_code not in codes:
+            errors.append(f"{path}.aid_code: unknown aid code {segment.aid_code}")
+        elif segment.ohc_codes and (unknown := [c for c in segment.ohc_codes if c not in ohc]):
+            errors.append(f"{path}.ohc_codes: unknown OHC code(s) {', '.join(unknown)}")
+        elif segment.plan_code is not None and segment.plan_code not in plan_codes:
+            errors.append(f"{path}.plan: unknown plan {segment.plan_code}")
+        else:
+            append(segment)
+    return segments

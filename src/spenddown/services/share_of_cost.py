@@ -7,11 +7,17 @@ SOC, never lose a clearance and never certify twice (rules.md §3, Concurrency).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from spenddown.domain.eligibility.codes import Program
-from spenddown.domain.eligibility.model import BudgetUnitRole, Membership, ProviderType
+from spenddown.domain.eligibility.codes import AidCode, Program
+from spenddown.domain.eligibility.model import (
+    BudgetUnitRole,
+    EligibilitySegment,
+    Membership,
+    ProviderType,
+)
 from spenddown.domain.eligibility.verification import check_service_date
 from spenddown.domain.errors import (
     InvalidInput,
@@ -134,20 +140,34 @@ def _sorted(obligations: list[Obligation]) -> list[Obligation]:
 def _activate_plans(uow: UnitOfWork, obligation: Obligation, now: datetime) -> int:
     """Write the plan activation (HCP 55 → 01) of every plan member of the budget unit, in the
     certifying transaction (outbox)."""
-    codes = aid_code_table(uow)
     key = obligation.key
-    certified_by = str(obligation.certified_by)
+    members = [
+        (membership, segment)
+        for membership in uow.repo.members_of_budget_unit(key.case_id, key.budget_unit)
+        for segment in uow.repo.segments(membership.cin, key.month)
+    ]
     written = 0
-    for membership in uow.repo.members_of_budget_unit(key.case_id, key.budget_unit):
-        if membership.role is not BudgetUnitRole.ELIGIBLE:
-            continue  # IE and RR members get no coverage from the unit
-        for segment in uow.repo.segments(membership.cin, key.month):
-            attributes = codes.get(segment.aid_code)
-            if segment.plan_code and attributes and attributes.program is key.program:
-                written += uow.repo.add_activation(
-                    segment.plan_code, membership.cin, key, certified_by, now
-                )
+    for plan_code, cin in _plan_activations(obligation, members, aid_code_table(uow)):
+        written += uow.repo.add_activation(plan_code, cin, key, str(obligation.certified_by), now)
     return written
+
+
+def _plan_activations(
+    obligation: Obligation,
+    members: Iterable[tuple[Membership, EligibilitySegment]],
+    codes: dict[str, AidCode],
+) -> list[tuple[str, str]]:
+    """(plan, CIN) to activate when ``obligation`` is certified, from the budget unit's members
+    with their segments in its month: IE and RR members get no coverage from the unit; a
+    segment counts in its plan when its aid code is of the obligation's program."""
+    found = []
+    for membership, segment in members:
+        if membership.role is not BudgetUnitRole.ELIGIBLE or segment.month != obligation.key.month:
+            continue
+        attributes = codes.get(segment.aid_code)
+        if segment.plan_code and attributes and attributes.program is obligation.key.program:
+            found.append((segment.plan_code, membership.cin))
+    return found
 
 
 def _is_ltc(uow: UnitOfWork, case_id: str, budget_unit: str, month: BenefitMonth) -> bool:
@@ -464,6 +484,82 @@ def _set_share_of_cost(cmd: SetShareOfCost, uow: UnitOfWork, env: Env) -> Obliga
     if after.certified and (before is None or not before.certified):
         _activate_plans(uow, after, now)
     return after
+
+
+def _set_shares_of_cost(
+    commands: list[SetShareOfCost], uow: UnitOfWork, env: Env
+) -> list[tuple[int, SpenddownError]]:
+    """``_set_share_of_cost`` for many records at once (an import), inside the caller's
+    transaction, with the same rules and the same result as one by one in order; the errors
+    come back with the index of their command.
+
+    What the rules read is looked up in bulk (budget units, obligations, LTC months, cycles);
+    a new obligation is built by the same ledger functions and written with the others in one
+    statement. A record that changes an existing obligation (from the database or earlier in
+    the list) goes through ``_set_share_of_cost`` itself, after what came before it is written.
+    """
+    if not commands:
+        return []
+    repo = uow.repo
+    now = env.clock.now()
+    case_ids = {c.case_id for c in commands}
+    units = repo.existing_budget_units(case_ids)
+    existing = {o.key for o in repo.obligations_of_cases(case_ids)}
+    codes = aid_code_table(uow)
+    ltc_codes = {code for code, a in codes.items() if a.ltc and a.soc}
+    ltc_months = repo.budget_unit_months_with_aid_codes(
+        case_ids, ltc_codes, BudgetUnitRole.ELIGIBLE
+    )
+    cycles: dict[BenefitMonth, bool] = {}
+    errors: list[tuple[int, SpenddownError]] = []
+    pending: list[Obligation] = []
+    certified: list[Obligation] = []
+
+    def flush() -> None:
+        repo.save_obligations(pending, now)
+        if certified:
+            members: dict[tuple[str, str], list[tuple[Membership, EligibilitySegment]]] = {}
+            found = repo.budget_unit_plan_members(
+                {o.key.case_id for o in certified}, BudgetUnitRole.ELIGIBLE
+            )
+            for membership, segment in found:
+                unit = (membership.case_id, membership.budget_unit)
+                members.setdefault(unit, []).append((membership, segment))
+            repo.add_activations(
+                [
+                    (plan_code, cin, o.key, str(o.certified_by))
+                    for o in certified
+                    for plan_code, cin in _plan_activations(
+                        o, members.get((o.key.case_id, o.key.budget_unit), []), codes
+                    )
+                ],
+                now,
+            )
+        pending.clear()
+        certified.clear()
+
+    for index, cmd in enumerate(commands):
+        key = ObligationKey(cmd.case_id, cmd.budget_unit, cmd.month, cmd.program)
+        try:
+            if (cmd.case_id, cmd.budget_unit) not in units or key in existing:
+                flush()
+                _set_share_of_cost(cmd, uow, env)
+                continue
+            ltc = (cmd.case_id, cmd.budget_unit, cmd.month) in ltc_months
+            after = ledger.new_obligation(key, cmd.amount, now, ltc=ltc)
+            if ltc:
+                if cmd.month not in cycles:
+                    cycles[cmd.month] = repo.cycle_started(cmd.month)
+                if cycles[cmd.month]:
+                    after = ledger.certify_ltc_automatically(after, now) or after
+            pending.append(after)
+            existing.add(key)
+            if after.certified:
+                certified.append(after)
+        except SpenddownError as error:
+            errors.append((index, error))
+    flush()
+    return errors
 
 
 def _active_applied(uow: UnitOfWork, key: ObligationKey) -> Money:

@@ -5,11 +5,13 @@ takes row locks (``SELECT … FOR UPDATE``); SQLite has one writer at a time (se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Connection, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -132,6 +134,10 @@ def _obligation_upsert_statement(dialect: str) -> Any:
 
 
 _UPSERT_OBLIGATION = {d: _obligation_upsert_statement(d) for d in ("postgresql", "sqlite")}
+
+
+# Keys per ``IN (...)`` list in bulk look-ups (SQLite allows 32,766 parameters).
+_IN_CHUNK = 10_000
 
 
 def _month(value: str) -> BenefitMonth:
@@ -652,22 +658,6 @@ class SqlRepository:
         ]
 
     # --- claims, fee schedule, authorizations, other coverage ---------------------------------
-    def upsert_ohc_policy(self, policy: OhcPolicy) -> None:
-        self._upsert(
-            t.ohc_policies,
-            {
-                "cin": policy.cin,
-                "carrier": policy.carrier,
-                "plan_year_start": policy.plan_year_start,
-                "network": policy.network,
-                "ohc_code": policy.ohc_code,
-                "scopes": [str(s) for s in policy.scopes],
-                "deductible_cents": policy.deductible.cents,
-                "out_of_pocket_max_cents": policy.out_of_pocket_max.cents,
-            },
-            ["cin", "carrier", "plan_year_start"],
-        )
-
     def ohc_policies(self, cin: str) -> list[OhcPolicy]:
         p = t.ohc_policies
         rows = self.c.execute(select(p).where(p.c.cin == cin).order_by(p.c.plan_year_start))
@@ -685,19 +675,6 @@ class SqlRepository:
             for r in rows
         ]
 
-    def upsert_fee(self, entry: FeeScheduleEntry) -> None:
-        self._upsert(
-            t.fee_schedule,
-            {
-                "procedure_code": entry.procedure_code,
-                "effective": entry.effective,
-                "allowed_per_unit_cents": entry.allowed_per_unit.cents,
-                "requires_authorization": entry.requires_authorization,
-                "restricted_scope_ok": entry.restricted_scope_ok,
-            },
-            ["procedure_code", "effective"],
-        )
-
     def fee_at(self, procedure_code: str, on: date) -> FeeScheduleEntry | None:
         f = t.fee_schedule
         row = self.c.execute(
@@ -714,22 +691,6 @@ class SqlRepository:
             Money.from_cents(row.allowed_per_unit_cents),
             row.requires_authorization,
             row.restricted_scope_ok,
-        )
-
-    def upsert_authorization(self, authorization: Authorization) -> None:
-        self._upsert(
-            t.authorizations,
-            {
-                "authorization_id": authorization.authorization_id,
-                "payer": str(authorization.payer),
-                "cin": authorization.cin,
-                "procedure_code": authorization.procedure_code,
-                "start": authorization.start,
-                "end": authorization.end,
-                "units": authorization.units,
-                "status": authorization.status,
-            },
-            ["authorization_id"],
         )
 
     def authorizations_of(self, cin: str) -> list[Authorization]:
@@ -854,86 +815,345 @@ class SqlRepository:
             for r in rows
         ]
 
-    # --- import --------------------------------------------------------------------------
-    def upsert_plan(self, plan: Plan) -> None:
-        self._upsert(t.plans, {"code": plan.code, "name": plan.name}, ["code"])
+    # --- import: bulk upserts by natural key --------------------------------------------------
+    def _upsert_many(
+        self,
+        table: Any,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        keys: tuple[str, ...],
+        update_columns: tuple[str, ...] | None = None,
+    ) -> None:
+        """Insert ``rows`` (tuples of ``columns``), updating the rows whose natural key ``keys``
+        exists (``update_columns``: default every column outside the key). Within ``rows`` the
+        last row of a key wins, as if they were upserted one by one.
 
-    def upsert_provider(self, provider: Provider, keep_pin: bool) -> None:
-        values: dict[str, Any] = {
-            "npi": provider.npi,
-            "name": provider.name,
-            "type": str(provider.type),
-            "medi_cal_ffs": provider.medi_cal_ffs,
-            "plans": list(provider.plans),
-            "primary_networks": list(provider.primary_networks),
-        }
-        if keep_pin and self.get_provider(provider.npi) is not None:
-            p = t.providers
-            self.c.execute(update(p).where(p.c.npi == provider.npi).values(**values))
+        PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
+        UPDATE``. SQLite: one ``executemany`` of ``INSERT … ON CONFLICT DO UPDATE``. Both run in
+        the caller's transaction."""
+        if not rows:
             return
-        values.update(pin_hash=provider.pin_hash, failed_attempts=0, locked_until=None)
-        self._upsert(t.providers, values, ["npi"])
+        key_of = itemgetter(*(columns.index(k) for k in keys))
+        unique = list({key_of(row): row for row in rows}.values())
+        if update_columns is None:
+            update_columns = tuple(c for c in columns if c not in keys)
+        if self.c.dialect.name == "postgresql":
+            self._copy_upsert(table, columns, unique, keys, update_columns)
+            return
+        stmt: Any = sqlite_insert(table)
+        if update_columns:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_columns}
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        self.c.execute(stmt, [dict(zip(columns, row, strict=True)) for row in unique])
 
-    def upsert_member(self, member: Member) -> None:
-        self._upsert(
+    def _copy_upsert(
+        self,
+        table: Any,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        keys: tuple[str, ...],
+        update_columns: tuple[str, ...],
+    ) -> None:
+        quote = self.c.dialect.identifier_preparer.quote
+        target = quote(table.name)
+        staging = quote(f"import_{table.name}")
+        names = ", ".join(quote(c) for c in columns)
+        if update_columns:
+            assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)
+            conflict = f"DO UPDATE SET {assignments}"
+        else:
+            conflict = "DO NOTHING"
+        # The statements are built from the schema's own (quoted) names, never from data.
+        create = f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS"
+        columns_of = f"SELECT {names} FROM {target} WITH NO DATA"  # noqa: S608
+        load = f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}"  # noqa: S608
+        on_conflict = f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) {conflict}"
+        # JSON columns go through COPY as their text; the few distinct values are encoded once.
+        json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+        encoded: dict[Any, str] = {}
+        driver = self.c.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute(f"{create} {columns_of}")
+            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
+                if not json_at:
+                    for row in rows:
+                        write(row)
+                for row in rows if json_at else ():
+                    values = list(row)
+                    for i in json_at:
+                        text = encoded.get(values[i])
+                        if text is None:
+                            text = encoded[values[i]] = json.dumps(list(values[i]))
+                        values[i] = text
+                    write(values)
+            cursor.execute(f"{load} {on_conflict}")
+            cursor.execute(f"DROP TABLE {staging}")
+
+    def _in_chunks(self, query: Any, column: Any, values: set[str]) -> Iterator[Row[Any]]:
+        """The rows of ``query`` where ``column`` is one of ``values`` (bounded ``IN`` lists)."""
+        wanted = sorted(values)
+        for start in range(0, len(wanted), _IN_CHUNK):
+            yield from self.c.execute(query.where(column.in_(wanted[start : start + _IN_CHUNK])))
+
+    def existing_members(self, cins: set[str]) -> set[str]:
+        m = t.members
+        return {r.cin for r in self._in_chunks(select(m.c.cin), m.c.cin, cins)}
+
+    def existing_budget_units(self, case_ids: set[str]) -> set[tuple[str, str]]:
+        bu = t.budget_units
+        query = select(bu.c.case_id, bu.c.budget_unit)
+        return {(r.case_id, r.budget_unit) for r in self._in_chunks(query, bu.c.case_id, case_ids)}
+
+    def obligations_of_cases(self, case_ids: set[str]) -> list[Obligation]:
+        o = t.soc_obligations
+        return [self._obligation(r) for r in self._in_chunks(select(o), o.c.case_id, case_ids)]
+
+    def budget_unit_months_with_aid_codes(
+        self, case_ids: set[str], aid_codes: set[str], role: BudgetUnitRole
+    ) -> set[tuple[str, str, BenefitMonth]]:
+        """(case, budget unit, month) where a member of ``role`` has one of ``aid_codes``."""
+        if not aid_codes:
+            return set()
+        m, e = t.budget_unit_members, t.eligibility
+        query = (
+            select(m.c.case_id, m.c.budget_unit, e.c.month)
+            .distinct()
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.aid_code.in_(sorted(aid_codes)))
+        )
+        rows = self._in_chunks(query, m.c.case_id, case_ids)
+        return {(r.case_id, r.budget_unit, _month(r.month)) for r in rows}
+
+    def budget_unit_plan_members(
+        self, case_ids: set[str], role: BudgetUnitRole
+    ) -> list[tuple[Membership, EligibilitySegment]]:
+        """Each member of ``role`` on these cases' budget units with each of their segments
+        that names a plan."""
+        m, e = t.budget_unit_members, t.eligibility
+        query = (
+            select(m, e)
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.plan_code.is_not(None))
+        )
+        return [
+            (self._membership(r), self._segment(r))
+            for r in self._in_chunks(query, m.c.case_id, case_ids)
+        ]
+
+    def add_activations(
+        self, activations: list[tuple[str, str, ObligationKey, str]], now: datetime
+    ) -> None:
+        """(plan, CIN, obligation key, certified by): each member-month once (a second one of
+        the same plan, member and month is left out, as ``add_activation`` does)."""
+        a = t.plan_activations
+        rows = [
+            {
+                "plan_code": plan_code,
+                "cin": cin,
+                "month": str(key.month),
+                "case_id": key.case_id,
+                "budget_unit": key.budget_unit,
+                "certified_by": certified_by,
+                "created_at": now,
+            }
+            for plan_code, cin, key, certified_by in activations
+        ]
+        if rows:
+            dialect = self.c.dialect.name
+            stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(a)
+            stmt = stmt.on_conflict_do_nothing(index_elements=["plan_code", "cin", "month"])
+            self.c.execute(stmt, rows)
+
+    def save_obligations(self, obligations: list[Obligation], now: datetime) -> None:
+        self._upsert_many(
+            t.soc_obligations,
+            (
+                "case_id",
+                "budget_unit",
+                "month",
+                "program",
+                "amount_cents",
+                "remaining_cents",
+                "certified_by",
+                "certified_at",
+                "ltc",
+                "updated_at",
+            ),
+            [
+                (
+                    o.key.case_id,
+                    o.key.budget_unit,
+                    str(o.key.month),
+                    str(o.key.program),
+                    o.amount.cents,
+                    o.remaining.cents,
+                    str(o.certified_by) if o.certified_by else None,
+                    o.certified_at,
+                    o.ltc,
+                    now,
+                )
+                for o in obligations
+            ],
+            ("case_id", "budget_unit", "month", "program"),
+        )
+
+    def upsert_plans(self, plans: list[Plan]) -> None:
+        self._upsert_many(t.plans, ("code", "name"), [(p.code, p.name) for p in plans], ("code",))
+
+    def upsert_providers(self, providers: list[Provider], *, keep_pin: bool) -> None:
+        """With ``keep_pin`` an existing provider keeps its PIN and lockout state (the rows must
+        all exist); otherwise the PIN is set and the lockout cleared."""
+        columns = ("npi", "name", "type", "medi_cal_ffs", "plans", "primary_networks")
+        rows = [
+            (
+                p.npi,
+                p.name,
+                str(p.type),
+                p.medi_cal_ffs,
+                p.plans,
+                p.primary_networks,
+                p.pin_hash,
+                0,
+                None,
+            )
+            for p in providers
+        ]
+        everything = (*columns, "pin_hash", "failed_attempts", "locked_until")
+        self._upsert_many(t.providers, everything, rows, ("npi",), columns if keep_pin else None)
+
+    def upsert_members(self, members: list[Member]) -> None:
+        self._upsert_many(
             t.members,
-            {
-                "cin": member.cin,
-                "bic_issue_date": member.bic_issue_date,
-                "first_name": member.first_name,
-                "last_name": member.last_name,
-                "birth_date": member.birth_date,
-            },
-            ["cin"],
+            ("cin", "bic_issue_date", "first_name", "last_name", "birth_date"),
+            [(m.cin, m.bic_issue_date, m.first_name, m.last_name, m.birth_date) for m in members],
+            ("cin",),
         )
 
-    def upsert_case(self, case_id: str, county_code: str) -> None:
-        self._upsert(t.cases, {"case_id": case_id, "county_code": county_code}, ["case_id"])
+    def upsert_cases(self, cases: list[tuple[str, str]]) -> None:
+        """(case ID, county code) pairs."""
+        self._upsert_many(t.cases, ("case_id", "county_code"), cases, ("case_id",))
 
-    def upsert_budget_unit(self, case_id: str, budget_unit: str) -> None:
-        self._upsert(
-            t.budget_units,
-            {"case_id": case_id, "budget_unit": budget_unit},
-            ["case_id", "budget_unit"],
+    def upsert_memberships(self, memberships: list[Membership]) -> None:
+        """The budget units are created as needed (their case must exist)."""
+        unit = ("case_id", "budget_unit")
+        self._upsert_many(
+            t.budget_units, unit, [(m.case_id, m.budget_unit) for m in memberships], unit
         )
-
-    def upsert_membership(self, membership: Membership) -> None:
-        self._upsert(
+        self._upsert_many(
             t.budget_unit_members,
-            {
-                "case_id": membership.case_id,
-                "budget_unit": membership.budget_unit,
-                "cin": membership.cin,
-                "role": str(membership.role),
-            },
-            ["case_id", "budget_unit", "cin"],
+            (*unit, "cin", "role"),
+            [(m.case_id, m.budget_unit, m.cin, str(m.role)) for m in memberships],
+            (*unit, "cin"),
         )
 
-    def upsert_aid_code(self, aid_code: AidCode) -> None:
-        self._upsert(
+    def upsert_aid_codes(self, aid_codes: list[AidCode]) -> None:
+        self._upsert_many(
             t.aid_codes,
-            {
-                "aid_code": aid_code.aid_code,
-                "soc": aid_code.soc,
-                "ltc": aid_code.ltc,
-                "scope": str(aid_code.scope),
-                "program": str(aid_code.program),
-                "verified": aid_code.verified,
-                "description": aid_code.description,
-            },
-            ["aid_code"],
+            ("aid_code", "soc", "ltc", "scope", "program", "verified", "description"),
+            [
+                (a.aid_code, a.soc, a.ltc, str(a.scope), str(a.program), a.verified, a.description)
+                for a in aid_codes
+            ],
+            ("aid_code",),
         )
 
-    def upsert_segment(self, segment: EligibilitySegment) -> None:
-        self._upsert(
+    def upsert_segments(self, segments: list[EligibilitySegment]) -> None:
+        text: dict[BenefitMonth, str] = {}  # a few months for a million rows
+        for s in segments:
+            if s.month not in text:
+                text[s.month] = str(s.month)
+        self._upsert_many(
             t.eligibility,
-            {
-                "cin": segment.cin,
-                "month": str(segment.month),
-                "aid_code": segment.aid_code,
-                "county_code": segment.county_code,
-                "plan_code": segment.plan_code,
-                "ohc_codes": list(segment.ohc_codes),
-            },
-            ["cin", "month", "aid_code"],
+            ("cin", "month", "aid_code", "county_code", "plan_code", "ohc_codes"),
+            [
+                (s.cin, text[s.month], s.aid_code, s.county_code, s.plan_code, s.ohc_codes)
+                for s in segments
+            ],
+            ("cin", "month", "aid_code"),
+        )
+
+    def upsert_ohc_policies(self, policies: list[OhcPolicy]) -> None:
+        self._upsert_many(
+            t.ohc_policies,
+            (
+                "cin",
+                "carrier",
+                "plan_year_start",
+                "network",
+                "ohc_code",
+                "scopes",
+                "deductible_cents",
+                "out_of_pocket_max_cents",
+            ),
+            [
+                (
+                    p.cin,
+                    p.carrier,
+                    p.plan_year_start,
+                    p.network,
+                    p.ohc_code,
+                    tuple(str(s) for s in p.scopes),
+                    p.deductible.cents,
+                    p.out_of_pocket_max.cents,
+                )
+                for p in policies
+            ],
+            ("cin", "carrier", "plan_year_start"),
+        )
+
+    def upsert_fees(self, entries: list[FeeScheduleEntry]) -> None:
+        self._upsert_many(
+            t.fee_schedule,
+            (
+                "procedure_code",
+                "effective",
+                "allowed_per_unit_cents",
+                "requires_authorization",
+                "restricted_scope_ok",
+            ),
+            [
+                (
+                    e.procedure_code,
+                    e.effective,
+                    e.allowed_per_unit.cents,
+                    e.requires_authorization,
+                    e.restricted_scope_ok,
+                )
+                for e in entries
+            ],
+            ("procedure_code", "effective"),
+        )
+
+    def upsert_authorizations(self, authorizations: list[Authorization]) -> None:
+        self._upsert_many(
+            t.authorizations,
+            (
+                "authorization_id",
+                "payer",
+                "cin",
+                "procedure_code",
+                "start",
+                "end",
+                "units",
+                "status",
+            ),
+            [
+                (
+                    a.authorization_id,
+                    str(a.payer),
+                    a.cin,
+                    a.procedure_code,
+                    a.start,
+                    a.end,
+                    a.units,
+                    a.status,
+                )
+                for a in authorizations
+            ],
+            ("authorization_id",),
         )

@@ -294,6 +294,13 @@ def import_(
 ) -> None:
     """Load datasets. Every file is checked first; each file is then one transaction (all or
     nothing), and every error is listed with its path."""
+    from spenddown.adapters.dataset import garbage_collector_paused
+
+    with garbage_collector_paused():
+        _import_files(ctx, files, as_json)
+
+
+def _import_files(ctx: typer.Context, files: list[Path], as_json: bool) -> None:
     from spenddown.adapters.dataset import load_document, parse_dataset
 
     parsed: list[tuple[Path, Dataset]] = []
@@ -317,6 +324,72 @@ def import_(
                 render.import_counts(str(file), counts)
     if as_json:
         print_json(shapes.import_counts(totals))
+
+
+@app.command()
+@handled
+def generate(
+    members: Annotated[
+        int, typer.Option("--members", help="Medi-Cal members (each eligible every month).")
+    ] = 1000,
+    months: Annotated[int, typer.Option("--months", help="Benefit months of eligibility.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for dataset.json and claims.jsonl.")
+    ] = Path(),
+    last_month: Annotated[
+        str | None,
+        typer.Option("--last-month", help="Last benefit month YYYY-MM (default: this month)."),
+    ] = None,
+    claims: Annotated[
+        int | None, typer.Option("--claims", help="Claims (default: one per four members).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Write a synthetic, state-like population (dataset.json, for `spenddown import`) and
+    claims for it (claims.jsonl, for `spenddown adjudicate --batch`). Every provider's PIN is
+    2468. Nothing here is real personal data."""
+    from spenddown.adapters import synthetic
+
+    if members < 1 or months < 1 or (claims is not None and claims < 0):
+        raise InvalidInput(
+            "INVALID_REQUEST", "--members and --months must be at least 1, --claims at least 0."
+        )
+    today_ = datetime.now(CALIFORNIA).date()
+    last = (
+        BenefitMonth.of(today_)
+        if last_month is None
+        else BenefitMonth.parse(last_month, "--last-month")
+    )
+    data = synthetic.generate(members, months, seed, last_month=last, today=today_, claims=claims)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        dataset_file = out / "dataset.json"
+        claims_file = out / "claims.jsonl"
+        dataset_file.write_text(json.dumps(data.dataset), encoding="utf-8")
+        with claims_file.open("w", encoding="utf-8") as sink:
+            for claim in data.claims:
+                sink.write(json.dumps(claim) + "\n")
+    except OSError as error:
+        raise InvalidInput("INVALID_REQUEST", f"{out}: {error.strerror}.") from None
+    counts = {kind: len(rows) for kind, rows in data.dataset.items()}
+    if as_json:
+        print_json(
+            {
+                "dataset": str(dataset_file),
+                "claims": str(claims_file),
+                "member_months": data.member_months,
+                "counts": {**counts, "claims": len(data.claims)},
+            }
+        )
+        return
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    render.console().print(
+        f"Wrote {dataset_file} ({data.member_months} member-months: {summary}) and "
+        f"{claims_file} ({len(data.claims)} claims). Provider PIN: {synthetic.PIN}.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # --- commands: provider transactions ----------------------------------------------------------
