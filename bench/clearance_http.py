@@ -140,10 +140,10 @@ def _check_ledger(url: str, answers: list[dict[str, Any]]) -> None:
 def measure(url: str, engine: str, quick: bool) -> Figure:
     day = today_ca()
     seconds = 4.0 if quick else 20.0
-    serving.seed_dataset(url, dataset(day.strftime("%Y-%m")))
+    serving.seed_dataset(url, dataset(day.strftime("%Y-%m")), production_pins=False)
     warm_requests = clearances(5000, day, "W")
     requests = clearances(int(seconds * 2000), day, "R")  # more than the run can send
-    with serving.bare_server(url) as bare_server, serving.spenddown_server(url) as server:
+    with serving.servers(url) as (bare_server, server):
         reads = [{"method": "GET", "path": BARE_PATH.format(cin=cin(i))} for i in range(UNITS)]
         serving.load(bare_server.base, reads, connections=CONNECTIONS, seconds=1, cycle=True)
         bare = serving.load(

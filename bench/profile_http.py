@@ -11,6 +11,7 @@ the PIN cache)."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import tempfile
@@ -38,20 +39,36 @@ def _requests(kind: str, url: str) -> list[dict[str, Any]]:
     day = today_ca()
     if kind == "verification":
         units = verification_http.members(True)
-        serving.seed_dataset(url, verification_http.dataset(units, day.strftime("%Y-%m")))
-        return verification_http.verifications(units, day)
-    serving.seed_dataset(url, clearance_http.dataset(day.strftime("%Y-%m")))
+        serving.seed_dataset(
+            url,
+            verification_http.dataset(units, 8, day.strftime("%Y-%m")),
+            production_pins=False,
+        )
+        return verification_http.verifications(units, 8, day)
+    serving.seed_dataset(url, clearance_http.dataset(day.strftime("%Y-%m")), production_pins=False)
     return clearance_http.clearances(20_000, day, "profile")
 
 
 def profile(kind: str, url: str, out: Path, seconds: float) -> None:
     requests = _requests(kind, url)
     api = create_app(settings=Settings(database_url=url, secret_key=serving.SECRET, pool_size=10))
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def served(scope: Any, receive: Any, send: Any) -> None:
+        if not loops:
+            loops.append(asyncio.get_running_loop())
+        await api(scope, receive, send)
+
     port = serving.free_port()
-    config = uvicorn.Config(api, host="127.0.0.1", port=port, **server_options())
+    config = uvicorn.Config(served, host="127.0.0.1", port=port, **server_options())
     server = uvicorn.Server(config)
     results: dict[str, Any] = {}
-    profiler = Profiler(interval=0.0005)
+    profiler = Profiler(interval=0.0005, async_mode="disabled")
+
+    def on_server_thread(call: Callable[[], Any]) -> None:
+        done = threading.Event()
+        loops[0].call_soon_threadsafe(lambda: (call(), done.set()))
+        done.wait()
 
     def drive() -> None:
         while not server.started:
@@ -59,11 +76,11 @@ def profile(kind: str, url: str, out: Path, seconds: float) -> None:
         base = f"http://127.0.0.1:{port}"
         cycle = kind == "verification"
         serving.load(base, requests[:500], connections=8, seconds=2, cycle=cycle)
-        profiler.start(target_description=f"{kind} over HTTP, {url.split(':')[0]}")
+        on_server_thread(profiler.start)  # pyinstrument samples the thread that starts it
         results["load"] = serving.load(
             base, requests[500:], connections=8, seconds=seconds, cycle=cycle
         )
-        profiler.stop()
+        on_server_thread(profiler.stop)
         server.should_exit = True
 
     original = anyio.to_thread.run_sync

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
-from bench.common import ROOT
+from bench.common import PINS, ROOT
 from spenddown import bootstrap
 from spenddown.adapters.dataset import parse_dataset
 from spenddown.adapters.system import Argon2PinHasher
@@ -39,23 +39,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class OnePinHash(Argon2PinHasher):
-    """Production Argon2 parameters (so that a first request pays what it pays in production),
-    but the population's identical PINs are hashed once on import instead of once each."""
-
-    def __init__(self) -> None:
-        super().__init__(PasswordHasher())
-        self._hashes: dict[str, str] = {}
-
-    def hash(self, pin: str) -> str:
-        if pin not in self._hashes:
-            self._hashes[pin] = super().hash(pin)
-        return self._hashes[pin]
-
-
-def seed_dataset(url: str, data: dict[str, Any]) -> None:
-    """Migrate the database and import ``data`` (e.g. ``bench.common.population``)."""
-    app = bootstrap.build(url, pins=OnePinHash())
+def seed_dataset(url: str, data: dict[str, Any], *, production_pins: bool) -> None:
+    """Migrate the database and import ``data`` (e.g. ``bench.common.population``). With
+    ``production_pins`` each provider's PIN is hashed with the server's Argon2 parameters (so a
+    first request pays what it pays in production); else with cheap ones (when first requests
+    are not measured: the server verifies a PIN with the parameters stored in its hash)."""
+    pins = Argon2PinHasher(PasswordHasher()) if production_pins else PINS
+    app = bootstrap.build(url, pins=pins)
     try:
         import_dataset(parse_dataset(data), app.uow(), app.env)
     finally:
@@ -79,52 +69,57 @@ class Served:
     pid: int  # for a profiler to attach to
 
 
-@contextlib.contextmanager
-def _serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[Served]:
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if server.poll() is not None:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{server.args} exited with {server.returncode}:\n{tail}")
         try:
-            deadline = time.monotonic() + READY_TIMEOUT_S
-            while True:
-                if server.poll() is not None:
-                    log.seek(0)
-                    tail = log.read().decode(errors="replace")[-2000:]
-                    raise RuntimeError(f"{cmd[0]} exited with {server.returncode}:\n{tail}")
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{cmd} did not answer /healthz in {READY_TIMEOUT_S}s")
-                time.sleep(0.1)
-            yield Served(base, server.pid)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=15)
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.args} did not answer /healthz in {READY_TIMEOUT_S}s")
+        time.sleep(0.05)
 
 
-def spenddown_server(
-    database_url: str, pool_size: int = 10
-) -> contextlib.AbstractContextManager[Served]:
-    """``spenddown serve`` (production settings: Argon2 PINs behind the verified-PIN cache)."""
-    port = free_port()
-    cmd = [str(SPENDDOWN), "serve", "--port", str(port)]
-    return _serving(cmd, _server_env(database_url, pool_size), port)
+@contextlib.contextmanager
+def _serving(commands: list[list[str]], env: dict[str, str]) -> Iterator[list[Served]]:
+    """Start the servers together (each command ends with ``--port PORT``), wait until each
+    answers ``/healthz``; stop them all at the end."""
+    with contextlib.ExitStack() as stack:
+        started = []
+        for cmd in commands:
+            log = stack.enter_context(tempfile.TemporaryFile())
+            server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            stack.callback(_stop, server)
+            started.append((server, f"http://127.0.0.1:{cmd[-1]}", log))
+        for server, base, log in started:
+            _wait_ready(server, base, log)
+        yield [Served(base, server.pid) for server, base, _ in started]
 
 
-def bare_server(
-    database_url: str, pool_size: int = 10
-) -> contextlib.AbstractContextManager[Served]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "bench.bare_app", "--url", database_url, "--port", str(port)]
-    cmd += ["--pool-size", str(pool_size)]
-    return _serving(cmd, _server_env(database_url, pool_size), port)
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def servers(database_url: str, pool_size: int = 10) -> Iterator[tuple[Served, Served]]:
+    """The bare baseline app and ``spenddown serve`` (production settings: Argon2 PINs behind
+    the verified-PIN cache) on the same database, with the same pool size: ``(bare, app)``."""
+    bare = [sys.executable, "-m", "bench.bare_app", "--url", database_url]
+    bare += ["--pool-size", str(pool_size), "--port", str(free_port())]
+    app = [str(SPENDDOWN), "serve", "--port", str(free_port())]
+    with _serving([bare, app], _server_env(database_url, pool_size)) as (bare_served, served):
+        yield bare_served, served
 
 
 def load(
