@@ -17,12 +17,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import adjudication, clearance, x12
+from bench import adjudication, clearance, clearance_http, verification_http, x12
 from bench.common import Figure
 
 RESULTS = Path(__file__).parent / "results"
 # One module per figure, each with ``run(quick: bool) -> list[Figure]``, in table order.
-FIGURES = [clearance, adjudication, x12]
+FIGURES = [clearance, verification_http, clearance_http, adjudication, x12]
 
 
 def machine() -> str:
