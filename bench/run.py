@@ -17,12 +17,28 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import adjudication, clearance, eligibility_import, x12
+from bench import (
+    adjudication,
+    clearance,
+    clearance_http,
+    eligibility_import,
+    growth,
+    verification_http,
+    x12,
+)
 from bench.common import Figure
 
 RESULTS = Path(__file__).parent / "results"
 # One module per figure, each with ``run(quick: bool) -> list[Figure]``, in table order.
-FIGURES = [clearance, adjudication, x12, eligibility_import]
+FIGURES = [
+    clearance,
+    verification_http,
+    clearance_http,
+    adjudication,
+    eligibility_import,
+    x12,
+    growth,
+]
 
 
 def machine() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -97,10 +98,16 @@ def record_access(
 ) -> None:
     """Append one line to the access log, in a transaction of its own so that refused requests
     are logged too."""
+    record_accesses(
+        [AccessRecord(env.clock.now(), actor, principal_role, action, cin, outcome)], uow
+    )
+
+
+def record_accesses(records: Sequence[AccessRecord], uow: UnitOfWork) -> None:
+    """Append lines to the access log in one transaction of their own, in order (the API
+    writes the lines of concurrent requests together: one commit for many)."""
     with uow:
-        uow.repo.append_access(
-            AccessRecord(env.clock.now(), actor, principal_role, action, cin, outcome)
-        )
+        uow.repo.append_access(*records)
         uow.commit()
 
 

@@ -144,6 +144,9 @@ def _month(value: str) -> BenefitMonth:
     return BenefitMonth.parse(value)
 
 
+_INSERT_ACCESS = insert(t.access_log)
+
+
 class SqlRepository:
     def __init__(self, connection: Connection, *, locking: bool) -> None:
         self.c = connection
@@ -627,16 +630,21 @@ class SqlRepository:
             _utc(row.revoked_at),
         )
 
-    def append_access(self, record: AccessRecord) -> None:
+    def append_access(self, *records: AccessRecord) -> None:
+        """One statement for the lot (a batch of concurrent requests' rows)."""
         self.c.execute(
-            insert(t.access_log).values(
-                at=record.at,
-                actor=record.actor,
-                role=record.role,
-                action=record.action,
-                cin=record.cin,
-                outcome=record.outcome,
-            )
+            _INSERT_ACCESS,
+            [
+                {
+                    "at": r.at,
+                    "actor": r.actor,
+                    "role": r.role,
+                    "action": r.action,
+                    "cin": r.cin,
+                    "outcome": r.outcome,
+                }
+                for r in records
+            ],
         )
 
     def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]:

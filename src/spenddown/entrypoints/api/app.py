@@ -171,14 +171,18 @@ def run(host: str, port: int, url: str | None, demo: bool) -> None:
         overrides["demo"] = True
     settings = Settings(**overrides)
     api = create_app(settings=settings)
-    uvicorn.run(
-        api,
-        host=host,
-        port=port,
-        access_log=False,
-        log_config=log_config(),
-        proxy_headers=True,
-        server_header=False,
-        loop="auto",
-        http="auto",
-    )
+    uvicorn.run(api, host=host, port=port, **server_options())
+
+
+def server_options() -> dict[str, Any]:
+    """How ``spenddown serve`` runs uvicorn (one worker; the benchmarks serve their baseline
+    app with the same options): uvloop and httptools when installed (``uvicorn[standard]``),
+    no uvicorn access log (``AccessLogMiddleware`` logs requests without personal data)."""
+    return {
+        "access_log": False,
+        "log_config": log_config(),
+        "proxy_headers": True,
+        "server_header": False,
+        "loop": "auto",
+        "http": "auto",
+    }

@@ -1,0 +1,172 @@
+"""Servers and load for the figures over HTTP: ``spenddown serve`` and the bare baseline app
+started as subprocesses on free loopback ports, the population they serve, and
+``bench.load`` run as a separate process against them (issue 7: "load comes from a separate
+process on loopback only, bounded in time and count")."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from argon2 import PasswordHasher
+
+from bench.common import PINS, ROOT
+from spenddown import bootstrap
+from spenddown.adapters.dataset import parse_dataset
+from spenddown.adapters.system import Argon2PinHasher
+from spenddown.services.imports import import_dataset
+
+SECRET = "bench-http-secret-bench-http-secret-0123456789"  # noqa: S105 - a throw-away server
+SPENDDOWN = Path(sys.executable).with_name("spenddown")
+READY_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def seed_dataset(url: str, data: dict[str, Any], *, production_pins: bool) -> None:
+    """Migrate the database and import ``data`` (e.g. ``bench.common.population``). With
+    ``production_pins`` each provider's PIN is hashed with the server's Argon2 parameters (so a
+    first request pays what it pays in production); else with cheap ones (when first requests
+    are not measured: the server verifies a PIN with the parameters stored in its hash)."""
+    pins = Argon2PinHasher(PasswordHasher()) if production_pins else PINS
+    app = bootstrap.build(url, pins=pins)
+    try:
+        import_dataset(parse_dataset(data), app.uow(), app.env)
+    finally:
+        app.close()
+
+
+def _server_env(database_url: str, pool_size: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPENDDOWN_")}
+    env.update(
+        SPENDDOWN_DATABASE_URL=database_url,
+        SPENDDOWN_SECRET_KEY=SECRET,
+        SPENDDOWN_POOL_SIZE=str(pool_size),
+        PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # for a profiler to attach to
+
+
+def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if server.poll() is not None:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{server.args} exited with {server.returncode}:\n{tail}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.args} did not answer /healthz in {READY_TIMEOUT_S}s")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _serving(commands: list[list[str]], env: dict[str, str]) -> Iterator[list[Served]]:
+    """Start the servers together (each command ends with ``--port PORT``), wait until each
+    answers ``/healthz``; stop them all at the end."""
+    with contextlib.ExitStack() as stack:
+        started = []
+        for cmd in commands:
+            log = stack.enter_context(tempfile.TemporaryFile())
+            server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            stack.callback(_stop, server)
+            started.append((server, f"http://127.0.0.1:{cmd[-1]}", log))
+        for server, base, log in started:
+            _wait_ready(server, base, log)
+        yield [Served(base, server.pid) for server, base, _ in started]
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def servers(database_url: str, pool_size: int = 10) -> Iterator[tuple[Served, Served]]:
+    """The bare baseline app and ``spenddown serve`` (production settings: Argon2 PINs behind
+    the verified-PIN cache) on the same database, with the same pool size: ``(bare, app)``."""
+    bare = [sys.executable, "-m", "bench.bare_app", "--url", database_url]
+    bare += ["--pool-size", str(pool_size), "--port", str(free_port())]
+    app = [str(SPENDDOWN), "serve", "--port", str(free_port())]
+    with _serving([bare, app], _server_env(database_url, pool_size)) as (bare_served, served):
+        yield bare_served, served
+
+
+def load(
+    base: str,
+    requests: list[dict[str, Any]],
+    *,
+    connections: int,
+    seconds: float,
+    max_requests: int | None = None,
+    cycle: bool = False,
+    responses: bool = False,
+) -> dict[str, Any]:
+    """Run ``python -m bench.load`` in its own process; its JSON result (with ``responses``:
+    every answer as ``[index, status, body]``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "requests.json"
+        spec.write_text(json.dumps(requests), encoding="utf-8")
+        cmd = [sys.executable, "-m", "bench.load", "--url", base, "--requests", str(spec)]
+        cmd += ["--connections", str(connections), "--seconds", str(seconds)]
+        if max_requests is not None:
+            cmd += ["--max-requests", str(max_requests)]
+        if cycle:
+            cmd.append("--cycle")
+        answers = Path(tmp) / "responses.jsonl"
+        if responses:
+            cmd += ["--responses", str(answers)]
+        out = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=seconds + 120,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"bench.load failed ({out.returncode}): {out.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(out.stdout)
+        if responses:
+            with answers.open(encoding="utf-8") as lines:
+                result["responses"] = [json.loads(line) for line in lines]
+    return result
+
+
+def summary(result: dict[str, Any]) -> str:
+    """One line for notes: rate, latency, statuses."""
+    statuses = ", ".join(f"{k}×{v}" for k, v in result["statuses"].items())
+    return (
+        f"{result['rps']:,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms ({statuses})"
+    )
