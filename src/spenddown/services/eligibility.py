@@ -31,11 +31,8 @@ class VerifyEligibility:
 
 def own_obligations(uow: UnitOfWork, cin: str, month: BenefitMonth) -> dict[Program, Obligation]:
     """The SOC obligations of the budget unit on which the member is eligible."""
-    for membership in uow.repo.memberships_of(cin):
-        if membership.role is not BudgetUnitRole.ELIGIBLE:
-            continue
-        found = uow.repo.get_obligations(membership.case_id, membership.budget_unit, month)
-        if found:
+    for membership, found in uow.repo.unit_obligations(cin, month, lock=False):
+        if membership.role is BudgetUnitRole.ELIGIBLE:
             return {o.key.program: o for o in found}
     return {}
 

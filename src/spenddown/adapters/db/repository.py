@@ -83,6 +83,16 @@ _SERVICE_CLEARED = _service_cleared_statement()
 _GET_MEMBER = select(t.members).where(t.members.c.cin == bindparam("cin"))
 _GET_PROVIDER = select(t.providers).where(t.providers.c.npi == bindparam("npi"))
 _INSERT_ENTRY = insert(t.soc_entries)
+_ALL_PLANS = select(t.plans)
+_ALL_AID_CODES = select(t.aid_codes)
+_SEGMENTS = (
+    select(t.eligibility)
+    .where(t.eligibility.c.cin == bindparam("cin"), t.eligibility.c.month == bindparam("month"))
+    .order_by(t.eligibility.c.aid_code)
+)
+_EVC_EXISTS = select(t.evcs.c.evc).where(t.evcs.c.evc == bindparam("evc"))
+_INSERT_EVC = insert(t.evcs)
+_INSERT_VERIFICATION = insert(t.verifications)
 _OBLIGATION_KEY = ("case_id", "budget_unit", "month", "program")
 
 
@@ -193,7 +203,7 @@ class SqlRepository:
         return Plan(row.code, row.name) if row else None
 
     def plans(self) -> dict[str, Plan]:
-        return {r.code: Plan(r.code, r.name) for r in self.c.execute(select(t.plans))}
+        return {r.code: Plan(r.code, r.name) for r in self.c.execute(_ALL_PLANS)}
 
     def stored_aid_codes(self) -> dict[str, AidCode]:
         return {
@@ -206,7 +216,7 @@ class SqlRepository:
                 r.verified,
                 r.description,
             )
-            for r in self.c.execute(select(t.aid_codes))
+            for r in self.c.execute(_ALL_AID_CODES)
         }
 
     def case_exists(self, case_id: str) -> bool:
@@ -252,10 +262,7 @@ class SqlRepository:
         )
 
     def segments(self, cin: str, month: BenefitMonth) -> list[EligibilitySegment]:
-        e = t.eligibility
-        rows = self.c.execute(
-            select(e).where(e.c.cin == cin, e.c.month == str(month)).order_by(e.c.aid_code)
-        )
+        rows = self.c.execute(_SEGMENTS, {"cin": cin, "month": str(month)})
         return [self._segment(r) for r in rows]
 
     def plan_segments(self, plan_code: str, month: BenefitMonth) -> list[EligibilitySegment]:
@@ -499,11 +506,12 @@ class SqlRepository:
 
     # --- EVCs, verifications, activations, cycles ------------------------------------------
     def evc_exists(self, evc: str) -> bool:
-        return self.c.execute(select(t.evcs.c.evc).where(t.evcs.c.evc == evc)).first() is not None
+        return self.c.execute(_EVC_EXISTS, {"evc": evc}).first() is not None
 
     def add_evc(self, record: EvcRecord) -> None:
         self.c.execute(
-            insert(t.evcs).values(
+            _INSERT_EVC,
+            dict(
                 evc=record.evc,
                 source=record.source,
                 provider_npi=record.provider_npi,
@@ -512,12 +520,13 @@ class SqlRepository:
                 month=str(record.month),
                 aid_codes=list(record.aid_codes),
                 created_at=record.created_at,
-            )
+            ),
         )
 
     def add_verification(self, record: VerificationRecord) -> None:
         self.c.execute(
-            insert(t.verifications).values(
+            _INSERT_VERIFICATION,
+            dict(
                 verification_id=record.verification_id,
                 provider_npi=record.provider_npi,
                 cin=record.cin,
@@ -527,7 +536,7 @@ class SqlRepository:
                 eligibility_status=record.eligibility_status,
                 evc=record.evc,
                 created_at=record.created_at,
-            )
+            ),
         )
 
     def has_verified(self, provider_npi: str, cin: str, month: BenefitMonth | None = None) -> bool:
