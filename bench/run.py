@@ -23,6 +23,7 @@ from bench import (
     clearance_http,
     eligibility_import,
     growth,
+    soak,
     verification_http,
     x12,
 )
@@ -38,6 +39,7 @@ FIGURES = [
     eligibility_import,
     x12,
     growth,
+    soak,
 ]
 
 

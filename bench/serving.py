@@ -122,6 +122,14 @@ def servers(database_url: str, pool_size: int = 10) -> Iterator[tuple[Served, Se
         yield bare_served, served
 
 
+@contextlib.contextmanager
+def serve(database_url: str, pool_size: int = 10) -> Iterator[Served]:
+    """``spenddown serve`` alone (production settings) on the database."""
+    app = [str(SPENDDOWN), "serve", "--port", str(free_port())]
+    with _serving([app], _server_env(database_url, pool_size)) as (served,):
+        yield served
+
+
 def load(
     base: str,
     requests: list[dict[str, Any]],
