@@ -199,3 +199,14 @@ def test_new_zero_soc_records_activate_their_plan_members_in_bulk(app: bootstrap
     with app.uow() as uow:
         assert uow.repo.activation_count("HN", SOC_MEMBER, MONTH_) == 1
         assert all(o.certified for o in uow.repo.get_obligations("C-1001", "A", MONTH_))
+
+
+def test_providers_sharing_a_pin_get_hashes_of_their_own(app: bootstrap.App) -> None:
+    """A shared hash would tell a database reader which providers share a PIN."""
+    data = synthetic.generate(40, 1, 3, last_month=MONTH_, today=date(2026, 11, 23), providers=16)
+    assert len({p["pin"] for p in data.dataset["providers"]}) == 1
+    load(app, data.dataset)
+    with app.engine.connect() as connection:
+        hashes = connection.execute(select(tables.providers.c.pin_hash)).scalars().all()
+    assert len(hashes) == len(data.dataset["providers"]) >= 16
+    assert len(set(hashes)) == len(hashes)

@@ -217,13 +217,14 @@ def generate(
 ) -> Synthetic:
     """``members`` Medi-Cal members eligible in each of ``months`` months ending with
     ``last_month``; ``claims`` claims (default one for every four members) dated on or before
-    ``today``; ``providers`` providers (default one per 200 members, at least 2 per type)."""
+    ``today``; ``providers`` providers (default one per 2,000 members, at least 2 per type:
+    each PIN is hashed with Argon2 on import)."""
     if members < 1 or months < 1:
         raise ValueError("members and months must be at least 1")
     rng = random.Random(seed)  # noqa: S311 (reproducible test data, not a secret)
     month_list = [last_month.plus(-i) for i in range(months - 1, -1, -1)]
     first_day = month_list[0].first_day
-    n_providers = providers if providers is not None else max(members // 200, 16)
+    n_providers = providers if providers is not None else max(members // 2000, 16)
     provider_rows, by_type = _providers(rng, n_providers)
 
     dataset: dict[str, Any] = {

@@ -135,9 +135,9 @@ def _providers(
     """The providers with a (hashed) PIN, and those that keep the PIN they have."""
     with_pin: list[Provider] = []
     keeping: list[Provider] = []
-    # Argon2 costs about half a second: a PIN repeated in one file is hashed once, so the
-    # providers that share it in this file share its salt too (their PIN is the same anyway).
-    hashes: dict[str, str] = {}
+    # Each provider's PIN gets its own hash and salt, even when providers share a PIN: a shared
+    # hash would tell a database reader which providers have the same PIN (and let one guess
+    # serve them all). Argon2 costs a quarter of a second or so per provider.
     hashed_npis: set[str] = set()
     for path, record in records:
         unknown = [p for p in record.provider.plans if p not in plan_codes]
@@ -151,9 +151,7 @@ def _providers(
             else:
                 keeping.append(record.provider)
             continue
-        if record.pin not in hashes:
-            hashes[record.pin] = env.pins.hash(record.pin)
-        with_pin.append(replace(record.provider, pin_hash=hashes[record.pin]))
+        with_pin.append(replace(record.provider, pin_hash=env.pins.hash(record.pin)))
         hashed_npis.add(record.provider.npi)
     return with_pin, keeping
 
