@@ -45,8 +45,8 @@ RETRIES = 200
 TARGET = "throughput and p99; the ledger exact afterwards"
 
 
-def dataset(month: str) -> dict[str, Any]:
-    return population(UNITS, PROVIDERS, month, SOC)
+def dataset(month: str, stored_units: int = UNITS) -> dict[str, Any]:
+    return population(max(stored_units, UNITS), PROVIDERS, month, SOC)
 
 
 def basic(provider: int) -> str:
@@ -137,10 +137,13 @@ def _check_ledger(url: str, answers: list[dict[str, Any]]) -> None:
         raise RuntimeError(f"clearance figure: spenddown audit found {problems[:5]}")
 
 
-def measure(url: str, engine: str, quick: bool) -> Figure:
+def measure(url: str, engine: str, quick: bool, stored_units: int = UNITS) -> Figure:
+    """Figure 3 on one database, with ``stored_units`` budget units stored (the load is on the
+    first ten; figure 7 asks for more)."""
     day = today_ca()
     seconds = 4.0 if quick else 20.0
-    serving.seed_dataset(url, dataset(day.strftime("%Y-%m")), production_pins=False)
+    month = day.strftime("%Y-%m")
+    serving.seed_dataset(url, dataset(month, stored_units), production_pins=False)
     warm_requests = clearances(5000, day, "W")
     requests = clearances(int(seconds * 2000), day, "R")  # more than the run can send
     with serving.servers(url) as (bare_server, server):

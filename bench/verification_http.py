@@ -125,8 +125,9 @@ def _check_stored(url: str, answered: int, eligible: int) -> None:
         )
 
 
-def measure(url: str, engine: str, quick: bool) -> Figure:
-    units, senders = members(quick), providers(quick)
+def measure(url: str, engine: str, quick: bool, units: int | None = None) -> Figure:
+    """Figure 2 on one database; ``units`` members stored (figure 7 asks for 10×)."""
+    units, senders = units or members(quick), providers(quick)
     day = today_ca()
     seconds, rounds = (2.5, 1) if quick else (6.0, 3)
     serving.seed_dataset(url, dataset(units, senders, day.strftime("%Y-%m")), production_pins=True)
