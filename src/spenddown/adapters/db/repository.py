@@ -110,8 +110,10 @@ class SqlRepository:
 
     def get_provider(self, npi: str) -> Provider | None:
         row = self.c.execute(select(t.providers).where(t.providers.c.npi == npi)).first()
-        if row is None:
-            return None
+        return None if row is None else self._provider(row)
+
+    @staticmethod
+    def _provider(row: Row[Any]) -> Provider:
         return Provider(
             npi=row.npi,
             name=row.name,
@@ -606,19 +608,20 @@ class SqlRepository:
     def ohc_policies(self, cin: str) -> list[OhcPolicy]:
         p = t.ohc_policies
         rows = self.c.execute(select(p).where(p.c.cin == cin).order_by(p.c.plan_year_start))
-        return [
-            OhcPolicy(
-                r.cin,
-                r.carrier,
-                r.network,
-                r.ohc_code,
-                tuple(ServiceScope(s) for s in r.scopes),
-                r.plan_year_start,
-                Money.from_cents(r.deductible_cents),
-                Money.from_cents(r.out_of_pocket_max_cents),
-            )
-            for r in rows
-        ]
+        return [self._ohc_policy(r) for r in rows]
+
+    @staticmethod
+    def _ohc_policy(r: Row[Any]) -> OhcPolicy:
+        return OhcPolicy(
+            r.cin,
+            r.carrier,
+            r.network,
+            r.ohc_code,
+            tuple(ServiceScope(s) for s in r.scopes),
+            r.plan_year_start,
+            Money.from_cents(r.deductible_cents),
+            Money.from_cents(r.out_of_pocket_max_cents),
+        )
 
     def upsert_fee(self, entry: FeeScheduleEntry) -> None:
         self._upsert(
@@ -641,8 +644,10 @@ class SqlRepository:
             .order_by(f.c.effective.desc())
             .limit(1)
         ).first()
-        if row is None:
-            return None
+        return None if row is None else self._fee(row)
+
+    @staticmethod
+    def _fee(row: Row[Any]) -> FeeScheduleEntry:
         return FeeScheduleEntry(
             row.procedure_code,
             row.effective,
@@ -670,19 +675,20 @@ class SqlRepository:
     def authorizations_of(self, cin: str) -> list[Authorization]:
         a = t.authorizations
         rows = self.c.execute(select(a).where(a.c.cin == cin).order_by(a.c.authorization_id))
-        return [
-            Authorization(
-                r.authorization_id,
-                AuthorizationPayer(r.payer),
-                r.cin,
-                r.procedure_code,
-                r.start,
-                r.end,
-                r.units,
-                r.status,
-            )
-            for r in rows
-        ]
+        return [self._authorization(r) for r in rows]
+
+    @staticmethod
+    def _authorization(r: Row[Any]) -> Authorization:
+        return Authorization(
+            r.authorization_id,
+            AuthorizationPayer(r.payer),
+            r.cin,
+            r.procedure_code,
+            r.start,
+            r.end,
+            r.units,
+            r.status,
+        )
 
     def units_used(self, authorization_ids: list[str]) -> dict[str, int]:
         if not authorization_ids:
@@ -700,41 +706,111 @@ class SqlRepository:
         return self.c.execute(query).first() is not None
 
     def add_claim(self, claim: StoredClaim, lines: list[StoredClaimLine]) -> None:
+        self.add_claims([(claim, lines)])
+
+    def add_claims(self, claims: list[tuple[StoredClaim, list[StoredClaimLine]]]) -> None:
+        """Two multi-row inserts (executemany), however many claims."""
+        if not claims:
+            return
         self.c.execute(
-            insert(t.claims).values(
-                claim_id=claim.claim_id,
-                provider_npi=claim.provider_npi,
-                cin=claim.cin,
-                status=claim.status,
-                medi_cal_paid_cents=claim.medi_cal_paid_cents,
-                member_owes_cents=claim.member_owes_cents,
-                received_at=claim.received_at,
-                adjudication=claim.adjudication,
-            )
+            insert(t.claims),
+            [
+                {
+                    "claim_id": claim.claim_id,
+                    "provider_npi": claim.provider_npi,
+                    "cin": claim.cin,
+                    "status": claim.status,
+                    "medi_cal_paid_cents": claim.medi_cal_paid_cents,
+                    "member_owes_cents": claim.member_owes_cents,
+                    "received_at": claim.received_at,
+                    "adjudication": claim.adjudication,
+                }
+                for claim, _ in claims
+            ],
         )
+        lines = [
+            {
+                "claim_id": line.claim_id,
+                "line": line.line,
+                "cin": line.cin,
+                "service_date": line.service_date,
+                "procedure_code": line.procedure_code,
+                "units": line.units,
+                "status": line.status,
+                "authorization_id": line.authorization_id,
+                "medi_cal_paid_cents": line.medi_cal_paid_cents,
+                "soc_cents": line.soc_cents,
+                "member_owes_cents": line.member_owes_cents,
+                "primary_deductible_cents": line.primary_deductible_cents,
+                "deductible_credit_cents": line.deductible_credit_cents,
+                "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
+            }
+            for _, claim_lines in claims
+            for line in claim_lines
+        ]
         if lines:
-            self.c.execute(
-                insert(t.claim_lines),
-                [
-                    {
-                        "claim_id": line.claim_id,
-                        "line": line.line,
-                        "cin": line.cin,
-                        "service_date": line.service_date,
-                        "procedure_code": line.procedure_code,
-                        "units": line.units,
-                        "status": line.status,
-                        "authorization_id": line.authorization_id,
-                        "medi_cal_paid_cents": line.medi_cal_paid_cents,
-                        "soc_cents": line.soc_cents,
-                        "member_owes_cents": line.member_owes_cents,
-                        "primary_deductible_cents": line.primary_deductible_cents,
-                        "deductible_credit_cents": line.deductible_credit_cents,
-                        "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
-                    }
-                    for line in lines
-                ],
-            )
+            self.c.execute(insert(t.claim_lines), lines)
+
+    # --- bulk reads for batch adjudication: one query per kind for a chunk of claims ------
+    def member_cins(self, cins: list[str]) -> set[str]:
+        m = t.members
+        return set(self.c.execute(select(m.c.cin).where(m.c.cin.in_(cins))).scalars())
+
+    def providers_by_npi(self, npis: list[str]) -> dict[str, Provider]:
+        p = t.providers
+        rows = self.c.execute(select(p).where(p.c.npi.in_(npis)))
+        return {r.npi: self._provider(r) for r in rows}
+
+    def stored_claim_ids(self, claim_ids: list[str]) -> set[str]:
+        c = t.claims
+        query = select(c.c.claim_id).where(c.c.claim_id.in_(claim_ids))
+        return set(self.c.execute(query).scalars())
+
+    def segments_of(self, cins: list[str], months: list[BenefitMonth]) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e)
+            .where(e.c.cin.in_(cins), e.c.month.in_([str(m) for m in months]))
+            .order_by(e.c.cin, e.c.month, e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    def memberships_of_members(self, cins: list[str]) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m).where(m.c.cin.in_(cins)).order_by(m.c.cin, m.c.case_id, m.c.budget_unit)
+        )
+        return [self._membership(r) for r in rows]
+
+    def obligations_of_cases(
+        self, case_ids: list[str], months: list[BenefitMonth]
+    ) -> list[Obligation]:
+        o = t.soc_obligations
+        rows = self.c.execute(
+            select(o)
+            .where(o.c.case_id.in_(case_ids), o.c.month.in_([str(m) for m in months]))
+            .order_by(o.c.case_id, o.c.budget_unit, o.c.month, o.c.program)
+        )
+        return [self._obligation(r) for r in rows]
+
+    def ohc_policies_of(self, cins: list[str]) -> list[OhcPolicy]:
+        p = t.ohc_policies
+        rows = self.c.execute(
+            select(p).where(p.c.cin.in_(cins)).order_by(p.c.cin, p.c.plan_year_start)
+        )
+        return [self._ohc_policy(r) for r in rows]
+
+    def authorizations_of_members(self, cins: list[str]) -> list[Authorization]:
+        a = t.authorizations
+        rows = self.c.execute(
+            select(a).where(a.c.cin.in_(cins)).order_by(a.c.cin, a.c.authorization_id)
+        )
+        return [self._authorization(r) for r in rows]
+
+    def fee_schedule(self) -> list[FeeScheduleEntry]:
+        f = t.fee_schedule
+        rows = self.c.execute(select(f).order_by(f.c.procedure_code, f.c.effective))
+        return [self._fee(r) for r in rows]
 
     @staticmethod
     def _claim(row: Row[Any]) -> StoredClaim:
