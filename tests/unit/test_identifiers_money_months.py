@@ -114,7 +114,7 @@ def test_money_arithmetic_results_equal_validated_money(a: int, b: int, units: i
     ):
         assert result == validated
         assert result.amount.as_tuple() == validated.amount.as_tuple()  # sign, digits, exponent
-        assert str(result) == str(validated)
+        assert str(result) == str(validated) == f"{result.amount:.2f}"
         assert result.cents == cents
 
 

@@ -128,7 +128,8 @@ class Money:
         return self if self.amount > 0 else Money.zero()
 
     def __str__(self) -> str:
-        return f"{self.amount:.2f}"
+        # Whole cents with exponent −2 (the invariant): Decimal's own text is "1234.50".
+        return str(self.amount)
 
     def dollars_padded(self, width: int = 5) -> str:
         """Whole dollars zero-padded, as the POS device prints a SOC: ``00600``."""

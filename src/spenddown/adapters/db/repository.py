@@ -5,11 +5,13 @@ takes row locks (``SELECT … FOR UPDATE``); SQLite has one writer at a time (se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Connection, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -79,7 +81,29 @@ def _service_cleared_statement() -> Any:
 _SERVICE_CLEARED = _service_cleared_statement()
 
 
+def _line_row(line: StoredClaimLine) -> dict[str, Any]:
+    """A claim line's columns, in the order of ``claim_lines``."""
+    return {
+        "claim_id": line.claim_id,
+        "line": line.line,
+        "cin": line.cin,
+        "service_date": line.service_date,
+        "procedure_code": line.procedure_code,
+        "units": line.units,
+        "status": line.status,
+        "authorization_id": line.authorization_id,
+        "medi_cal_paid_cents": line.medi_cal_paid_cents,
+        "soc_cents": line.soc_cents,
+        "member_owes_cents": line.member_owes_cents,
+        "primary_deductible_cents": line.primary_deductible_cents,
+        "deductible_credit_cents": line.deductible_credit_cents,
+        "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
+    }
+
+
+@lru_cache(maxsize=4096)
 def _month(value: str) -> BenefitMonth:
+    """Stored months are few and ``BenefitMonth`` is immutable: each is parsed once."""
     return BenefitMonth.parse(value)
 
 
@@ -706,14 +730,29 @@ class SqlRepository:
         return self.c.execute(query).first() is not None
 
     def add_claim(self, claim: StoredClaim, lines: list[StoredClaimLine]) -> None:
-        self.add_claims([(claim, lines)])
+        self.c.execute(
+            insert(t.claims).values(
+                claim_id=claim.claim_id,
+                provider_npi=claim.provider_npi,
+                cin=claim.cin,
+                status=claim.status,
+                medi_cal_paid_cents=claim.medi_cal_paid_cents,
+                member_owes_cents=claim.member_owes_cents,
+                received_at=claim.received_at,
+                adjudication=claim.adjudication,
+            )
+        )
+        if lines:
+            self.c.execute(insert(t.claim_lines), [_line_row(line) for line in lines])
 
     def add_claims(self, claims: list[tuple[StoredClaim, list[StoredClaimLine]]]) -> None:
-        """Two multi-row inserts (executemany), however many claims."""
+        """Many claims at once: COPY on PostgreSQL, one prepared multi-row insert
+        (``executemany``) on SQLite. The values are converted as SQLAlchemy converts them
+        for ``add_claim``, so that both store the same thing."""
         if not claims:
             return
-        self.c.execute(
-            insert(t.claims),
+        self._bulk_insert(
+            t.claims,
             [
                 {
                     "claim_id": claim.claim_id,
@@ -728,28 +767,41 @@ class SqlRepository:
                 for claim, _ in claims
             ],
         )
-        lines = [
-            {
-                "claim_id": line.claim_id,
-                "line": line.line,
-                "cin": line.cin,
-                "service_date": line.service_date,
-                "procedure_code": line.procedure_code,
-                "units": line.units,
-                "status": line.status,
-                "authorization_id": line.authorization_id,
-                "medi_cal_paid_cents": line.medi_cal_paid_cents,
-                "soc_cents": line.soc_cents,
-                "member_owes_cents": line.member_owes_cents,
-                "primary_deductible_cents": line.primary_deductible_cents,
-                "deductible_credit_cents": line.deductible_credit_cents,
-                "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
-            }
-            for _, claim_lines in claims
-            for line in claim_lines
+        self._bulk_insert(t.claim_lines, [_line_row(line) for _, lines in claims for line in lines])
+
+    def _bulk_insert(self, table: Any, records: list[dict[str, Any]]) -> None:
+        """Rows for ``table``, each with a value for every column."""
+        if not records:
+            return
+        columns = list(table.columns)
+        names = [c.name for c in columns]
+        dialect = self.c.dialect
+        if dialect.name == "postgresql":
+            serialize = getattr(dialect, "_json_serializer", None) or json.dumps
+            convert = [serialize if isinstance(c.type, JSON) else None for c in columns]
+        else:
+            convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        rows = [
+            tuple(
+                value if f is None or value is None else f(value)
+                for f, value in zip(convert, [record[n] for n in names], strict=True)
+            )
+            for record in records
         ]
-        if lines:
-            self.c.execute(insert(t.claim_lines), lines)
+        if dialect.name == "postgresql":
+            raw = self.c.connection.driver_connection
+            assert raw is not None
+            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in names)
+        self.c.exec_driver_sql(
+            # our own table and column names, never input
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
 
     # --- bulk reads for batch adjudication: one query per kind for a chunk of claims ------
     def member_cins(self, cins: list[str]) -> set[str]:
@@ -787,7 +839,7 @@ class SqlRepository:
     ) -> list[Obligation]:
         o = t.soc_obligations
         rows = self.c.execute(
-            select(o)
+            select(*(c for c in o.columns if c.name != "updated_at"))  # all that is mapped
             .where(o.c.case_id.in_(case_ids), o.c.month.in_([str(m) for m in months]))
             .order_by(o.c.case_id, o.c.budget_unit, o.c.month, o.c.program)
         )
