@@ -13,8 +13,8 @@ denials; fee-for-service and plan members; SOC met and unmet; restricted scope; 
 authorizations; codes off the fee schedule). They are generated while the batch runs; the time
 spent generating them is measured and taken out of the figure.
 
-``batch_rate(url, count, members)`` is the measurement itself, for other figures (figure 7
-calls it at 10× the data)."""
+``measure(url, count, members)`` is the measurement on a new database, for other figures
+(figure 7 calls it at 10× the data); ``prepare`` and ``batch_rate`` are its two steps."""
 
 from __future__ import annotations
 
@@ -318,6 +318,17 @@ def batch_rate(app: bootstrap.App, count: int, population: int, day: date) -> Ru
     return Run(count, total - source.seconds, source.seconds, answered)
 
 
+def measure(url: str, count: int, population: int) -> Run:
+    """Load ``population`` members into the new, empty database at ``url``, then adjudicate
+    and store ``count`` claims for them through the batch use case."""
+    day = today_ca()
+    app = prepare(url, population, day)
+    try:
+        return batch_rate(app, count, population, day)
+    finally:
+        app.close()
+
+
 def pure_rate(app: bootstrap.App, count: int, population: int, day: date) -> float:
     """The pure adjudication of the same claims (the first ``count``), every fact already in
     memory (read beforehand through the one-claim path's ``member_month``): claims/s."""
@@ -369,11 +380,7 @@ def run(quick: bool) -> list[Figure]:
         finally:
             app.close()
     with postgres.postgres_server() as server:
-        app = prepare(postgres.create_database(server, "spenddown_bench"), pg_members, day)
-        try:
-            pg = batch_rate(app, pg_claims, pg_members, day)
-        finally:
-            app.close()
+        pg = measure(postgres.create_database(server, "spenddown_bench"), pg_claims, pg_members)
     return [
         Figure(
             "4a. Batch adjudication, in process, one core (SQLite file, stored)",
