@@ -1,9 +1,10 @@
 """Issue 4: batch adjudication of N generated claims through ``spenddown adjudicate --batch``
 (the real command, with its progress bar), on a fresh SQLite file.
 
-    PYTHONPATH=. .venv/bin/python -m bench.batch 100000
+    PYTHONPATH=. .venv/bin/python -m bench.batch 100000 [MEMBERS]
 
-Prints the wall time and claims/s; the claims are those of ``bench.adjudication.generate``."""
+Prints the wall time and claims/s (reading the JSONL file and writing the answers included);
+the population and claims are those of ``bench.adjudication``."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.adjudication import CODES, MEMBERS, generate
-from bench.common import population, today_ca
+from bench.adjudication import claims, dataset, members
+from bench.common import today_ca
 from spenddown.domain.cob.model import Claim
 
 
@@ -41,6 +42,7 @@ def claim_json(claim: Claim) -> str:
                     "procedure_code": line.procedure_code,
                     "units": line.units,
                     "charge": str(line.charge),
+                    "scope": str(line.scope),
                     "primary": None
                     if line.primary is None
                     else {
@@ -49,6 +51,7 @@ def claim_json(claim: Claim) -> str:
                         "deductible": str(line.primary.deductible),
                         "coinsurance": str(line.primary.coinsurance),
                         "copay": str(line.primary.copay),
+                        "denial_carc": line.primary.denial_carc,
                     },
                 }
                 for line in claim.lines
@@ -57,19 +60,14 @@ def claim_json(claim: Claim) -> str:
     )
 
 
-def main(count: int) -> None:
+def main(count: int, population: int) -> None:
     day = today_ca()
     script = Path(sys.executable).with_name("spenddown")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        data = population(MEMBERS, 1, day.strftime("%Y-%m"), "0.00")
-        data["fee_schedule"] = [
-            {"procedure_code": c, "effective": "2020-01-01", "allowed_per_unit": "30.00"}
-            for c in CODES
-        ]
-        (folder / "data.json").write_text(json.dumps(data), encoding="utf-8")
+        (folder / "data.json").write_text(json.dumps(dataset(population, day)), encoding="utf-8")
         with (folder / "claims.jsonl").open("w", encoding="utf-8") as out:
-            for claim in generate(count, day):
+            for claim in claims(count, members(population), day):
                 out.write(claim_json(claim) + "\n")
         db = f"sqlite:///{folder / 'batch.db'}"
         subprocess.run(
@@ -100,4 +98,7 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 2_000,
+    )

@@ -98,6 +98,34 @@ def test_money_arithmetic_is_exact_in_cents(a: int, b: int) -> None:
     assert (Money.from_cents(a) - Money.from_cents(b)).cents == a - b
 
 
+@given(st.integers(-(10**11), 10**11), st.integers(-(10**11), 10**11), st.integers(0, 9999))
+def test_money_arithmetic_results_equal_validated_money(a: int, b: int, units: int) -> None:
+    """Arithmetic skips re-validation: its results must be exactly what the validating
+    constructor would build (whole cents, exponent −2, the same text)."""
+    x, y = Money.from_cents(a), Money.from_cents(b)
+    assert x == Money(Decimal(a) / 100)
+    assert str(x) == f"{Decimal(a) / 100:.2f}"
+    for result, validated, cents in (
+        (x + y, Money(x.amount + y.amount), a + b),
+        (x - y, Money(x.amount - y.amount), a - b),
+        (-x, Money(-x.amount), -a),
+        (x * units, Money(x.amount * units), a * units),
+        ((x - y).clamp_zero(), Money(max(x.amount - y.amount, Decimal("0.00"))), max(a - b, 0)),
+    ):
+        assert result == validated
+        assert result.amount.as_tuple() == validated.amount.as_tuple()  # sign, digits, exponent
+        assert str(result) == str(validated) == f"{result.amount:.2f}"
+        assert result.cents == cents
+
+
+def test_money_from_cents_needs_an_int() -> None:
+    for bad in [1.5, "100", True, Decimal("1.5")]:
+        with pytest.raises(TypeError):
+            Money.from_cents(bad)  # type: ignore[arg-type]
+    assert Money.zero() == Money.of("0")
+    assert str(Money.zero()) == "0.00"
+
+
 def test_benefit_month_parse_and_arithmetic() -> None:
     month = BenefitMonth.parse("2026-11")
     assert str(month.plus(2)) == "2027-01"

@@ -5,6 +5,11 @@ Invariants:
 - it is built only through ``Money.parse`` (user input), ``Money.of`` (trusted literals),
   ``Money.from_cents`` (storage) or an explicit rounding helper with a named mode;
 - storage uses integer cents (``Money.cents``), JSON a string with two decimals (``str(m)``).
+
+Arithmetic on ``Money`` builds its result without re-validating it: the sum, difference,
+negation or whole-number multiple of whole cents (``Decimal`` with exponent −2) is exactly whole
+cents with exponent −2 (exact up to 10^26 in the default 28-digit context). This keeps the
+adjudication of a claim (dozens of amounts) cheap.
 """
 
 from __future__ import annotations
@@ -38,11 +43,13 @@ class Money:
 
     @classmethod
     def zero(cls) -> Money:
-        return cls(Decimal("0.00"))
+        return _ZERO
 
     @classmethod
     def from_cents(cls, cents: int) -> Money:
-        return cls(Decimal(cents) * CENT)
+        if not isinstance(cents, int) or isinstance(cents, bool):
+            raise TypeError("Money.from_cents needs whole cents (an int)")
+        return _exact(Decimal(cents).scaleb(-2))
 
     @classmethod
     def parse(cls, value: Any, field: str = "amount") -> Money:
@@ -95,21 +102,21 @@ class Money:
     # --- arithmetic ---------------------------------------------------------------------
     @property
     def cents(self) -> int:
-        return int(self.amount / CENT)
+        return int(self.amount.scaleb(2))
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + other.amount)
+        return _exact(self.amount + other.amount)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - other.amount)
+        return _exact(self.amount - other.amount)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount)
+        return _exact(-self.amount)
 
     def __mul__(self, factor: int) -> Money:
         if not isinstance(factor, int) or isinstance(factor, bool):
             raise TypeError("Money can only be multiplied by a whole number")
-        return Money(self.amount * factor)
+        return _exact(self.amount * factor)
 
     def __bool__(self) -> bool:
         return self.amount != 0
@@ -121,7 +128,8 @@ class Money:
         return self if self.amount > 0 else Money.zero()
 
     def __str__(self) -> str:
-        return f"{self.amount:.2f}"
+        # Whole cents with exponent −2 (the invariant): Decimal's own text is "1234.50".
+        return str(self.amount)
 
     def dollars_padded(self, width: int = 5) -> str:
         """Whole dollars zero-padded, as the POS device prints a SOC: ``00600``."""
@@ -129,6 +137,17 @@ class Money:
 
     def display(self) -> str:
         return f"${self.amount:,.2f}"
+
+
+def _exact(amount: Decimal) -> Money:
+    """A ``Money`` from an amount already known to be whole cents with exponent −2 (the result
+    of arithmetic on ``Money``): no validation, no quantize."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    return money
+
+
+_ZERO = Money(Decimal("0.00"))
 
 
 def total(amounts: list[Money]) -> Money:

@@ -1,17 +1,31 @@
 """Medi-Cal as secondary payer (rules.md §5): adjudicate and store claims; look them up.
 
-The use case gathers what the pure adjudication needs (the member's months, the provider's
-enrollment, the fee schedule, authorizations and the units earlier claims used) and stores the
-claim with its lines in one transaction; a repeated ``claim_id`` is refused (DUPLICATE_CLAIM)."""
+One claim (``adjudicate_claim``, ``adjudicate_batch_claim``): the use case gathers what the pure
+adjudication needs (the member's months, the provider's enrollment, the fee schedule,
+authorizations and the units earlier claims used) and stores the claim with its lines in one
+transaction; a repeated ``claim_id`` is refused (DUPLICATE_CLAIM).
+
+A batch (``adjudicate_batch``): the same decisions for many claims, chunk by chunk. The fee
+schedule, code lists and plans are read once; each chunk reads the facts of its members with one
+query per kind, adjudicates its claims in order (a claim sees the authorization units and the
+claim IDs of the claims before it in the chunk, as one claim after the other would) and stores
+them with multi-row inserts in ONE transaction. A crash leaves whole chunks stored; running the
+same claims again answers the stored ones DUPLICATE_CLAIM, as the one-claim path does, and
+adjudicates the rest."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import islice
 
 from spenddown import rules
 from spenddown.domain.cob.adjudication import (
     Adjudication,
+    CobRules,
     LineStatus,
     MemberMonth,
     ProviderEnrollment,
@@ -19,17 +33,45 @@ from spenddown.domain.cob.adjudication import (
     adjudication_from_record,
     adjudication_to_record,
 )
-from spenddown.domain.cob.model import Claim, ServiceScope
-from spenddown.domain.eligibility.codes import Scope
-from spenddown.domain.eligibility.model import Provider
+from spenddown.domain.cob.model import (
+    Authorization,
+    Claim,
+    FeeScheduleEntry,
+    OhcPolicy,
+    ServiceScope,
+)
+from spenddown.domain.eligibility.codes import AidCode, Program, Scope
+from spenddown.domain.eligibility.model import (
+    EligibilitySegment,
+    Membership,
+    Plan,
+    Provider,
+)
 from spenddown.domain.eligibility.verification import build_verification
-from spenddown.domain.errors import Forbidden, InvalidInput, NotFound, RuleRefusal
+from spenddown.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleRefusal,
+    SpenddownError,
+)
 from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.ledger import Obligation
 from spenddown.services.common import aid_code_table, authenticate_provider, today
-from spenddown.services.eligibility import own_obligations
-from spenddown.services.ports import Env, StoredClaim, StoredClaimLine, UnitOfWork
+from spenddown.services.eligibility import own_obligations, pick_own_obligations
+from spenddown.services.ports import (
+    Env,
+    Repository,
+    StoredClaim,
+    StoredClaimLine,
+    UnitOfWork,
+)
 
 MAX_LINES = 50  # a CMS-1500 has 6 service lines; an 837P allows 50
+BATCH_CHUNK = 1000  # claims per transaction (engineering.md: commits of 1,000)
+MAX_BATCH_CHUNK = 10_000  # keeps every chunk's IN (...) lists within SQLite's limits
+
+BatchOutcome = Adjudication | SpenddownError
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +83,46 @@ class SubmitClaim:
 
 def member_month(uow: UnitOfWork, cin: str, month: BenefitMonth) -> MemberMonth:
     """The member's Medi-Cal in one month, as the adjudication needs it."""
-    codes = aid_code_table(uow)
-    segments = [s for s in uow.repo.segments(cin, month) if s.aid_code in codes]
+    return month_situation(
+        cin,
+        month,
+        segments=uow.repo.segments(cin, month),
+        codes=aid_code_table(uow),
+        obligations=own_obligations(uow, cin, month),
+        plans=uow.repo.plans(),
+        policies=uow.repo.ohc_policies(cin),
+        coverage=rules.ohc_coverage(month.first_day),
+    )
+
+
+def month_situation(
+    cin: str,
+    month: BenefitMonth,
+    *,
+    segments: list[EligibilitySegment],
+    codes: dict[str, AidCode],
+    obligations: dict[Program, Obligation],
+    plans: dict[str, Plan],
+    policies: list[OhcPolicy],
+    coverage: dict[str, rules.OhcCoverage],
+) -> MemberMonth:
+    """The member's Medi-Cal in one month from its facts: the segments of the month, the SOC
+    obligations of the member's own budget unit, its OHC policies, and the OHC coverage rules
+    in force on the month's first day."""
+    segments = [s for s in segments if s.aid_code in codes]
     situation = build_verification(
         member_id=cin,
         service_date=month.first_day,
         segments=segments,
         aid_codes=codes,
-        obligations=own_obligations(uow, cin, month),
-        plans=uow.repo.plans(),
+        obligations=obligations,
+        plans=plans,
         evc=None,
     )
     ohc = {code for s in segments for code in s.ohc_codes}
-    for policy in uow.repo.ohc_policies(cin):
+    for policy in policies:
         if policy.plan_year_start <= month.first_day:
             ohc.add(policy.ohc_code)
-    coverage = rules.ohc_coverage(month.first_day)
     scopes: set[ServiceScope] = set()
     pay_and_chase = False
     for code in ohc:
@@ -123,19 +189,16 @@ def adjudicate_batch_claim(claim: Claim, uow: UnitOfWork, env: Env) -> Adjudicat
     with uow:
         provider = uow.repo.get_provider(claim.provider_npi)
         if provider is None:
-            raise NotFound("PROVIDER_NOT_FOUND", f"No provider {claim.provider_npi}.")
+            raise _no_provider(claim)
         return _adjudicate(claim, provider, uow, env)
 
 
 def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> Adjudication:
     """Adjudicate and store, inside the caller's transaction (which this commits)."""
     if uow.repo.claim_exists(claim.claim_id):
-        raise RuleRefusal(
-            "DUPLICATE_CLAIM",
-            f"Claim {claim.claim_id} was already received; it is not adjudicated twice.",
-        )
+        raise _duplicate(claim)
     if uow.repo.get_member(claim.member_id) is None:
-        raise NotFound("MEMBER_NOT_FOUND", "No member matches this ID.")
+        raise _no_member()
     months = {
         month: member_month(uow, claim.member_id, month)
         for month in {BenefitMonth.of(line.service_date) for line in claim.lines}
@@ -153,8 +216,32 @@ def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> 
         units_used=used,
         rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
     )
-    now = env.clock.now()
-    uow.repo.add_claim(
+    uow.repo.add_claim(*_stored(claim, provider, result, env.clock.now()))
+    uow.commit()
+    return result
+
+
+def _duplicate(claim: Claim) -> RuleRefusal:
+    return RuleRefusal(
+        "DUPLICATE_CLAIM",
+        f"Claim {claim.claim_id} was already received; it is not adjudicated twice.",
+    )
+
+
+def _no_provider(claim: Claim) -> NotFound:
+    return NotFound("PROVIDER_NOT_FOUND", f"No provider {claim.provider_npi}.")
+
+
+def _no_member() -> NotFound:
+    return NotFound("MEMBER_NOT_FOUND", "No member matches this ID.")
+
+
+def _stored(
+    claim: Claim, provider: Provider, result: Adjudication, now: datetime
+) -> tuple[StoredClaim, list[StoredClaimLine]]:
+    """The rows of an adjudicated claim: the claim with its answer, and one row per line (what
+    accumulators, balance billing and authorization units read)."""
+    return (
         StoredClaim(
             claim.claim_id,
             provider.npi,
@@ -191,8 +278,201 @@ def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> 
             for line, outcome in zip(claim.lines, result.lines, strict=True)
         ],
     )
-    uow.commit()
-    return result
+
+
+# --- batches -------------------------------------------------------------------------------
+class FeeSchedule:
+    """The whole fee schedule in memory: ``at`` answers as ``Repository.fee_at`` does (the
+    entry with the latest effective date on or before the day)."""
+
+    def __init__(self, entries: Iterable[FeeScheduleEntry]) -> None:
+        by_code: dict[str, list[FeeScheduleEntry]] = defaultdict(list)
+        for entry in entries:
+            by_code[entry.procedure_code].append(entry)
+        self._entries = {
+            code: sorted(found, key=lambda e: e.effective) for code, found in by_code.items()
+        }
+        self._dates = {code: [e.effective for e in found] for code, found in self._entries.items()}
+
+    def at(self, procedure_code: str, on: date) -> FeeScheduleEntry | None:
+        dates = self._dates.get(procedure_code)
+        if dates is None:
+            return None
+        index = bisect_right(dates, on)
+        return self._entries[procedure_code][index - 1] if index else None
+
+
+class _Reference:
+    """What every claim of a batch shares, read once: aid codes, plans, the fee schedule, and
+    the dated COB and OHC rules (looked up once per date)."""
+
+    def __init__(self, repo: Repository, codes: dict[str, AidCode]) -> None:
+        self.codes = codes
+        self.plans = repo.plans()
+        self.fees = FeeSchedule(repo.fee_schedule())
+        self._cob: dict[date, CobRules] = {}
+        self._coverage: dict[date, dict[str, rules.OhcCoverage]] = {}
+
+    def cob(self, on: date) -> CobRules:
+        found = self._cob.get(on)
+        if found is None:
+            found = self._cob[on] = rules.cob_rules(on)
+        return found
+
+    def coverage(self, month: BenefitMonth) -> dict[str, rules.OhcCoverage]:
+        on = month.first_day
+        found = self._coverage.get(on)
+        if found is None:
+            found = self._coverage[on] = rules.ohc_coverage(on)
+        return found
+
+
+class _Chunk:
+    """The facts of a chunk's members, one query per kind, and what the chunk's claims change
+    as they are adjudicated in order (claim IDs stored, authorization units used)."""
+
+    def __init__(self, repo: Repository, claims: list[Claim], reference: _Reference) -> None:
+        self.reference = reference
+        cins = sorted({c.member_id for c in claims})
+        months = sorted({BenefitMonth.of(line.service_date) for c in claims for line in c.lines})
+        self.providers = repo.providers_by_npi(sorted({c.provider_npi for c in claims}))
+        self.claim_ids = repo.stored_claim_ids([c.claim_id for c in claims])
+        self.members = repo.member_cins(cins)
+        self.segments: dict[tuple[str, BenefitMonth], list[EligibilitySegment]] = defaultdict(list)
+        for segment in repo.segments_of(cins, months):
+            self.segments[segment.cin, segment.month].append(segment)
+        self.memberships: dict[str, list[Membership]] = defaultdict(list)
+        for membership in repo.memberships_of_members(cins):
+            self.memberships[membership.cin].append(membership)
+        cases = sorted({m.case_id for found in self.memberships.values() for m in found})
+        self.obligations: dict[tuple[str, str, BenefitMonth], list[Obligation]] = defaultdict(list)
+        for obligation in repo.obligations_of_cases_in(cases, months) if cases else []:
+            key = obligation.key
+            self.obligations[key.case_id, key.budget_unit, key.month].append(obligation)
+        self.policies: dict[str, list[OhcPolicy]] = defaultdict(list)
+        for policy in repo.ohc_policies_of(cins):
+            self.policies[policy.cin].append(policy)
+        self.authorizations: dict[str, list[Authorization]] = defaultdict(list)
+        for authorization in repo.authorizations_of_members(cins):
+            if authorization.status == "approved":
+                self.authorizations[authorization.cin].append(authorization)
+        ids = [a.authorization_id for found in self.authorizations.values() for a in found]
+        self.units_used = repo.units_used(ids) if ids else {}
+        self._months: dict[tuple[str, BenefitMonth], MemberMonth] = {}
+
+    def month(self, cin: str, month: BenefitMonth) -> MemberMonth:
+        found = self._months.get((cin, month))
+        if found is None:
+            found = self._months[cin, month] = month_situation(
+                cin,
+                month,
+                segments=self.segments.get((cin, month), []),
+                codes=self.reference.codes,
+                obligations=pick_own_obligations(
+                    self.memberships.get(cin, []),
+                    lambda m: self.obligations.get((m.case_id, m.budget_unit, month), []),
+                ),
+                plans=self.reference.plans,
+                policies=self.policies.get(cin, []),
+                coverage=self.reference.coverage(month),
+            )
+        return found
+
+    def adjudicate(
+        self, claim: Claim, now: datetime
+    ) -> tuple[Adjudication, tuple[StoredClaim, list[StoredClaimLine]]]:
+        """One claim, with the checks of ``adjudicate_batch_claim`` in the same order."""
+        provider = self.providers.get(claim.provider_npi)
+        if provider is None:
+            raise _no_provider(claim)
+        if claim.claim_id in self.claim_ids:
+            raise _duplicate(claim)
+        if claim.member_id not in self.members:
+            raise _no_member()
+        months = {
+            month: self.month(claim.member_id, month)
+            for month in {BenefitMonth.of(line.service_date) for line in claim.lines}
+        }
+        authorizations = self.authorizations.get(claim.member_id, [])
+        used = {
+            a.authorization_id: self.units_used[a.authorization_id]
+            for a in authorizations
+            if a.authorization_id in self.units_used
+        }
+        result = adjudicate(
+            claim,
+            months=months,
+            provider=ProviderEnrollment(provider.medi_cal_ffs, frozenset(provider.plans)),
+            fees=self.reference.fees.at,
+            authorizations=authorizations,
+            units_used=used,
+            rules=self.reference.cob(min(line.service_date for line in claim.lines)),
+        )
+        rows = _stored(claim, provider, result, now)
+        # What the next claims of the chunk must see, as the database would show them.
+        self.claim_ids.add(claim.claim_id)
+        for line in rows[1]:
+            if line.authorization_id is not None and line.status == LineStatus.PAID:
+                self.units_used[line.authorization_id] = (
+                    self.units_used.get(line.authorization_id, 0) + line.units
+                )
+        return result, rows
+
+
+def adjudicate_batch(
+    claims: Iterable[Claim],
+    uow_factory: Callable[[], UnitOfWork],
+    env: Env,
+    *,
+    chunk: int = BATCH_CHUNK,
+) -> Iterator[BatchOutcome]:
+    """Claims a claims processor received (their submitters authenticated upstream, as in
+    ``adjudicate_batch_claim``): one outcome per claim, in order, each an ``Adjudication`` or
+    the ``SpenddownError`` the one-claim path would have raised for it.
+
+    Each chunk of ``chunk`` claims is one transaction; its outcomes are yielded once it is
+    committed. An exception other than a claim's own error (the database failing) rolls back
+    the chunk in progress and propagates; the chunks before it stay stored."""
+    if not 1 <= chunk <= MAX_BATCH_CHUNK:
+        raise InvalidInput("INVALID_REQUEST", f"A chunk has 1 to {MAX_BATCH_CHUNK} claims.")
+    source = iter(claims)
+    reference: _Reference | None = None
+    while part := list(islice(source, chunk)):
+        uow = uow_factory()
+        with uow:
+            if reference is None:
+                reference = _Reference(uow.repo, aid_code_table(uow))
+            outcomes = _adjudicate_chunk(part, uow, env, reference)
+            uow.commit()
+        yield from outcomes
+
+
+def _adjudicate_chunk(
+    claims: list[Claim], uow: UnitOfWork, env: Env, reference: _Reference
+) -> list[BatchOutcome]:
+    today_ = today(env)
+    outcomes: list[BatchOutcome | None] = [None] * len(claims)
+    valid: list[int] = []
+    for index, claim in enumerate(claims):
+        try:
+            _check(claim, today_)
+        except InvalidInput as error:
+            outcomes[index] = error
+        else:
+            valid.append(index)
+    if valid:
+        chunk = _Chunk(uow.repo, [claims[i] for i in valid], reference)
+        now = env.clock.now()
+        rows: list[tuple[StoredClaim, list[StoredClaimLine]]] = []
+        for index in valid:
+            try:
+                outcomes[index], stored = chunk.adjudicate(claims[index], now)
+            except SpenddownError as error:
+                outcomes[index] = error
+            else:
+                rows.append(stored)
+        uow.repo.add_claims(rows)
+    return [o for o in outcomes if o is not None]
 
 
 def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:

@@ -3,11 +3,12 @@ a new EVC stored with what was verified, for whom and by whom (W&I §14018.2).""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from spenddown.domain.eligibility.codes import Program
-from spenddown.domain.eligibility.model import BudgetUnitRole
+from spenddown.domain.eligibility.model import BudgetUnitRole, Membership
 from spenddown.domain.eligibility.verification import (
     Verification,
     build_verification,
@@ -31,8 +32,21 @@ class VerifyEligibility:
 
 def own_obligations(uow: UnitOfWork, cin: str, month: BenefitMonth) -> dict[Program, Obligation]:
     """The SOC obligations of the budget unit on which the member is eligible."""
-    for membership, found in uow.repo.unit_obligations(cin, month, lock=False):
-        if membership.role is BudgetUnitRole.ELIGIBLE:
+    units = uow.repo.unit_obligations(cin, month, lock=False)
+    by_unit = {membership.key: found for membership, found in units}
+    return pick_own_obligations([m for m, _ in units], lambda m: by_unit[m.key])
+
+
+def pick_own_obligations(
+    memberships: Iterable[Membership], obligations_of: Callable[[Membership], list[Obligation]]
+) -> dict[Program, Obligation]:
+    """The first budget unit (by case and unit) on which the member is eligible and which has
+    obligations in the month: its obligations by program (``obligations_of`` in program order)."""
+    for membership in memberships:
+        if membership.role is not BudgetUnitRole.ELIGIBLE:
+            continue
+        found = obligations_of(membership)
+        if found:
             return {o.key.program: o for o in found}
     return {}
 

@@ -8,10 +8,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Connection,
+    Row,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -150,7 +163,29 @@ _UPSERT_OBLIGATION = {d: _obligation_upsert_statement(d) for d in ("postgresql",
 _IN_CHUNK = 10_000
 
 
+def _line_row(line: StoredClaimLine) -> dict[str, Any]:
+    """A claim line's columns, in the order of ``claim_lines``."""
+    return {
+        "claim_id": line.claim_id,
+        "line": line.line,
+        "cin": line.cin,
+        "service_date": line.service_date,
+        "procedure_code": line.procedure_code,
+        "units": line.units,
+        "status": line.status,
+        "authorization_id": line.authorization_id,
+        "medi_cal_paid_cents": line.medi_cal_paid_cents,
+        "soc_cents": line.soc_cents,
+        "member_owes_cents": line.member_owes_cents,
+        "primary_deductible_cents": line.primary_deductible_cents,
+        "deductible_credit_cents": line.deductible_credit_cents,
+        "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
+    }
+
+
+@lru_cache(maxsize=4096)
 def _month(value: str) -> BenefitMonth:
+    """Stored months are few and ``BenefitMonth`` is immutable: each is parsed once."""
     return BenefitMonth.parse(value)
 
 
@@ -184,8 +219,10 @@ class SqlRepository:
 
     def get_provider(self, npi: str) -> Provider | None:
         row = self.c.execute(_GET_PROVIDER, {"npi": npi}).first()
-        if row is None:
-            return None
+        return None if row is None else self._provider(row)
+
+    @staticmethod
+    def _provider(row: Row[Any]) -> Provider:
         return Provider(
             npi=row.npi,
             name=row.name,
@@ -678,19 +715,20 @@ class SqlRepository:
     def ohc_policies(self, cin: str) -> list[OhcPolicy]:
         p = t.ohc_policies
         rows = self.c.execute(select(p).where(p.c.cin == cin).order_by(p.c.plan_year_start))
-        return [
-            OhcPolicy(
-                r.cin,
-                r.carrier,
-                r.network,
-                r.ohc_code,
-                tuple(ServiceScope(s) for s in r.scopes),
-                r.plan_year_start,
-                Money.from_cents(r.deductible_cents),
-                Money.from_cents(r.out_of_pocket_max_cents),
-            )
-            for r in rows
-        ]
+        return [self._ohc_policy(r) for r in rows]
+
+    @staticmethod
+    def _ohc_policy(r: Row[Any]) -> OhcPolicy:
+        return OhcPolicy(
+            r.cin,
+            r.carrier,
+            r.network,
+            r.ohc_code,
+            tuple(ServiceScope(s) for s in r.scopes),
+            r.plan_year_start,
+            Money.from_cents(r.deductible_cents),
+            Money.from_cents(r.out_of_pocket_max_cents),
+        )
 
     def fee_at(self, procedure_code: str, on: date) -> FeeScheduleEntry | None:
         f = t.fee_schedule
@@ -700,8 +738,10 @@ class SqlRepository:
             .order_by(f.c.effective.desc())
             .limit(1)
         ).first()
-        if row is None:
-            return None
+        return None if row is None else self._fee(row)
+
+    @staticmethod
+    def _fee(row: Row[Any]) -> FeeScheduleEntry:
         return FeeScheduleEntry(
             row.procedure_code,
             row.effective,
@@ -713,19 +753,20 @@ class SqlRepository:
     def authorizations_of(self, cin: str) -> list[Authorization]:
         a = t.authorizations
         rows = self.c.execute(select(a).where(a.c.cin == cin).order_by(a.c.authorization_id))
-        return [
-            Authorization(
-                r.authorization_id,
-                AuthorizationPayer(r.payer),
-                r.cin,
-                r.procedure_code,
-                r.start,
-                r.end,
-                r.units,
-                r.status,
-            )
-            for r in rows
-        ]
+        return [self._authorization(r) for r in rows]
+
+    @staticmethod
+    def _authorization(r: Row[Any]) -> Authorization:
+        return Authorization(
+            r.authorization_id,
+            AuthorizationPayer(r.payer),
+            r.cin,
+            r.procedure_code,
+            r.start,
+            r.end,
+            r.units,
+            r.status,
+        )
 
     def units_used(self, authorization_ids: list[str]) -> dict[str, int]:
         if not authorization_ids:
@@ -733,7 +774,7 @@ class SqlRepository:
         cl = t.claim_lines
         rows = self.c.execute(
             select(cl.c.authorization_id, func.sum(cl.c.units))
-            .where(cl.c.authorization_id.in_(authorization_ids), cl.c.status == "paid")
+            .where(self._one_of(cl.c.authorization_id, authorization_ids), cl.c.status == "paid")
             .group_by(cl.c.authorization_id)
         )
         return {r[0]: int(r[1]) for r in rows}
@@ -756,28 +797,138 @@ class SqlRepository:
             )
         )
         if lines:
-            self.c.execute(
-                insert(t.claim_lines),
-                [
-                    {
-                        "claim_id": line.claim_id,
-                        "line": line.line,
-                        "cin": line.cin,
-                        "service_date": line.service_date,
-                        "procedure_code": line.procedure_code,
-                        "units": line.units,
-                        "status": line.status,
-                        "authorization_id": line.authorization_id,
-                        "medi_cal_paid_cents": line.medi_cal_paid_cents,
-                        "soc_cents": line.soc_cents,
-                        "member_owes_cents": line.member_owes_cents,
-                        "primary_deductible_cents": line.primary_deductible_cents,
-                        "deductible_credit_cents": line.deductible_credit_cents,
-                        "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
-                    }
-                    for line in lines
-                ],
+            self.c.execute(insert(t.claim_lines), [_line_row(line) for line in lines])
+
+    def add_claims(self, claims: list[tuple[StoredClaim, list[StoredClaimLine]]]) -> None:
+        """Many claims at once: COPY on PostgreSQL, one prepared multi-row insert
+        (``executemany``) on SQLite. The values are converted as SQLAlchemy converts them
+        for ``add_claim``, so that both store the same thing."""
+        if not claims:
+            return
+        self._bulk_insert(
+            t.claims,
+            [
+                {
+                    "claim_id": claim.claim_id,
+                    "provider_npi": claim.provider_npi,
+                    "cin": claim.cin,
+                    "status": claim.status,
+                    "medi_cal_paid_cents": claim.medi_cal_paid_cents,
+                    "member_owes_cents": claim.member_owes_cents,
+                    "received_at": claim.received_at,
+                    "adjudication": claim.adjudication,
+                }
+                for claim, _ in claims
+            ],
+        )
+        self._bulk_insert(t.claim_lines, [_line_row(line) for _, lines in claims for line in lines])
+
+    def _bulk_insert(self, table: Any, records: list[dict[str, Any]]) -> None:
+        """Rows for ``table``, each with a value for every column."""
+        if not records:
+            return
+        columns = list(table.columns)
+        names = [c.name for c in columns]
+        dialect = self.c.dialect
+        if dialect.name == "postgresql":
+            serialize = getattr(dialect, "_json_serializer", None) or json.dumps
+            convert = [serialize if isinstance(c.type, JSON) else None for c in columns]
+        else:
+            convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        rows = [
+            tuple(
+                value if f is None or value is None else f(value)
+                for f, value in zip(convert, [record[n] for n in names], strict=True)
             )
+            for record in records
+        ]
+        if dialect.name == "postgresql":
+            raw = self.c.connection.driver_connection
+            assert raw is not None
+            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in names)
+        self.c.exec_driver_sql(
+            # our own table and column names, never input
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+
+    # --- bulk reads for batch adjudication: one query per kind for a chunk of claims ------
+    def _one_of(self, column: Any, values: list[str]) -> Any:
+        """``column IN (values)``. On PostgreSQL one array parameter (``= ANY(:values)``):
+        a thousand separate parameters cost more to bind than the query costs to run."""
+        if self.c.dialect.name == "postgresql":
+            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return column.in_(values)
+
+    def member_cins(self, cins: list[str]) -> set[str]:
+        m = t.members
+        return set(self.c.execute(select(m.c.cin).where(self._one_of(m.c.cin, cins))).scalars())
+
+    def providers_by_npi(self, npis: list[str]) -> dict[str, Provider]:
+        p = t.providers
+        rows = self.c.execute(select(p).where(self._one_of(p.c.npi, npis)))
+        return {r.npi: self._provider(r) for r in rows}
+
+    def stored_claim_ids(self, claim_ids: list[str]) -> set[str]:
+        c = t.claims
+        query = select(c.c.claim_id).where(self._one_of(c.c.claim_id, claim_ids))
+        return set(self.c.execute(query).scalars())
+
+    def segments_of(self, cins: list[str], months: list[BenefitMonth]) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e)
+            .where(self._one_of(e.c.cin, cins), self._one_of(e.c.month, [str(m) for m in months]))
+            .order_by(e.c.cin, e.c.month, e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    def memberships_of_members(self, cins: list[str]) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m)
+            .where(self._one_of(m.c.cin, cins))
+            .order_by(m.c.cin, m.c.case_id, m.c.budget_unit)
+        )
+        return [self._membership(r) for r in rows]
+
+    def obligations_of_cases_in(
+        self, case_ids: list[str], months: list[BenefitMonth]
+    ) -> list[Obligation]:
+        o = t.soc_obligations
+        rows = self.c.execute(
+            select(*(c for c in o.columns if c.name != "updated_at"))  # all that is mapped
+            .where(
+                self._one_of(o.c.case_id, case_ids),
+                self._one_of(o.c.month, [str(m) for m in months]),
+            )
+            .order_by(o.c.case_id, o.c.budget_unit, o.c.month, o.c.program)
+        )
+        return [self._obligation(r) for r in rows]
+
+    def ohc_policies_of(self, cins: list[str]) -> list[OhcPolicy]:
+        p = t.ohc_policies
+        rows = self.c.execute(
+            select(p).where(self._one_of(p.c.cin, cins)).order_by(p.c.cin, p.c.plan_year_start)
+        )
+        return [self._ohc_policy(r) for r in rows]
+
+    def authorizations_of_members(self, cins: list[str]) -> list[Authorization]:
+        a = t.authorizations
+        rows = self.c.execute(
+            select(a).where(self._one_of(a.c.cin, cins)).order_by(a.c.cin, a.c.authorization_id)
+        )
+        return [self._authorization(r) for r in rows]
+
+    def fee_schedule(self) -> list[FeeScheduleEntry]:
+        f = t.fee_schedule
+        rows = self.c.execute(select(f).order_by(f.c.procedure_code, f.c.effective))
+        return [self._fee(r) for r in rows]
 
     @staticmethod
     def _claim(row: Row[Any]) -> StoredClaim:

@@ -141,18 +141,22 @@ class Adjudication:
 FeeLookup = Callable[[str, date], FeeScheduleEntry | None]
 
 
-@dataclass
+_ZERO = Money.zero()
+
+
+@dataclass(slots=True)
 class _Work:
     """One line while it is being adjudicated."""
 
     index: int
     line: ClaimLine
-    allowed: Money = field(default_factory=Money.zero)
-    liability: Money = field(default_factory=Money.zero)
-    primary_paid: Money = field(default_factory=Money.zero)
+    month: BenefitMonth
+    allowed: Money = _ZERO
+    liability: Money = _ZERO
+    primary_paid: Money = _ZERO
     has_primary: bool = False
-    paid: Money = field(default_factory=Money.zero)
-    soc: Money = field(default_factory=Money.zero)
+    paid: Money = _ZERO
+    soc: Money = _ZERO
     denial: Denial | None = None
     member_protected: bool = True
     awaiting_primary: bool = False
@@ -202,19 +206,20 @@ def adjudicate(
     """Adjudicate ``claim``. ``months`` holds the member's situation for every month a line
     falls in; ``units_used`` the authorization units earlier claims used."""
     used = dict(units_used)
-    works = [_Work(i + 1, line) for i, line in enumerate(claim.lines)]
+    works = [
+        _Work(i + 1, line, BenefitMonth.of(line.service_date)) for i, line in enumerate(claim.lines)
+    ]
     recovery = False
     delivery_system, plan_code = "ffs", None
     for work in works:
         line = work.line
-        month = months.get(BenefitMonth.of(line.service_date))
+        month = months.get(work.month)
         if month is None or not month.any_eligibility:
             _deny(
                 work,
                 "177",
                 rules,
-                f"Line {work.index}: the member has no Medi-Cal in "
-                f"{BenefitMonth.of(line.service_date)}.",
+                f"Line {work.index}: the member has no Medi-Cal in {work.month}.",
                 protected=False,
             )
             continue
@@ -243,8 +248,7 @@ def adjudicate(
                 work,
                 "178",
                 rules,
-                f"Line {work.index}: the Share of Cost for "
-                f"{BenefitMonth.of(line.service_date)} is not met yet.",
+                f"Line {work.index}: the Share of Cost for {work.month} is not met yet.",
                 protected=False,
             )
             continue
@@ -350,14 +354,17 @@ def adjudicate(
         _cap_crossover(works, explanation)
     _apply_soc(works, claim.soc_amount, explanation)
     results = [_result(w, rules) for w in works]
-    totals = Totals(
-        charge=_sum(w.line.charge for w in works),
-        primary_paid=_sum(r.primary_paid for r in results),
-        medi_cal_paid=_sum(r.medi_cal_paid for r in results),
-        member_owes=_sum(r.member_owes for r in results),
-        provider_write_off=_sum(r.provider_write_off for r in results),
-    )
-    denied = sum(1 for r in results if r.status is LineStatus.DENIED)
+    charge = primary_paid = medi_cal_paid = member_owes = write_off = _ZERO
+    denied = 0
+    for r in results:
+        primary_paid = primary_paid + r.primary_paid
+        medi_cal_paid = medi_cal_paid + r.medi_cal_paid
+        member_owes = member_owes + r.member_owes
+        write_off = write_off + r.provider_write_off
+        denied += r.status is LineStatus.DENIED
+    for w in works:
+        charge = charge + w.line.charge
+    totals = Totals(charge, primary_paid, medi_cal_paid, member_owes, write_off)
     status = (
         ClaimStatus.DENIED
         if denied == len(results)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -78,9 +80,12 @@ def _read_json(path: Path) -> Any:
 
 
 def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
-    """Stream the file: each claim is its own transaction; an error is written for that claim
-    and the batch goes on."""
+    """Stream the file through the batch use case: claims are adjudicated and stored in
+    transactions of ``claims.BATCH_CHUNK``; a claim's error is written in its place (in file
+    order) and the batch goes on. After a crash, run the same file again: the claims already
+    stored are answered DUPLICATE_CLAIM, the others are adjudicated."""
     from spenddown.adapters.claim_format import parse_claim
+    from spenddown.domain.cob.model import Claim
     from spenddown.services import claims
 
     try:
@@ -97,28 +102,50 @@ def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
         console=render.console(stderr=True),
         transient=out is None,
     )
+    # Lines that are not a claim are answered in their place: they wait here (line number,
+    # problem) until the claims before them are answered.
+    unreadable: deque[tuple[int, dict[str, Any]]] = deque()
+    numbers: deque[int] = deque()  # the line number of each claim handed to the use case
+    number = 0
+
+    def readable(source: TextIO) -> Iterator[Claim]:
+        nonlocal number
+        for raw in source:
+            if not raw.strip():
+                continue
+            number += 1
+            try:
+                claim = parse_claim(json.loads(raw))
+            except json.JSONDecodeError as error:
+                problem = {"code": "INVALID_REQUEST", "detail": f"not JSON ({error.msg})"}
+                unreadable.append((number, problem))
+            except SpenddownError as error:
+                unreadable.append((number, shapes.problem(error)))
+            else:
+                numbers.append(number)
+                yield claim
+
+    def answer_unreadable(before: int | None) -> None:
+        while unreadable and (before is None or unreadable[0][0] < before):
+            line, problem = unreadable.popleft()
+            counts["errors"] += 1
+            sink.write(json.dumps({"line": line, "error": problem}) + "\n")
+            progress.advance(task)
+
     try:
         with opened(ctx) as app_, progress, batch.open(encoding="utf-8") as source:
             task = progress.add_task("Adjudicating", total=total)
-            number = 0
-            for raw in source:
-                if not raw.strip():
-                    continue
-                number += 1
-                try:
-                    claim = parse_claim(json.loads(raw))
-                    result = claims.adjudicate_batch_claim(claim, app_.uow(), app_.env)
-                except json.JSONDecodeError as error:
+            for outcome in claims.adjudicate_batch(readable(source), app_.uow, app_.env):
+                line = numbers.popleft()
+                answer_unreadable(before=line)
+                if isinstance(outcome, SpenddownError):
                     counts["errors"] += 1
-                    problem = {"code": "INVALID_REQUEST", "detail": f"not JSON ({error.msg})"}
-                    sink.write(json.dumps({"line": number, "error": problem}) + "\n")
-                except SpenddownError as error:
-                    counts["errors"] += 1
-                    sink.write(json.dumps({"line": number, "error": shapes.problem(error)}) + "\n")
+                    sink.write(json.dumps({"line": line, "error": shapes.problem(outcome)}) + "\n")
                 else:
-                    counts[str(result.status)] += 1
-                    sink.write(json.dumps(shapes.adjudication(result)) + "\n")
+                    counts[str(outcome.status)] += 1
+                    sink.write(json.dumps(shapes.adjudication(outcome)) + "\n")
                 progress.advance(task)
+            answer_unreadable(before=None)
     finally:
         if out is not None:
             sink.close()
