@@ -79,7 +79,7 @@ def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
 
 def _service_rate(url: str, seconds: float, run: str) -> float:
     """WORKERS processes (the GIL would serialise threads), started together."""
-    start_at = time.time() + 10  # every process imported, connected and warmed by then
+    start_at = time.time() + 6  # every process imported, connected and warmed by then
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
         futures = [pool.submit(_worker, url, w, start_at, seconds, run) for w in range(WORKERS)]
@@ -123,7 +123,7 @@ def _pgbench_rate(url: str, seconds: float, month: str, bin_dir: Path) -> float:
     return float(match.group(1))
 
 
-def measure(units_in_db: int, seconds: float) -> tuple[float, float]:
+def measure(units_in_db: int, seconds: float, *, baseline: bool = True) -> tuple[float, float]:
     """(service clearances/s, pgbench tps) with ``units_in_db`` budget units stored, the load
     on the first ``UNITS`` of them (figure 7 calls this at 10× the data)."""
     binaries = postgres.find_binaries()
@@ -139,12 +139,12 @@ def measure(units_in_db: int, seconds: float) -> tuple[float, float]:
         finally:
             app.close()
         service = _service_rate(url, seconds, "run")
-        baseline = _pgbench_rate(url, seconds, month, binaries.initdb.parent)
-    return service, baseline
+        pgbench = _pgbench_rate(url, seconds, month, binaries.initdb.parent) if baseline else 0.0
+    return service, pgbench
 
 
 def run(quick: bool) -> list[Figure]:
-    service, baseline = measure(UNITS, 5.0 if quick else 30.0)
+    service, baseline = measure(UNITS, 3.0 if quick else 15.0)
     return [
         Figure(
             "1. SOC clearance, service layer, 4 workers / 100 units (PostgreSQL)",

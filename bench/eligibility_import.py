@@ -150,7 +150,7 @@ def measure(member_months: int, repeats: int = 1) -> tuple[float, float]:
 
 def run(quick: bool) -> list[Figure]:
     # A million member-months take a minute or two per run: the full figure is one run.
-    m = measure_in_detail(QUICK, repeats=3) if quick else measure_in_detail(FULL)
+    m = measure_in_detail(QUICK) if quick else measure_in_detail(FULL)
     return [
         Figure(
             f"5. Eligibility import, {m.member_months:,} member-months (PostgreSQL)",
@@ -160,8 +160,7 @@ def run(quick: bool) -> list[Figure]:
             "≤ 60 s for 1M and ≥ 30% of COPY",
             f"import {m.import_seconds:.1f} s (a {m.file_mb:.0f} MB JSON file with "
             f"{m.counts['members']:,} members, {m.counts['soc']:,} SOC records), "
-            f"raw COPY of the eligibility rows {m.copy_seconds:.1f} s"
-            + (" (medians of 3)" if quick else ""),
+            f"raw COPY of the eligibility rows {m.copy_seconds:.1f} s",
         )
     ]
 

@@ -11,11 +11,9 @@ import os
 import platform
 import sqlite3
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
 
 from bench import (
     adjudication,
@@ -27,7 +25,7 @@ from bench import (
     verification_http,
     x12,
 )
-from bench.common import Figure
+from bench.common import Figure, postgres
 
 RESULTS = Path(__file__).parent / "results"
 # One module per figure, each with ``run(quick: bool) -> list[Figure]``, in table order.
@@ -54,8 +52,19 @@ def machine() -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
+    binaries = postgres.find_binaries()
+    server = "PostgreSQL missing"
+    if binaries is not None:
+        server = subprocess.run(
+            [str(binaries.initdb.parent / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()  # "postgres (PostgreSQL) 15.x"
+        server = server.removeprefix("postgres (PostgreSQL) ")
+        server = f"PostgreSQL {server} (fsync off, as the tests start it)"
     return (
-        f"{os.cpu_count()} cores, {memory}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {memory}, Python {platform.python_version()}, {server}, "
         f"SQLite {sqlite3.sqlite_version}, commit {commit or 'unknown'}"
     )
 
@@ -82,28 +91,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
     args = parser.parse_args()
     figures: list[Figure] = []
+    began = time.monotonic()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for module in FIGURES:
+        started = time.monotonic()
         figures += module.run(args.quick)
-    rendered = Table(title="spenddown benchmarks")
-    for column in ("figure", "value", "baseline", "ratio", "p99", "target"):
-        rendered.add_column(column)
-    for f in figures:
-        rendered.add_row(
-            f.name,
-            f"{f.value:,.0f} {f.unit}",
-            f"{f.baseline:,.0f}",
-            f"{f.ratio:.0%}",
-            _p99(f),
-            f.target,
-        )
-    Console().print(rendered)
+        print(f"{module.__name__}: {time.monotonic() - started:.0f} s", flush=True)
+    total = f"{(time.monotonic() - began) / 60:.1f} minutes"
+    print(table(figures))
+    print(f"whole run: {total}")
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     commit = machine().rsplit("commit ", 1)[-1]
     path = RESULTS / f"{stamp}-{commit}{'-quick' if args.quick else ''}.md"
     path.write_text(
         f"# Benchmarks {stamp}\n\n{machine()}\n\n`python -m bench.run"
-        f"{' --quick' if args.quick else ''}`\n\n{table(figures)}\n",
+        f"{' --quick' if args.quick else ''}` ({total}; load average before: {load_before})\n\n"
+        f"{table(figures)}\n",
         encoding="utf-8",
     )
     print(f"written to {path}")

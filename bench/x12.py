@@ -161,7 +161,7 @@ def end_to_end(app: bootstrap.App, text: str, kind: str) -> tuple[float, str]:
 
 
 def run(quick: bool) -> list[Figure]:
-    count = 1_000 if quick else 10_000
+    count = 500 if quick else 2_000
     day = today_ca()
     month = BenefitMonth.of(day)
     claims_text = submission(count, day)
