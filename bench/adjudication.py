@@ -381,7 +381,7 @@ def run(quick: bool) -> list[Figure]:
     # The full run stays under 20 minutes with the soak: 1M claims on PostgreSQL is its own
     # command (``python -m bench.adjudication --claims 1000000``, docs/performance.md).
     sqlite_claims, sqlite_members = (10_000, 1_000) if quick else (50_000, 5_000)
-    pg_claims, pg_members = (20_000, 5_000) if quick else (100_000, 10_000)
+    pg_claims, pg_members = (10_000, 2_000) if quick else (100_000, 10_000)
     with tempfile.TemporaryDirectory() as tmp:
         app = prepare(f"sqlite:///{Path(tmp) / 'bench.db'}", sqlite_members, day)
         try:

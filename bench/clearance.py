@@ -79,7 +79,7 @@ def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
 
 def _service_rate(url: str, seconds: float, run: str) -> float:
     """WORKERS processes (the GIL would serialise threads), started together."""
-    start_at = time.time() + 6  # every process imported, connected and warmed by then
+    start_at = time.time() + 4  # every process imported, connected and warmed by then
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
         futures = [pool.submit(_worker, url, w, start_at, seconds, run) for w in range(WORKERS)]

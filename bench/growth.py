@@ -41,8 +41,8 @@ def run(quick: bool) -> list[Figure]:
         _pair(
             "1. SOC clearance (budget units)",
             "clearances/s",
-            (1_000, 10_000),
-            lambda n: clearance.measure(n, 3.0 if quick else 5.0, baseline=False)[0],
+            (500, 5_000) if quick else (5_000, 50_000),
+            lambda n: clearance.measure(n, 2.0 if quick else 5.0, baseline=False)[0],
         ),
     ]
     if quick:
