@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event
@@ -21,6 +23,14 @@ from spenddown.services.ports import AccessRecord
 from support.world import FAST_PINS
 
 AT = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: Playwright's sync fixtures leave an event loop
+    running in the test thread when browser tests ran earlier in the same worker."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def line(n: int, outcome: str = "OK") -> AccessRecord:
@@ -52,7 +62,7 @@ def test_concurrent_lines_share_commits_and_are_all_stored_in_order(app: bootstr
         await writer.write(line(0))  # alone: its own transaction
         await asyncio.gather(*(writer.write(line(n)) for n in range(1, 101)))
 
-    asyncio.run(main())
+    run(main())
     stored = access_log(app.uow(), cin=None)
     assert [r.actor for r in stored] == [f"actor{n}" for n in range(101)]
     assert 2 <= counted[0] < 101  # 101 lines, far fewer commits
@@ -70,7 +80,7 @@ def test_a_bad_line_fails_only_its_own_request(app: bootstrap.App) -> None:
             return_exceptions=True,
         )
 
-    results = asyncio.run(main())
+    results = run(main())
     assert [r is None for r in results] == [True] * 5 + [False] + [True] * 5
     stored = access_log(app.uow(), cin=None)
     assert [r.actor for r in stored] == [f"actor{n}" for n in range(10)]
@@ -86,10 +96,10 @@ def test_the_writer_thread_stops_when_idle_and_starts_again(
         return [t for t in threading.enumerate() if t.name == "access-log"]
 
     before = len(writers())
-    asyncio.run(writer.write(line(1)))
+    run(writer.write(line(1)))
     deadline = time.monotonic() + 5
     while len(writers()) > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(writers()) == before
-    asyncio.run(writer.write(line(2)))
+    run(writer.write(line(2)))
     assert [r.actor for r in access_log(app.uow(), cin=None)] == ["actor1", "actor2"]
