@@ -1,14 +1,20 @@
 """Figure 1: SOC clearance at the service layer, 4 workers over 100 budget units on
 PostgreSQL, against the same transaction as a raw pgbench script (lock the obligation, insert
-the ledger row, update remaining) on the same server, in the same run."""
+the ledger row, update remaining) on the same server, in the same run.
+
+    python -m bench.clearance --profile OUT.txt [SECONDS]
+
+profiles one worker's clearances with pyinstrument (``bench/profiles/1-clearance.txt``)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -43,9 +49,8 @@ END;
 """
 
 
-def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
-    """One worker process (like one server worker): its own engine and PIN cache, clearing
-    $1.00 at a time on the units until the window closes; returns how many it made."""
+def _clearing(url: str, w: int, run: str) -> tuple[bootstrap.App, Callable[[int], None]]:
+    """Worker ``w``'s app and its n-th clearance: $1.00 on one of the units."""
     app = bootstrap.build(url, migrate=False, pins=PINS, pool_size=1)
     day = today_ca()
     provider = npi(w)
@@ -64,6 +69,13 @@ def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
         )
         share_of_cost.clear_share_of_cost(cmd, app.uow(), app.env)
 
+    return app, clear
+
+
+def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
+    """One worker process (like one server worker): its own engine and PIN cache, clearing
+    until the window closes; returns how many it made."""
+    app, clear = _clearing(url, w, run)
     try:
         clear(-1)  # warm: connection, statement caches, this worker's PIN verification
         time.sleep(max(0.0, start_at - time.time()))
@@ -123,6 +135,15 @@ def _pgbench_rate(url: str, seconds: float, month: str, bin_dir: Path) -> float:
     return float(match.group(1))
 
 
+def _seed(url: str, units_in_db: int, month: str) -> None:
+    app = bootstrap.build(url, pins=PINS)
+    try:
+        data = population(max(units_in_db, UNITS), WORKERS, month, "1000000.00")
+        import_dataset(parse_dataset(data), app.uow(), app.env)
+    finally:
+        app.close()
+
+
 def measure(units_in_db: int, seconds: float, *, baseline: bool = True) -> tuple[float, float]:
     """(service clearances/s, pgbench tps) with ``units_in_db`` budget units stored, the load
     on the first ``UNITS`` of them (figure 7 calls this at 10× the data)."""
@@ -132,19 +153,14 @@ def measure(units_in_db: int, seconds: float, *, baseline: bool = True) -> tuple
     month = today_ca().strftime("%Y-%m")
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_bench")
-        app = bootstrap.build(url, pins=PINS)
-        try:
-            data = population(max(units_in_db, UNITS), WORKERS, month, "1000000.00")
-            import_dataset(parse_dataset(data), app.uow(), app.env)
-        finally:
-            app.close()
+        _seed(url, units_in_db, month)
         service = _service_rate(url, seconds, "run")
         pgbench = _pgbench_rate(url, seconds, month, binaries.initdb.parent) if baseline else 0.0
     return service, pgbench
 
 
 def run(quick: bool) -> list[Figure]:
-    service, baseline = measure(UNITS, 3.0 if quick else 15.0)
+    service, baseline = measure(UNITS, 3.0 if quick else 10.0)
     return [
         Figure(
             "1. SOC clearance, service layer, 4 workers / 100 units (PostgreSQL)",
@@ -153,5 +169,36 @@ def run(quick: bool) -> list[Figure]:
             "clearances/s",
             "≥ 35% of pgbench",
             "baseline: the same transaction as a raw pgbench script; 4 worker processes",
+            min_ratio=0.35,
         )
     ]
+
+
+def profile(out: Path, seconds: float) -> None:
+    """One worker's clearances, one at a time, under pyinstrument: the CPU of each part of a
+    clearance (the database's own time shows as the driver waiting)."""
+    from pyinstrument import Profiler
+
+    with postgres.postgres_server() as server:
+        url = postgres.create_database(server, "spenddown_bench")
+        _seed(url, UNITS, today_ca().strftime("%Y-%m"))
+        app, clear = _clearing(url, 0, "profile")
+        try:
+            clear(-1)
+            profiler = Profiler(interval=0.0005)
+            n = 0
+            stop = time.monotonic() + seconds
+            with profiler:
+                while time.monotonic() < stop:
+                    clear(n)
+                    n += 1
+        finally:
+            app.close()
+    header = f"{n} clearances in {seconds:g} s, one process, one at a time (PostgreSQL)\n\n"
+    out.write_text(header + profiler.output_text(unicode=True, show_all=False))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] != "--profile":
+        raise SystemExit("usage: python -m bench.clearance --profile OUT.txt [SECONDS]")
+    profile(Path(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 20.0)

@@ -141,7 +141,7 @@ def measure(url: str, engine: str, quick: bool, stored_units: int = UNITS) -> Fi
     """Figure 3 on one database, with ``stored_units`` budget units stored (the load is on the
     first ten; figure 7 asks for more)."""
     day = today_ca()
-    seconds = 3.0 if quick else 10.0
+    seconds = 3.0 if quick else 6.0
     month = day.strftime("%Y-%m")
     serving.seed_dataset(url, dataset(month, stored_units), production_pins=False)
     warm_requests = clearances(5000, day, "W")

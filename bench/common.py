@@ -38,10 +38,32 @@ class Figure:
     target: str
     note: str = ""
     p99_ms: float | None = None  # latency figures (over HTTP)
+    # The target in numbers, for the table's verdict: a least ratio, a least value, a most p99.
+    min_ratio: float | None = None
+    min_value: float | None = None
+    max_p99_ms: float | None = None
 
     @property
     def ratio(self) -> float:
         return self.value / self.baseline if self.baseline else 0.0
+
+    @property
+    def verdict(self) -> str:
+        """ "met", what falls short and by how much, or "" for a figure without a target."""
+        short = []
+        if self.min_ratio is not None and self.ratio < self.min_ratio:
+            short.append(f"ratio {self.ratio:.0%} < {self.min_ratio:.0%}")
+        if self.min_value is not None and self.value < self.min_value:
+            short.append(
+                f"{self.value:,.0f} < {self.min_value:,.0f} {self.unit} "
+                f"({self.value / self.min_value:.0%} of it)"
+            )
+        if self.max_p99_ms is not None and (self.p99_ms is None or self.p99_ms > self.max_p99_ms):
+            short.append(f"p99 {self.p99_ms or 0:.0f} ms > {self.max_p99_ms:.0f} ms")
+        if short:
+            return "short: " + "; ".join(short)
+        checked = (self.min_ratio, self.min_value, self.max_p99_ms)
+        return "" if all(x is None for x in checked) else "met"
 
 
 def today_ca() -> date:

@@ -75,13 +75,13 @@ def _p99(figure: Figure) -> str:
 
 def table(figures: list[Figure]) -> str:
     lines = [
-        "| figure | value | baseline | ratio | p99 | target | note |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| figure | value | baseline | ratio | p99 | target | verdict | note |",
+        "|---|---:|---:|---:|---:|---|---|---|",
     ]
     for f in figures:
         lines.append(
             f"| {f.name} | {f.value:,.0f} {f.unit} | {f.baseline:,.0f} | {f.ratio:.0%} | "
-            f"{_p99(f)} | {f.target} | {f.note} |"
+            f"{_p99(f)} | {f.target} | {f.verdict} | {f.note} |"
         )
     return "\n".join(lines)
 

@@ -149,5 +149,6 @@ def run(quick: bool) -> list[Figure]:
             f"({', '.join(f'{k}×{v:,}' for k, v in sorted(statuses.items()))}), "
             "no 5xx, no transport error, `spenddown audit` clean",
             last["p99_ms"],
+            min_ratio=0.80,
         )
     ]

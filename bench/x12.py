@@ -161,7 +161,7 @@ def end_to_end(app: bootstrap.App, text: str, kind: str) -> tuple[float, str]:
 
 
 def run(quick: bool) -> list[Figure]:
-    count = 500 if quick else 2_000
+    count = 500 if quick else 1_000
     day = today_ca()
     month = BenefitMonth.of(day)
     claims_text = submission(count, day)
@@ -212,5 +212,5 @@ def run(quick: bool) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    for figure in run(200):
+    for figure in run(True):
         print(figure, f"ratio {figure.ratio:.2%}")
