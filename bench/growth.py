@@ -65,7 +65,7 @@ def run(quick: bool) -> list[Figure]:
             lambda n: _on_postgres(lambda url: clearance_http.measure(url, "PostgreSQL", True, n)),
         ),
         _pair(
-            "4. batch adjudication (members, 2 claims each, PostgreSQL)",
+            "4. batch adjudication (members; 6,000 claims for 1,000 of them, PostgreSQL)",
             "claims/s",
             (1_000, 10_000),
             adjudication.growth_rate,
