@@ -49,7 +49,7 @@ END;
 """
 
 
-def _clearing(url: str, w: int, run: str) -> tuple[bootstrap.App, Callable[[int], None]]:
+def clearing(url: str, w: int, run: str) -> tuple[bootstrap.App, Callable[[int], None]]:
     """Worker ``w``'s app and its n-th clearance: $1.00 on one of the units."""
     app = bootstrap.build(url, migrate=False, pins=PINS, pool_size=1)
     day = today_ca()
@@ -75,7 +75,7 @@ def _clearing(url: str, w: int, run: str) -> tuple[bootstrap.App, Callable[[int]
 def _worker(url: str, w: int, start_at: float, seconds: float, run: str) -> int:
     """One worker process (like one server worker): its own engine and PIN cache, clearing
     until the window closes; returns how many it made."""
-    app, clear = _clearing(url, w, run)
+    app, clear = clearing(url, w, run)
     try:
         clear(-1)  # warm: connection, statement caches, this worker's PIN verification
         time.sleep(max(0.0, start_at - time.time()))
@@ -135,7 +135,7 @@ def _pgbench_rate(url: str, seconds: float, month: str, bin_dir: Path) -> float:
     return float(match.group(1))
 
 
-def _seed(url: str, units_in_db: int, month: str) -> None:
+def seed(url: str, units_in_db: int, month: str) -> None:
     app = bootstrap.build(url, pins=PINS)
     try:
         data = population(max(units_in_db, UNITS), WORKERS, month, "1000000.00")
@@ -153,7 +153,7 @@ def measure(units_in_db: int, seconds: float, *, baseline: bool = True) -> tuple
     month = today_ca().strftime("%Y-%m")
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_bench")
-        _seed(url, units_in_db, month)
+        seed(url, units_in_db, month)
         service = _service_rate(url, seconds, "run")
         pgbench = _pgbench_rate(url, seconds, month, binaries.initdb.parent) if baseline else 0.0
     return service, pgbench
@@ -181,8 +181,8 @@ def profile(out: Path, seconds: float) -> None:
 
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_bench")
-        _seed(url, UNITS, today_ca().strftime("%Y-%m"))
-        app, clear = _clearing(url, 0, "profile")
+        seed(url, UNITS, today_ca().strftime("%Y-%m"))
+        app, clear = clearing(url, 0, "profile")
         try:
             clear(-1)
             profiler = Profiler(interval=0.0005)

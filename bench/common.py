@@ -49,7 +49,7 @@ class Figure:
 
     @property
     def verdict(self) -> str:
-        """ "met", what falls short and by how much, or "" for a figure without a target."""
+        """Met, or what falls short and by how much (empty for a figure without a target)."""
         short = []
         if self.min_ratio is not None and self.ratio < self.min_ratio:
             short.append(f"ratio {self.ratio:.0%} < {self.min_ratio:.0%}")

@@ -22,9 +22,9 @@ SMALL = 100  # reference tables (plans, aid codes) and this population's four pr
 def main() -> None:
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_bench")
-        clearance._seed(url, UNITS, today_ca().strftime("%Y-%m"))
+        clearance.seed(url, UNITS, today_ca().strftime("%Y-%m"))
         engine = create_engine(url)
-        app, clear = clearance._clearing(url, 0, "index")
+        app, clear = clearance.clearing(url, 0, "index")
 
         def verify(i: int) -> None:
             cmd = eligibility.VerifyEligibility(
