@@ -19,6 +19,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,7 +71,7 @@ def _psycopg_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _copy_seconds(url: str, rows: list[tuple[object, ...]]) -> float:
+def _copy_seconds(url: str, rows: Sequence[tuple[object, ...]]) -> float:
     with psycopg.connect(_psycopg_url(url)) as connection, connection.cursor() as cursor:
         cursor.execute("TRUNCATE eligibility")
         connection.commit()

@@ -67,7 +67,12 @@ def profile(kind: str, url: str, out: Path, seconds: float) -> None:
 
     def on_server_thread(call: Callable[[], Any]) -> None:
         done = threading.Event()
-        loops[0].call_soon_threadsafe(lambda: (call(), done.set()))
+
+        def call_then_set() -> None:
+            call()
+            done.set()
+
+        loops[0].call_soon_threadsafe(call_then_set)
         done.wait()
 
     def drive() -> None:

@@ -75,14 +75,14 @@ def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
         if server.poll() is not None:
             log.seek(0)
             tail = log.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"{server.args} exited with {server.returncode}:\n{tail}")
+            raise RuntimeError(f"{server.args!r} exited with {server.returncode}:\n{tail}")
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{server.args} did not answer /healthz in {READY_TIMEOUT_S}s")
+            raise RuntimeError(f"{server.args!r} did not answer /healthz in {READY_TIMEOUT_S}s")
         time.sleep(0.05)
 
 

@@ -250,8 +250,8 @@ def postgres_server() -> Iterator[str]:
     """The URL of the server for this test session (see the module docstring)."""
     external = os.environ.get(ENV_URL, "").strip()
     if external:
-        url = make_url(external).set(drivername="postgresql+psycopg")
-        yield url.render_as_string(hide_password=False)
+        given = make_url(external).set(drivername="postgresql+psycopg")
+        yield given.render_as_string(hide_password=False)
         return
     binaries = find_binaries()
     if binaries is None:
