@@ -28,9 +28,13 @@ T = TypeVar("T")
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` on a thread of its own: Playwright's sync fixtures leave an event loop
-    running in the test thread when browser tests ran earlier in the same worker."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    running in the test thread when browser tests ran earlier in the same worker. A write that
+    never completes fails the test after 30 s instead of hanging it."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(asyncio.run, coroutine).result(timeout=30)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def line(n: int, outcome: str = "OK") -> AccessRecord:
@@ -92,14 +96,18 @@ def test_the_writer_thread_stops_when_idle_and_starts_again(
     monkeypatch.setattr(AccessLogWriter, "IDLE_SECONDS", 0.05)
     writer = AccessLogWriter(lambda: app)
 
-    def writers() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t.name == "access-log"]
+    def writers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "access-log"}
 
-    before = len(writers())
+    # Only this writer's thread counts: writers of earlier tests in the same worker may still
+    # be running out their own idle time, and stop while this test runs.
+    others = writers()
     run(writer.write(line(1)))
+    ours = writers() - others
     deadline = time.monotonic() + 5
-    while len(writers()) > before and time.monotonic() < deadline:
+    while any(t.is_alive() for t in ours) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert len(writers()) == before
-    run(writer.write(line(2)))
+    assert not any(t.is_alive() for t in ours)
+    assert not writer._running  # and the writer knows it
+    run(writer.write(line(2)))  # a new thread is started for it (else this times out)
     assert [r.actor for r in access_log(app.uow(), cin=None)] == ["actor1", "actor2"]
