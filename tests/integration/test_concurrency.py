@@ -1,25 +1,31 @@
 """rules.md §3 Concurrency: many providers clearing one budget unit at the same moment never
-apply more than the SOC, never lose a clearance and never certify twice (both engines)."""
+apply more than the SOC, never lose a clearance and never certify twice. And claims (§5) sent at
+the same moment are decided as one after the other would be: never more authorized units paid
+than approved, one claim ID adjudicated once. Both engines."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
 from spenddown.adapters.db import tables
-from spenddown.domain.errors import RuleRefusal
+from spenddown.domain.cob.model import Claim, ClaimLine
+from spenddown.domain.errors import RuleRefusal, SpenddownError
 from spenddown.domain.money import Money, total
-from spenddown.services import plans
+from spenddown.services import claims, plans
 from spenddown.services.audit import audit_ledger
 from spenddown.services.share_of_cost import ClearanceResult
 from support.world import CLINIC, PHARMACY, PHYSICIAN, World
 
 THREADS = 8
 CLEARANCES = 200
+T = TypeVar("T")
 
 
 def test_concurrent_clearances_on_one_budget_unit(world: World) -> None:
@@ -76,3 +82,116 @@ def test_concurrent_clearances_on_one_budget_unit(world: World) -> None:
     page = plans.activations_since("HN", None, world.app.uow())
     assert sorted(a.cin for a in page.activations) == ["12345678A", "22222222B"]
     assert audit_ledger(world.app.uow()) == []
+
+
+# --- claims (rules.md §5): authorization units and claim IDs under concurrent submission ------
+AUTHORIZED: dict[str, Any] = {
+    "fee_schedule": [
+        {
+            "procedure_code": "97153",
+            "effective": "2026-01-01",
+            "allowed_per_unit": "16.50",
+            "requires_authorization": True,
+        },
+    ],
+    "authorizations": [
+        {
+            "id": "PA-HN-1",
+            "payer": "plan",
+            "cin": "22222222B",
+            "procedure_code": "97153",
+            "start": "2026-11-01",
+            "end": "2027-01-31",
+            "units": 8,
+        },
+    ],
+}
+
+
+def aba_claim(claim_id: str, cin: str = "22222222B", units: int = 2) -> Claim:
+    line = ClaimLine(date(2026, 11, 3), "97153", units, Money.of("16.50") * units)
+    return Claim(claim_id, PHYSICIAN[0], cin, Money.zero(), None, (line,))
+
+
+def paid_units(world: World) -> int:
+    lines = tables.claim_lines
+    with world.app.engine.connect() as connection:
+        found = connection.execute(
+            select(func.coalesce(func.sum(lines.c.units), 0)).where(
+                lines.c.authorization_id == "PA-HN-1", lines.c.status == "paid"
+            )
+        ).scalar_one()
+    return int(found)
+
+
+def at_once(count: int, submit: Callable[[int], T]) -> list[T | SpenddownError]:
+    """``submit(0)`` … ``submit(count - 1)`` on ``count`` threads released together; each
+    result, or the SpenddownError it raised (any other exception fails the test)."""
+    start = threading.Barrier(count)
+
+    def one(i: int) -> T | SpenddownError:
+        start.wait()
+        try:
+            return submit(i)
+        except SpenddownError as error:
+            return error
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_concurrent_claims_never_use_more_authorized_units_than_approved(world: World) -> None:
+    world.load(AUTHORIZED)
+    world.clear("600.00")
+    outcomes = at_once(
+        THREADS,
+        lambda i: claims.adjudicate_batch_claim(
+            aba_claim(f"ABA-{i}"), world.app.uow(), world.app.env
+        ),
+    )
+    results = [o for o in outcomes if isinstance(o, claims.Adjudication)]
+    assert len(results) == THREADS  # every claim answered
+    paid = [r for r in results if r.lines[0].authorization_id == "PA-HN-1"]
+    assert len(paid) == 4  # 4 × 2 units = the 8 approved
+    denied = [r.lines[0].denial.carc for r in results if r.lines[0].denial is not None]
+    assert denied == ["197"] * (THREADS - 4)
+    assert paid_units(world) == 8
+
+
+def test_the_same_claim_id_sent_at_once_is_adjudicated_once(world: World) -> None:
+    world.load(AUTHORIZED)
+    world.clear("600.00")
+    # for two members (a mistyped member ID): the member locks alone do not serialize them
+    cins = ("22222222B", "12345678A")
+    outcomes = at_once(
+        THREADS,
+        lambda i: claims.adjudicate_batch_claim(
+            aba_claim("ABA-1", cins[i % 2]), world.app.uow(), world.app.env
+        ),
+    )
+    assert sum(isinstance(o, claims.Adjudication) for o in outcomes) == 1
+    refusals = [o.code for o in outcomes if isinstance(o, SpenddownError)]
+    assert refusals == ["DUPLICATE_CLAIM"] * (THREADS - 1)
+    assert paid_units(world) in (0, 2)  # 12345678A has no authorization: 197, no units
+
+
+def test_concurrent_batches_decide_as_if_one_after_the_other(world: World) -> None:
+    world.load(AUTHORIZED)
+    world.clear("600.00")
+    # Four batches of chunks of 2: three claims of their own on the authorization each, and
+    # one claim ID all four send (for another member).
+    batches = [
+        [aba_claim(f"ABA-{b}-{i}") for i in range(3)] + [aba_claim("ABA-SENT", "12345678A")]
+        for b in range(4)
+    ]
+    outcomes = at_once(
+        4,
+        lambda b: list(claims.adjudicate_batch(batches[b], world.app.uow, world.app.env, chunk=2)),
+    )
+    answered = [o for found in outcomes for o in found]  # type: ignore[union-attr]
+    accepted = [o for o in answered if isinstance(o, claims.Adjudication)]
+    refused = [o.code for o in answered if isinstance(o, SpenddownError)]
+    assert (len(accepted), refused) == (13, ["DUPLICATE_CLAIM"] * 3)
+    assert sum(a.claim_id == "ABA-SENT" for a in accepted) == 1
+    assert sum(a.lines[0].authorization_id == "PA-HN-1" for a in accepted) == 4
+    assert paid_units(world) == 8

@@ -3,7 +3,10 @@
 One claim (``adjudicate_claim``, ``adjudicate_batch_claim``): the use case gathers what the pure
 adjudication needs (the member's months, the provider's enrollment, the fee schedule,
 authorizations and the units earlier claims used) and stores the claim with its lines in one
-transaction; a repeated ``claim_id`` is refused (DUPLICATE_CLAIM).
+transaction; a repeated ``claim_id`` is refused (DUPLICATE_CLAIM). The transaction first locks
+the member, then the claim ID (``Repository.lock_members``, ``lock_claim_ids``): concurrent claims
+of one member see each other's authorization units, and a claim sent twice at once is answered
+DUPLICATE_CLAIM the second time, as it would be one after the other.
 
 A batch (``adjudicate_batch``): the same decisions for many claims, chunk by chunk. The fee
 schedule, code lists and plans are read once; each chunk reads the facts of its members with one
@@ -195,9 +198,10 @@ def adjudicate_batch_claim(claim: Claim, uow: UnitOfWork, env: Env) -> Adjudicat
 
 def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> Adjudication:
     """Adjudicate and store, inside the caller's transaction (which this commits)."""
-    if uow.repo.claim_exists(claim.claim_id):
+    known = uow.repo.lock_members([claim.member_id])
+    if uow.repo.lock_claim_ids([claim.claim_id]):
         raise _duplicate(claim)
-    if uow.repo.get_member(claim.member_id) is None:
+    if not known:
         raise _no_member()
     months = {
         month: member_month(uow, claim.member_id, month)
@@ -335,9 +339,9 @@ class _Chunk:
         self.reference = reference
         cins = sorted({c.member_id for c in claims})
         months = sorted({BenefitMonth.of(line.service_date) for c in claims for line in c.lines})
+        self.members = repo.lock_members(cins)  # first: what follows is read under the locks
+        self.claim_ids = repo.lock_claim_ids([c.claim_id for c in claims])
         self.providers = repo.providers_by_npi(sorted({c.provider_npi for c in claims}))
-        self.claim_ids = repo.stored_claim_ids([c.claim_id for c in claims])
-        self.members = repo.member_cins(cins)
         self.segments: dict[tuple[str, BenefitMonth], list[EligibilitySegment]] = defaultdict(list)
         for segment in repo.segments_of(cins, months):
             self.segments[segment.cin, segment.month].append(segment)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -107,6 +108,14 @@ _EVC_EXISTS = select(t.evcs.c.evc).where(t.evcs.c.evc == bindparam("evc"))
 _INSERT_EVC = insert(t.evcs)
 _INSERT_VERIFICATION = insert(t.verifications)
 _OBLIGATION_KEY = ("case_id", "budget_unit", "month", "program")
+# Advisory locks on claim IDs (PostgreSQL): the first key names the kind of lock (claim IDs),
+# the second is the ID's 32-bit hash; two IDs with the same hash merely wait for each other.
+# PostgreSQL runs volatile functions of the select list after ORDER BY: locks in hash order.
+_LOCK_CLAIM_IDS = sql_text(
+    "SELECT pg_advisory_xact_lock(24001, h)"
+    " FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest(CAST(:ids AS text[])) AS id) AS ids"
+    " ORDER BY h"
+)
 
 
 def _unit_obligations_statement(lock: bool) -> Any:
@@ -779,10 +788,6 @@ class SqlRepository:
         )
         return {r[0]: int(r[1]) for r in rows}
 
-    def claim_exists(self, claim_id: str) -> bool:
-        query = select(t.claims.c.claim_id).where(t.claims.c.claim_id == claim_id)
-        return self.c.execute(query).first() is not None
-
     def add_claim(self, claim: StoredClaim, lines: list[StoredClaimLine]) -> None:
         self.c.execute(
             insert(t.claims).values(
@@ -865,16 +870,28 @@ class SqlRepository:
             return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
         return column.in_(values)
 
-    def member_cins(self, cins: list[str]) -> set[str]:
+    def lock_members(self, cins: list[str]) -> set[str]:
+        """The members among ``cins`` that exist. On PostgreSQL each is locked until the
+        transaction ends (``FOR NO KEY UPDATE``, taken in CIN order, so two transactions never
+        wait on each other in a cycle; rows that refer to the member can still be inserted)."""
         m = t.members
-        return set(self.c.execute(select(m.c.cin).where(self._one_of(m.c.cin, cins))).scalars())
+        query = select(m.c.cin).where(self._one_of(m.c.cin, cins))
+        if self._locking:
+            query = query.order_by(m.c.cin).with_for_update(key_share=True)
+        return set(self.c.execute(query).scalars())
 
     def providers_by_npi(self, npis: list[str]) -> dict[str, Provider]:
         p = t.providers
         rows = self.c.execute(select(p).where(self._one_of(p.c.npi, npis)))
         return {r.npi: self._provider(r) for r in rows}
 
-    def stored_claim_ids(self, claim_ids: list[str]) -> set[str]:
+    def lock_claim_ids(self, claim_ids: list[str]) -> set[str]:
+        """The IDs among ``claim_ids`` already stored. On PostgreSQL each ID is first locked
+        until the transaction ends (a transaction-level advisory lock on its hash, taken in
+        hash order): a claim ID being stored by another transaction is then answered as
+        stored once that one commits, rather than failing on the primary key."""
+        if self._locking:
+            self.c.execute(_LOCK_CLAIM_IDS, {"ids": claim_ids})
         c = t.claims
         query = select(c.c.claim_id).where(self._one_of(c.c.claim_id, claim_ids))
         return set(self.c.execute(query).scalars())
