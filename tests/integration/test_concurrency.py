@@ -84,6 +84,19 @@ def test_concurrent_clearances_on_one_budget_unit(world: World) -> None:
     assert audit_ledger(world.app.uow()) == []
 
 
+def test_one_idempotency_key_sent_at_once_for_two_members_clears_once(world: World) -> None:
+    """One provider's key sent for members of two budget units (a client reusing keys): the
+    unit locks do not serialize these; the key clears once, is replayed for its own member
+    and refused for the other, never a primary-key failure."""
+    members = ("12345678A", "33333333C")  # units A and B of case C-1001
+    outcomes = at_once(THREADS, lambda i: world.clear("20.00", cin=members[i % 2], key="visit-1"))
+    results = [o for o in outcomes if isinstance(o, ClearanceResult)]
+    refused = [o.code for o in outcomes if isinstance(o, SpenddownError)]
+    assert (len(results), refused) == (THREADS // 2, ["IDEMPOTENCY_KEY_REUSED"] * (THREADS // 2))
+    assert len({r.clearance_id for r in results}) == 1
+    assert audit_ledger(world.app.uow()) == []
+
+
 # --- claims (rules.md §5): authorization units and claim IDs under concurrent submission ------
 AUTHORIZED: dict[str, Any] = {
     "fee_schedule": [

@@ -154,6 +154,7 @@ class Repository(Protocol):
         one are left out), in key order; locked like ``lock_obligations`` when ``lock``."""
         ...
 
+    def lock_idempotency_key(self, npi: str, key: str) -> None: ...
     def clearance_precheck(
         self, provider_npi: str, key: str | None, cin: str, service_date: date, billing_code: str
     ) -> tuple[str | None, bool]:

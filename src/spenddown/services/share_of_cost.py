@@ -316,6 +316,8 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         _, locked = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
         obligations = _sorted(locked)
+        if cmd.idempotency_key is not None:  # after the unit's locks, like every other lock
+            uow.repo.lock_idempotency_key(provider.npi, cmd.idempotency_key)
         earlier_clearance, service_cleared = uow.repo.clearance_precheck(
             provider.npi, cmd.idempotency_key, member.cin, cmd.service_date, billing_code
         )

@@ -108,12 +108,15 @@ _EVC_EXISTS = select(t.evcs.c.evc).where(t.evcs.c.evc == bindparam("evc"))
 _INSERT_EVC = insert(t.evcs)
 _INSERT_VERIFICATION = insert(t.verifications)
 _OBLIGATION_KEY = ("case_id", "budget_unit", "month", "program")
-# Advisory locks on claim IDs (PostgreSQL): the first key names the kind of lock (claim IDs),
-# the second is the ID's 32-bit hash; two IDs with the same hash merely wait for each other.
-# PostgreSQL runs volatile functions of the select list after ORDER BY: locks in hash order.
-_LOCK_CLAIM_IDS = sql_text(
-    "SELECT pg_advisory_xact_lock(24001, h)"
-    " FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest(CAST(:ids AS text[])) AS id) AS ids"
+# Transaction advisory locks (PostgreSQL) on values that have no row to lock yet: the first key
+# names the kind of value, the second is the value's 32-bit hash (two values with the same hash
+# merely wait for each other). PostgreSQL runs volatile functions of the select list after
+# ORDER BY, so the locks of one statement are taken in hash order.
+_CLAIM_ID_LOCKS = 24001
+_IDEMPOTENCY_KEY_LOCKS = 24002
+_ADVISORY_LOCKS = sql_text(
+    "SELECT pg_advisory_xact_lock(:kind, h)"
+    " FROM (SELECT DISTINCT hashtext(v) AS h FROM unnest(CAST(:values AS text[])) AS v) AS hashes"
     " ORDER BY h"
 )
 
@@ -431,6 +434,11 @@ class SqlRepository:
             )
             unit[1].append(self._obligation(row))
         return list(units.values())
+
+    def lock_idempotency_key(self, npi: str, key: str) -> None:
+        """On PostgreSQL, until the transaction ends: the clearances of one provider's key are
+        made one at a time even when they clear different budget units."""
+        self._advisory_locks(_IDEMPOTENCY_KEY_LOCKS, [f"{npi}:{key}"])
 
     def clearance_precheck(
         self, provider_npi: str, key: str | None, cin: str, service_date: date, billing_code: str
@@ -885,13 +893,16 @@ class SqlRepository:
         rows = self.c.execute(select(p).where(self._one_of(p.c.npi, npis)))
         return {r.npi: self._provider(r) for r in rows}
 
+    def _advisory_locks(self, kind: int, values: list[str]) -> None:
+        if self._locking and values:
+            self.c.execute(_ADVISORY_LOCKS, {"kind": kind, "values": values})
+
     def lock_claim_ids(self, claim_ids: list[str]) -> set[str]:
         """The IDs among ``claim_ids`` already stored. On PostgreSQL each ID is first locked
         until the transaction ends (a transaction-level advisory lock on its hash, taken in
         hash order): a claim ID being stored by another transaction is then answered as
         stored once that one commits, rather than failing on the primary key."""
-        if self._locking:
-            self.c.execute(_LOCK_CLAIM_IDS, {"ids": claim_ids})
+        self._advisory_locks(_CLAIM_ID_LOCKS, claim_ids)
         c = t.claims
         query = select(c.c.claim_id).where(self._one_of(c.c.claim_id, claim_ids))
         return set(self.c.execute(query).scalars())
