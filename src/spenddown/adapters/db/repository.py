@@ -1091,10 +1091,12 @@ class SqlRepository:
             cursor.execute(f"DROP TABLE {staging}")
 
     def _in_chunks(self, query: Any, column: Any, values: set[str]) -> Iterator[Row[Any]]:
-        """The rows of ``query`` where ``column`` is one of ``values`` (bounded ``IN`` lists)."""
+        """The rows of ``query`` where ``column`` is one of ``values``, any number of them
+        (``_one_of`` lists of at most ``_IN_CHUNK``)."""
         wanted = sorted(values)
         for start in range(0, len(wanted), _IN_CHUNK):
-            yield from self.c.execute(query.where(column.in_(wanted[start : start + _IN_CHUNK])))
+            chunk = wanted[start : start + _IN_CHUNK]
+            yield from self.c.execute(query.where(self._one_of(column, chunk)))
 
     def existing_members(self, cins: set[str]) -> set[str]:
         m = t.members
