@@ -14,7 +14,7 @@ from spenddown.domain.cob.model import (
     PayerType,
     PrimaryLine,
 )
-from spenddown.domain.errors import Forbidden, NotFound, RuleRefusal
+from spenddown.domain.errors import Forbidden, InvalidInput, NotFound, RuleRefusal
 from spenddown.domain.money import Money
 from spenddown.services import claims
 from support.world import CLINIC, PHYSICIAN, World
@@ -137,3 +137,47 @@ def test_claims_only_under_the_providers_own_npi(world: World) -> None:
         submit(
             world, claim("CLM-7", "12345678A", ClaimLine(DAY, "99213", 1, m("100")), npi=CLINIC[0])
         )
+
+
+@pytest.mark.parametrize(
+    ("plan_year_start", "carc"),
+    [("2026-01-01", "22"), ("2024-11-01", None)],
+    ids=["in-force-bill-it-first", "ended-last-year"],
+)
+def test_rules_5_3_only_a_policy_in_its_plan_year_sends_the_claim_to_the_primary(
+    world: World, plan_year_start: str, carc: str | None
+) -> None:
+    world.load(FEES)
+    world.load(
+        {
+            "ohc_policies": [
+                {
+                    "cin": "22222222B",
+                    "carrier": "ACME",
+                    "network": "ACME-PPO",
+                    "ohc_code": "P",
+                    "scope": ["medical"],
+                    "plan_year_start": plan_year_start,
+                    "deductible": "1500.00",
+                    "out_of_pocket_max": "6000.00",
+                }
+            ]
+        }
+    )
+    world.clear("600.00")
+    result = submit(world, claim("CLM-7", "22222222B", ClaimLine(DAY, "99213", 1, m("100"))))
+    denial = result.lines[0].denial
+    assert (denial.carc if denial else None) == carc
+
+
+def test_rules_5_4_a_line_the_primary_denied_cannot_also_show_a_primary_payment(
+    world: World,
+) -> None:
+    world.load(FEES)
+    world.clear("600.00")
+    denied_but_paid = PrimaryLine(m("120"), m("80"), denial_carc="96")
+    line = ClaimLine(DAY, "99213", 1, m("120"), denied_but_paid)
+    with pytest.raises(InvalidInput) as refused:
+        submit(world, claim("CLM-8", "22222222B", line, primary=COMMERCIAL))
+    assert refused.value.code == "INVALID_CLAIM"
+    assert "denied" in refused.value.detail

@@ -28,6 +28,7 @@ from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 
 DAY = date(2026, 11, 3)
+COMMERCIAL = ClaimPrimary(PayerType.COMMERCIAL, "Acme PPO", "A-1", DAY)
 NOV = BenefitMonth(2026, 11)
 RULES = CobRules(
     not_covered_carcs=frozenset({"96", "204", "49", "27", "B1"}),
@@ -138,6 +139,42 @@ def test_rules_5_w3_only_the_partly_cleared_service_is_billed(allowed: str, paid
     assert str(adjudication.totals.member_owes) == "4.00"
 
 
+@pytest.mark.parametrize(
+    ("soc", "socs", "paid"),
+    [
+        ("15", ["5.00", "10.00"], ["0.00", "5.00"]),  # 20 − 15: the rest goes to line 2
+        ("25", ["10.00", "15.00"], ["0.00", "0.00"]),  # more than Medi-Cal pays: still owed
+    ],
+)
+def test_rules_5_6_soc_comes_off_medi_cal_payment_line_by_line_from_the_first(
+    soc: str, socs: list[str], paid: list[str]
+) -> None:
+    # A = 75 on both lines. Line 1: primary paid 70, copay 30 → min(30, 75 − 70) = 5.
+    # Line 2: primary paid 60, copay 20 → min(20, 75 − 60) = 15. Medi-Cal pays 20 before SOC.
+    lines = (
+        line("100", PrimaryLine(m("100"), m("70"), copay=m("30"))),
+        line("80", PrimaryLine(m("80"), m("60"), copay=m("20"))),
+    )
+    claim = Claim("CLM-3", "1234567893", "12345678A", m(soc), COMMERCIAL, lines)
+    entry = fee("75")
+    adjudication = adjudicate(
+        claim,
+        months={NOV: FFS_MEMBER},
+        provider=ENROLLED,
+        fees=lambda code, on: entry,
+        authorizations=[],
+        units_used={},
+        rules=RULES,
+    )
+    assert [str(r.soc_applied) for r in adjudication.lines] == socs
+    assert [str(r.medi_cal_paid) for r in adjudication.lines] == paid
+    assert str(adjudication.totals.member_owes) == f"{soc}.00"  # the SOC, all of it
+    for r in adjudication.lines:  # each line balances: liability = paid + SOC + write-off
+        assert r.patient_liability_after_primary == r.medi_cal_paid + r.soc_applied + (
+            r.provider_write_off
+        )
+
+
 def test_rules_5_medicare_crossover_cap_reduces_from_the_last_line() -> None:
     lines = (
         line("100", medicare("100", "80", "20")),
@@ -202,8 +239,10 @@ def test_rules_5_denials(
     assert adjudication.status == "denied"
 
 
-@pytest.mark.parametrize("carc", ["197", "15", "29", "16"])
+@pytest.mark.parametrize("carc", ["197", "15", "29", "16", "18"])
 def test_rules_5_4_primary_provider_error_is_denied_the_same_way(carc: str) -> None:
+    """18 (duplicate) is in neither list of rules.md §5.4: only a known "not covered" denial
+    lets Medi-Cal pay as primary."""
     denied = PrimaryLine(m("0"), m("0"), denial_carc=carc)
     first = run(line(primary=denied), "95", payer=PayerType.COMMERCIAL).lines[0]
     assert first.denial is not None

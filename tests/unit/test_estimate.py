@@ -79,20 +79,21 @@ def test_seed_aba_worked_example_with_a_monthly_share_of_cost() -> None:
     May 21, Jun 22, Jul 23 (128–150), Aug 21 (151–171); visit 162 (out-of-pocket maximum) is
     2026-08-18, so January to August have cost sharing (each ≥ $100) and the family pays
     8 × $100 = $800; September on costs nothing.
-    January: cost sharing 1,440 + 90 + 7 × 30 = $1,740. Visit 1: L = 120, SOC 100, Medi-Cal
-    max(0, 66 − 100) = $0; visits 2–12: 11 × 66 = $726; visit 13: $36 → Medi-Cal $762;
-    write-off 1,740 − 762 − 100 = $878.
-    Savings: 6,000 − 800 = $5,200. Medi-Cal in the year: $762.
+    January: cost sharing 1,440 + 90 + 7 × 30 = $1,740. Before the SOC Medi-Cal would pay
+    visits 1–12: 12 × 66 = $792 and visit 13: $36. The $100 comes off from the first visit:
+    visit 1 pays 66 − 66 = $0, visit 2 pays 66 − 34 = $32, visits 3–12: 10 × 66 = $660,
+    visit 13: $36 → Medi-Cal $728 (= 828 − 100); write-off 1,740 − 728 − 100 = $912.
+    Savings: 6,000 − 800 = $5,200. Medi-Cal in the year: $728.
     """
     result = aba("100")
     assert str(result.with_medi_cal) == "800.00"
     assert str(result.savings) == "5200.00"
-    assert str(result.medi_cal_paid) == "762.00"
+    assert str(result.medi_cal_paid) == "728.00"
     january = result.months[0]
     assert january.month == BenefitMonth(2026, 1)
     assert (january.visits, str(january.cost_sharing)) == (20, "1740.00")
-    assert (str(january.medi_cal_paid), str(january.family_pays)) == ("762.00", "100.00")
-    assert str(january.provider_write_off) == "878.00"
+    assert (str(january.medi_cal_paid), str(january.family_pays)) == ("728.00", "100.00")
+    assert str(january.provider_write_off) == "912.00"
     assert [mo.visits for mo in result.months] == [
         20,
         20,

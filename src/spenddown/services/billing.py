@@ -16,6 +16,7 @@ from spenddown.domain.cob.accumulators import (
     AccumulatorStatement,
     accumulate,
     plan_year_end,
+    policies_in_force,
 )
 from spenddown.domain.cob.estimate import (
     Estimate,
@@ -26,7 +27,6 @@ from spenddown.domain.cob.estimate import (
     provider_fit,
     with_providers,
 )
-from spenddown.domain.cob.model import OhcPolicy
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.model import Provider, ProviderType
 from spenddown.domain.errors import InvalidInput, NotFound, mask_id
@@ -59,10 +59,6 @@ class EstimateCommand:
     as_of: date  # today: the fee schedule and the SOC month are read on this date
     start: date | None = None  # default: the start of the member's current plan year, or as_of
     provider_npis: tuple[str, ...] = ()  # the providers to check (see Estimate.providers)
-
-
-def _policies_on(policies: list[OhcPolicy], day: date) -> list[OhcPolicy]:
-    return [p for p in policies if p.plan_year_start <= day <= plan_year_end(p.plan_year_start)]
 
 
 def _provider(uow: UnitOfWork, npi: str) -> Provider:
@@ -154,7 +150,7 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
             and (obligation.ltc or _has_ltc_soc(uow, cin, month))
         ):
             ltc_liability = obligation.amount
-        networks = {p.network for p in _policies_on(uow.repo.ohc_policies(cin), day)}
+        networks = {p.network for p in policies_in_force(uow.repo.ohc_policies(cin), day)}
         facts = BillingFacts(
             amount=cmd.amount,
             service_date=day,
@@ -192,7 +188,7 @@ def accumulators(
             raise NotFound("MEMBER_NOT_FOUND", "No member matches this ID.", member=mask_id(cin))
         policies = uow.repo.ohc_policies(cin)
         if plan_year_start is not None:
-            policies = _policies_on(policies, plan_year_start)
+            policies = policies_in_force(policies, plan_year_start)
             if not policies:
                 raise NotFound(
                     "OHC_POLICY_NOT_FOUND",
@@ -238,7 +234,7 @@ def estimate(cmd: EstimateCommand, uow: UnitOfWork) -> Estimate:
             )
         month = BenefitMonth.of(cmd.as_of)
         obligation = _soc_obligation(uow, cmd.cin, month)
-        policies = _policies_on(uow.repo.ohc_policies(cmd.cin), cmd.as_of)
+        policies = policies_in_force(uow.repo.ohc_policies(cmd.cin), cmd.as_of)
         start = cmd.start
         if start is None:
             start = min((p.plan_year_start for p in policies), default=cmd.as_of)

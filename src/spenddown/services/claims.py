@@ -26,6 +26,7 @@ from datetime import date, datetime
 from itertools import islice
 
 from spenddown import rules
+from spenddown.domain.cob.accumulators import policies_in_force
 from spenddown.domain.cob.adjudication import (
     Adjudication,
     CobRules,
@@ -110,8 +111,8 @@ def month_situation(
     coverage: dict[str, rules.OhcCoverage],
 ) -> MemberMonth:
     """The member's Medi-Cal in one month from its facts: the segments of the month, the SOC
-    obligations of the member's own budget unit, its OHC policies, and the OHC coverage rules
-    in force on the month's first day."""
+    obligations of the member's own budget unit, its OHC policies whose plan year includes the
+    month's first day, and the OHC coverage rules in force on that day."""
     segments = [s for s in segments if s.aid_code in codes]
     situation = build_verification(
         member_id=cin,
@@ -123,9 +124,8 @@ def month_situation(
         evc=None,
     )
     ohc = {code for s in segments for code in s.ohc_codes}
-    for policy in policies:
-        if policy.plan_year_start <= month.first_day:
-            ohc.add(policy.ohc_code)
+    for policy in policies_in_force(policies, month.first_day):
+        ohc.add(policy.ohc_code)
     scopes: set[ServiceScope] = set()
     pay_and_chase = False
     for code in ohc:
@@ -173,6 +173,12 @@ def _check(claim: Claim, today_: date) -> None:
             )
         ):
             raise InvalidInput("INVALID_CLAIM", f"{where}.primary amounts cannot be negative.")
+        if primary is not None and primary.denial_carc is not None and primary.paid.amount:
+            raise InvalidInput(
+                "INVALID_CLAIM",
+                f"{where}.primary: a line the primary denied has no primary payment "
+                "(send the amounts it paid without a denial code).",
+            )
 
 
 def adjudicate_claim(cmd: SubmitClaim, uow: UnitOfWork, env: Env) -> Adjudication:

@@ -31,6 +31,11 @@ def plan_year_end(start: date) -> date:
     return next_start - timedelta(days=1)
 
 
+def policies_in_force(policies: list[OhcPolicy], day: date) -> list[OhcPolicy]:
+    """The policies whose plan year includes ``day``."""
+    return [p for p in policies if p.plan_year_start <= day <= plan_year_end(p.plan_year_start)]
+
+
 @dataclass(frozen=True, slots=True)
 class AccumulatorLine:
     """One adjudicated claim line, as stored."""

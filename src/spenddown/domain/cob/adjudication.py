@@ -285,13 +285,21 @@ def adjudicate(
             )
         if primary is not None and primary.denial_carc is not None:
             carc = primary.denial_carc
-            if carc in rules.provider_error_carcs:
+            # Only a denial known to mean "not covered by the primary" lets Medi-Cal pay as
+            # primary; a provider error, and any code in neither list (e.g. 18, a duplicate),
+            # is denied the same way: Medi-Cal does not pay what the primary may still owe.
+            if carc not in rules.not_covered_carcs:
+                why = (
+                    "a provider error"
+                    if carc in rules.provider_error_carcs
+                    else "a reason that does not show the primary leaves the service uncovered"
+                )
                 _deny(
                     work,
                     carc,
                     rules,
-                    f"Line {work.index}: the primary denied it for a "
-                    f"provider error ({rules.describe(carc)}); Medi-Cal denies it the same "
+                    f"Line {work.index}: the primary denied it for {why} "
+                    f"({rules.describe(carc)}); Medi-Cal denies it the same "
                     "way. The member may not be billed.",
                     protected=True,
                 )
@@ -414,24 +422,42 @@ def _cap_crossover(works: list[_Work], explanation: list[str]) -> None:
         excess = excess - cut
 
 
-def _apply_soc(works: list[_Work], soc: Money, explanation: list[str]) -> None:
-    """The SOC the member paid toward this claim comes off Medi-Cal's payment, from the first
-    line on; it is what the member owes."""
+def soc_by_line(soc: Money, lines: list[tuple[Money, Money]]) -> list[Money]:
+    """rules.md §5.6: the Share of Cost on a claim comes off what Medi-Cal pays, line by line
+    from the first. ``lines`` holds each line's (Medi-Cal payment before the SOC, what the
+    member would owe without Medi-Cal); the answer is each line's SOC, and Medi-Cal pays
+    ``max(0, payment − SOC)`` there. What is left once Medi-Cal pays nothing more is still the
+    member's (the SOC was paid or promised to this provider for these services): it goes on the
+    first lines whose liability has room."""
+    shares: list[Money] = []
     left = soc
-    for work in works:
+    for paid, _ in lines:
+        taken = min(left, paid.clamp_zero())
+        shares.append(taken)
+        left = left - taken
+    for index, (paid, liability) in enumerate(lines):
         if not left.is_positive():
             break
-        if work.denial is not None:
-            continue
-        taken = min(left, work.liability)
-        work.soc = taken
-        work.paid = (work.paid - taken).clamp_zero()
+        taken = min(left, (liability - paid).clamp_zero())
+        shares[index] = shares[index] + taken
         left = left - taken
-    if soc.is_positive():
-        explanation.append(
-            f"The Share of Cost of {soc.display()} on the claim is the member's to pay and comes "
-            "off Medi-Cal's payment (CMS-1500 box 10D)."
-        )
+    return shares
+
+
+def _apply_soc(works: list[_Work], soc: Money, explanation: list[str]) -> None:
+    """The SOC the member paid toward this claim comes off Medi-Cal's payment (``soc_by_line``);
+    it is what the member owes."""
+    if not soc.is_positive():
+        return
+    open_lines = [w for w in works if w.denial is None]
+    shares = soc_by_line(soc, [(w.paid, w.liability) for w in open_lines])
+    for work, share in zip(open_lines, shares, strict=True):
+        work.soc = share
+        work.paid = (work.paid - share).clamp_zero()
+    explanation.append(
+        f"The Share of Cost of {soc.display()} on the claim is the member's to pay and comes "
+        "off Medi-Cal's payment, line by line from the first (CMS-1500 box 10D)."
+    )
 
 
 def _result(work: _Work, rules: CobRules) -> LineResult:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from spenddown.domain.cob.adjudication import soc_by_line
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
@@ -278,14 +279,13 @@ def estimate_savings(
         by_month.setdefault(BenefitMonth.of(visit.day), []).append(visit)
     months: list[MonthEstimate] = []
     for month, month_visits in by_month.items():
-        soc_left = monthly_soc
         medi_cal_paid = Money.zero()
         family = Money.zero()
-        for visit in month_visits:
-            room = medi_cal_allowed - visit.primary_paid
-            paid = min(visit.cost_sharing, room).clamp_zero()
-            soc = min(soc_left, visit.cost_sharing)
-            soc_left = soc_left - soc
+        payments = [
+            (min(v.cost_sharing, medi_cal_allowed - v.primary_paid).clamp_zero(), v.cost_sharing)
+            for v in month_visits
+        ]
+        for (paid, _), soc in zip(payments, soc_by_line(monthly_soc, payments), strict=True):
             medi_cal_paid = medi_cal_paid + (paid - soc).clamp_zero()
             family = family + soc
         sharing_total = _sum(v.cost_sharing for v in month_visits)
