@@ -1,13 +1,16 @@
 """Settings, in one pydantic-settings class (environment variables ``SPENDDOWN_*``).
 
-Outside demo mode the server refuses to start with the default secret."""
+Without ``SPENDDOWN_SECRET_KEY`` each process draws a random key: safe, but web sessions then end
+when the process stops. A key that is set must be at least 32 characters."""
 
 from __future__ import annotations
+
+import secrets
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-demo-only"  # noqa: S105 - a placeholder that is refused in production
+MIN_SECRET = 32
 
 
 class Settings(BaseSettings):
@@ -17,18 +20,23 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: a SQLite file in the working dir"
     )
     secret_key: str = Field(
-        default=DEFAULT_SECRET,
-        description="Key of the HMAC that caches verified PINs; at least 32 characters",
+        default_factory=lambda: secrets.token_hex(32),
+        description="Key of the web session cookie and of the HMAC that caches verified PINs; "
+        "at least 32 characters. Default: a random key per process (sessions end with it)",
     )
-    demo: bool = Field(default=False, description="Demo mode: allows the default secret")
+    demo: bool = Field(default=False, description="Demo mode: session cookies also over HTTP")
     pool_size: int = Field(default=10, ge=1, le=200)
     pin_cache_seconds: int = Field(default=60, ge=0, le=900)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if not self.demo and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+    def _refuse_weak_secrets(self) -> Settings:
+        if "secret_key" in self.model_fields_set and len(self.secret_key) < MIN_SECRET:
             raise ValueError(
-                "SPENDDOWN_SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside demo mode (e.g. the output of `openssl rand -hex 32`)"
+                f"SPENDDOWN_SECRET_KEY must be a random value of at least {MIN_SECRET} characters "
+                "(e.g. the output of `openssl rand -hex 32`), or unset for a key per process"
             )
         return self
+
+    @property
+    def secret_key_generated(self) -> bool:
+        return "secret_key" not in self.model_fields_set

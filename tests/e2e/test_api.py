@@ -544,6 +544,20 @@ def test_import_all_or_nothing_with_every_error_path(api: Api) -> None:
     roster = api.client.get("/v1/plans/ZZ/members", headers=api.headers("county"))
     problem(roster, 404, "PLAN_NOT_FOUND")  # nothing imported
     problem(api.client.post("/v1/imports", json=[1, 2], headers=admin), 422, "INVALID_REQUEST")
+    broken = api.client.post("/v1/imports", content=b'{"plans": [', headers=admin)
+    problem(broken, 422, "INVALID_REQUEST")
+
+
+def test_import_takes_yaml_as_the_cli_does(api: Api) -> None:
+    document = "plans:\n  - {code: KP, name: Kaiser}\n  - code: SF\n    name: SF Health Plan\n"
+    yaml_headers = {**api.headers("admin"), "Content-Type": "application/yaml"}
+    counts = api.client.post("/v1/imports", content=document.encode(), headers=yaml_headers)
+    assert counts.status_code == 200, counts.text
+    assert counts.json()["plans"] == 2
+    roster = api.client.get(f"/v1/plans/SF/members?month={MONTH}", headers=api.headers("county"))
+    assert roster.status_code == 200, roster.text
+    bad = api.client.post("/v1/imports", content=b"plans: [unclosed", headers=yaml_headers)
+    problem(bad, 422, "INVALID_REQUEST")
 
 
 def test_tokens_created_by_admin_work_at_once(api: Api) -> None:

@@ -62,9 +62,10 @@ def test_real_uvicorn_serves_verify_and_clear(tmp_path: Path) -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SPENDDOWN_DEMO": "1"}
-    env.pop("SPENDDOWN_DATABASE_URL", None)
-    env.pop("SPENDDOWN_SECRET_KEY", None)
+    # Nothing but the database: no secret key (a random one per process), not in demo mode.
+    env = dict(os.environ)
+    for name in ("SPENDDOWN_DEMO", "SPENDDOWN_DATABASE_URL", "SPENDDOWN_SECRET_KEY"):
+        env.pop(name, None)
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -123,6 +124,7 @@ def test_real_uvicorn_serves_verify_and_clear(tmp_path: Path) -> None:
     # uvicorn shuts down gracefully, then re-raises the signal it caught (exit status -15).
     assert server.returncode in (0, -signal.SIGTERM), text
     assert "Finished server process" in text
+    assert "SPENDDOWN_SECRET_KEY is not set" in text  # said once, at the start
     assert "POST /v1/soc/clearances 201" in text
     assert "GET /v1/soc/obligations/{member_id}/{month} 200" in text
     assert SOC_MEMBER not in text

@@ -199,11 +199,16 @@ def load_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidInput("IMPORT_UNREADABLE", f"{path}: {error.strerror}.") from None
+    return read_document(text, str(path), as_json=path.suffix == ".json")
+
+
+def read_document(text: str, where: str, *, as_json: bool) -> Any:
+    """A dataset document: JSON, or YAML (of which JSON is a part)."""
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text) if as_json else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         raise InvalidInput(
-            "IMPORT_UNREADABLE", f"{path}: not valid JSON or YAML: {error}"
+            "IMPORT_UNREADABLE", f"{where}: not valid {'JSON' if as_json else 'YAML'}: {error}"
         ) from None
 
 

@@ -160,8 +160,8 @@ def log_config() -> dict[str, Any]:
 
 def run(host: str, port: int, url: str | None, demo: bool) -> None:
     """``spenddown serve``: settings from the environment (``url`` and ``demo`` override it),
-    migrate, then serve with uvicorn (uvloop + httptools). Refuses the default secret outside
-    demo mode (pydantic ``ValidationError`` from ``Settings``)."""
+    migrate, then serve with uvicorn (uvloop + httptools). Refuses a secret key shorter than 32
+    characters (pydantic ``ValidationError`` from ``Settings``)."""
     import uvicorn
 
     overrides: dict[str, Any] = {}
@@ -170,6 +170,11 @@ def run(host: str, port: int, url: str | None, demo: bool) -> None:
     if demo:
         overrides["demo"] = True
     settings = Settings(**overrides)
+    if settings.secret_key_generated and not settings.demo:
+        logging.getLogger("spenddown").warning(
+            "SPENDDOWN_SECRET_KEY is not set: this process uses a random key of its own, so web "
+            "sessions end when it stops; set it to keep them across restarts."
+        )
     api = create_app(settings=settings)
     uvicorn.run(api, host=host, port=port, **server_options())
 

@@ -756,8 +756,8 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """Run the API (migrating the database first). Needs SPENDDOWN_SECRET_KEY outside demo mode
-    (SPENDDOWN_DEMO=1)."""
+    """Run the API (migrating the database first). Set SPENDDOWN_SECRET_KEY (32+ characters) to
+    keep web sessions across restarts."""
     from pydantic import ValidationError
 
     from spenddown.entrypoints.api.app import run

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Query
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from spenddown.adapters.dataset import parse_dataset
+from spenddown.adapters.dataset import parse_dataset, read_document
+from spenddown.domain.errors import InvalidInput
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.api import schemas, views
 from spenddown.entrypoints.api.audit import audited
@@ -32,27 +34,46 @@ DATASET_EXAMPLE: dict[str, Any] = {
 }
 
 
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
 @router.post(
     "/v1/imports",
     response_model=schemas.ImportCounts,
-    summary="Load a dataset (interfaces.md import format): all or nothing",
+    summary="Load a dataset (interfaces.md import format, JSON or YAML): all or nothing",
     dependencies=[audited("data.import")],
-)
-def import_(
-    dataset: Annotated[
-        dict[str, Any],
-        Body(
-            description="plans, providers, cases, members, aid_codes, eligibility, soc, ... "
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "plans, providers, cases, members, aid_codes, eligibility, soc, ... "
             "(every list optional; upsert by natural key)",
-            examples=[DATASET_EXAMPLE],
-        ),
-    ],
-    caller: Admin,
-    app: AppDep,
-) -> JSONResponse:
-    """Every error is reported with its path in `errors` (`IMPORT_INVALID`, 422); nothing is
-    imported then."""
-    counts = import_dataset(parse_dataset(dataset), app.uow(), app.env)
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "examples": {"dataset": {"value": DATASET_EXAMPLE}},
+                },
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_(request: Request, caller: Admin, app: AppDep) -> JSONResponse:
+    """The document as JSON, or as YAML with a YAML content type (`application/yaml`). Every
+    error is reported with its path in `errors` (`IMPORT_INVALID`, 422); nothing is imported
+    then."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    text = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        document = read_document(text, "body", as_json=media not in YAML_TYPES)
+    except InvalidInput as error:
+        raise InvalidInput("INVALID_REQUEST", error.detail) from None
+    if not isinstance(document, dict):
+        raise InvalidInput(
+            "INVALID_REQUEST", "body: a dataset is a mapping of lists (plans, members, ...)."
+        )
+    counts = await run_in_threadpool(
+        lambda: import_dataset(parse_dataset(document), app.uow(), app.env)
+    )
     return ok(shapes.import_counts(counts))
 
 
