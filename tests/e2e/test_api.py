@@ -516,6 +516,14 @@ def test_family_view_by_member_headers_or_county(api: Api) -> None:
         422,
         "INVALID_DATE",
     )
+    # interfaces.md: "in headers or body": the same in a JSON body, with GET or POST
+    proof = {"bic_issue_date": ISSUE_TEXT, "birth_date": "1960-05-01"}
+    assert api.client.request("GET", path, json=proof).json() == body
+    assert api.client.post(path, json=proof).json() == body
+    wrong = api.client.post(path, json={**proof, "birth_date": "1960-05-02"})
+    problem(wrong, 404, "MEMBER_NOT_FOUND")
+    problem(api.client.post(path, json={**proof, "birth_date": "05/01/1960"}), 422, "INVALID_DATE")
+    problem(api.client.post(path), 401, "AUTHENTICATION_REQUIRED")
 
 
 def test_import_all_or_nothing_with_every_error_path(api: Api) -> None:

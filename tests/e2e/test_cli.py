@@ -325,6 +325,14 @@ def test_soc_compute_w1_and_d2(cli: Cli) -> None:
     steps = [(s["rule"], s["amount"]) for s in d2["steps"]]
     assert ("22 CCR 50549.2", "-20.00") in steps
     assert all(isinstance(s["description"], str) and s["description"] for s in d2["steps"])
+    # interfaces.md: --json is global too (before the command)
+    before = cli("--json", "soc", "compute", "--month", "2026-11", "--household", "1",
+                 "--unearned", "1400", "--premium", "202.90", "--premium", "50")  # fmt: skip
+    assert before.exit_code == 0, before.output
+    assert json.loads(before.stdout) == d2
+    refused = cli("--json", "soc", "compute", "--month", "2026-13", "--household", "1")
+    assert refused.exit_code == 2
+    assert json.loads(refused.stdout)["code"] == "INVALID_MONTH"
 
 
 def test_soc_compute_ltc_child_only_and_bad_input(cli: Cli) -> None:

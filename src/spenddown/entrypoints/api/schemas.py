@@ -599,6 +599,13 @@ class FamilyObligation(_ObligationFields):
     clearances: list[FamilyClearanceOut]
 
 
+class MemberProof(_In):
+    """What a member proves itself with, in the body instead of the headers."""
+
+    bic_issue_date: DateIn
+    birth_date: DateIn
+
+
 class FamilyView(_Out):
     member_id: str
     month: MonthOut

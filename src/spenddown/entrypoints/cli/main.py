@@ -107,6 +107,7 @@ app.add_typer(tokens_app, name="tokens")
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str | None = None
+    json: bool = False  # the global --json: every command that has --json gets it
 
 
 @app.callback()
@@ -122,8 +123,14 @@ def main(
             "spenddown.db in the working directory).",
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the JSON of interfaces.md (as the --json of each command)."
+        ),
+    ] = False,
 ) -> None:
-    ctx.obj = Settings(db)
+    ctx.obj = Settings(db, as_json)
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -197,6 +204,10 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        context: Any = kwargs.get("ctx")  # a click Context (Typer's own copy of click)
+        settings = context.find_root().obj if hasattr(context, "find_root") else None
+        if "as_json" in kwargs and isinstance(settings, Settings) and settings.json:
+            kwargs["as_json"] = True  # `spenddown --json verify ...`
         as_json = bool(kwargs.get("as_json", False))
         try:
             return command(*args, **kwargs)
@@ -329,6 +340,7 @@ def _import_files(ctx: typer.Context, files: list[Path], as_json: bool) -> None:
 @app.command()
 @handled
 def generate(
+    ctx: typer.Context,
     members: Annotated[
         int, typer.Option("--members", help="Medi-Cal members (each eligible every month).")
     ] = 1000,

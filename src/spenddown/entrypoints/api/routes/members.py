@@ -2,7 +2,8 @@
 insurance, and the savings estimate with Medi-Cal as secondary payer.
 
 A member authenticates with the member ID (path), the card issue date and the date of birth
-(headers ``X-Member-Issue-Date``, ``X-Member-Birth-Date``); a wrong one is `MEMBER_NOT_FOUND`, and
+(headers ``X-Member-Issue-Date``, ``X-Member-Birth-Date``; for the family view also a JSON body
+``{"bic_issue_date", "birth_date"}``); a wrong one is `MEMBER_NOT_FOUND`, and
 5 wrong tries lock the member's look-ups for 15 minutes. A county token needs no headers."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import Header, Query
+from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from spenddown import bootstrap
 from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
@@ -41,7 +44,8 @@ def _member_dates(issue_date: date | None, birth_date: date | None) -> tuple[dat
     if issue_date is None or birth_date is None:
         raise AuthenticationFailed(
             "AUTHENTICATION_REQUIRED",
-            "Send X-Member-Issue-Date and X-Member-Birth-Date (or a county token).",
+            "Send X-Member-Issue-Date and X-Member-Birth-Date, or bic_issue_date and "
+            "birth_date in the body (or a county token).",
         )
     return issue_date, birth_date
 
@@ -62,24 +66,58 @@ def _member_cin(
     return access.authenticate_member(parsed, issue, born, app.uow(), app.env)
 
 
-@router.get(
+async def _proof_in_body(
+    request: Request,
+    issue_date: IssueDateHeader = None,
+    birth_date: BirthDateHeader = None,
+) -> tuple[date | None, date | None]:
+    """The member's issue date and birth date: from the headers, else from a JSON body
+    ``{"bic_issue_date", "birth_date"}`` (interfaces.md: "in headers or body")."""
+    if issue_date is not None or birth_date is not None:
+        return issue_date, birth_date
+    raw = await request.body()
+    if not raw.strip():
+        return None, None
+    try:
+        proof = schemas.MemberProof.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    return proof.bic_issue_date, proof.birth_date
+
+
+MemberProof = Annotated[tuple[date | None, date | None], Depends(_proof_in_body)]
+PROOF_BODY = {
+    "requestBody": {
+        "required": False,
+        "description": "Instead of the headers: the card issue date and the date of birth.",
+        "content": {"application/json": {"schema": schemas.MemberProof.model_json_schema()}},
+    }
+}
+
+
+@router.api_route(
     "/v1/members/{member_id}/soc/{month}",
+    methods=["GET", "POST"],
     response_model=schemas.FamilyView,
     summary="The family's view: SOC, remaining, and each clearance (provider, date, amount)",
     dependencies=[audited("member.soc")],
+    openapi_extra=PROOF_BODY,
 )
 def family_view(
     member_id: schemas.MemberIdParam,
     month: schemas.MonthParam,
     caller: MemberOrCounty,
     app: AppDep,
-    issue_date: IssueDateHeader = None,
-    birth_date: BirthDateHeader = None,
+    proof: MemberProof,
 ) -> JSONResponse:
     """A member authenticates with the member ID (path), the card issue date and the date of
-    birth (headers); a wrong one is `MEMBER_NOT_FOUND`. A county token needs no headers."""
+    birth: in the headers `X-Member-Issue-Date` and `X-Member-Birth-Date`, or in a JSON body
+    `{"bic_issue_date", "birth_date"}` (GET or POST, for clients that do not send a body with
+    a GET); a wrong one is `MEMBER_NOT_FOUND`. A county token needs neither."""
     if caller is None:
-        issue, born = _member_dates(issue_date, birth_date)
+        issue, born = _member_dates(*proof)
         view = access.family_view(
             schemas.member_id_of(member_id),
             issue,
