@@ -159,6 +159,7 @@ def test_determination_parameters_of_a_month() -> None:
         (date(2022, 7, 1), 1, "130000"),
         (date(2022, 7, 1), 2, "195000"),
         (date(2023, 12, 31), 4, "325000"),
+        (date(2023, 12, 31), 11, "780000"),  # no cap at ten persons (rules.md §1.7)
         # from 2024-01-01: no limit
         (date(2024, 1, 1), 1, None),
         (date(2025, 12, 31), 5, None),
@@ -167,6 +168,7 @@ def test_determination_parameters_of_a_month() -> None:
         (date(2026, 1, 1), 2, "195000"),
         (date(2026, 1, 1), 3, "260000"),
         (date(2026, 1, 1), 10, "715000"),
+        (date(2026, 1, 1), 12, "845000"),
     ],
 )
 def test_asset_limit_at_each_date(on: date, size: int, limit: str | None) -> None:

@@ -115,6 +115,17 @@ def test_d2_abd_social_security_with_premiums_soc_527_and_its_steps() -> None:
     assert sum((s.amount for s in result.steps), Money.zero()) == result.soc
 
 
+def test_the_disregarded_half_of_earned_income_is_in_whole_cents() -> None:
+    """2,553.99 − 20 − 65 = 2,468.99; half disregarded: 1,234.495 → 1,234.50 (a half cent in
+    the member's favor); 1,234.49 is left, shown as it is rounded: $1,234 → SOC $634 (D1)."""
+    result = determine(earned=("2553.99",), budget="abd")
+    assert result.net_nonexempt_income == money("1234.49")
+    assert result.rounded_income == money("1234")
+    assert result.soc == money("634")
+    assert money("-1234.50") in [s.amount for s in result.steps]
+    assert sum((s.amount for s in result.steps), Money.zero()) == result.soc
+
+
 def test_w10_ltc_all_month_social_security_835_soc_800() -> None:
     """W10 (22 CCR 50605, 50653(b)): LTC keeps $35, no $20 disregard: 835 − 35 = $800."""
     result = determine(unearned=("835",), budget="abd", ltc=True)
@@ -233,6 +244,9 @@ def test_household_size_above_10_is_refused() -> None:
     with pytest.raises(RuleRefusal) as raised:
         determine(unearned=("1000",), size=11)
     assert raised.value.code == "HOUSEHOLD_SIZE_UNSUPPORTED"
+    # Long-term care keeps the $35 allowance whatever the household: no MNL is needed.
+    ltc = determine(unearned=("835",), size=11, budget="abd", ltc=True)
+    assert (ltc.soc, ltc.maintenance_need_level) == (money("800"), money("35"))
 
 
 def test_household_size_above_10_uses_a_configured_increment() -> None:

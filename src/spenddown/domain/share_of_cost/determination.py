@@ -197,7 +197,9 @@ class EarnedIncomeDisregard:
         if flat:
             state.earned -= flat
             state.step(self.citation, f"{_label(self.flat)} earned-income disregard", -flat)
-        part = state.earned * self.fraction_disregarded
+        # The disregarded part in whole cents, a half cent in the member's favor: every step,
+        # the net income shown and the rounding to the dollar then agree.
+        part = Money.round_half_up_to_cent(state.earned * self.fraction_disregarded).amount
         if part:
             state.earned -= part
             state.step(
@@ -389,8 +391,9 @@ def determine_share_of_cost(
 ) -> Determination:
     """Monthly share of cost of one budget unit (rules.md § 1)."""
     _validate(request, params)
-    # Household size is checked first so that an unsupported size is refused before any work.
-    if request.children_only is None:
+    # Household size is checked first so that an unsupported size is refused before any work
+    # (long-term care uses the personal needs allowance: any household size will do).
+    if request.children_only is None and not request.ltc:
         params.maintenance_need_level_for(request.household_size)
 
     unearned = sum((i.amount.amount for i in request.incomes if i.kind == "unearned"), Decimal(0))
