@@ -181,3 +181,15 @@ def test_rules_5_4_a_line_the_primary_denied_cannot_also_show_a_primary_payment(
         submit(world, claim("CLM-8", "22222222B", line, primary=COMMERCIAL))
     assert refused.value.code == "INVALID_CLAIM"
     assert "denied" in refused.value.detail
+
+
+def test_rules_5_2_cmsp_is_not_medi_cal_for_a_claim(world: World) -> None:
+    """77777777G has Medi-Cal 17 (SOC $300, unmet) and CMSP 88 (its SOC set to $0: met). CMSP is
+    the county's program, not Medi-Cal: the Medi-Cal claim is denied 178."""
+    world.load(FEES)
+    cmsp_met = {"case_id": "C-4004", "budget_unit": "A", "month": "2026-11", "amount": "0.00"}
+    world.load({"soc": [{**cmsp_met, "program": "cmsp"}]})
+    result = submit(world, claim("CLM-9", "77777777G", ClaimLine(DAY, "99213", 1, m("100"))))
+    denial = result.lines[0].denial
+    assert denial is not None
+    assert denial.carc == "178"

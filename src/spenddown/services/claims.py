@@ -110,10 +110,13 @@ def month_situation(
     policies: list[OhcPolicy],
     coverage: dict[str, rules.OhcCoverage],
 ) -> MemberMonth:
-    """The member's Medi-Cal in one month from its facts: the segments of the month, the SOC
-    obligations of the member's own budget unit, its OHC policies whose plan year includes the
-    month's first day, and the OHC coverage rules in force on that day."""
-    segments = [s for s in segments if s.aid_code in codes]
+    """The member's Medi-Cal in one month from its facts: the Medi-Cal segments of the month,
+    the SOC obligations of the member's own budget unit, its OHC policies whose plan year
+    includes the month's first day, and the OHC coverage rules in force on that day."""
+    # Medi-Cal's claims: CMSP is the county's program, its aid codes and SOC do not count here.
+    segments = [
+        s for s in segments if s.aid_code in codes and codes[s.aid_code].program is Program.MEDI_CAL
+    ]
     situation = build_verification(
         member_id=cin,
         service_date=month.first_day,
