@@ -237,6 +237,11 @@ def test_rules_5_denials(
     assert str(first.medi_cal_paid) == "0.00"
     assert str(first.member_owes) == member_owes
     assert adjudication.status == "denied"
+    # rules.md §5.8: the member's part is patient responsibility (PR), the rest contractual (CO)
+    group = "PR" if first.member_owes.is_positive() else "CO"
+    assert [(a.group, a.carc, str(a.amount)) for a in first.adjustments] == [
+        (group, carc, "100.00")
+    ]
 
 
 @pytest.mark.parametrize("carc", ["197", "15", "29", "16", "18"])

@@ -347,28 +347,10 @@ def _merge(adjustments: list[CasAmount]) -> list[CasAmount]:
 
 
 def line_adjustments(line: ClaimLine, result: LineResult) -> list[CasAmount]:
-    """The domain's adjustments, with two changes so that the 835 balances and says who owes:
-    the part of a denied line the member owes is group PR (the rest stays CO), and what the
-    domain does not list (the primary's own contractual reduction, charge − its allowed) is
-    added to OA-23 when there was a primary, else to CO-45."""
-    out: list[CasAmount] = []
-    for a in result.adjustments:
-        group = AdjustmentGroup(a.group)
-        if (
-            result.status is LineStatus.DENIED
-            and result.denial is not None
-            and a.carc == result.denial.carc
-            and group is AdjustmentGroup.CONTRACTUAL
-            and result.member_owes.is_positive()
-        ):
-            out.append(
-                CasAmount(AdjustmentGroup.PATIENT_RESPONSIBILITY, a.carc, result.member_owes.amount)
-            )
-            rest = a.amount - result.member_owes
-            if rest.is_positive():
-                out.append(CasAmount(AdjustmentGroup.CONTRACTUAL, a.carc, rest.amount))
-            continue
-        out.append(CasAmount(group, a.carc, a.amount.amount))
+    """The domain's adjustments, plus what the domain does not list so that the 835 balances:
+    the primary's own contractual reduction (charge − its allowed), added to OA-23 when there
+    was a primary, else to CO-45."""
+    out = [CasAmount(AdjustmentGroup(a.group), a.carc, a.amount.amount) for a in result.adjustments]
     gap = (
         line.charge.amount
         - result.medi_cal_paid.amount

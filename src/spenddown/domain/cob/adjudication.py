@@ -476,7 +476,12 @@ def _result(work: _Work, rules: CobRules) -> LineResult:
             member_owes, write_off = Money.zero(), liability
         else:
             member_owes, write_off = liability, Money.zero()
-        adjustments.append(Adjustment("CO", work.denial.carc, liability))
+        # Who carries the denied amount: the member (PR) for what it owes, the provider (CO)
+        # for the rest.
+        if member_owes.is_positive():
+            adjustments.append(Adjustment("PR", work.denial.carc, member_owes))
+        if (liability - member_owes).is_positive():
+            adjustments.append(Adjustment("CO", work.denial.carc, liability - member_owes))
         return LineResult(
             work.index,
             LineStatus.DENIED,
