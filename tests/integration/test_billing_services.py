@@ -3,7 +3,7 @@ both engines (the world and fee schedule of tests/integration/test_claims.py).""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,7 @@ import pytest
 
 from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
 from spenddown.domain.cob.model import Claim, ClaimLine, ClaimPrimary, PayerType, PrimaryLine
-from spenddown.domain.errors import NotFound
+from spenddown.domain.errors import InvalidInput, NotFound
 from spenddown.domain.identifiers import parse_member_id
 from spenddown.domain.money import Money
 from spenddown.services import billing, claims
@@ -159,6 +159,12 @@ def test_rules_5_7_with_a_claim_may_collect_what_the_claim_says_the_member_owes(
     with pytest.raises(NotFound) as other:
         check(world, "150.00", CLINIC[0], claim_id="CLM-B1")  # not the clinic's claim
     assert other.value.code == "CLAIM_NOT_FOUND"
+    # A claim for another day says nothing about this one.
+    earlier = ClaimLine(DAY - timedelta(days=1), "99213", 1, m("150"), line.primary)
+    submit(world, Claim("CLM-B2", PHYSICIAN[0], SOC_MEMBER, m("0"), COMMERCIAL, (earlier,)))
+    with pytest.raises(InvalidInput) as elsewhere:
+        check(world, "150.00", claim_id="CLM-B2")
+    assert elsewhere.value.code == "SERVICE_DATE_NOT_ON_CLAIM"
 
 
 def test_billing_check_needs_the_member_and_a_known_provider(world: World) -> None:

@@ -138,7 +138,19 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
                     "CLAIM_NOT_FOUND",
                     f"No claim {cmd.claim_id} from this provider for member {mask_id(cin)}.",
                 )
-            soc_for_service = Money.from_cents(stored.member_owes_cents)
+            # What the claim leaves the member to pay for this date of service (its lines on it).
+            lines = [
+                line
+                for line in uow.repo.claim_lines_of(cin, day, day)
+                if line.claim_id == stored.claim_id
+            ]
+            if not lines:
+                raise InvalidInput(
+                    "SERVICE_DATE_NOT_ON_CLAIM",
+                    f"Claim {cmd.claim_id} has no service on {day.isoformat()}.",
+                    field="service_date",
+                )
+            soc_for_service = Money.from_cents(sum(line.member_owes_cents for line in lines))
             billed = True
         else:
             soc_for_service = _soc_cleared_by(uow, cin, provider.npi, day)
