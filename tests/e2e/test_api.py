@@ -604,6 +604,8 @@ def test_malformed_requests_are_422_problems_with_the_field_path(api: Api) -> No
     problem(api.clear(SOC_MEMBER, PHYSICIAN, "12.345"), 422, "INVALID_AMOUNT")
     problem(api.clear(SOC_MEMBER, PHYSICIAN, "ten"), 422, "INVALID_AMOUNT")
     problem(api.clear(SOC_MEMBER, PHYSICIAN, True), 422, "INVALID_AMOUNT")
+    for text in ("$150", "1,500.00", "1e3", "150.", ".5"):  # digits, at most two decimals
+        problem(api.clear(SOC_MEMBER, PHYSICIAN, text), 422, "INVALID_AMOUNT")
     problem(api.clear(SOC_MEMBER, PHYSICIAN, "0"), 422, "INVALID_SERVICE_CHARGE")
     huge = api.client.post(
         "/v1/soc/clearances",

@@ -38,7 +38,16 @@ def _refused(error: InvalidInput) -> PydanticCustomError:
     return PydanticCustomError(error.code, error.detail.split(": ", 1)[-1])
 
 
+_MONEY_TEXT = re.compile(r"-?\d+(\.\d{1,2})?")
+
+
 def _money(value: Any) -> Money:
+    if isinstance(value, str) and not _MONEY_TEXT.fullmatch(value.strip()):
+        # interfaces.md: "a string or a number with at most two decimals": digits, no "$",
+        # no thousands separators, no exponent (the CLI and the web pages take those).
+        raise PydanticCustomError(
+            "INVALID_AMOUNT", 'give money as digits with at most two decimals, e.g. "150.00".'
+        )
     if isinstance(value, float):
         # Only reached when a float did not come from our JSON parser: its repr is the shortest
         # text that reads back as it, i.e. the number the sender wrote (1.234 stays 1.234 and is
