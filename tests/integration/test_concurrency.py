@@ -191,15 +191,17 @@ def test_the_same_claim_id_sent_at_once_is_adjudicated_once(world: World) -> Non
 def test_concurrent_batches_decide_as_if_one_after_the_other(world: World) -> None:
     world.load(AUTHORIZED)
     world.clear("600.00")
-    # Four batches of chunks of 2: three claims of their own on the authorization each, and
-    # one claim ID all four send (for another member).
+    # Four batches: first one claim ID all four send, for two other members (no member lock
+    # orders them: a chunk that finds it stored meanwhile runs again), then three claims of
+    # their own on the authorization.
     batches = [
-        [aba_claim(f"ABA-{b}-{i}") for i in range(3)] + [aba_claim("ABA-SENT", "12345678A")]
+        [aba_claim("ABA-SENT", ("12345678A", "33333333C")[b % 2])]
+        + [aba_claim(f"ABA-{b}-{i}") for i in range(3)]
         for b in range(4)
     ]
     outcomes = at_once(
         4,
-        lambda b: list(claims.adjudicate_batch(batches[b], world.app.uow, world.app.env, chunk=2)),
+        lambda b: list(claims.adjudicate_batch(batches[b], world.app.uow, world.app.env, chunk=1)),
     )
     answered = [o for found in outcomes for o in found]  # type: ignore[union-attr]
     accepted = [o for o in answered if isinstance(o, claims.Adjudication)]

@@ -4,7 +4,7 @@ One claim (``adjudicate_claim``, ``adjudicate_batch_claim``): the use case gathe
 adjudication needs (the member's months, the provider's enrollment, the fee schedule,
 authorizations and the units earlier claims used) and stores the claim with its lines in one
 transaction; a repeated ``claim_id`` is refused (DUPLICATE_CLAIM). The transaction first locks
-the member, then the claim ID (``Repository.lock_members``, ``lock_claim_ids``): concurrent claims
+the member, then the claim ID (``Repository.lock_members``, ``lock_claim_id``): concurrent claims
 of one member see each other's authorization units, and a claim sent twice at once is answered
 DUPLICATE_CLAIM the second time, as it would be one after the other.
 
@@ -12,9 +12,11 @@ A batch (``adjudicate_batch``): the same decisions for many claims, chunk by chu
 schedule, code lists and plans are read once; each chunk reads the facts of its members with one
 query per kind, adjudicates its claims in order (a claim sees the authorization units and the
 claim IDs of the claims before it in the chunk, as one claim after the other would) and stores
-them with multi-row inserts in ONE transaction. A crash leaves whole chunks stored; running the
-same claims again answers the stored ones DUPLICATE_CLAIM, as the one-claim path does, and
-adjudicates the rest."""
+them with multi-row inserts in ONE transaction. A chunk locks its members as one claim does; its
+claim IDs are not locked (thousands of advisory locks would fill PostgreSQL's lock table): a
+chunk that finds one stored meanwhile by another transaction is run again. A crash leaves whole
+chunks stored; running the same claims again answers the stored ones DUPLICATE_CLAIM, as the
+one-claim path does, and adjudicates the rest."""
 
 from __future__ import annotations
 
@@ -68,12 +70,14 @@ from spenddown.services.ports import (
     Repository,
     StoredClaim,
     StoredClaimLine,
+    StoredMeanwhile,
     UnitOfWork,
 )
 
 MAX_LINES = 50  # a CMS-1500 has 6 service lines; an 837P allows 50
 BATCH_CHUNK = 1000  # claims per transaction (engineering.md: commits of 1,000)
 MAX_BATCH_CHUNK = 10_000  # keeps every chunk's IN (...) lists within SQLite's limits
+CHUNK_ATTEMPTS = 3  # a chunk whose claim ID another transaction stored meanwhile is run again
 
 BatchOutcome = Adjudication | SpenddownError
 
@@ -208,7 +212,7 @@ def adjudicate_batch_claim(claim: Claim, uow: UnitOfWork, env: Env) -> Adjudicat
 def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> Adjudication:
     """Adjudicate and store, inside the caller's transaction (which this commits)."""
     known = uow.repo.lock_members([claim.member_id])
-    if uow.repo.lock_claim_ids([claim.claim_id]):
+    if uow.repo.lock_claim_id(claim.claim_id):
         raise _duplicate(claim)
     if not known:
         raise _no_member()
@@ -349,7 +353,7 @@ class _Chunk:
         cins = sorted({c.member_id for c in claims})
         months = sorted({BenefitMonth.of(line.service_date) for c in claims for line in c.lines})
         self.members = repo.lock_members(cins)  # first: what follows is read under the locks
-        self.claim_ids = repo.lock_claim_ids([c.claim_id for c in claims])
+        self.claim_ids = repo.stored_claim_ids([c.claim_id for c in claims])
         self.providers = repo.providers_by_npi(sorted({c.provider_npi for c in claims}))
         self.segments: dict[tuple[str, BenefitMonth], list[EligibilitySegment]] = defaultdict(list)
         for segment in repo.segments_of(cins, months):
@@ -451,12 +455,22 @@ def adjudicate_batch(
     source = iter(claims)
     reference: _Reference | None = None
     while part := list(islice(source, chunk)):
-        uow = uow_factory()
-        with uow:
-            if reference is None:
-                reference = _Reference(uow.repo, aid_code_table(uow))
-            outcomes = _adjudicate_chunk(part, uow, env, reference)
-            uow.commit()
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            uow = uow_factory()
+            try:
+                with uow:
+                    if reference is None:
+                        reference = _Reference(uow.repo, aid_code_table(uow))
+                    outcomes = _adjudicate_chunk(part, uow, env, reference)
+                    uow.commit()
+            except StoredMeanwhile:
+                # Another transaction stored one of the chunk's claim IDs since the chunk read
+                # them (two batches, or a batch and a claim, with one ID for two members): run
+                # the chunk again; that claim is then answered DUPLICATE_CLAIM.
+                if attempt == CHUNK_ATTEMPTS:
+                    raise
+                continue
+            break
         yield from outcomes
 
 

@@ -63,6 +63,7 @@ from spenddown.services.ports import (
     EvcRecord,
     StoredClaim,
     StoredClaimLine,
+    StoredMeanwhile,
     VerificationRecord,
 )
 
@@ -856,12 +857,17 @@ class SqlRepository:
             for record in records
         ]
         if dialect.name == "postgresql":
+            import psycopg  # only with PostgreSQL
+
             raw = self.c.connection.driver_connection
             assert raw is not None
             statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            try:
+                with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            except psycopg.errors.UniqueViolation as error:
+                raise StoredMeanwhile(table.name) from error
             return
         marks = ", ".join("?" for _ in names)
         self.c.exec_driver_sql(
@@ -897,12 +903,15 @@ class SqlRepository:
         if self._locking and values:
             self.c.execute(_ADVISORY_LOCKS, {"kind": kind, "values": values})
 
-    def lock_claim_ids(self, claim_ids: list[str]) -> set[str]:
-        """The IDs among ``claim_ids`` already stored. On PostgreSQL each ID is first locked
-        until the transaction ends (a transaction-level advisory lock on its hash, taken in
-        hash order): a claim ID being stored by another transaction is then answered as
-        stored once that one commits, rather than failing on the primary key."""
-        self._advisory_locks(_CLAIM_ID_LOCKS, claim_ids)
+    def lock_claim_id(self, claim_id: str) -> bool:
+        """Whether the claim ID is stored. On PostgreSQL the ID is first locked until the
+        transaction ends (a transaction-level advisory lock on its hash): an ID being stored by
+        another transaction is then answered as stored once that one commits, rather than
+        failing on the primary key."""
+        self._advisory_locks(_CLAIM_ID_LOCKS, [claim_id])
+        return bool(self.stored_claim_ids([claim_id]))
+
+    def stored_claim_ids(self, claim_ids: list[str]) -> set[str]:
         c = t.claims
         query = select(c.c.claim_id).where(self._one_of(c.c.claim_id, claim_ids))
         return set(self.c.execute(query).scalars())
