@@ -4,7 +4,7 @@
     in process, one core, adjudicating and storing claims in a SQLite file, against the pure
     adjudication (``domain.cob.adjudication.adjudicate``) of the same claims with their facts
     already in memory, in the same run.
-4b. The same over PostgreSQL: 50,000 claims for 10,000 members (quick: 10,000 for 2,000; the
+4b. The same over PostgreSQL: 50,000 claims for 10,000 members (quick: 6,000 for 2,000; the
     1,000,000 claims with ``python -m bench.adjudication --claims 1000000``); target ≤ 300 s
     for 1M. Baseline: the pure rate measured in the same run.
 
@@ -395,8 +395,8 @@ def run(quick: bool) -> list[Figure]:
     day = today_ca()
     # The full run stays under 20 minutes with the soak: 1M claims on PostgreSQL is its own
     # command (``python -m bench.adjudication --claims 1000000``, docs/performance.md).
-    sqlite_claims, sqlite_members = (10_000, 1_000) if quick else (20_000, 2_000)
-    pg_claims, pg_members = (10_000, 2_000) if quick else (50_000, 10_000)
+    sqlite_claims, sqlite_members = (6_000, 1_000) if quick else (20_000, 2_000)
+    pg_claims, pg_members = (6_000, 2_000) if quick else (50_000, 10_000)
     with tempfile.TemporaryDirectory() as tmp:
         app = prepare(f"sqlite:///{Path(tmp) / 'bench.db'}", sqlite_members, day)
         try:

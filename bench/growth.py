@@ -43,7 +43,7 @@ def run(quick: bool) -> list[Figure]:
             "1. SOC clearance (budget units)",
             "clearances/s",
             (500, 5_000) if quick else (2_000, 20_000),
-            lambda n: clearance.measure(n, 2.0 if quick else 4.0, baseline=False)[0],
+            lambda n: clearance.measure(n, 1.5 if quick else 4.0, baseline=False)[0],
         ),
     ]
     if quick:

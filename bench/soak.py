@@ -110,7 +110,7 @@ def _duration(seconds: float) -> str:
 
 
 def run(quick: bool) -> list[Figure]:
-    windows, seconds = (2, 5.0) if quick else (10, 60.0)
+    windows, seconds = (2, 4.0) if quick else (10, 60.0)
     day = today_ca()
     data = population(UNITS, PROVIDERS, day.strftime("%Y-%m"), SOC)
     data["fee_schedule"] = [
