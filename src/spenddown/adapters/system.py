@@ -35,22 +35,28 @@ class Argon2PinHasher:
         except (VerificationError, InvalidHashError):
             return False
 
+    def known(self, pin_hash: str, pin: str) -> bool | None:
+        """Nothing is remembered: the check is made here (``PinHasher.known``)."""
+        return self.verify(pin_hash, pin)
+
 
 class CachedPinVerifier:
-    """Argon2 on every request would cap a server at tens of requests a second: a PIN verified
-    once is remembered for a short time under a keyed hash of (stored hash, PIN).
+    """Argon2 on every request would cap a server at tens of requests a second: a PIN checked
+    once is remembered for a short time under a keyed hash of (stored hash, PIN), right or wrong.
 
     - Nothing reversible is kept: the key is HMAC-SHA256(secret, stored hash + PIN).
     - The stored hash is part of the key, so a changed PIN misses the cache at once.
-    - Lockout is checked by the use case before the PIN, so a cached PIN never bypasses it;
-      ``forget`` drops what is remembered for a hash (e.g. on lockout).
+    - Lockout is checked by the use case before the PIN, so a cached PIN never bypasses it, and
+      every wrong try is still counted; ``forget`` drops what is remembered for a hash.
+    - ``known`` answers from memory only (None when it would take Argon2): the use case then
+      has the check made outside its transaction (``services.common.pin_checked_outside``).
     """
 
     def __init__(self, inner: Argon2PinHasher, secret: str, seconds: float = 60) -> None:
         self._inner = inner
         self._secret = secret.encode()
         self._seconds = seconds
-        self._verified: dict[bytes, tuple[float, str]] = {}
+        self._verified: dict[bytes, tuple[float, str, bool]] = {}  # key: (until, hash, right)
         self._lock = threading.Lock()
 
     def _key(self, pin_hash: str, pin: str) -> bytes:
@@ -60,20 +66,26 @@ class CachedPinVerifier:
     def hash(self, pin: str) -> str:
         return self._inner.hash(pin)
 
-    def verify(self, pin_hash: str, pin: str) -> bool:
-        key = self._key(pin_hash, pin)
-        now = time.monotonic()
+    def known(self, pin_hash: str, pin: str) -> bool | None:
+        if self._seconds <= 0:  # nothing is remembered: check here, as without a cache
+            return self._inner.verify(pin_hash, pin)
         with self._lock:
-            found = self._verified.get(key)
-            if found is not None and found[0] > now and found[1] == pin_hash:
-                return True
-        if not self._inner.verify(pin_hash, pin):
-            return False
+            found = self._verified.get(self._key(pin_hash, pin))
+        if found is not None and found[0] > time.monotonic() and found[1] == pin_hash:
+            return found[2]
+        return None
+
+    def verify(self, pin_hash: str, pin: str) -> bool:
+        verdict = self.known(pin_hash, pin) if self._seconds > 0 else None
+        if verdict is not None:
+            return verdict
+        right = self._inner.verify(pin_hash, pin)
+        now = time.monotonic()
         with self._lock:
             if len(self._verified) > 100_000:
                 self._verified = {k: v for k, v in self._verified.items() if v[0] > now}
-            self._verified[key] = (now + self._seconds, pin_hash)
-        return True
+            self._verified[self._key(pin_hash, pin)] = (now + self._seconds, pin_hash, right)
+        return right
 
     def forget(self, pin_hash: str) -> None:
         with self._lock:

@@ -63,7 +63,12 @@ from spenddown.domain.errors import (
 )
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
-from spenddown.services.common import aid_code_table, authenticate_provider, today
+from spenddown.services.common import (
+    aid_code_table,
+    authenticate_provider,
+    pin_checked_outside,
+    today,
+)
 from spenddown.services.eligibility import own_obligations, pick_own_obligations
 from spenddown.services.ports import (
     Env,
@@ -188,6 +193,7 @@ def _check(claim: Claim, today_: date) -> None:
             )
 
 
+@pin_checked_outside
 def adjudicate_claim(cmd: SubmitClaim, uow: UnitOfWork, env: Env) -> Adjudication:
     """A provider's claim (NPI + PIN)."""
     _check(cmd.claim, today(env))

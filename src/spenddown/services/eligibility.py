@@ -17,7 +17,13 @@ from spenddown.domain.eligibility.verification import (
 from spenddown.domain.identifiers import MemberId
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
-from spenddown.services.common import aid_code_table, authenticate_provider, find_member, today
+from spenddown.services.common import (
+    aid_code_table,
+    authenticate_provider,
+    find_member,
+    pin_checked_outside,
+    today,
+)
 from spenddown.services.ports import Env, EvcRecord, UnitOfWork, VerificationRecord
 
 
@@ -51,6 +57,7 @@ def pick_own_obligations(
     return {}
 
 
+@pin_checked_outside
 def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
     with uow:
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)

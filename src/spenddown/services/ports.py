@@ -277,6 +277,9 @@ class Clock(Protocol):
 class PinHasher(Protocol):
     def hash(self, pin: str) -> str: ...
     def verify(self, pin_hash: str, pin: str) -> bool: ...
+    # The verdict when it is cheap (remembered, or a hasher without memory that checks at
+    # once); None when it would take the slow hash, to be made outside the transaction.
+    def known(self, pin_hash: str, pin: str) -> bool | None: ...
 
 
 class IdSource(Protocol):

@@ -5,10 +5,11 @@ in a transaction of its own so that a failure or a reset of the count is kept.""
 from __future__ import annotations
 
 from spenddown.domain.eligibility.model import Provider
-from spenddown.services.common import authenticate_provider
+from spenddown.services.common import authenticate_provider, pin_checked_outside
 from spenddown.services.ports import Env, UnitOfWork
 
 
+@pin_checked_outside
 def authenticate(npi: str, pin: str, uow: UnitOfWork, env: Env) -> Provider:
     """The provider, or ``AuthenticationFailed`` (``INVALID_CREDENTIALS`` / ``PIN_LOCKED``).
 

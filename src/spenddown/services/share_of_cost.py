@@ -41,6 +41,7 @@ from spenddown.services.common import (
     aid_code_table,
     authenticate_provider,
     find_member,
+    pin_checked_outside,
     today,
 )
 from spenddown.services.ports import Env, EvcRecord, UnitOfWork
@@ -299,6 +300,7 @@ def _clearance_message(certified: bool, remaining: Money, is_reversed: bool) -> 
 
 
 # --- use cases -------------------------------------------------------------------------------
+@pin_checked_outside
 def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> ClearanceResult:
     """rules.md §3: apply min(charge, remaining) to the budget unit's SOC for the month."""
     if not cmd.service_charge.is_positive():
@@ -398,6 +400,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         return result
 
 
+@pin_checked_outside
 def reverse_clearance(cmd: ReverseClearance, uow: UnitOfWork, env: Env) -> ClearanceResult:
     """rules.md §3: only by the provider who made it, only while the month is not certified."""
     with uow:

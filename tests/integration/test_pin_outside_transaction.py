@@ -1,0 +1,66 @@
+"""The slow PIN hash (Argon2) runs outside the use case's transaction: it holds no database
+connection and, on SQLite, not the one writer lock (``services.common.pin_checked_outside``).
+A remembered verdict, right or wrong, is reused; every wrong try still counts. Both engines."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from spenddown import bootstrap
+from spenddown.adapters.system import Argon2PinHasher, CachedPinVerifier
+from spenddown.domain.errors import AuthenticationFailed
+from spenddown.services import providers
+from support.world import PHYSICIAN, FixedClock, World, base_dataset
+
+
+class Watched(Argon2PinHasher):
+    """The slow hash (with the fast test parameters), noting how many database connections
+    were checked out at each check."""
+
+    def __init__(self) -> None:
+        super().__init__(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        self.app: bootstrap.App | None = None
+        self.checked_out: list[int] = []
+
+    def verify(self, pin_hash: str, pin: str) -> bool:
+        assert self.app is not None
+        self.checked_out.append(self.app.engine.pool.checkedout())
+        return super().verify(pin_hash, pin)
+
+
+@pytest.fixture
+def watched(database_url: str) -> tuple[World, Watched]:
+    slow = Watched()
+    app = bootstrap.build(database_url, clock=FixedClock(), pins=CachedPinVerifier(slow, "k" * 32))
+    slow.app = app
+    world = World(app, app.env.clock)  # type: ignore[arg-type]
+    world.load(base_dataset())
+    return world, slow
+
+
+def test_argon2_runs_with_no_connection_held_and_once_per_pin(
+    watched: tuple[World, Watched],
+) -> None:
+    world, slow = watched
+    slow.checked_out.clear()  # the import hashed the PINs
+    world.verify()
+    world.verify()
+    world.clear("100.00")
+    assert slow.checked_out == [0]  # one Argon2 check, with no connection checked out
+
+
+def test_a_remembered_wrong_pin_is_still_counted_until_the_lockout(
+    watched: tuple[World, Watched],
+) -> None:
+    world, slow = watched
+    slow.checked_out.clear()
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed) as wrong:
+            providers.authenticate(PHYSICIAN[0], "0000", world.app.uow(), world.app.env)
+        assert wrong.value.code == "INVALID_CREDENTIALS"
+    assert slow.checked_out == [0]  # the wrong PIN was hashed once, outside a transaction
+    with pytest.raises(AuthenticationFailed) as locked:
+        providers.authenticate(*PHYSICIAN, world.app.uow(), world.app.env)
+    assert locked.value.code == "PIN_LOCKED"  # the 5 tries counted; no hash for a locked NPI
+    assert slow.checked_out == [0]
