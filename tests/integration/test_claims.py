@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -17,31 +16,10 @@ from spenddown.domain.cob.model import (
 from spenddown.domain.errors import Forbidden, InvalidInput, NotFound, RuleRefusal
 from spenddown.domain.money import Money
 from spenddown.services import claims
-from support.world import CLINIC, PHYSICIAN, World
+from support.world import CLAIM_FEES, CLINIC, PHYSICIAN, World
 
 DAY = date(2026, 11, 3)
-FEES: dict[str, Any] = {
-    "fee_schedule": [
-        {"procedure_code": "99213", "effective": "2026-01-01", "allowed_per_unit": "95.00"},
-        {
-            "procedure_code": "97153",
-            "effective": "2026-01-01",
-            "allowed_per_unit": "16.50",
-            "requires_authorization": True,
-        },
-    ],
-    "authorizations": [
-        {
-            "id": "PA-HN-1",
-            "payer": "plan",
-            "cin": "22222222B",
-            "procedure_code": "97153",
-            "start": "2026-11-01",
-            "end": "2027-01-31",
-            "units": 8,
-        },
-    ],
-}
+FEES = CLAIM_FEES
 
 
 def m(value: str) -> Money:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import func, select
 
@@ -21,7 +21,7 @@ from spenddown.domain.money import Money, total
 from spenddown.services import claims, plans
 from spenddown.services.audit import audit_ledger
 from spenddown.services.share_of_cost import ClearanceResult
-from support.world import CLINIC, PHARMACY, PHYSICIAN, World
+from support.world import ABA_AUTHORIZED, CLINIC, PHARMACY, PHYSICIAN, World
 
 THREADS = 8
 CLEARANCES = 200
@@ -98,29 +98,6 @@ def test_one_idempotency_key_sent_at_once_for_two_members_clears_once(world: Wor
 
 
 # --- claims (rules.md §5): authorization units and claim IDs under concurrent submission ------
-AUTHORIZED: dict[str, Any] = {
-    "fee_schedule": [
-        {
-            "procedure_code": "97153",
-            "effective": "2026-01-01",
-            "allowed_per_unit": "16.50",
-            "requires_authorization": True,
-        },
-    ],
-    "authorizations": [
-        {
-            "id": "PA-HN-1",
-            "payer": "plan",
-            "cin": "22222222B",
-            "procedure_code": "97153",
-            "start": "2026-11-01",
-            "end": "2027-01-31",
-            "units": 8,
-        },
-    ],
-}
-
-
 def aba_claim(claim_id: str, cin: str = "22222222B", units: int = 2) -> Claim:
     line = ClaimLine(date(2026, 11, 3), "97153", units, Money.of("16.50") * units)
     return Claim(claim_id, PHYSICIAN[0], cin, Money.zero(), None, (line,))
@@ -154,7 +131,7 @@ def at_once(count: int, submit: Callable[[int], T]) -> list[T | SpenddownError]:
 
 
 def test_concurrent_claims_never_use_more_authorized_units_than_approved(world: World) -> None:
-    world.load(AUTHORIZED)
+    world.load(ABA_AUTHORIZED)
     world.clear("600.00")
     outcomes = at_once(
         THREADS,
@@ -172,7 +149,7 @@ def test_concurrent_claims_never_use_more_authorized_units_than_approved(world: 
 
 
 def test_the_same_claim_id_sent_at_once_is_adjudicated_once(world: World) -> None:
-    world.load(AUTHORIZED)
+    world.load(ABA_AUTHORIZED)
     world.clear("600.00")
     # for two members (a mistyped member ID): the member locks alone do not serialize them
     cins = ("22222222B", "12345678A")
@@ -189,7 +166,7 @@ def test_the_same_claim_id_sent_at_once_is_adjudicated_once(world: World) -> Non
 
 
 def test_concurrent_batches_decide_as_if_one_after_the_other(world: World) -> None:
-    world.load(AUTHORIZED)
+    world.load(ABA_AUTHORIZED)
     world.clear("600.00")
     # Four batches: first one claim ID all four send, for two other members (no member lock
     # orders them: a chunk that finds it stored meanwhile runs again), then three claims of

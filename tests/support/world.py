@@ -180,6 +180,40 @@ BASE: dict[str, Any] = {
 }
 
 
+# ABA (97153) needs an authorization: the plan approved 8 units for 22222222B (Health Net).
+ABA_AUTHORIZED: dict[str, Any] = {
+    "fee_schedule": [
+        {
+            "procedure_code": "97153",
+            "effective": "2026-01-01",
+            "allowed_per_unit": "16.50",
+            "requires_authorization": True,
+        },
+    ],
+    "authorizations": [
+        {
+            "id": "PA-HN-1",
+            "payer": "plan",
+            "cin": "22222222B",
+            "procedure_code": "97153",
+            "start": "2026-11-01",
+            "end": "2027-01-31",
+            "units": 8,
+        },
+    ],
+}
+
+
+# The fee schedule of the claim tests: an office visit, and ABA with its authorization.
+CLAIM_FEES: dict[str, Any] = {
+    "fee_schedule": [
+        {"procedure_code": "99213", "effective": "2026-01-01", "allowed_per_unit": "95.00"},
+        *ABA_AUTHORIZED["fee_schedule"],
+    ],
+    "authorizations": ABA_AUTHORIZED["authorizations"],
+}
+
+
 def base_dataset() -> dict[str, Any]:
     return copy.deepcopy(BASE)
 

@@ -71,6 +71,20 @@ def run(
     )
 
 
+def run_lines(claim: Claim, allowed: str = "75") -> Adjudication:
+    """A claim of several 99213 lines for a fee-for-service member, one fee for all."""
+    entry = fee(allowed)
+    return adjudicate(
+        claim,
+        months={NOV: FFS_MEMBER},
+        provider=ENROLLED,
+        fees=lambda code, on: entry,
+        authorizations=[],
+        units_used={},
+        rules=RULES,
+    )
+
+
 def line(
     charge: str = "100",
     primary: PrimaryLine | None = None,
@@ -155,17 +169,7 @@ def test_rules_5_6_soc_comes_off_medi_cal_payment_line_by_line_from_the_first(
         line("100", PrimaryLine(m("100"), m("70"), copay=m("30"))),
         line("80", PrimaryLine(m("80"), m("60"), copay=m("20"))),
     )
-    claim = Claim("CLM-3", "1234567893", "12345678A", m(soc), COMMERCIAL, lines)
-    entry = fee("75")
-    adjudication = adjudicate(
-        claim,
-        months={NOV: FFS_MEMBER},
-        provider=ENROLLED,
-        fees=lambda code, on: entry,
-        authorizations=[],
-        units_used={},
-        rules=RULES,
-    )
+    adjudication = run_lines(Claim("CLM-3", "1234567893", "12345678A", m(soc), COMMERCIAL, lines))
     assert [str(r.soc_applied) for r in adjudication.lines] == socs
     assert [str(r.medi_cal_paid) for r in adjudication.lines] == paid
     assert str(adjudication.totals.member_owes) == f"{soc}.00"  # the SOC, all of it
@@ -188,16 +192,7 @@ def test_rules_5_medicare_crossover_cap_reduces_from_the_last_line() -> None:
         ClaimPrimary(PayerType.MEDICARE, "Medicare", "M-1", DAY),
         lines,
     )
-    entry = fee("95")
-    adjudication = adjudicate(
-        claim,
-        months={NOV: FFS_MEMBER},
-        provider=ENROLLED,
-        fees=lambda code, on: entry,
-        authorizations=[],
-        units_used={},
-        rules=RULES,
-    )
+    adjudication = run_lines(claim, "95")
     # per line: min(20, 15) = 15 and min(10, 5) = 5; cap ΣA − ΣP = 190 − 170 = 20
     assert [str(r.medi_cal_paid) for r in adjudication.lines] == ["15.00", "5.00"]
     assert str(adjudication.totals.medi_cal_paid) == "20.00"

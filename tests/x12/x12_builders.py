@@ -5,33 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from support.world import CLAIM_FEES
 
 FUNCTIONAL = {"270": "HS", "837": "HC"}
 RESOURCES = Path(__file__).parent.parent / "resources" / "x12"
 
-FEES: dict[str, Any] = {
-    "fee_schedule": [
-        {"procedure_code": "99213", "effective": "2026-01-01", "allowed_per_unit": "95.00"},
-        {
-            "procedure_code": "97153",
-            "effective": "2026-01-01",
-            "allowed_per_unit": "16.50",
-            "requires_authorization": True,
-        },
-    ],
-    "authorizations": [
-        {
-            "id": "PA-HN-1",
-            "payer": "plan",
-            "cin": "22222222B",
-            "procedure_code": "97153",
-            "start": "2026-11-01",
-            "end": "2027-01-31",
-            "units": 8,
-        },
-    ],
-}
+FEES = CLAIM_FEES  # the claim tests' fee schedule and authorization
 
 
 def sample(name: str) -> str:
