@@ -97,13 +97,27 @@ PROOF_BODY = {
 }
 
 
-@router.api_route(
-    "/v1/members/{member_id}/soc/{month}",
-    methods=["GET", "POST"],
+FAMILY_VIEW = "/v1/members/{member_id}/soc/{month}"
+FAMILY_VIEW_SUMMARY = (
+    "The family's view: SOC, remaining, and each clearance (provider, date, amount)"
+)
+
+
+@router.post(
+    FAMILY_VIEW,
     response_model=schemas.FamilyView,
-    summary="The family's view: SOC, remaining, and each clearance (provider, date, amount)",
+    summary=FAMILY_VIEW_SUMMARY + " (the member's dates in the body)",
     dependencies=[audited("member.soc")],
     openapi_extra=PROOF_BODY,
+    operation_id="family_view_post",
+)
+@router.get(
+    FAMILY_VIEW,
+    response_model=schemas.FamilyView,
+    summary=FAMILY_VIEW_SUMMARY,
+    dependencies=[audited("member.soc")],
+    openapi_extra=PROOF_BODY,
+    operation_id="family_view_get",
 )
 def family_view(
     member_id: schemas.MemberIdParam,
