@@ -38,7 +38,7 @@ def _refused(error: InvalidInput) -> PydanticCustomError:
     return PydanticCustomError(error.code, error.detail.split(": ", 1)[-1])
 
 
-_MONEY_TEXT = re.compile(r"-?\d+(\.\d{1,2})?")
+_MONEY_TEXT = re.compile(r"-?\d+(\.\d+)?")  # more than two decimals: refused by Money.parse
 
 
 def _money(value: Any) -> Money:
