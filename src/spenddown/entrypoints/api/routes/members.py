@@ -40,12 +40,16 @@ BirthDateHeader = Annotated[
 ]
 
 
-def _member_dates(issue_date: date | None, birth_date: date | None) -> tuple[date, date]:
+def _member_dates(
+    issue_date: date | None, birth_date: date | None, *, in_body: bool = False
+) -> tuple[date, date]:
+    """Both dates, or AUTHENTICATION_REQUIRED saying where they go (``in_body``: the family
+    view also takes them in its body)."""
     if issue_date is None or birth_date is None:
+        body = ", or bic_issue_date and birth_date in the body" if in_body else ""
         raise AuthenticationFailed(
             "AUTHENTICATION_REQUIRED",
-            "Send X-Member-Issue-Date and X-Member-Birth-Date, or bic_issue_date and "
-            "birth_date in the body (or a county token).",
+            f"Send X-Member-Issue-Date and X-Member-Birth-Date{body} (or a county token).",
         )
     return issue_date, birth_date
 
@@ -131,7 +135,7 @@ def family_view(
     `{"bic_issue_date", "birth_date"}` (GET or POST, for clients that do not send a body with
     a GET); a wrong one is `MEMBER_NOT_FOUND`. A county token needs neither."""
     if caller is None:
-        issue, born = _member_dates(*proof)
+        issue, born = _member_dates(*proof, in_body=True)
         view = access.family_view(
             schemas.member_id_of(member_id),
             issue,
