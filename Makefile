@@ -18,8 +18,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+PORT ?= 8000
+
 demo: install
-	$(BIN)/spenddown demo
+	$(BIN)/spenddown demo --port $(PORT)
 
 # PostgreSQL server binaries and Debian's Chromium are part of the test suite (tests start a
 # throw-away cluster and drive the pages in headless Chromium).

@@ -77,3 +77,30 @@ def test_demo_starts_the_server_with_demo_credentials(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         reader.join(timeout=10)
+
+
+def test_a_busy_port_is_said_in_one_line_before_the_tour(tmp_path: Path) -> None:
+    """``make demo`` with the port taken: one line naming the fix, exit 1 (not 3, which means
+    "refused by a rule"), no tour, no traceback, no demo database written."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPENDDOWN_")}
+        for command in (["demo", "--port", str(port)], ["serve", "--port", str(port)]):
+            result = subprocess.run(
+                [str(SCRIPT), *command],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1, result.stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in lines[0]
+            assert f"--port {port + 10}" in lines[0]
+        assert "Traceback" not in result.stderr
+        assert not (tmp_path / "spenddown-demo.db").exists()

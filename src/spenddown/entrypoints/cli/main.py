@@ -724,6 +724,10 @@ def demo(
     the API on 127.0.0.1:8000 (until Ctrl-C)."""
     from spenddown.entrypoints.cli import demo as demo_module
 
+    if serve:  # before the tour: a busy port is said in one line, not after a page of output
+        _port_free_or_exit(
+            host, port, f"make demo PORT={port + 10}` or `spenddown demo --port {port + 10}"
+        )
     explicit = db or _settings(ctx).db
     url = explicit or f"sqlite:///{Path.cwd() / demo_module.DEMO_FILE}"
     try:
@@ -774,6 +778,7 @@ def serve(
 
     from spenddown.entrypoints.api.app import run
 
+    _port_free_or_exit(host, port, f"spenddown serve --port {port + 10}")
     try:
         run(host, port, _settings(ctx).db, demo=False)
     except ValidationError as error:
@@ -807,6 +812,26 @@ def tokens_create(
     out = render.console()
     out.print(f"Token {issued.token.token_id} for {role} (shown once, keep it safe):", markup=False)
     out.print(issued.secret, markup=False)
+
+
+def _port_free_or_exit(host: str, port: int, fix: str) -> None:
+    """Exit 1 with one line naming the fix when ``host:port`` cannot be listened on (another
+    program has it), instead of uvicorn's traceback after the tour (docs/cli.md, exit codes)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            _err().print(
+                f"spenddown: cannot listen on {host}:{port} ({error.strerror or error}): another "
+                f"program is using it. Stop it, or use another port: `{fix}`.",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_OTHER) from None
 
 
 def _program() -> str:
@@ -846,12 +871,13 @@ def _print_tour(prepared: DemoDatabase, steps: list[TourStep]) -> None:
     out.print("\nDemo providers (NPI / PIN):", style="bold")
     for p in demo_module.PROVIDERS:
         out.print(f"  {p.npi} / {p.pin}  {p.name} ({p.type})", markup=False, soft_wrap=True)
-    out.print("\nDemo members (member ID / card issue date):", style="bold")
+    out.print("\nDemo members (member ID / card issue date / birth date):", style="bold")
     for m in demo_module.MEMBERS:
         codes = ", ".join(m.aid_codes) or "RR only"
         plan = m.plan or "FFS"
         out.print(
-            f"  {m.cin} / {m.issue}  {m.first} {m.last}, county {m.county}, aid {codes}, {plan}",
+            f"  {m.cin} / {m.issue} / {m.born}  {m.first} {m.last}, county {m.county}, "
+            f"aid {codes}, {plan}",
             markup=False,
             soft_wrap=True,
         )
