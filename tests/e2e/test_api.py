@@ -87,6 +87,27 @@ def test_health_openapi_and_docs(api: Api) -> None:
     assert "swagger" in docs.text.lower()
 
 
+def test_browsers_get_a_page_for_an_unknown_address_and_api_clients_problem_json(api: Api) -> None:
+    """A mistyped address in a browser is a page in the visitor's language (not JSON); the
+    machine interfaces answer problem+json whatever the client accepts; HEAD / answers."""
+    page = api.client.get(
+        "/provider/verfy", headers={"Accept": "text/html", "Accept-Language": "es"}
+    )
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "No se encontró la página" in page.text
+    for path in ("/v1/nothing-here", "/fhir/Nothing"):
+        machine = api.client.get(path, headers={"Accept": "text/html"})
+        assert machine.status_code == 404
+        assert machine.headers["content-type"].startswith("application/"), path
+    plain = api.client.get("/nothing-here")
+    assert plain.status_code == 404
+    assert plain.json()["code"] == "NOT_FOUND"
+    head = api.client.head("/")
+    assert head.status_code == 200
+    assert head.content == b""
+
+
 # --- provider transactions --------------------------------------------------------------------
 def test_verify_clear_list_and_reverse(api: Api) -> None:
     verified = api.verify(SOC_MEMBER, PHYSICIAN)

@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -133,9 +133,25 @@ async def validation_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(body, 422)
 
 
-async def http_error(request: Request, error: Exception) -> JSONResponse:
+# Addresses of the machine interfaces: a 404 there is problem+json whatever the client accepts.
+MACHINE_PREFIXES = ("/v1/", "/fhir", "/x12", "/openapi", "/docs", "/redoc", "/healthz")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not an API client): an HTML 404 in the page's language."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        MACHINE_PREFIXES
+    )
+
+
+async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
+    if status == 404 and wants_page(request):
+        from spenddown.entrypoints.web.app import render
+
+        _record(request, "NOT_FOUND")
+        return render(request, "not_found.html", status=404)
     code, title = {
         404: ("NOT_FOUND", "Not found"),
         405: ("METHOD_NOT_ALLOWED", "Method not allowed"),

@@ -14,7 +14,7 @@ from spenddown.entrypoints.web.app import csrf_refused, render, same_site_path, 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def home(request: Request) -> Response:
     return render(request, "home.html")
 
