@@ -175,6 +175,12 @@ def run(host: str, port: int, url: str | None, demo: bool) -> None:
             "SPENDDOWN_SECRET_KEY is not set: this process uses a random key of its own, so web "
             "sessions end when it stops; set it to keep them across restarts."
         )
+    if not settings.demo and host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger("spenddown").warning(
+            "The web pages' session cookie is sent over HTTPS only: serve %s behind a TLS proxy "
+            "(docs/operations.md); over plain http:// sign-in cannot keep a session.",
+            host,
+        )
     api = create_app(settings=settings)
     uvicorn.run(api, host=host, port=port, **server_options())
 

@@ -72,6 +72,7 @@ def mount(api: FastAPI, settings: Settings | None) -> None:
     secret = settings.secret_key if settings is not None else secrets.token_hex(32)
     key = hmac.new(secret.encode(), b"spenddown web session", hashlib.sha256).hexdigest()
     api.state.web_vault = sessions.Vault()
+    api.state.web_https_only = bool(settings is not None and not settings.demo)
     api.include_router(routes.router)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
     api.add_middleware(
@@ -80,7 +81,7 @@ def mount(api: FastAPI, settings: Settings | None) -> None:
         session_cookie=COOKIE,
         max_age=SESSION_SECONDS,
         same_site="strict",
-        https_only=bool(settings is not None and not settings.demo),
+        https_only=api.state.web_https_only,
     )
 
 
@@ -168,6 +169,11 @@ ERRORS: Mapping[str, str] = {
     "SERVICE_DATE_IN_FUTURE": N_("The date of service is in the future."),
     "DUPLICATE_CLAIM": N_("A claim with this claim ID was already submitted."),
     "CSRF": N_("This form has expired. Please try again."),
+    "INSECURE_CONNECTION": N_(
+        "Signing in needs a secure connection: this server sends its session cookie over "
+        "https:// only. Use the https:// address, or ask whoever runs spenddown to serve it "
+        "behind HTTPS."
+    ),
 }
 
 
@@ -232,9 +238,14 @@ def page_for(request: Request) -> str:
 
 
 def csrf_refused(request: Request, template: str, context: Mapping[str, Any]) -> Response:
+    """A form without its session: expired, or (plain http:// to a server whose cookie is
+    https-only, where the browser never sends the cookie back) a connection that cannot keep a
+    session at all, said as such rather than "expired" on every try."""
     gettext = i18n.gettext_for(language(request))
+    insecure = request.app.state.web_https_only and request.url.scheme != "https"
+    message = ERRORS["INSECURE_CONNECTION" if insecure else "CSRF"]
     return render(
-        request, template, {**context, "error": gettext(ERRORS["CSRF"]), "error_lang": None}, 403
+        request, template, {**context, "error": gettext(message), "error_lang": None}, 403
     )
 
 
