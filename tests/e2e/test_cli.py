@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from spenddown.domain.identifiers import EVC_ALPHABET
 from spenddown.entrypoints.cli import demo as demo_module
 from spenddown.entrypoints.cli import main as cli_main
-from spenddown.entrypoints.cli.main import app
+from spenddown.entrypoints.cli.main import app, in_cli_words
 from support.cli import MONTH, TODAY, Cli, current_dataset
 from support.world import CLINIC, LTC_HOME, PHYSICIAN, SOC_MEMBER
 
@@ -285,8 +285,22 @@ def test_exit_codes_and_problem_details(
     problem = world_cli.json(*args, exit_code=code)
     assert problem["code"] == expected
     assert problem["type"] == "/problems/" + expected.lower().replace("_", "-")
-    assert problem["detail"] in result.stderr
+    assert in_cli_words(problem["detail"]) in result.stderr  # options, not API fields
     assert set(problem) >= {"type", "title", "detail", "code"}
+
+
+def test_errors_name_the_options_people_typed_not_api_fields(world_cli: Cli) -> None:
+    clear = ["clear", *provider(PHYSICIAN), *member(), "--code", "99214", "--charge", "0"]
+    result = world_cli(*clear)
+    assert result.exit_code == 2
+    assert "spenddown: --charge must be more than $0.00. [INVALID_SERVICE_CHARGE]" in result.stderr
+    assert "service_charge" not in result.stderr
+    # --json keeps the API's problem document, field names included (docs/cli.md)
+    assert world_cli.json(*clear, exit_code=2)["detail"].startswith("service_charge")
+    computed = world_cli("soc", "compute", "--month", MONTH, "--household", "1", "--unearned=-5")
+    assert computed.exit_code == 2
+    assert "incomes[" not in computed.stderr
+    assert "--earned/--unearned" in computed.stderr
 
 
 def test_a_locked_npi_stays_locked_with_the_right_pin(world_cli: Cli) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -185,9 +186,39 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# The use cases name the API's fields (docs/api.md); a person at the command line typed options.
+FIELD_OPTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"^{pattern}(?=[ :])"), option)
+    for pattern, option in (
+        ("service_charge", "--charge"),
+        ("billing_code", "--code"),
+        ("member_id", "--member"),
+        ("bic_issue_date", "--issue-date"),
+        ("service_date", "--date"),
+        ("provider_npi", "--provider"),
+        ("budget_unit", "--budget-unit"),
+        ("case_id", "--case"),
+        ("idempotency_key", "--key"),
+        (r"incomes\[\d+\]\.amount", "an --earned/--unearned amount"),
+        (r"premiums\[\d+\]", "a --premium amount"),
+    )
+)
+
+
+def in_cli_words(detail: str) -> str:
+    """``detail`` with a leading API field name said as the option that carries it."""
+    for pattern, option in FIELD_OPTIONS:
+        detail, found = pattern.subn(option, detail, count=1)
+        if found:
+            break
+    return detail
+
+
 def report(error: SpenddownError, as_json: bool) -> None:
     err = _err()
-    err.print(f"spenddown: {error.detail} [{error.code}]", markup=False, soft_wrap=True)
+    err.print(
+        f"spenddown: {in_cli_words(error.detail)} [{error.code}]", markup=False, soft_wrap=True
+    )
     if isinstance(error, ImportErrors):
         for line in error.errors:
             err.print(f"  {line}", markup=False, soft_wrap=True)
