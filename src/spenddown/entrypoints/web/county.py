@@ -22,6 +22,7 @@ from spenddown.entrypoints.web.app import (
     audit,
     csrf_refused,
     failure,
+    language,
     render,
     sign_in_again,
     signed_in,
@@ -131,13 +132,13 @@ async def calculate(request: Request) -> Response:
         return csrf_refused(request, "county_calculator.html", context)
     try:
         incomes = [
-            Income(kind, forms.required_money(value, f"{kind}[{i}]"))
+            Income(kind, forms.required_money(value, f"{kind}[{i}]", language(request)))
             for kind in ("earned", "unearned")
             for i, value in enumerate(lists[kind])
             if value.strip()
         ]
         premiums = [
-            forms.required_money(value, f"premiums[{i}]")
+            forms.required_money(value, f"premiums[{i}]", language(request))
             for i, value in enumerate(lists["premiums"])
             if value.strip()
         ]
@@ -230,7 +231,7 @@ def set_soc(
             case_id=case,
             budget_unit=unit,
             month=chosen,
-            amount=forms.required_money(amount, "amount"),
+            amount=forms.required_money(amount, "amount", language(request)),
             program=Program(program),
             retro_override=bool(retro_override),
         )

@@ -22,6 +22,7 @@ from spenddown.entrypoints.web.app import (
     audit,
     csrf_refused,
     failure,
+    language,
     render,
     sign_in_again,
     signed_in,
@@ -185,7 +186,7 @@ def bill_check(
             bic_issue_date=issue,
             provider_npi=forms.npi(provider_npi, "provider_npi"),
             service_date=forms.day(service_date, "service_date"),
-            amount=forms.required_money(amount, "amount"),
+            amount=forms.required_money(amount, "amount", language(request)),
             claim_id=forms.text(claim_id, "claim_id", required=False, limit=40) or None,
         )
         result = shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env))
@@ -262,13 +263,15 @@ def savings(
                 forms.whole(weeks, "weeks", 1, 52),
             ),
             cost_sharing=PrimaryCostSharing(
-                forms.required_money(deductible, "deductible"),
-                forms.required_money(out_of_pocket_max, "out_of_pocket_max"),
-                forms.money(copay_per_visit, "copay_per_visit", required=False),
+                forms.required_money(deductible, "deductible", language(request)),
+                forms.required_money(out_of_pocket_max, "out_of_pocket_max", language(request)),
+                forms.money(
+                    copay_per_visit, "copay_per_visit", required=False, lang=language(request)
+                ),
                 forms.percent(coinsurance_percent, "coinsurance_percent"),
             ),
             primary_allowed_per_unit=forms.required_money(
-                primary_allowed_per_unit, "primary_allowed_per_unit"
+                primary_allowed_per_unit, "primary_allowed_per_unit", language(request)
             ),
             as_of=today(app.env),
         )

@@ -20,6 +20,7 @@ from spenddown.entrypoints.web.app import (
     audit,
     csrf_refused,
     failure,
+    language,
     render,
     sign_in_again,
     signed_in,
@@ -175,7 +176,9 @@ def clear(
             bic_issue_date=forms.day(bic_issue_date, "bic_issue_date"),
             service_date=forms.day(service_date, "service_date"),
             billing_code=forms.text(billing_code, "billing_code", limit=20),
-            service_charge=forms.required_money(service_charge, "service_charge"),
+            service_charge=forms.required_money(
+                service_charge, "service_charge", language(request)
+            ),
             payment=Payment(payment),
             # The form's one-time key: a double submit (reload, double click) clears once.
             idempotency_key=forms.text(idempotency_key, "idempotency_key", required=False) or None,
