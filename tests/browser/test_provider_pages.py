@@ -154,3 +154,27 @@ def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: S
     page.get_by_label("or paste the claim JSON").fill(json.dumps(leo_claim("WEB-1", server.today)))
     page.get_by_role("button", name="Submit the claim").click()
     expect(page.get_by_role("alert")).to_contain_text("already submitted")
+
+
+def test_a_spanish_desk_types_cents_with_a_comma(page: Page, server: Server) -> None:
+    """`12,50` on the Spanish page clears $12.50 (it once cleared $1,250.00 and certified a
+    month, which cannot be undone); `1.500` could be either, so it is asked back."""
+    office, member = demo.PROVIDER_BY_NAME["Priya Raman, MD"], demo.SAMUEL
+    sign_in(page, office.npi, office.pin)
+    page.goto("/language/es?next=/provider")
+    form = page.locator("form[action='/provider/verify']")
+    form.locator("#member_id").fill(member.cin)
+    form.locator("#bic_issue_date").fill(member.issue)
+    form.locator("#service_date").fill(server.today)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#result .remaining")).to_have_text("$845.00")
+
+    def clear_es(code: str, charge: str) -> None:
+        page.locator("#clear #billing_code").fill(code)
+        page.locator("#clear #service_charge").fill(charge)
+        page.locator("#clear button[type=submit]").click()
+
+    clear_es("99213", "1.500")
+    expect(page.get_by_role("alert")).to_contain_text("se puede leer de dos maneras")
+    clear_es("99213", "12,50")
+    expect(page.locator("#result")).to_contain_text("832.50")

@@ -169,6 +169,10 @@ ERRORS: Mapping[str, str] = {
     "SERVICE_DATE_IN_FUTURE": N_("The date of service is in the future."),
     "DUPLICATE_CLAIM": N_("A claim with this claim ID was already submitted."),
     "CSRF": N_("This form has expired. Please try again."),
+    "AMBIGUOUS_AMOUNT": N_(
+        "This amount could be read two ways. Type it again with no thousands separator and a "
+        "decimal mark only for cents, for example 1500 or 12.50."
+    ),
     "INSECURE_CONNECTION": N_(
         "Signing in needs a secure connection: this server sends its session cookie over "
         "https:// only. Use the https:// address, or ask whoever runs spenddown to serve it "
