@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from api_support import Api, basic
 from x12_builders import inquiry_270, interchange, sample
+from x12_independent import check_271, only_groups, validate
 from x12_independent import segments as pyx12_segments
-from x12_independent import validate
 
 from spenddown.adapters.x12.exchange import answer
 from support.cli import Cli, current_dataset
@@ -99,12 +99,20 @@ def test_broken_transaction_set_is_a_999_that_pyx12_accepts(
     assert ok, report
 
 
-def test_999_for_one_bad_set_among_good_ones_is_partial(sqlite_world: World) -> None:
+def test_one_bad_set_among_good_ones_is_a_partial_999_and_the_good_ones_answered(
+    sqlite_world: World,
+) -> None:
     bodies = [inquiry_270([{"member_id": "88888888H"}]), ["BHT*0022*13*X*20261123*1000"]]
     kind, out = respond(sqlite_world, interchange("270", "005010X279A1", bodies))
-    assert kind == "999"
+    assert kind == "999+271"
     assert "AK9*P*2*2*1" in out
-    assert validate(out)[0]
+    assert "IK5*A~" in out
+    ack = only_groups(out, "FA")
+    assert validate(ack)[0], validate(ack)[1]
+    answered = only_groups(out, "HB")
+    check_271(answered)
+    assert answered.count("ST*271*") == 1
+    assert "NM1*IL*1*" in answered
 
 
 def test_ta1_is_read_by_pyx12(sqlite_world: World) -> None:

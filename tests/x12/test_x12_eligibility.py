@@ -135,7 +135,9 @@ def test_soc_member_in_detail(api: Api) -> None:
     the SOC is met the member is EB*1 with an EVC in the information source's TRN."""
     text = interchange("270", "005010X279A1", [inquiry_270([{"member_id": "12345678A"}])])
     before = subscribers(post(api, text).text)[0]
-    assert before["eb"][0][1:6] == ["6", "IND", "30", "MC", "MEDI-CAL"]
+    # EQ*30: the generic answer lists 30 and the X279A1/CORE generic service types
+    generic = "30^1^33^35^47^48^50^86^88^98^AL^MH^UC"
+    assert before["eb"][0][1:6] == ["6", "IND", generic, "MC", "MEDI-CAL"]
     assert "MEDI-CAL ELIGIBLE WITH $00600 SOC. REMAINING SOC $600.00." in before["msg"]
     assert summary(before)["soc"] == "600.00"
     assert summary(before)["plan"] == "Health Net"
