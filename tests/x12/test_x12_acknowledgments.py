@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from api_support import Api, basic
 from x12_builders import inquiry_270, interchange, sample
-from x12_independent import check_271, only_groups, validate
+from x12_independent import check_271, check_envelope, interchanges, only_groups, validate
 from x12_independent import segments as pyx12_segments
 
 from spenddown.adapters.x12.exchange import answer
+from spenddown.domain.errors import AuthenticationFailed
 from support.cli import Cli, current_dataset
 from support.world import PHYSICIAN, World, make_world
 
@@ -169,3 +170,141 @@ def test_cli_answers_a_file(tmp_path: Path) -> None:
     refused = cli("x12", str(garbage), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1])
     assert refused.exit_code == 2
     assert "TA1*" in refused.stdout
+
+
+# --- envelopes: several interchanges, several groups, ISA14 -----------------------------------
+def test_each_interchange_of_a_file_is_answered_on_its_own(sqlite_world: World) -> None:
+    """A broken interchange (TA1 017) between two good ones: the file gets three interchanges
+    back, in order, each echoing its own ISA13."""
+    second = interchange(
+        "270", "005010X279A1", [inquiry_270([{"member_id": "88888888H"}])], control="102"
+    )
+    broken = second.replace("*00501*", "*00401*").replace("000000102", "000000103")
+    kind, out = respond(sqlite_world, GOOD + broken + second)
+    assert kind == "271+TA1"
+    answered = interchanges(out)
+    assert [a.split("~")[0].split("*")[13] for a in answered] == [
+        "000000101",
+        "000000103",
+        "000000102",
+    ]
+    check_271(answered[0])
+    assert ta1_note(answered[1]) == "017"
+    check_271(answered[2])
+
+
+def test_several_groups_are_answered_one_group_each_with_unique_control_numbers(
+    sqlite_world: World,
+) -> None:
+    """Two inbound HS groups whose sets are both ST02 0001: one HB group per inbound group,
+    GS06 1 and 2, ST02 numbered by spenddown in each (never a duplicate in a group)."""
+    body = [inquiry_270([{"member_id": "88888888H"}])]
+    one = interchange("270", "005010X279A1", body, control="7")
+    two = interchange("270", "005010X279A1", body + body, control="8")
+    inner_one = one.split("\n")[1:-2]  # GS..GE
+    inner_two = two.split("\n")[1:-2]
+    text = "\n".join([one.split("\n")[0], *inner_one, *inner_two, "IEA*2*000000007~"])
+    kind, out = respond(sqlite_world, text)
+    assert kind == "271"
+    found = check_envelope(out)
+    assert [g["control"] for g in found] == ["1", "2"]
+    numbers = [[s[0][2] for s in g["sets"]] for g in found]  # type: ignore[attr-defined]
+    assert numbers == [["0001"], ["0001", "0002"]]
+
+
+def test_ta1_accepts_when_the_sender_asks(sqlite_world: World) -> None:
+    asked = GOOD.replace("*000000101*0*T*", "*000000101*1*T*")
+    kind, out = respond(sqlite_world, asked)
+    assert kind == "TA1+271"
+    assert "TA1*000000101*261123*1000*A*000~" in out
+    check_271(out)
+    _, plain = respond(sqlite_world, GOOD)
+    assert "TA1*" not in plain
+
+
+def test_a_rejected_group_answers_none_of_its_sets(sqlite_world: World) -> None:
+    """GE01 wrong: AK9 R with AK905 5; the set itself is fine (IK5 A) yet not answered."""
+    kind, out = respond(sqlite_world, GOOD.replace("GE*1*101", "GE*2*101"))
+    assert kind == "999"
+    assert "IK5*A~" in out
+    assert "AK9*R*1*1*1*5~" in out
+    assert "ST*271" not in out
+    assert validate(out)[0]
+
+
+# --- acknowledgments sent back to spenddown -----------------------------------------------------
+ACK_999 = (
+    f"ISA*00*{' ' * 10}*00*{' ' * 10}*ZZ*{'CLINICSUBMIT':<15}*ZZ*{'MEDICAL':<15}*261123*1000*^*"
+    "00501*000000555*1*T*:~\n"
+    "GS*FA*CLINICSUBMIT*MEDICAL*20261123*1000*555*X*005010X231A1~\n"
+    "ST*999*0001*005010X231A1~\nAK1*HP*1*005010X221A1~\nAK2*835*0001*005010X221A1~\n"
+    "IK3*CLP*7*2100*8~\nIK4*2*1029*7*99~\nIK5*R*5~\nAK9*R*1*1*0~\nSE*8*0001~\n"
+    "GE*1*555~\nIEA*1*000000555~\n"
+)
+ACK_TA1 = (
+    f"ISA*00*{' ' * 10}*00*{' ' * 10}*ZZ*{'CLINICSUBMIT':<15}*ZZ*{'MEDICAL':<15}*261123*1000*^*"
+    "00501*000000556*0*T*:~\nTA1*000000101*261123*1000*R*021~\nIEA*0*000000556~\n"
+)
+
+
+def test_acknowledgments_sent_back_are_recorded_and_never_answered(world: World) -> None:
+    """On SQLite and PostgreSQL: a 999 (even with ISA14 1: no TA1 back) and a TA1, in one file,
+    are stored and nothing is answered; IK404 values are not kept."""
+    result = answer(
+        ACK_999 + ACK_TA1,
+        npi=PHYSICIAN[0],
+        pin=PHYSICIAN[1],
+        uow=world.app.uow,
+        env=world.app.env,
+    )
+    assert (result.kind, result.text, result.recorded) == ("", "", 2)
+    assert not result.rejected
+    with world.app.uow() as uow:
+        stored = uow.repo.inbound_acknowledgments(0, 10)
+    assert [(r.kind, r.acknowledged_code, r.acknowledged_control, r.status) for r in stored] == [
+        ("999", "HP", "1", "R"),
+        ("TA1", "", "000000101", "R"),
+    ]
+    assert stored[0].sender_id == "CLINICSUBMIT"
+    assert stored[0].interchange_control == "000000555"
+    assert stored[0].detail["sets"] == [
+        {
+            "set": "835",
+            "control": "0001",
+            "errors": [
+                {
+                    "segment": "CLP",
+                    "position": "7",
+                    "code": "8",
+                    "elements": [{"position": "2", "code": "7"}],
+                }
+            ],
+            "status": "R",
+            "codes": ["5"],
+        }
+    ]
+    assert stored[1].detail == {"note": "021"}
+    assert "99" not in str(stored[0].detail)  # the IK404 value
+    with pytest.raises(AuthenticationFailed):
+        answer(ACK_TA1, npi=PHYSICIAN[0], pin="0000", uow=world.app.uow, env=world.app.env)
+    with world.app.uow() as uow:
+        assert len(uow.repo.inbound_acknowledgments(0, 10)) == 2  # nothing more stored
+
+
+def test_endpoint_and_cli_say_an_acknowledgment_was_recorded(api: Api, tmp_path: Path) -> None:
+    response = api.client.post("/v1/x12", content=ACK_999, headers={**X12, **basic(PHYSICIAN)})
+    assert response.status_code == 202
+    assert response.json()["recorded"] == 1
+    wrong_pin = (PHYSICIAN[0], "0000")
+    wrong = api.client.post("/v1/x12", content=ACK_999, headers={**X12, **basic(wrong_pin)})
+    assert wrong.status_code == 401
+    cli = Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    dataset = tmp_path / "world.json"
+    dataset.write_text(json.dumps(current_dataset()))
+    assert cli("import", str(dataset)).exit_code == 0
+    ack = tmp_path / "ack.x12"
+    ack.write_text(ACK_TA1)
+    result = cli("x12", str(ack), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1])
+    assert result.exit_code == 0, result.output
+    assert "recorded 1 acknowledgment" in result.output
+    assert "ISA*" not in result.stdout

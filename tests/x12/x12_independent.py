@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 import logging
+import re
 
 import pyx12.params
 import pyx12.x12file

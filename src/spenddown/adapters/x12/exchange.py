@@ -202,7 +202,8 @@ def _answer_interchange(
     if refused:
         groups = [acknowledgments.acknowledgment_group(refused), *answer_groups]
         kinds.insert(0, "999")
-    ta1 = acknowledgments.ta1_accepted(interchange) if interchange.ack_requested else None
+    wanted = interchange.ack_requested and not interchange.only_acknowledgments
+    ta1 = acknowledgments.ta1_accepted(interchange) if wanted else None
     if not groups and ta1 is None:
         return None
     if ta1 is not None:
