@@ -3,7 +3,8 @@
 A 270 is answered with a 271 and an 837P with an 835, both ``200 application/edi-x12``; a
 malformed interchange with a 999 or a TA1, also 200 (the acknowledgment *is* the answer, as in
 CAQH CORE real-time exchanges). A file of acknowledgments (TA1/999) of spenddown's own answers is
-recorded and answered with ``202`` and a JSON count: an acknowledgment is never acknowledged. The ``X12-Answer`` header names what the body is. Refusals that
+recorded and answered with ``202`` and a JSON count: an acknowledgment is never acknowledged.
+The ``X12-Answer`` header names what the body is. Refusals that
 are not X12's to express stay problem+json: no or wrong credentials for an 837P (401), a body
 that is not ``application/edi-x12`` (415) or too large (413).
 """
