@@ -308,3 +308,15 @@ def test_endpoint_and_cli_say_an_acknowledgment_was_recorded(api: Api, tmp_path:
     assert result.exit_code == 0, result.output
     assert "recorded 1 acknowledgment" in result.output
     assert "ISA*" not in result.stdout
+
+
+def test_a_file_mixing_an_acknowledgment_and_an_inquiry(api: Api) -> None:
+    """The 999 is recorded (X12-Recorded), the 270 answered: one interchange back, a 271."""
+    response = api.client.post(
+        "/v1/x12", content=ACK_999 + GOOD, headers={**X12, **basic(PHYSICIAN)}
+    )
+    assert response.status_code == 200
+    assert response.headers["X12-Answer"] == "271"
+    assert response.headers["X12-Recorded"] == "1"
+    assert len(interchanges(response.text)) == 1
+    check_271(response.text)

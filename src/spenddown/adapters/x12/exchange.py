@@ -68,8 +68,11 @@ MEDI_CAL = Party(
     postal_code="958133029",
 )
 MEDIA_TYPE = "application/edi-x12"
-REMITTANCE_VERSION = "005010X221A1"
-FUNCTIONAL_CODES = {"271": "HB", "835": "HP"}  # GS01 of each answer's group
+# Each kind of answer: its group's GS01 and GS08 (docs/x12.md "Envelopes and control numbers").
+ANSWER_GROUPS = {
+    "271": ("HB", RESPONSE_VERSION),
+    "835": ("HP", "005010X221A1"),
+}
 log = logging.getLogger("spenddown.x12")
 
 
@@ -176,28 +179,27 @@ def _answer_interchange(
     for group in interchange.groups:
         if group.functional_code == "FA":
             continue  # acknowledgments are recorded, never acknowledged
-        sets: list[str] = []
-        code = ""
+        answered: dict[str, list[str]] = {}  # answer kind -> its sets, ST02 0001, 0002, ...
+
+        def control(kind: str, answered: dict[str, list[str]] = answered) -> str:
+            return f"{len(answered.get(kind, ())) + 1:04d}"
+
         if acknowledgments.answered(group):
             for transaction in group.transactions:
                 content = contents.get(id(transaction))
                 if content is None or not transaction.accepted:
                     continue
-                control = f"{len(sets) + 1:04d}"
                 written = _answer_set(
                     transaction, content, control, state, npi, pin, uow, env, created
                 )
-                if written is not None:
-                    code = "271" if isinstance(content, Inquiry) else "835"
-                    sets.append(written)
+                for kind, text in written:
+                    answered.setdefault(kind, []).append(text)
         if not group.accepted:
             refused.append(group)
-        if sets:
-            version = RESPONSE_VERSION if code == "271" else REMITTANCE_VERSION
-            answer_groups.append(
-                acknowledgments.OutboundGroup(FUNCTIONAL_CODES[code], version, sets)
-            )
-            kinds.append(code)
+        for kind, sets in answered.items():  # one outbound group per kind of answer
+            functional, version = ANSWER_GROUPS[kind]
+            answer_groups.append(acknowledgments.OutboundGroup(functional, version, sets))
+            kinds.append(kind)
     groups = answer_groups
     if refused:
         groups = [acknowledgments.acknowledgment_group(refused), *answer_groups]
@@ -224,16 +226,17 @@ def _answer_interchange(
 def _answer_set(
     transaction: TransactionSet,
     content: Content,
-    control: str,
+    control: Callable[[str], str],
     state: _Eligibility,
     npi: str,
     pin: str,
     uow: UowFactory,
     env: Env,
     created: datetime,
-) -> str | None:
-    """The answer (ST..SE, ST02 ``control``) to one accepted set, or None when x12sdk's models
-    refuse a value the reader let through: the set is then rejected (IK5 R 5) in the 999."""
+) -> list[tuple[str, str]]:
+    """The answers to one accepted set as (kind, ST..SE text), ``control(kind)`` giving each
+    its ST02; none when x12sdk's models refuse a value the reader let through: the set is then
+    rejected (IK5 R 5) in the 999."""
     try:
         if isinstance(content, Inquiry):
             answers = [[state.receiver(r) for r in src.receivers] for src in content.sources]
@@ -242,18 +245,18 @@ def _answer_set(
                 answers,
                 created=created,
                 source_trace_id=SOURCE_TRACE_ID,
-                control_number=control,
+                control_number=control("271"),
             )
-        else:
-            model = _remittance(transaction, content, npi, pin, uow, env, created, control)
-        return model.x12()
+            return [("271", model.x12())]
+        model = _remittance(transaction, content, npi, pin, uow, env, created, control("835"))
+        return [("835", model.x12())]
     except (ValidationError, ValueError):
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]
         transaction.errors.append(
             SegmentProblem(first.id, first.position, "", SegmentError.HAS_ELEMENT_ERRORS)
         )
-        return None
+        return []
 
 
 def _received_acknowledgments(
