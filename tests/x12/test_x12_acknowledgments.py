@@ -320,3 +320,13 @@ def test_a_file_mixing_an_acknowledgment_and_an_inquiry(api: Api) -> None:
     assert response.headers["X12-Recorded"] == "1"
     assert len(interchanges(response.text)) == 1
     check_271(response.text)
+
+
+def test_each_interchange_uses_its_own_delimiters(sqlite_world: World) -> None:
+    other = GOOD.replace("*", "|").replace("~\n", "!").replace("000000101", "000000104")
+    kind, out = respond(sqlite_world, GOOD + other)
+    assert kind == "271"
+    answered = interchanges(out)
+    assert len(answered) == 2
+    for text in answered:
+        check_271(text)

@@ -17,7 +17,11 @@ from x12_independent import segments as pyx12_segments
 from spenddown.adapters.x12.exchange import answer
 from support.world import PHYSICIAN, World, make_world
 
-SEEDS = [sample("eligibility-270.x12"), sample("claims-837p.x12")]
+SEEDS = [
+    sample("eligibility-270.x12"),
+    sample("claims-837p.x12"),
+    sample("eligibility-270.x12") + sample("claims-837p.x12"),  # two interchanges in one file
+]
 KINDS = {"TA1", "999", "271", "835"}  # an answer's kind joins these with "+"
 FUZZ = settings(
     max_examples=150,
