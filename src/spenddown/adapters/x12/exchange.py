@@ -121,10 +121,8 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
         for record in _received_acknowledgments(interchange, npi, env)
     ]
     recorded = acknowledgments_service.record(npi, pin, received, uow(), env) if received else 0
-    if any(
-        isinstance(c, list) and transaction_accepted
-        for c, transaction_accepted in _accepted_contents(read, contents)
-    ):
+    # 837P: the PIN is checked once, before any claim that will be answered.
+    if any(isinstance(c, list) and answered for c, answered in _accepted_contents(read, contents)):
         providers.authenticate(npi, pin, uow(), env)
     state = _Eligibility(npi, pin, uow, env)
     texts: list[str] = []
