@@ -14,7 +14,7 @@ from x12_builders import inquiry_270, interchange, sample
 from x12_independent import check_271, check_envelope, interchanges, only_groups, validate
 from x12_independent import segments as pyx12_segments
 
-from spenddown.adapters.x12.exchange import answer
+from spenddown.adapters.x12.exchange import Answer, answer
 from spenddown.domain.errors import AuthenticationFailed
 from support.cli import Cli, current_dataset
 from support.world import PHYSICIAN, World, make_world
@@ -330,3 +330,27 @@ def test_each_interchange_uses_its_own_delimiters(sqlite_world: World) -> None:
     assert len(answered) == 2
     for text in answered:
         check_271(text)
+
+
+def test_a_997_is_recorded_like_a_999(sqlite_world: World) -> None:
+    ack_997 = (
+        ACK_999.replace("005010X231A1", "005010X230")
+        .replace("ST*999", "ST*997")
+        .replace("IK3*", "AK3*")
+        .replace("IK4*", "AK4*")
+        .replace("IK5*", "AK5*")
+        .replace("000000555", "000000557")
+    )
+    result = respond_full(sqlite_world, ack_997)
+    assert (result.kind, result.recorded) == ("", 1)
+    with sqlite_world.app.uow() as uow:
+        stored = uow.repo.inbound_acknowledgments(0, 100)[-1]
+    assert (stored.kind, stored.interchange_control, stored.status) == ("997", "000000557", "R")
+    sets = stored.detail["sets"]
+    assert isinstance(sets, list)
+    assert sets[0]["codes"] == ["5"]
+    assert sets[0]["errors"][0]["segment"] == "CLP"
+
+
+def respond_full(world: World, text: str) -> Answer:
+    return answer(text, npi=PHYSICIAN[0], pin=PHYSICIAN[1], uow=world.app.uow, env=world.app.env)

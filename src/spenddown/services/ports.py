@@ -117,7 +117,7 @@ class InboundAcknowledgment:
 
     received_at: datetime
     provider_npi: str
-    kind: str  # "999" | "TA1"
+    kind: str  # "999" | "997" | "TA1"
     sender_id: str  # ISA06 of the interchange carrying it
     interchange_control: str  # its ISA13
     acknowledged_control: str  # TA101 (our ISA13) or AK102 (our GS06)

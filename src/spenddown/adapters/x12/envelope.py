@@ -46,7 +46,8 @@ SUPPORTED = {
 # Acknowledgments partners send back for spenddown's own 271/835: recorded, never acknowledged
 # (an acknowledgment is never acknowledged: docs/x12.md "Acknowledgments").
 RECORDED = {
-    ("FA", "999"): ("005010X231A1", "005010X231"),
+    ("FA", "999"): ("005010X231A1", "005010X231", "005010"),
+    ("FA", "997"): ("005010X230", "005010"),  # the older functional acknowledgment
 }
 MAX_SEGMENTS = 2_000_000  # a runaway file is refused rather than held in memory
 

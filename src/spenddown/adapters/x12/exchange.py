@@ -281,7 +281,7 @@ def _received_acknowledgments(
         for ta1 in interchange.received_ta1
     ]
     for group, transaction in interchange.transactions():
-        if group.functional_code != "FA" or transaction.code != "999":
+        if group.functional_code != "FA" or transaction.code not in ("999", "997"):
             continue
         out.append(_received_999(transaction, common))
     return out
@@ -296,15 +296,15 @@ def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> Inboun
             acknowledged = (seg.el(1)[:2], seg.el(2)[:9])
         elif seg.id == "AK2":
             sets.append({"set": seg.el(1)[:3], "control": seg.el(2)[:9], "errors": []})
-        elif seg.id == "IK3" and sets:
+        elif seg.id in ("IK3", "AK3") and sets:
             sets[-1]["errors"].append(
                 {"segment": seg.el(1)[:3], "position": seg.el(2)[:10], "code": seg.el(4)[:3]}
             )
-        elif seg.id == "IK4" and sets and sets[-1]["errors"]:
+        elif seg.id in ("IK4", "AK4") and sets and sets[-1]["errors"]:
             sets[-1]["errors"][-1].setdefault("elements", []).append(
                 {"position": seg.el(1)[:10], "code": seg.el(3)[:3]}
             )
-        elif seg.id == "IK5" and sets:
+        elif seg.id in ("IK5", "AK5") and sets:  # AK5: a 997's set response
             sets[-1]["status"] = seg.el(1)[:1]
             sets[-1]["codes"] = [seg.el(i)[:3] for i in range(2, 7) if seg.el(i)]
         elif seg.id == "AK9":
@@ -313,7 +313,7 @@ def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> Inboun
     if not transaction.accepted:
         detail["unreadable"] = (transaction.set_error or SetError.SEGMENTS_IN_ERROR).value
     return InboundAcknowledgment(
-        kind="999",
+        kind=transaction.code,
         acknowledged_control=acknowledged[1],
         acknowledged_code=acknowledged[0],
         status=status,

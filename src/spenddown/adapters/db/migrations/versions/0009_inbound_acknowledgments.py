@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=1), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('999', 'TA1')", name=op.f("ck_inbound_acknowledgments_kind_known")
+            "kind IN ('999', '997', 'TA1')", name=op.f("ck_inbound_acknowledgments_kind_known")
         ),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_inbound_acknowledgments")),
     )
