@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from api_support import ISSUE_TEXT, Api, basic
 from x12_builders import inquiry_270, interchange, sample
+from x12_independent import check_271
 from x12_independent import segments as pyx12_segments
 from x12sdk.generate import BenefitSpec, EligibilitySpec, MemberSpec
 from x12sdk.generate._eligibility import build_270
@@ -135,7 +136,9 @@ def test_soc_member_in_detail(api: Api) -> None:
     the SOC is met the member is EB*1 with an EVC in the information source's TRN."""
     text = interchange("270", "005010X279A1", [inquiry_270([{"member_id": "12345678A"}])])
     before = subscribers(post(api, text).text)[0]
-    assert before["eb"][0][1:6] == ["6", "IND", "30", "MC", "MEDI-CAL"]
+    # EQ*30: the generic answer lists 30 and the X279A1/CORE generic service types
+    generic = "30^1^33^35^47^48^50^86^88^98^AL^MH^UC"
+    assert before["eb"][0][1:6] == ["6", "IND", generic, "MC", "MEDI-CAL"]
     assert "MEDI-CAL ELIGIBLE WITH $00600 SOC. REMAINING SOC $600.00." in before["msg"]
     assert summary(before)["soc"] == "600.00"
     assert summary(before)["plan"] == "Health Net"
@@ -215,3 +218,99 @@ def test_issue_date_is_required(api: Api, issue: str | None, aaa: str | None) ->
     )
     answer = subscribers(post(api, text).text)[0]
     assert answer["aaa"] == ([] if aaa is None else [("N", aaa, "C")])
+
+
+# --- X279A1 example 2, service types, traces, names, characters ------------------------------
+def tr3_example_2(subscriber_eq: str | None = None) -> str:
+    """The TR3's example 2 (a physician asks about a dependent, the subscriber named by ID
+    only: NM103 empty), with spenddown's NPI, a member and a card issue date, two subscriber
+    TRNs and the dependent's own TRN; ``subscriber_eq`` adds a 2110C EQ."""
+    body = [
+        "BHT*0022*13*10001235*20261123*1320",
+        "HL*1**20*1",
+        "NM1*PR*2*ABC COMPANY*****PI*842610001",
+        "HL*2*1*21*1",
+        f"NM1*1P*1*JONES*MARCUS****XX*{PHYSICIAN[0]}",
+        "HL*3*2*22*1",
+        "TRN*1*SUB-TRACE-1*9877281234",
+        "TRN*1*SUB-TRACE-2*9CLEARING1*DEPT 7",
+        "NM1*IL*1******MI*12345678A",
+        "DTP*102*D8*20250201",
+        *([subscriber_eq] if subscriber_eq else []),
+        "HL*4*3*23*0",
+        "TRN*1*93175-012547*9877281234",
+        "NM1*03*1*SMITH*MARY",
+        "DMG*D8*19781014",
+        "DTP*291*D8*20261103",
+        "EQ*30",
+    ]
+    return interchange("270", "005010X279A1", [body])
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return check_271(text)[0]
+
+
+def test_tr3_example_2_is_answered_with_every_trace_and_name_echoed(api: Api) -> None:
+    out = post(api, tr3_example_2()).text
+    rows = rows_of(out)
+    assert pyx12_segments(out)  # pyx12's reader takes it too
+    assert ["NM1", "1P", "1", "JONES", "MARCUS", "", "", "", "XX", PHYSICIAN[0]] in rows
+    assert ["NM1", "IL", "1", "", "", "", "", "", "MI", "12345678A"] in rows  # NM103 stays empty
+    traces = [r for r in rows if r[0] == "TRN"]
+    assert traces[:2] == [
+        ["TRN", "2", "SUB-TRACE-1", "9877281234"],
+        ["TRN", "2", "SUB-TRACE-2", "9CLEARING1", "DEPT 7"],
+    ]
+    assert ["TRN", "2", "93175-012547", "9877281234"] in rows  # the dependent's, in 2000D
+    dependent = rows.index(["HL", "4", "3", "23", "0"])
+    assert rows[dependent + 1] == ["TRN", "2", "93175-012547", "9877281234"]
+    assert rows[dependent + 2][:4] == ["NM1", "03", "1", "SMITH"]
+    assert ["AAA", "N", "", "64", "C"] in rows  # a Medi-Cal member is a subscriber
+
+
+@pytest.mark.parametrize(
+    ("eq", "eb03"),
+    [
+        ("EQ*30", "30^1^33^35^47^48^50^86^88^98^AL^MH^UC"),
+        ("EQ*47^98^AL", "30^47^98^AL"),
+        ("EQ*98^NOPE", "30^1^33^35^47^48^50^86^88^98^AL^MH^UC"),  # an unknown type: generic
+        ("EQ**HC:99213", "30^1^33^35^47^48^50^86^88^98^AL^MH^UC"),  # a procedure only
+    ],
+    ids=["generic", "three-types", "unknown-type", "procedure"],
+)
+def test_each_requested_service_type_is_answered(sqlite_url: str, eq: str, eb03: str) -> None:
+    """X279A1 §1.4.7: the coverage EB answers every EQ01 repetition; a generic inquiry, an
+    unknown type or no type gets 30 and the generic response's list (with CAQH CORE 48, 50)."""
+    from spenddown.adapters.x12.exchange import answer
+    from support.world import make_world
+
+    world = make_world(sqlite_url)
+    try:
+        out = answer(
+            tr3_example_2(eq),
+            npi=PHYSICIAN[0],
+            pin=PHYSICIAN[1],
+            uow=world.app.uow,
+            env=world.app.env,
+        ).text
+    finally:
+        world.app.close()
+    ebs = [r for r in rows_of(out) if r[0] == "EB"]
+    assert ebs[0][3] == eb03
+    assert all(eb[3] == "30" for eb in ebs[1:])
+
+
+def test_names_are_mapped_to_the_x12_character_set(api: Api) -> None:
+    """A name with accents and an undecodable byte (U+FFFD after decoding) comes back in the
+    X12 basic/extended character set: accents dropped, anything else a space, never U+FFFD."""
+    text = interchange(
+        "270",
+        "005010X279A1",
+        [inquiry_270([{"member_id": "88888888H", "last": "MUÑOZ\ufffdGÓMEZ", "first": "JOSÉ"}])],
+    )
+    out = post(api, text.encode("utf-8")).text
+    assert "\ufffd" not in out
+    assert all(ord(c) < 128 for c in out)
+    assert "NM1*IL*1*MUNOZ GOMEZ*JOSE****MI*88888888H~" in out
+    assert clean("a\u00a0b\x00c~d*e") == "a b c d e"

@@ -111,6 +111,22 @@ class StoredClaim:
     adjudication: dict[str, object]
 
 
+@dataclass(frozen=True, slots=True)
+class InboundAcknowledgment:
+    """A TA1 or a 999 a trading partner sent about an interchange spenddown answered with."""
+
+    received_at: datetime
+    provider_npi: str
+    kind: str  # "999" | "997" | "TA1"
+    sender_id: str  # ISA06 of the interchange carrying it
+    interchange_control: str  # its ISA13
+    acknowledged_control: str  # TA101 (our ISA13) or AK102 (our GS06)
+    acknowledged_code: str  # AK101 (HB, HP, ...), "" for a TA1
+    status: str  # TA104 / AK901
+    detail: dict[str, object]
+    seq: int = 0
+
+
 class StoredMeanwhile(Exception):
     """A row the transaction inserts was stored by another transaction since it looked (a
     unique key taken): the transaction is rolled back and may be run again."""
@@ -191,6 +207,12 @@ class Repository(Protocol):
     def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
     def append_access(self, *records: AccessRecord) -> None: ...
     def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]: ...
+
+    # --- acknowledgments received (TA1, 999) ---------------------------------------------------
+    def add_inbound_acknowledgments(self, records: list[InboundAcknowledgment]) -> None: ...
+    def inbound_acknowledgments(
+        self, after_seq: int, limit: int
+    ) -> list[InboundAcknowledgment]: ...
 
     # --- claims, fee schedule, authorizations, other coverage ---------------------------------
     def ohc_policies(self, cin: str) -> list[OhcPolicy]: ...

@@ -61,6 +61,7 @@ from spenddown.services.ports import (
     Activation,
     ApiToken,
     EvcRecord,
+    InboundAcknowledgment,
     StoredClaim,
     StoredClaimLine,
     StoredMeanwhile,
@@ -730,6 +731,47 @@ class SqlRepository:
         ]
 
     # --- claims, fee schedule, authorizations, other coverage ---------------------------------
+
+    def add_inbound_acknowledgments(self, records: list[InboundAcknowledgment]) -> None:
+        if not records:
+            return
+        self.c.execute(
+            insert(t.inbound_acknowledgments),
+            [
+                {
+                    "received_at": r.received_at,
+                    "provider_npi": r.provider_npi,
+                    "kind": r.kind,
+                    "sender_id": r.sender_id,
+                    "interchange_control": r.interchange_control,
+                    "acknowledged_control": r.acknowledged_control,
+                    "acknowledged_code": r.acknowledged_code,
+                    "status": r.status,
+                    "detail": r.detail,
+                }
+                for r in records
+            ],
+        )
+
+    def inbound_acknowledgments(self, after_seq: int, limit: int) -> list[InboundAcknowledgment]:
+        acks = t.inbound_acknowledgments
+        query = select(acks).where(acks.c.seq > after_seq).order_by(acks.c.seq).limit(limit)
+        return [
+            InboundAcknowledgment(
+                _utc(r.received_at) or datetime.now(UTC),
+                r.provider_npi,
+                r.kind,
+                r.sender_id,
+                r.interchange_control,
+                r.acknowledged_control,
+                r.acknowledged_code,
+                r.status,
+                dict(r.detail),
+                r.seq,
+            )
+            for r in self.c.execute(query)
+        ]
+
     def ohc_policies(self, cin: str) -> list[OhcPolicy]:
         p = t.ohc_policies
         rows = self.c.execute(select(p).where(p.c.cin == cin).order_by(p.c.plan_year_start))

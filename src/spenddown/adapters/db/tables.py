@@ -365,3 +365,24 @@ claim_lines = Table(
     Index("ix_claim_lines_member_date", "cin", "service_date"),
     Index("ix_claim_lines_authorization", "authorization_id"),
 )
+
+# Acknowledgments trading partners send back for spenddown's own 271/835 (docs/x12.md
+# "Acknowledgments received"): one row per TA1 segment or per 999 transaction set, never answered.
+inbound_acknowledgments = Table(
+    "inbound_acknowledgments",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("provider_npi", String(10), nullable=False),  # the credentials it came with
+    Column("kind", String(3), nullable=False),  # "999", "997" or "TA1"
+    Column("sender_id", String(15), nullable=False),  # their ISA06
+    Column("interchange_control", String(9), nullable=False),  # their ISA13
+    Column("acknowledged_control", String(9), nullable=False),  # TA101, or AK102 (our GS06)
+    Column("acknowledged_code", String(2), nullable=False),  # AK101 (HB, HP, ...), "" for a TA1
+    Column("status", String(1), nullable=False),  # TA104 / AK901: A, E, P, R ("" unreadable)
+    Column("detail", JSON, nullable=False),  # TA105, or each AK2 with its IK5 and IK3s
+    CheckConstraint("kind IN ('999', '997', 'TA1')", name="kind_known"),
+    Index("ix_inbound_acknowledgments_control", "sender_id", "acknowledged_control"),
+)

@@ -7,20 +7,46 @@ the sets received and accepted, a rejected set carries at least one IK3 or an IK
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from spenddown.adapters.x12.codes import Acknowledgment, InterchangeNote, SetError
-from spenddown.adapters.x12.envelope import FunctionalGroup, Interchange, IsaEcho
+from spenddown.adapters.x12.codes import (
+    Acknowledgment,
+    InterchangeNote,
+    SegmentError,
+    SetError,
+)
+from spenddown.adapters.x12.envelope import (
+    FunctionalGroup,
+    Interchange,
+    IsaEcho,
+    SegmentProblem,
+    TransactionSet,
+)
 
 ACK_VERSION = "005010X231A1"
 SEPARATOR, COMPONENT, REPETITION, TERMINATOR = "*", ":", "^", "~"
-_FORBIDDEN = str.maketrans({c: " " for c in "*:^~\r\n\x1d"})
+# The X12 basic and extended character sets (docs/x12.md "Characters"): what an outbound element
+# may carry, less the delimiters spenddown writes with (* : ^ ~).
+_X12_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"&'()+,-./;?="  # basic (less * and :)
+    "abcdefghijklmnopqrstuvwxyz%@[]_{}\\|<>#$"  # extended (less ~ and ^)
+)
+_MAX_PROBLEMS = 20  # IK3 loops per set, as the 999's own limit of useful detail
 
 
 def clean(value: str, length: int | None = None) -> str:
-    """Text safe inside one element: no delimiter, no control character."""
-    text = "".join(c for c in value.translate(_FORBIDDEN) if c.isprintable()).strip()
-    return text[:length] if length else text
+    """Text safe inside one outbound element: letters with accents lose them (``Muñoz`` →
+    ``Munoz``), anything outside the X12 basic and extended character sets (a delimiter, a
+    control character, U+FFFD from an undecodable byte) becomes a space."""
+    plain = unicodedata.normalize("NFKD", value)
+    text = "".join(
+        c if c in _X12_CHARACTERS else " " for c in plain if not unicodedata.combining(c)
+    )
+    text = text.strip()
+    return text[:length].rstrip() if length else text
 
 
 def segment(*elements: str) -> str:
@@ -78,6 +104,114 @@ def ta1(echo: IsaEcho, note: InterchangeNote, *, our_id: str, created: datetime)
     )
 
 
+def ta1_accepted(interchange: Interchange) -> str:
+    """The TA1 segment accepting ``interchange`` (sent when its ISA14 is 1)."""
+    return segment(
+        "TA1",
+        interchange.control_number,
+        interchange.created.strftime("%y%m%d"),
+        interchange.created.strftime("%H%M"),
+        Acknowledgment.ACCEPTED,
+        InterchangeNote.NO_ERROR,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundGroup:
+    """One functional group of an answer: GS01, GS08 and its sets (each ST..SE, already
+    numbered by the caller: ST02 unique within the group)."""
+
+    functional_code: str
+    version: str
+    sets: Sequence[str]
+
+
+def write_interchange(
+    interchange: Interchange,
+    groups: Sequence[OutboundGroup],
+    *,
+    our_id: str,
+    their_id: str,
+    created: datetime,
+    ta1_segment: str | None = None,
+) -> str:
+    """The answer to ``interchange``: ISA (its ISA13 echoed), an optional TA1, then each group
+    with GS06 numbered 1, 2, ... (GE02 equal), IEA counting the groups."""
+    control = interchange.control_number.zfill(9)[-9:]
+    lines = [
+        isa(
+            sender_qualifier=interchange.receiver_qualifier,
+            sender_id=our_id,
+            receiver_qualifier=interchange.sender_qualifier,
+            receiver_id=their_id,
+            control_number=control,
+            created=created,
+            usage=interchange.usage,
+        )
+    ]
+    if ta1_segment is not None:
+        lines.append(ta1_segment)
+    for number, group in enumerate(groups, start=1):
+        lines.append(
+            segment(
+                "GS",
+                group.functional_code,
+                clean(our_id, 15),
+                clean(their_id, 15),
+                created.strftime("%Y%m%d"),
+                created.strftime("%H%M"),
+                str(number),
+                "X",
+                group.version,
+            )
+        )
+        lines.extend(text.strip() for text in group.sets)
+        lines.append(segment("GE", str(len(group.sets)), str(number)))
+    lines.append(segment("IEA", str(len(groups)), control))
+    return "\n".join(lines)
+
+
+def _claim_of(transaction: TransactionSet, position: int) -> str:
+    """CLM01 of the claim (2300/2400) a position of an 837 set is in, "" outside any claim."""
+    for segment_ in reversed(transaction.segments[: max(position, 0)]):
+        if segment_.id == "CLM":
+            return segment_.el(1)
+        if segment_.id in ("HL", "ST"):
+            return ""
+    return ""
+
+
+def _reported(transaction: TransactionSet) -> list[SegmentProblem]:
+    """The set's problems in segment order, each once. A segment reported with element errors
+    is not also reported missing from the loop it is in (a reader that could not take a bad
+    SV1 also finds the line without one)."""
+    by_position = sorted(transaction.errors, key=lambda p: p.position)
+    with_elements = [p for p in by_position if p.code is SegmentError.HAS_ELEMENT_ERRORS]
+    segments_ = transaction.segments
+
+    def same_loop(anchor: int, position: int) -> bool:
+        if not 1 <= anchor <= len(segments_) or not anchor < position <= len(segments_):
+            return False
+        opener = segments_[anchor - 1].id
+        between = segments_[anchor : position - 1]
+        return not any(s.id in (opener, "HL", "CLM") for s in between)
+
+    seen: set[tuple[str, int, str]] = set()
+    out: list[SegmentProblem] = []
+    for problem in by_position:
+        key = (problem.segment_id, problem.position, problem.code.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        if problem.code is SegmentError.REQUIRED_MISSING and any(
+            other.segment_id == problem.segment_id and same_loop(problem.position, other.position)
+            for other in with_elements
+        ):
+            continue
+        out.append(problem)
+    return out
+
+
 def _group_acknowledgment(group: FunctionalGroup) -> list[str]:
     out = [
         segment(
@@ -94,11 +228,24 @@ def _group_acknowledgment(group: FunctionalGroup) -> list[str]:
                 clean(transaction.version, 35),
             )
         )
-        for problem in transaction.errors[:20]:
+        for problem in _reported(transaction)[:_MAX_PROBLEMS]:
             out.append(
-                segment("IK3", problem.segment_id[:3], str(problem.position), "", problem.code)
+                segment(
+                    "IK3",
+                    clean(problem.segment_id, 3),
+                    str(problem.position),
+                    clean(problem.loop, 4),
+                    problem.code,
+                )
             )
+            claim = _claim_of(transaction, problem.position) if transaction.code == "837" else ""
+            if claim:
+                out.append(segment("CTX", f"CLM01{COMPONENT}{clean(claim, 35)}"))
+            reported: set[tuple[int, str]] = set()
             for element in problem.elements[:10]:
+                if (element.position, element.code.value) in reported:
+                    continue
+                reported.add((element.position, element.code.value))
                 out.append(
                     segment(
                         "IK4", str(element.position), "", element.code, clean(element.value, 99)
@@ -130,38 +277,30 @@ def _group_acknowledgment(group: FunctionalGroup) -> list[str]:
     return out
 
 
+def answered(group: FunctionalGroup) -> bool:
+    """Whether the group's accepted sets are answered: not when the group itself is rejected
+    (AK9 R), whatever its sets' IK5 (docs/x12.md "Acknowledgments")."""
+    return not group.errors
+
+
+def acknowledgment_group(groups: Sequence[FunctionalGroup]) -> OutboundGroup:
+    """One 999 per inbound group (ST02 0001, 0002, ...), in one FA group."""
+    sets: list[str] = []
+    for number, group in enumerate(groups, start=1):
+        control = f"{number:04d}"
+        body = [segment("ST", "999", control, ACK_VERSION), *_group_acknowledgment(group)]
+        body.append(segment("SE", str(len(body) + 1), control))
+        sets.append("\n".join(body))
+    return OutboundGroup("FA", ACK_VERSION, sets)
+
+
 def ack_999(interchange: Interchange, *, our_id: str, created: datetime) -> str:
-    """One 999 per functional group received, in one interchange back to the sender."""
-    control = interchange.control_number
-    lines = [
-        isa(
-            sender_qualifier="ZZ",
-            sender_id=our_id,
-            receiver_qualifier=interchange.sender_qualifier,
-            receiver_id=interchange.sender_id,
-            control_number=control,
-            created=created,
-            usage=interchange.usage,
-        )
-    ]
-    for number, group in enumerate(interchange.groups, start=1):
-        gs_control = str(number)
-        body = [segment("ST", "999", f"{number:04d}", ACK_VERSION), *_group_acknowledgment(group)]
-        body.append(segment("SE", str(len(body) + 1), f"{number:04d}"))
-        lines.append(
-            segment(
-                "GS",
-                "FA",
-                clean(our_id, 15),
-                clean(interchange.sender_id, 15) or "UNKNOWN",
-                created.strftime("%Y%m%d"),
-                created.strftime("%H%M"),
-                gs_control,
-                "X",
-                ACK_VERSION,
-            )
-        )
-        lines.extend(body)
-        lines.append(segment("GE", "1", gs_control))
-    lines.append(segment("IEA", str(len(interchange.groups)), control))
-    return "\n".join(lines)
+    """A 999 for every functional group of ``interchange``, in one interchange back to the
+    sender (no other answer)."""
+    return write_interchange(
+        interchange,
+        [acknowledgment_group(interchange.groups)],
+        our_id=our_id,
+        their_id=clean(interchange.sender_id, 15) or "UNKNOWN",
+        created=created,
+    )

@@ -43,6 +43,12 @@ SUPPORTED = {
     ("HS", "270"): ("005010X279A1", "005010X279"),
     ("HC", "837"): ("005010X222A1", "005010X222A2", "005010X222"),
 }
+# Acknowledgments partners send back for spenddown's own 271/835: recorded, never acknowledged
+# (an acknowledgment is never acknowledged: docs/x12.md "Acknowledgments").
+RECORDED = {
+    ("FA", "999"): ("005010X231A1", "005010X231", "005010"),
+    ("FA", "997"): ("005010X230", "005010"),  # the older functional acknowledgment
+}
 MAX_SEGMENTS = 2_000_000  # a runaway file is refused rather than held in memory
 
 
@@ -113,6 +119,17 @@ class Interchange:
     usage: str  # P or T
     created: datetime
     groups: list[FunctionalGroup] = field(default_factory=list)
+    ack_requested: bool = False  # ISA14 = 1: the sender wants a TA1
+    # TA1 segments the interchange carries (between ISA and the first GS): acknowledgments of
+    # interchanges spenddown sent, recorded and never answered.
+    received_ta1: list[Segment] = field(default_factory=list)
+
+    @property
+    def only_acknowledgments(self) -> bool:
+        """Everything in it is an acknowledgment (TA1s, 999 groups): nothing is answered."""
+        return all(g.functional_code == "FA" for g in self.groups) and bool(
+            self.groups or self.received_ta1
+        )
 
     @property
     def accepted(self) -> bool:
@@ -273,6 +290,7 @@ def read_interchange(raw: str) -> Interchange:
         control_number=isa[13],
         usage=isa[15],
         created=created,
+        ack_requested=isa[14] == "1",
     )
     first = next(stream, None)
     if first is None or first.id != "ISA":
@@ -331,13 +349,55 @@ def read_interchange(raw: str) -> Interchange:
             ended = True
         elif name == "ISA":
             raise InterchangeRejected(InterchangeNote.INVALID_CONTROL_STRUCTURE, echo)
+        elif name == "TA1" and group is None and not interchange.groups:
+            interchange.received_ta1.append(segment)
         else:  # a segment outside any transaction set
             raise InterchangeRejected(InterchangeNote.INVALID_CONTENT, echo)
     if not ended:
         raise InterchangeRejected(InterchangeNote.IMPROPER_END_OF_FILE, echo)
-    if not interchange.groups:
+    if not interchange.groups and not interchange.received_ta1:
         raise InterchangeRejected(InterchangeNote.INVALID_CONTENT, echo)
     return interchange
+
+
+def split_interchanges(raw: str) -> list[str]:
+    """The interchanges of one file, in order (a file may carry several ISA..IEA). Each is cut
+    after its IEA when another ISA follows; anything else after an IEA stays with it (and makes
+    that interchange a TA1). Each interchange's own ISA gives its delimiters."""
+    text = _normalise(raw)
+    found: list[str] = []
+    while True:
+        if len(text) < ISA_LENGTH or not text.startswith("ISA"):
+            found.append(text)
+            return found
+        separator, terminator = text[3], text[105]
+        iea = text.find(f"{terminator}IEA{separator}")
+        end = text.find(terminator, iea + 1) if iea >= 0 else -1
+        following = text[end + 1 :].lstrip(" \t\x1d") if end >= 0 else ""
+        if not following.startswith("ISA"):
+            found.append(text)
+            return found
+        found.append(text[: end + 1])
+        text = following
+
+
+def read_interchanges(raw: str) -> list[Interchange | InterchangeRejected]:
+    """Every interchange of a file, each read (or rejected for a TA1) on its own."""
+    out: list[Interchange | InterchangeRejected] = []
+    for text in split_interchanges(raw):
+        try:
+            out.append(read_interchange(text))
+        except InterchangeRejected as rejected:
+            out.append(rejected)
+    return out
+
+
+def repetitions(value: str, separator: str) -> list[str]:
+    """An element's repetitions (ISA11). A letter or digit in ISA11 (a 4010 habit: ``U``) is not
+    a separator: the element is then one value."""
+    if not separator or separator.isalnum() or separator.isspace():
+        return [value] if value else []
+    return [v for v in value.split(separator) if v]
 
 
 def _group(segment: Segment, echo: IsaEcho) -> FunctionalGroup:
@@ -351,7 +411,10 @@ def _group(segment: Segment, echo: IsaEcho) -> FunctionalGroup:
         receiver=segment.el(3),
     )
     versions = {
-        v for (code, _), vs in SUPPORTED.items() if code == group.functional_code for v in vs
+        v
+        for (code, _), vs in (SUPPORTED | RECORDED).items()
+        if code == group.functional_code
+        for v in vs
     }
     if not versions:
         group.errors.append(GroupError.NOT_SUPPORTED)
@@ -368,7 +431,7 @@ def _transaction(segment: Segment, group: FunctionalGroup) -> TransactionSet:
         version=segment.el(3) or group.version,
         segments=[segment],
     )
-    versions = SUPPORTED.get((group.functional_code, transaction.code))
+    versions = (SUPPORTED | RECORDED).get((group.functional_code, transaction.code))
     if not transaction.code or versions is None:
         transaction.set_error = SetError.NOT_SUPPORTED
     elif not 4 <= len(transaction.control_number) <= 9:

@@ -23,23 +23,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ValidationError
-from x12sdk.io import write_transactions
 from x12sdk.models import X12SegmentGroup
 
 from spenddown.adapters.x12 import acknowledgments, mapping
-from spenddown.adapters.x12.codes import SegmentError
+from spenddown.adapters.x12.codes import SegmentError, SetError
 from spenddown.adapters.x12.envelope import (
+    FunctionalGroup,
     Interchange,
     InterchangeRejected,
     SegmentProblem,
     TransactionSet,
-    read_interchange,
+    read_interchanges,
 )
 from spenddown.adapters.x12.x221a1 import ClaimPayment, Party, Remittance, build_835
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim, read_837p
 from spenddown.adapters.x12.x279a1 import (
+    RESPONSE_VERSION,
     Inquiry,
     ReceiverAnswer,
     ReceiverInquiry,
@@ -50,9 +52,10 @@ from spenddown.adapters.x12.x279a1 import (
 from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
 from spenddown.domain.identifiers import parse_member_id
+from spenddown.services import acknowledgments as acknowledgments_service
 from spenddown.services import claims, eligibility, providers
 from spenddown.services.common import CALIFORNIA, today
-from spenddown.services.ports import Env, UnitOfWork
+from spenddown.services.ports import Env, InboundAcknowledgment, UnitOfWork
 
 OUR_ID = "SPENDDOWN"  # ISA06 of our answers when the sender did not address us by a usable ID
 SOURCE_TRACE_ID = "9SPENDDOWN"  # 271 2000C TRN03 of the EVC trace: "9" + a 9-character ID
@@ -65,90 +68,258 @@ MEDI_CAL = Party(
     postal_code="958133029",
 )
 MEDIA_TYPE = "application/edi-x12"
+# Each kind of answer: its group's GS01 and GS08 (docs/x12.md "Envelopes and control numbers").
+ANSWER_GROUPS = {
+    "271": ("HB", RESPONSE_VERSION),
+    "835": ("HP", "005010X221A1"),
+}
 log = logging.getLogger("spenddown.x12")
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    kind: str  # "271", "835", "271+835", "999" or "TA1"
+    """What the file is answered with. ``kind`` names the transactions in ``text`` in order of
+    first appearance, joined by ``+`` (``271``, ``835``, ``999``, ``TA1``, ``999+271``, ...);
+    it is empty when nothing is answered: a file of acknowledgments (TA1/999) sent back to
+    spenddown, of which ``recorded`` counts the records kept."""
+
+    kind: str
     text: str
+    recorded: int = 0
 
     @property
     def rejected(self) -> bool:
-        return self.kind in ("999", "TA1")
+        """Nothing but acknowledgments answered: the whole input was refused."""
+        parts = {p for p in self.kind.split("+") if p}
+        return bool(parts) and parts <= {"999", "TA1"}
 
 
 UowFactory = Callable[[], UnitOfWork]
+Content = Inquiry | list[ProfessionalClaim]
 
 
 def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer:
+    """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes")."""
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
-    try:
-        interchange = read_interchange(raw)
-    except InterchangeRejected as rejected:
-        return Answer(
-            "TA1", acknowledgments.ta1(rejected.echo, rejected.note, our_id=OUR_ID, created=created)
-        )
-    parsed: list[tuple[TransactionSet, Inquiry | list[ProfessionalClaim]]] = []
-    for _, transaction in interchange.transactions():
-        if not transaction.accepted:
+    read = read_interchanges(raw)
+    contents: dict[int, Content] = {}  # id(TransactionSet) -> what its reader made of it
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
             continue
-        if transaction.code == "270":
-            parsed.append((transaction, read_270(transaction)))
-        else:
-            parsed.append(
-                (transaction, read_837p(transaction, interchange.delimiters.component_separator))
-            )
-    if not interchange.accepted:
-        return Answer("999", acknowledgments.ack_999(interchange, our_id=OUR_ID, created=created))
-    if any(t.code == "837" for t, _ in parsed):
+        separators = interchange.delimiters
+        for group, transaction in interchange.transactions():
+            if not transaction.accepted or group.functional_code == "FA":
+                continue
+            if transaction.code == "270":
+                contents[id(transaction)] = read_270(transaction, separators.repetition_separator)
+            elif transaction.code == "837":
+                contents[id(transaction)] = read_837p(transaction, separators.component_separator)
+    received = [
+        record
+        for interchange in read
+        if isinstance(interchange, Interchange)
+        for record in _received_acknowledgments(interchange, npi, env)
+    ]
+    recorded = acknowledgments_service.record(npi, pin, received, uow(), env) if received else 0
+    # 837P: the PIN is checked once, before any claim that will be answered.
+    if any(isinstance(c, list) and answered for c, answered in _accepted_contents(read, contents)):
         providers.authenticate(npi, pin, uow(), env)
-    responses: list[X12SegmentGroup] = []
-    kinds: list[str] = []
     state = _Eligibility(npi, pin, uow, env)
-    for transaction, content in parsed:
-        try:
-            if isinstance(content, Inquiry):
-                answers = [[state.receiver(r) for r in src.receivers] for src in content.sources]
-                responses.append(
-                    build_271(content, answers, created=created, source_trace_id=SOURCE_TRACE_ID)
+    texts: list[str] = []
+    kinds: list[str] = []
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
+            texts.append(
+                acknowledgments.ta1(
+                    interchange.echo, interchange.note, our_id=OUR_ID, created=created
                 )
-                kinds.append("271")
-            else:
-                responses.append(_remittance(transaction, content, npi, pin, uow, env, created))
-                kinds.append("835")
-        except (ValidationError, ValueError):
-            # Last resort: a value the reader let through that x12sdk's models refuse. The set is
-            # rejected (IK5 R 5) rather than answered with something malformed.
-            log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
-            first = transaction.segments[0]
-            transaction.errors.append(
-                SegmentProblem(first.id, first.position, "", SegmentError.HAS_ELEMENT_ERRORS)
             )
-    if not interchange.accepted:
-        return Answer("999", acknowledgments.ack_999(interchange, our_id=OUR_ID, created=created))
-    return Answer("+".join(dict.fromkeys(kinds)), _write(responses, interchange, created))
+            kinds.append("TA1")
+            continue
+        written = _answer_interchange(interchange, contents, state, npi, pin, uow, env, created)
+        if written is not None:
+            texts.append(written[0])
+            kinds.extend(written[1])
+    return Answer("+".join(dict.fromkeys(kinds)), "\n".join(texts), recorded)
 
 
-def _write(responses: list[X12SegmentGroup], interchange: Interchange, created: datetime) -> str:
+def _accepted_contents(
+    read: list[Interchange | InterchangeRejected], contents: dict[int, Content]
+) -> list[tuple[Content, bool]]:
+    """Each parsed set's content with whether it will be answered (its group not rejected)."""
+    out: list[tuple[Content, bool]] = []
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
+            continue
+        for group, transaction in interchange.transactions():
+            content = contents.get(id(transaction))
+            if content is not None:
+                out.append((content, transaction.accepted and acknowledgments.answered(group)))
+    return out
+
+
+def _answer_interchange(
+    interchange: Interchange,
+    contents: dict[int, Content],
+    state: _Eligibility,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+) -> tuple[str, list[str]] | None:
+    """One inbound interchange's answer: [TA1 when ISA14 is 1] [a 999 group for the groups
+    with a rejected set or a group error] [one group of answers per inbound group]; None when
+    there is nothing to send (an interchange of acknowledgments)."""
+    answer_groups: list[acknowledgments.OutboundGroup] = []
+    refused: list[FunctionalGroup] = []
+    kinds: list[str] = []
+    for group in interchange.groups:
+        if group.functional_code == "FA":
+            continue  # acknowledgments are recorded, never acknowledged
+        answered: dict[str, list[str]] = {}  # answer kind -> its sets, ST02 0001, 0002, ...
+
+        def control(kind: str, answered: dict[str, list[str]] = answered) -> str:
+            return f"{len(answered.get(kind, ())) + 1:04d}"
+
+        if acknowledgments.answered(group):
+            for transaction in group.transactions:
+                content = contents.get(id(transaction))
+                if content is None or not transaction.accepted:
+                    continue
+                written = _answer_set(
+                    transaction, content, control, state, npi, pin, uow, env, created
+                )
+                for kind, text in written:
+                    answered.setdefault(kind, []).append(text)
+        if not group.accepted:
+            refused.append(group)
+        for kind, sets in answered.items():  # one outbound group per kind of answer
+            functional, version = ANSWER_GROUPS[kind]
+            answer_groups.append(acknowledgments.OutboundGroup(functional, version, sets))
+            kinds.append(kind)
+    groups = answer_groups
+    if refused:
+        groups = [acknowledgments.acknowledgment_group(refused), *answer_groups]
+        kinds.insert(0, "999")
+    wanted = interchange.ack_requested and not interchange.only_acknowledgments
+    ta1 = acknowledgments.ta1_accepted(interchange) if wanted else None
+    if not groups and ta1 is None:
+        return None
+    if ta1 is not None:
+        kinds.insert(0, "TA1")
     ours = interchange.receiver_id if 2 <= len(interchange.receiver_id) <= 15 else OUR_ID
     theirs = interchange.sender_id if 2 <= len(interchange.sender_id) <= 15 else "UNKNOWN"
-    arguments = {
-        "sender_id": acknowledgments.clean(ours, 15) or OUR_ID,
-        "receiver_id": acknowledgments.clean(theirs, 15) or "UNKNOWN",
-        "sender_qualifier": interchange.receiver_qualifier,
-        "receiver_qualifier": interchange.sender_qualifier,
-        "interchange_control_number": interchange.control_number,
-        "created": created,
-        "usage_indicator": interchange.usage,
-    }
+    text = acknowledgments.write_interchange(
+        interchange,
+        groups,
+        our_id=acknowledgments.clean(ours, 15) or OUR_ID,
+        their_id=acknowledgments.clean(theirs, 15) or "UNKNOWN",
+        created=created,
+        ta1_segment=ta1,
+    )
+    return text, kinds
+
+
+def _answer_set(
+    transaction: TransactionSet,
+    content: Content,
+    control: Callable[[str], str],
+    state: _Eligibility,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+) -> list[tuple[str, str]]:
+    """The answers to one accepted set as (kind, ST..SE text), ``control(kind)`` giving each
+    its ST02; none when x12sdk's models refuse a value the reader let through: the set is then
+    rejected (IK5 R 5) in the 999."""
     try:
-        return write_transactions(responses, **arguments)  # type: ignore[arg-type]
+        if isinstance(content, Inquiry):
+            answers = [[state.receiver(r) for r in src.receivers] for src in content.sources]
+            model: X12SegmentGroup = build_271(
+                content,
+                answers,
+                created=created,
+                source_trace_id=SOURCE_TRACE_ID,
+                control_number=control("271"),
+            )
+            return [("271", model.x12())]
+        model = _remittance(transaction, content, npi, pin, uow, env, created, control("835"))
+        return [("835", model.x12())]
     except (ValidationError, ValueError):
-        arguments.update(
-            sender_id=OUR_ID, receiver_id="UNKNOWN", sender_qualifier="ZZ", receiver_qualifier="ZZ"
+        log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
+        first = transaction.segments[0]
+        transaction.errors.append(
+            SegmentProblem(first.id, first.position, "", SegmentError.HAS_ELEMENT_ERRORS)
         )
-        return write_transactions(responses, **arguments)  # type: ignore[arg-type]
+        return []
+
+
+def _received_acknowledgments(
+    interchange: Interchange, npi: str, env: Env
+) -> list[InboundAcknowledgment]:
+    """The TA1 segments and 999 sets of ``interchange``, as records (docs/x12.md
+    "Acknowledgments received"). Element values (IK404) are not kept: they may be personal."""
+    now = env.clock.now()
+    common: dict[str, Any] = {
+        "received_at": now,
+        "provider_npi": npi,
+        "sender_id": interchange.sender_id[:15],
+        "interchange_control": interchange.control_number[:9],
+    }
+    out = [
+        InboundAcknowledgment(
+            kind="TA1",
+            acknowledged_control=ta1.el(1)[:9],
+            acknowledged_code="",
+            status=ta1.el(4)[:1],
+            detail={"note": ta1.el(5)[:3]},
+            **common,
+        )
+        for ta1 in interchange.received_ta1
+    ]
+    for group, transaction in interchange.transactions():
+        if group.functional_code != "FA" or transaction.code not in ("999", "997"):
+            continue
+        out.append(_received_999(transaction, common))
+    return out
+
+
+def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> InboundAcknowledgment:
+    acknowledged = ("", "")
+    status = ""
+    sets: list[dict[str, Any]] = []
+    for seg in transaction.segments:
+        if seg.id == "AK1":
+            acknowledged = (seg.el(1)[:2], seg.el(2)[:9])
+        elif seg.id == "AK2":
+            sets.append({"set": seg.el(1)[:3], "control": seg.el(2)[:9], "errors": []})
+        elif seg.id in ("IK3", "AK3") and sets:
+            sets[-1]["errors"].append(
+                {"segment": seg.el(1)[:3], "position": seg.el(2)[:10], "code": seg.el(4)[:3]}
+            )
+        elif seg.id in ("IK4", "AK4") and sets and sets[-1]["errors"]:
+            sets[-1]["errors"][-1].setdefault("elements", []).append(
+                {"position": seg.el(1)[:10], "code": seg.el(3)[:3]}
+            )
+        elif seg.id in ("IK5", "AK5") and sets:  # AK5: a 997's set response
+            sets[-1]["status"] = seg.el(1)[:1]
+            sets[-1]["codes"] = [seg.el(i)[:3] for i in range(2, 7) if seg.el(i)]
+        elif seg.id == "AK9":
+            status = seg.el(1)[:1]
+    detail: dict[str, object] = {"control": transaction.control_number[:9], "sets": sets}
+    if not transaction.accepted:
+        detail["unreadable"] = (transaction.set_error or SetError.SEGMENTS_IN_ERROR).value
+    return InboundAcknowledgment(
+        kind=transaction.code,
+        acknowledged_control=acknowledged[1],
+        acknowledged_code=acknowledged[0],
+        status=status,
+        detail=detail,
+        **common,
+    )
 
 
 class _Eligibility:
@@ -227,6 +398,7 @@ def _remittance(
     uow: UowFactory,
     env: Env,
     created: datetime,
+    control: str,
 ) -> X12SegmentGroup:
     payments: list[ClaimPayment] = []
     for wire in wire_claims:
@@ -243,9 +415,9 @@ def _remittance(
     remittance = Remittance(
         payer=MEDI_CAL,
         payee=Party(name=payee_name or "PROVIDER", identifier=npi),
-        trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}",
+        trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{control}",
         payment_date=created.date(),
         claims=payments,
     )
     # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
-    return build_835(remittance, control_number=transaction.control_number)
+    return build_835(remittance, control_number=control)

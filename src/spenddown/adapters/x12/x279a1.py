@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from x12sdk.support import count_segments
-from x12sdk.v5010.segments import SeSegment, TrnSegment
+from x12sdk.v5010.segments import EbSegment, SeSegment, TrnSegment
 from x12sdk.v5010.x12_271_005010X279A1 import loops as wire
 from x12sdk.v5010.x12_271_005010X279A1 import segments as seg
 from x12sdk.v5010.x12_271_005010X279A1.transaction_set import EligibilityBenefit
@@ -40,6 +40,7 @@ from spenddown.adapters.x12.envelope import (
     TransactionSet,
     build,
     dtp_date,
+    repetitions,
     required,
 )
 
@@ -48,6 +49,12 @@ RESPONSE_VERSION = "005010X279A1"
 # 2100C DTP01: the card issue date and the date of service (005010X279A1 §2100C DTP).
 DTP_ISSUE = "102"
 DTP_PLAN = "291"
+# EQ01/EB03 service types (docs/x12.md "Service types"). A generic inquiry (30), no EQ01, or a
+# type spenddown does not know is answered with 30 and the types X279A1 lists for a generic
+# response (section 1.4.7, minimum requirements item 8) plus CAQH CORE rule 154's 48 and 50.
+GENERIC_SERVICE_TYPE = "30"
+GENERIC_RESPONSE_TYPES = ("1", "33", "35", "47", "48", "50", "86", "88", "98", "AL", "MH", "UC")
+_SERVICE_TYPES = frozenset(c.value for c in EbSegment.ServiceTypeCode)
 
 
 # --- the 270, as read -------------------------------------------------------------------------
@@ -72,6 +79,7 @@ class Person:
 class DependentInquiry:
     hl: str
     name: Person
+    traces: list[Trace] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -82,6 +90,7 @@ class SubscriberInquiry:
     issue_date: date | None = None
     service_date: date | None = None  # 2110C DTP*291 wins over 2100C DTP*291
     dependents: list[DependentInquiry] = field(default_factory=list)
+    service_types: list[str] = field(default_factory=list)  # 2110C EQ01 (every repetition)
 
 
 @dataclass(slots=True)
@@ -93,6 +102,9 @@ class ReceiverInquiry:
     id_qualifier: str
     identifier: str
     subscribers: list[SubscriberInquiry] = field(default_factory=list)
+    first: str = ""  # NM104-NM107 of a person receiver, echoed
+    middle: str = ""
+    suffix: str = ""
 
 
 @dataclass(slots=True)
@@ -118,8 +130,9 @@ class Inquiry:
 class _Reader:
     """One pass over the 270's segments; problems are collected, never raised."""
 
-    def __init__(self, transaction: TransactionSet) -> None:
+    def __init__(self, transaction: TransactionSet, repetition: str) -> None:
         self.transaction = transaction
+        self.repetition = repetition
         self.problems: list[SegmentProblem] = []
 
     def problem(
@@ -199,13 +212,17 @@ class _Reader:
                 elif expect_name is not None and not (name == "TRN" and level in ("22", "23")):
                     self.problem(segment, loop, SegmentError.UNEXPECTED)
                 elif name == "TRN" and level == "22" and subscriber is not None:
-                    subscriber.traces.append(
-                        Trace(
-                            required(segment, 2)[:50], required(segment, 3)[:10], segment.el(4)[:50]
-                        )
-                    )
+                    subscriber.traces.append(_trace(segment))
+                elif name == "TRN" and level == "23" and dependent is not None:
+                    dependent.traces.append(_trace(segment))
                 elif name == "EQ":
                     in_2110 = True
+                    if level == "22" and subscriber is not None:
+                        subscriber.service_types.extend(
+                            t.strip()
+                            for t in repetitions(segment.el(1), self.repetition)
+                            if t.strip() not in subscriber.service_types
+                        )
                 elif name == "DTP" and level == "22" and subscriber is not None:
                     self._date(segment, subscriber, in_2110)
                 # REF, N3, N4, PRV, DMG, INS, HI, AMT, III, DTP of a dependent: not needed.
@@ -226,7 +243,9 @@ class _Reader:
         subscriber: SubscriberInquiry | None,
         dependent: DependentInquiry | None,
     ) -> None:
-        last = required(segment, 3) if segment.el(2) == "2" or level != "23" else segment.el(3)
+        # NM103 is required of the source and the receiver; a subscriber or a dependent may be
+        # named by ID only (NM103 empty: X279A1 example 2).
+        last = required(segment, 3) if level in ("20", "21") else segment.el(3)
         if level in _NM1_CODES:
             entities, qualifiers = _NM1_CODES[level]
             if segment.el(1) not in entities:
@@ -243,6 +262,9 @@ class _Reader:
                 last,
             )
             receiver.id_qualifier, receiver.identifier = segment.el(8), segment.el(9)
+            if receiver.entity_type == "1":
+                receiver.first, receiver.middle = segment.el(4)[:35], segment.el(5)[:25]
+                receiver.suffix = segment.el(7)[:10]
         elif level == "22" and subscriber is not None:
             if segment.el(1) != "IL":
                 raise ElementInvalid(1, ElementError.INVALID_CODE, segment.el(1))
@@ -273,6 +295,10 @@ _NM1_CODES = {
 }
 
 
+def _trace(segment: Segment) -> Trace:
+    return Trace(required(segment, 2)[:50], required(segment, 3)[:10], segment.el(4)[:50])
+
+
 def _person(segment: Segment) -> Person:
     return Person(
         last=segment.el(3)[:60],
@@ -289,9 +315,10 @@ def _loop(level: str, in_2110: bool = False) -> str:
     return f"{'2110' if in_2110 else '2100'}{letter}" if letter else ""
 
 
-def read_270(transaction: TransactionSet) -> Inquiry:
-    """The inquiry; problems are appended to ``transaction.errors`` (reject with a 999)."""
-    reader = _Reader(transaction)
+def read_270(transaction: TransactionSet, repetition: str = "^") -> Inquiry:
+    """The inquiry; problems are appended to ``transaction.errors`` (reject with a 999).
+    ``repetition`` is the interchange's ISA11 (EQ01 repeats)."""
+    reader = _Reader(transaction, repetition)
     inquiry = reader.read()
     transaction.errors.extend(reader.problems)
     return inquiry
@@ -340,9 +367,12 @@ def _aaa(rejection: Rejection, model: type[seg.Loop2100BAaaSegment]) -> seg.Loop
     )
 
 
-def _nm1_person(person: Person) -> dict[str, str | None]:
+def _nm1_person(person: Person, last_required: bool = False) -> dict[str, str | None]:
+    """The 270's name echoed. 2100C NM103 stays empty when the 270 named the subscriber by ID
+    only; 2100D NM103 is required (``UNKNOWN`` when the 270 had none)."""
     return {
-        "name_last_or_organization_name": clean(person.last, 60) or "UNKNOWN",
+        "name_last_or_organization_name": clean(person.last, 60)
+        or ("UNKNOWN" if last_required else None),
         "name_first": clean(person.first, 35) or None,
         "name_middle": clean(person.middle, 25) or None,
         "name_suffix": clean(person.suffix, 10) or None,
@@ -357,9 +387,11 @@ def build_271(
     *,
     created: datetime,
     source_trace_id: str,
+    control_number: str | None = None,
 ) -> EligibilityBenefit:
     """The 271 for ``inquiry``: ``answers[i]`` are the receivers of its i-th 2000A, in order.
-    ``source_trace_id`` is TRN03 of our own trace (the EVC): "9" + 9 characters."""
+    ``source_trace_id`` is TRN03 of our own trace (the EVC): "9" + 9 characters.
+    ``control_number`` is ST02/SE02 (default: the 270's)."""
     hl = 0
 
     def next_hl() -> str:
@@ -396,6 +428,9 @@ def build_271(
                             if receiver.entity_type in ("1", "2")
                             else "2",
                             name_last_or_organization_name=clean(receiver.name, 60) or "PROVIDER",
+                            name_first=clean(receiver.first, 35) or None,
+                            name_middle=clean(receiver.middle, 25) or None,
+                            name_suffix=clean(receiver.suffix, 10) or None,
                             identification_code_qualifier=clean(receiver.id_qualifier, 2) or None,
                             identification_code=clean(receiver.identifier, 80) or None,
                         ),
@@ -429,7 +464,7 @@ def build_271(
                 loop_2000b=receiver_loops,
             )
         )
-    control = inquiry.control_number
+    control = control_number or inquiry.control_number
     structure: dict[str, Any] = {
         "header": build(
             wire.Header,
@@ -480,17 +515,8 @@ def _subscriber(
 ) -> wire.Loop2000C:
     inquiry = answer.inquiry
     own_hl = next_hl()
-    traces: list[TrnSegment] = [
-        build(
-            TrnSegment,
-            trace_type_code=TraceType.REFERENCED,
-            reference_identification_1=clean(t.reference, 50) or "0",
-            originating_company_identifier=clean(t.originator, 10).ljust(10, "0"),
-            reference_identification_2=clean(t.secondary, 50) or None,
-        )
-        # x12sdk allows two TRN in 2000C: the first of the 270's, and ours.
-        for t in inquiry.traces[:1]
-    ]
+    # Every TRN of the 270 (two at most) comes back as TRN01 2, then ours (X279A1 2000C TRN).
+    traces = _echoed(inquiry.traces)
     if answer.evc:
         traces.append(
             build(
@@ -502,7 +528,8 @@ def _subscriber(
         )
     dependents = [
         build(
-            wire.Loop2000D,
+            Loop2000D,
+            trn_segment=_echoed(d.traces) or None,
             hl_segment=build(
                 seg.Loop2000DHlSegment,
                 hierarchical_id_number=next_hl(),
@@ -518,7 +545,7 @@ def _subscriber(
                     entity_type_qualifier="1",
                     **{
                         k: v
-                        for k, v in _nm1_person(d.name).items()
+                        for k, v in _nm1_person(d.name, last_required=True).items()
                         if not k.startswith("identification")
                     },
                 ),
@@ -544,7 +571,7 @@ def _subscriber(
             )
         ]
     return build(
-        wire.Loop2000C,
+        Loop2000C,
         hl_segment=build(
             seg.Loop2000CHlSegment,
             hierarchical_id_number=own_hl,
@@ -565,7 +592,56 @@ def _subscriber(
             if answer.rejection is None
             else [_aaa(answer.rejection, Loop2100CAaaSegment)],
             dtp_segment=dates,
-            loop_2110c=answer.benefits or None,
+            loop_2110c=_with_service_types(answer.benefits, inquiry.service_types) or None,
         ),
         loop_2000d=dependents or None,
     )
+
+
+class Loop2000C(wire.Loop2000C):
+    """x12sdk 2.2.0 allows two TRN in the 271's 2000C; X279A1 allows three (the 270's two,
+    echoed, and the information source's own): widened here."""
+
+    trn_segment: list[TrnSegment] | None = Field(default=None, max_length=3)
+
+
+class Loop2000D(wire.Loop2000D):
+    """2000D: the dependent's TRNs echoed (two at most, as in the 270), widened like 2000C."""
+
+    trn_segment: list[TrnSegment] | None = Field(default=None, max_length=3)
+
+
+def _echoed(traces: Sequence[Trace]) -> list[TrnSegment]:
+    return [
+        build(
+            TrnSegment,
+            trace_type_code=TraceType.REFERENCED,
+            reference_identification_1=clean(t.reference, 50) or "0",
+            originating_company_identifier=clean(t.originator, 10).ljust(10, "0"),
+            reference_identification_2=clean(t.secondary, 50) or None,
+        )
+        for t in traces[:2]
+    ]
+
+
+def service_types(requested: Sequence[str]) -> list[str]:
+    """EB03 of the coverage answer (docs/x12.md "Service types"): 30 first, then every type the
+    270 asked for; a generic inquiry, none, or an unknown type adds the generic response's."""
+    asked = [t for t in requested if t in _SERVICE_TYPES]
+    answered = [GENERIC_SERVICE_TYPE]
+    if not asked or GENERIC_SERVICE_TYPE in asked or len(asked) < len(requested):
+        answered.extend(GENERIC_RESPONSE_TYPES)
+    answered.extend(t for t in asked if t not in answered)
+    return answered[:99]
+
+
+def _with_service_types(
+    benefits: list[wire.Loop2110C], requested: Sequence[str]
+) -> list[wire.Loop2110C]:
+    """The first 2110C (active or inactive coverage) answers each requested service type."""
+    if not benefits:
+        return benefits
+    first = benefits[0]
+    codes = [EbSegment.ServiceTypeCode(t) for t in service_types(requested)]
+    eb = first.eb_segment.model_copy(update={"service_type_code": codes})
+    return [first.model_copy(update={"eb_segment": eb}), *benefits[1:]]

@@ -1,6 +1,7 @@
 """``spenddown x12 FILE --npi --pin [--out]``: answer an X12 interchange (docs/x12.md).
 
-A 270 is answered with a 271, an 837P with an 835, a malformed interchange with a 999 or a TA1.
+A 270 is answered with a 271, an 837P with an 835, a malformed interchange with a 999 or a TA1;
+a file of TA1/999 acknowledgments of spenddown's own answers is recorded (exit 0, no output).
 The answer goes to ``--out`` (or stdout). Exit 0 for a 271/835, 2 for a 999/TA1 (the input was
 refused), 4 when the credentials are refused for an 837P; a 270 with wrong credentials is
 answered with a 271 carrying 2100B AAA*41 (exit 0, as X12 says it).
@@ -41,10 +42,18 @@ def x12(
         raise InvalidInput("INVALID_REQUEST", f"{file}: {error.strerror}.") from None
     with opened(ctx) as app_:
         answer = exchange.answer(text, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env)
+    if not answer.kind:  # acknowledgments of our own answers: recorded, never acknowledged
+        typer.echo(
+            f"spenddown: recorded {answer.recorded} acknowledgment(s); nothing to answer.",
+            err=True,
+        )
+        return
     if out is None:
         typer.echo(answer.text)
     else:
         out.write_text(answer.text + "\n", encoding="utf-8")
     typer.echo(f"spenddown: answered with a {answer.kind}.", err=True)
+    if answer.recorded:
+        typer.echo(f"spenddown: recorded {answer.recorded} acknowledgment(s).", err=True)
     if answer.rejected:
         raise typer.Exit(EXIT_REJECTED)

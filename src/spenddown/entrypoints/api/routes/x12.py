@@ -2,7 +2,9 @@
 
 A 270 is answered with a 271 and an 837P with an 835, both ``200 application/edi-x12``; a
 malformed interchange with a 999 or a TA1, also 200 (the acknowledgment *is* the answer, as in
-CAQH CORE real-time exchanges). The ``X12-Answer`` header names what the body is. Refusals that
+CAQH CORE real-time exchanges). A file of acknowledgments (TA1/999) of spenddown's own answers is
+recorded and answered with ``202`` and a JSON count: an acknowledgment is never acknowledged.
+The ``X12-Answer`` header names what the body is. Refusals that
 are not X12's to express stay problem+json: no or wrong credentials for an 837P (401), a body
 that is not ``application/edi-x12`` (415) or too large (413).
 """
@@ -46,6 +48,21 @@ def _problem(status: int, code: str, title: str, detail: str) -> JSONResponse:
             "content": {exchange.MEDIA_TYPE: {"schema": {"type": "string"}}},
             "description": "The answer: 271, 835, 999 or TA1 (see the X12-Answer header).",
         },
+        202: {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "recorded": {"type": "integer"},
+                            "detail": {"type": "string"},
+                        },
+                    }
+                }
+            },
+            "description": "A file of acknowledgments (TA1/999) of spenddown's own 271/835: "
+            "recorded, nothing answered.",
+        },
         413: {"model": Problem, "description": "Over 20 MB (`PAYLOAD_TOO_LARGE`)"},
         415: {"model": Problem, "description": "Not application/edi-x12"},
     },
@@ -85,6 +102,16 @@ async def x12(request: Request, caller: ProviderTransaction, app: AppDep) -> Res
     answer = await run_in_threadpool(
         exchange.answer, text, npi=npi, pin=pin, uow=app.uow, env=app.env
     )
-    return Response(
-        answer.text, media_type=exchange.MEDIA_TYPE, headers={"X12-Answer": answer.kind}
-    )
+    if not answer.kind:  # acknowledgments (TA1/999) of our own answers: recorded, unanswered
+        return JSONResponse(
+            {
+                "recorded": answer.recorded,
+                "detail": f"{answer.recorded} acknowledgment(s) recorded; "
+                "an acknowledgment is never acknowledged.",
+            },
+            status_code=202,
+        )
+    headers = {"X12-Answer": answer.kind}
+    if answer.recorded:
+        headers["X12-Recorded"] = str(answer.recorded)
+    return Response(answer.text, media_type=exchange.MEDIA_TYPE, headers=headers)
