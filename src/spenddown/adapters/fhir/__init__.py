@@ -1,6 +1,7 @@
 """FHIR interface (issue 5): CoverageEligibilityRequest → CoverageEligibilityResponse, Claim →
 ClaimResponse (CARIN Blue Button adjudication categories), the CapabilityStatement and
-OperationOutcome errors. FHIR R4B (4.3.0) through ``fhir.resources.R4B`` (docs/adr/0002).
+OperationOutcome errors. FHIR R4 (4.0.1) on the wire, validated with the identical R4B models of
+``fhir.resources.R4B`` (docs/adr/0002-fhir-release.md).
 
 - ``release``: the ONE module that imports ``fhir.resources`` (the FHIR release is chosen there);
 - ``codes``: every code system, identifier system and extension URL we use;

@@ -27,6 +27,7 @@ from typing import Any
 from spenddown.adapters.fhir import codes, release
 from spenddown.adapters.fhir.common import (
     Json,
+    Submitted,
     as_date,
     coding,
     concept,
@@ -36,8 +37,11 @@ from spenddown.adapters.fhir.common import (
     money,
     money_in,
     npi_of,
-    parse_resource,
+    read_submitted,
     referenced_identifiers,
+    refused,
+    required,
+    resolve,
     timestamp,
 )
 from spenddown.domain.cob.adjudication import Adjudication
@@ -79,17 +83,20 @@ def _claim_id(claim: Any) -> str:
         return str(chosen.value).strip()
     if claim.id:
         return str(claim.id)
-    raise invalid(f"{RESOURCE}.identifier", f"the claim ID is required (system {codes.CLAIM_ID}).")
+    raise required(f"{RESOURCE}.identifier", f"the claim ID is required (system {codes.CLAIM_ID}).")
 
 
-def _contained(claim: Any, reference: Any, kind: str, where: str) -> Any:
+def _contained(submitted: Submitted[Any], reference: Any, kind: str, where: str) -> Any:
+    """A contained resource (``#id``), or an entry of the submitted Bundle."""
+    found = resolve(submitted, reference)
+    if found is not None and found.get_resource_type() == kind:
+        return found
     target = getattr(reference, "reference", None) or ""
-    if not target.startswith("#"):
-        raise invalid(where, f"must reference a contained {kind} ('#id').")
-    for found in claim.contained or []:
-        if getattr(found, "id", None) == target[1:] and found.get_resource_type() == kind:
-            return found
-    raise invalid(where, f"no contained {kind} {target!r}.")
+    raise refused(
+        where,
+        f"must reference a contained {kind} ('#id') or one in the same Bundle, "
+        f"not {target[:60]!r}.",
+    )
 
 
 def _code(concept_: Any, system: str | None = None) -> str | None:
@@ -107,7 +114,7 @@ def _per_item(values: Any, count: int, where: str) -> list[str | None]:
         return refs * count
     if len(refs) == count:
         return refs
-    raise invalid(where, "give one authorization for every item, or one per item in item order.")
+    raise refused(where, "give one authorization for every item, or one per item in item order.")
 
 
 # Adjudication categories of the primary's ClaimResponse.item → PrimaryLine fields.
@@ -132,7 +139,7 @@ def _primary_lines(response: Any, where: str) -> dict[int, PrimaryLine]:
             if _code(category, codes.C4BB_DISCRIMINATOR) == "denialreason":
                 denial = _code(adjudication.reason, codes.CARC) or _code(adjudication.reason)
                 if denial is None:
-                    raise invalid(f"{here}.reason", "the denial reason needs a CARC code.")
+                    raise required(f"{here}.reason", "the denial reason needs a CARC code.")
                 continue
             for c in getattr(category, "coding", None) or []:
                 field = _PRIMARY_AMOUNTS.get((str(c.system), str(c.code)))
@@ -140,7 +147,7 @@ def _primary_lines(response: Any, where: str) -> dict[int, PrimaryLine]:
                     amounts[field] = money_in(adjudication.amount, f"{here}.amount")
                     break
         if denial is not None and len(denial) > 5:
-            raise invalid(f"{where}.item[{i}]", "a CARC has at most 5 characters.")
+            raise refused(f"{where}.item[{i}]", "a CARC has at most 5 characters.")
         zero = Money.zero()
         lines[_sequence(item.itemSequence)] = PrimaryLine(
             amounts.get("allowed", zero),
@@ -154,13 +161,14 @@ def _primary_lines(response: Any, where: str) -> dict[int, PrimaryLine]:
 
 
 def read_claim(document: Any) -> ClaimSubmission:
-    claim = parse_resource(release.Claim, RESOURCE, document)
+    submitted = read_submitted(release.Claim, RESOURCE, document)
+    claim = submitted.resource
     claim_id = _claim_id(claim)
-    npi = npi_of(claim, claim.provider, f"{RESOURCE}.provider")
+    npi = npi_of(submitted, claim.provider, f"{RESOURCE}.provider")
     if npi is None:
-        raise invalid(f"{RESOURCE}.provider", f"the provider's NPI is required ({codes.NPI}).")
+        raise required(f"{RESOURCE}.provider", f"the provider's NPI is required ({codes.NPI}).")
     provider_npi = parse_npi(npi, f"{RESOURCE}.provider.identifier.value")
-    identifiers, where = referenced_identifiers(claim, claim.patient, f"{RESOURCE}.patient")
+    identifiers, where = referenced_identifiers(submitted, claim.patient, f"{RESOURCE}.patient")
     member = identifier_with(identifiers, codes.MEMBER_ID, where)
     cin = parse_member_id(str(member.value), f"{where}.value").cin
     soc = Money.zero()
@@ -171,12 +179,12 @@ def read_claim(document: Any) -> ClaimSubmission:
 
     items = list(claim.item or [])
     if not items:
-        raise invalid(f"{RESOURCE}.item", "a claim has at least one item.")
+        raise required(f"{RESOURCE}.item", "a claim has at least one item.")
     insurances = list(claim.insurance or [])
     focal = [i for i in insurances if i.focal]
     prior = [(n, i) for n, i in enumerate(insurances) if not i.focal]
     if len(prior) > 1:
-        raise invalid(f"{RESOURCE}.insurance", "only one prior payer (focal = false) is supported.")
+        raise refused(f"{RESOURCE}.insurance", "only one prior payer (focal = false) is supported.")
     medi_cal_refs = _per_item(
         focal[0].preAuthRef if focal else None, len(items), f"{RESOURCE}.insurance"
     )
@@ -186,20 +194,20 @@ def read_claim(document: Any) -> ClaimSubmission:
     if prior:
         n, insurance = prior[0]
         here = f"{RESOURCE}.insurance[{n}]"
-        coverage = _contained(claim, insurance.coverage, "Coverage", f"{here}.coverage")
+        coverage = _contained(submitted, insurance.coverage, "Coverage", f"{here}.coverage")
         payer_type = _code(coverage.type, codes.PAYER_TYPE)
         try:
             kind = PayerType(payer_type or "")
         except ValueError:
-            raise invalid(
+            raise refused(
                 f"{here}.coverage",
                 f"the Coverage's type is the payer type ({codes.PAYER_TYPE}: "
                 "commercial | medicare | medicare_advantage).",
             ) from None
         if insurance.claimResponse is None:
-            raise invalid(f"{here}.claimResponse", "the prior payer's adjudication is required.")
+            raise required(f"{here}.claimResponse", "the prior payer's adjudication is required.")
         response = _contained(
-            claim, insurance.claimResponse, "ClaimResponse", f"{here}.claimResponse"
+            submitted, insurance.claimResponse, "ClaimResponse", f"{here}.claimResponse"
         )
         payer_name = (coverage.payor[0].display if coverage.payor else None) or (
             response.insurer.display if response.insurer else None
@@ -219,7 +227,7 @@ def read_claim(document: Any) -> ClaimSubmission:
         here = f"{RESOURCE}.item[{i}]"
         code = _code(item.productOrService)
         if code is None:
-            raise invalid(f"{here}.productOrService", "the procedure code is required.")
+            raise required(f"{here}.productOrService", "the procedure code is required.")
         units = _units(item.quantity, f"{here}.quantity")
         lines.append(
             ClaimLine(
@@ -284,8 +292,11 @@ def build_response(
         notes.append({"number": len(notes) + 1, "type": "display", "text": text})
         return len(notes)
 
+    # The claim's explanation already holds every line's sentences ("Line n: ..."): each is one
+    # note, which the item refers to; a line sentence missing there gets a note of its own.
+    numbers_of: dict[str, int] = {}
     for sentence in result.explanation:
-        note(sentence)
+        numbers_of.setdefault(sentence, note(sentence))
     items: list[Json] = []
     allowed_total = Money.zero()
     for line, sequence, claim_line in zip(
@@ -345,7 +356,10 @@ def build_response(
             "itemSequence": sequence,
             "adjudication": adjudication,
         }
-        numbers = [note(f"Line {line.line}: {sentence}") for sentence in line.explanation]
+        numbers = [
+            numbers_of.get(sentence) or numbers_of.setdefault(sentence, note(sentence))
+            for sentence in line.explanation
+        ]
         if numbers:
             item["noteNumber"] = numbers
         items.append(item)

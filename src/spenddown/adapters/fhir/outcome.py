@@ -3,7 +3,8 @@
 | error                                   | HTTP | issue.code      |
 |-----------------------------------------|------|-----------------|
 | INVALID_RESOURCE (not a valid resource) | 400  | structure       |
-| other InvalidInput                      | 422  | invalid         |
+| a needed element missing (INVALID_REQUEST) | 422 | required     |
+| other InvalidInput (INVALID_REQUEST, INVALID_AMOUNT, ...) | 422 | invalid |
 | RuleRefusal (DUPLICATE_CLAIM)           | 409  | business-rule (duplicate) |
 | NotFound                                | 404  | not-found       |
 | AuthenticationFailed                    | 401  | login           |
@@ -21,7 +22,7 @@ the sentence in ``details.text`` and, for input errors, the FHIRPath of the elem
 from __future__ import annotations
 
 from spenddown.adapters.fhir import codes, release
-from spenddown.adapters.fhir.common import INVALID_RESOURCE, Json
+from spenddown.adapters.fhir.common import INVALID_RESOURCE, ISSUE_REQUIRED, Json
 from spenddown.domain.errors import (
     AuthenticationFailed,
     Forbidden,
@@ -45,6 +46,8 @@ def status_and_type(error: SpenddownError) -> tuple[int, str]:
         return 400, "structure"
     if error.code.startswith("DUPLICATE_"):
         return 409, "duplicate"
+    if isinstance(error, InvalidInput) and error.context.get("issue") == ISSUE_REQUIRED:
+        return 422, "required"
     return next(((s, t) for kind, s, t in _TABLE if isinstance(error, kind)), (400, "invalid"))
 
 

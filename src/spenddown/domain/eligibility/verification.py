@@ -89,6 +89,9 @@ class Verification:
     other_health_coverage: tuple[str, ...]
     restrictions: tuple[str, ...]
     messages: tuple[str, ...] = field(default_factory=tuple)
+    # The member's other programs' SOCs beside ``share_of_cost`` (CMSP beside Medi-Cal), in
+    # program order: the FHIR answer shows each as its own benefit (docs/fhir.md).
+    other_shares_of_cost: tuple[ShareOfCostView, ...] = ()
 
 
 def soc_message(obligation: Obligation) -> str:
@@ -117,6 +120,7 @@ def build_verification(
     month = BenefitMonth.of(service_date)
     eligible_codes: list[EligibleAidCode] = []
     soc_view: ShareOfCostView | None = None
+    views: dict[Program, ShareOfCostView] = {}
     messages: list[str] = []
     unmet = False
     ltc_auto = False
@@ -144,6 +148,7 @@ def build_verification(
         # One SOC is shown: Medi-Cal's when the member also has a CMSP one (same income).
         if soc_view is None or attributes.program is Program.MEDI_CAL:
             soc_view = view
+        views.setdefault(attributes.program, view)
         if obligation.certified_by is CertifiedBy.LTC_AUTO:
             ltc_auto = True
             eligible_codes.append(code)
@@ -194,6 +199,11 @@ def build_verification(
         other_health_coverage=tuple(ohc),
         restrictions=(RESTRICTED_SCOPE_MESSAGE,) if restricted else (),
         messages=tuple(messages),
+        other_shares_of_cost=tuple(
+            view
+            for program, view in sorted(views.items(), key=lambda kv: list(Program).index(kv[0]))
+            if soc_view is None or program is not soc_view.program
+        ),
     )
 
 

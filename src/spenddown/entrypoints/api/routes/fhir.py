@@ -1,5 +1,6 @@
-"""FHIR R4B endpoints (issue 5; docs/fhir.md): ``POST /fhir/CoverageEligibilityRequest/$submit``
-and ``POST /fhir/Claim/$submit`` (provider HTTP Basic), ``GET /fhir/metadata``.
+"""FHIR R4 (4.0.1) endpoints (issues 5 and 13; docs/fhir.md):
+``POST /fhir/CoverageEligibilityRequest/$submit`` and ``POST /fhir/Claim/$submit`` (provider
+HTTP Basic), ``GET /fhir/metadata``.
 
 Thin like every router: ``adapters.fhir`` maps the resource to the use case's input and its
 result back to a resource. Every error under ``/fhir`` is an OperationOutcome
@@ -28,7 +29,7 @@ from spenddown.domain.errors import Forbidden, InvalidInput, SpenddownError
 from spenddown.entrypoints.api import audit, errors
 from spenddown.entrypoints.api.audit import audited
 from spenddown.entrypoints.api.deps import AccessDep, AppDep, ProviderTransaction
-from spenddown.services import claims, eligibility
+from spenddown.services import claims, eligibility, providers
 
 MAX_BODY = 1_000_000  # bytes; a 50-line claim is far below
 ELIGIBILITY_SUBMIT = "/fhir/CoverageEligibilityRequest/$submit"
@@ -208,12 +209,23 @@ def submit_eligibility(
 ) -> Response:
     """The same verification as `POST /v1/eligibility/verifications`: the Share of Cost as a
     benefit, the EVC as the response's identifier and `preAuthRef`, the plan and other coverage
-    as insurance entries (docs/fhir.md)."""
+    as insurance entries (docs/fhir.md). The body is the request, a Bundle holding it (its
+    Patient and Coverage), or either in a Parameters. A request whose member cannot be found
+    in it is answered with `outcome` = error."""
     inquiry = fhir_eligibility.read_request(body)
-    access.cin = inquiry.member_id.cin
     npi, pin = caller.credentials()
     if inquiry.provider_npi is not None and inquiry.provider_npi != npi:
         raise Forbidden("FORBIDDEN", "The request's provider must be the authenticated NPI.")
+    if isinstance(inquiry, fhir_eligibility.MemberNotIdentified):
+        # No member look-up happened: the provider is authenticated, nothing else is read.
+        providers.authenticate(npi, pin, app.uow(), app.env)
+        access.outcome = fhir_eligibility.MEMBER_NOT_FOUND
+        return fhir_response(
+            fhir_eligibility.build_error_response(
+                inquiry, provider_npi=npi, created=app.env.clock.now()
+            )
+        )
+    access.cin = inquiry.member_id.cin
     cmd = eligibility.VerifyEligibility(
         npi, pin, inquiry.member_id, inquiry.bic_issue_date, inquiry.service_date
     )
