@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,15 @@ def parsed_back(response: Any, resource_type: str) -> Json:
     return body
 
 
-def outcome(response: Any, status: int, code: str) -> Json:
-    """An OperationOutcome with this HTTP status and our stable code on its first issue."""
+def outcome(response: Any, status: int, code: str, issue_code: str | None = None) -> Json:
+    """An OperationOutcome with this HTTP status and our stable code on its first issue (and
+    this ``issue.code``: ``structure``, ``required``, ``invalid``, ... when given)."""
     assert response.status_code == status, response.text
     body = parsed_back(response, "OperationOutcome")
     issue = body["issue"][0]
     assert issue["severity"] == "error"
+    if issue_code is not None:
+        assert issue["code"] == issue_code, body
     assert issue["details"]["coding"][0] == {"system": codes.ERROR, "code": code}, body
     assert issue["details"]["text"]
     return body
@@ -244,7 +248,10 @@ def _amounts(adjudications: list[Json]) -> dict[str, str]:
 def adjudication_of(body: Json) -> Json:
     """The REST Adjudication carried by a ClaimResponse."""
     notes = {n["number"]: n["text"] for n in body.get("processNote", [])}
-    line_notes = {n for item in body["item"] for n in item.get("noteNumber", [])}
+    # Each sentence is one note (a line's sentences are the claim's too, referenced by the
+    # item), never doubled and never prefixed twice.
+    assert len(set(notes.values())) == len(notes), notes
+    assert not any(re.match(r"Line \d+: Line \d+:", text) for text in notes.values()), notes
     lines = []
     for number, item in enumerate(body["item"], start=1):
         amounts = _amounts(item["adjudication"])
@@ -281,9 +288,7 @@ def adjudication_of(body: Json) -> Json:
                 "adjustments": adjustments,
                 "denial": denial,
                 "authorization_id": _ext(item, codes.EXT_AUTHORIZATION_ID),
-                "explanation": [
-                    notes[n].removeprefix(f"Line {number}: ") for n in item.get("noteNumber", [])
-                ],
+                "explanation": [notes[n] for n in item.get("noteNumber", [])],
             }
         )
     totals = _amounts(body["total"])
@@ -301,5 +306,5 @@ def adjudication_of(body: Json) -> Json:
             "provider_write_off": totals["provider-write-off"],
         },
         "recovery_flag": _ext(body, codes.EXT_RECOVERY_FLAG),
-        "explanation": [text for n, text in sorted(notes.items()) if n not in line_notes],
+        "explanation": [text for _, text in sorted(notes.items())],
     }

@@ -237,22 +237,30 @@ def test_bad_claims_are_operation_outcomes(api: Api) -> None:
     assert amount["issue"][0]["expression"] == ["Claim.item[0].net.value"]
     euros = outcome(
         submit(api, variant(item__0__net={"value": 10, "currency": "EUR"}), PHYSICIAN),
-        400,
-        "INVALID_RESOURCE",
+        422,
+        "INVALID_REQUEST",
+        "invalid",
     )
     assert euros["issue"][0]["expression"] == ["Claim.item[0].net.currency"]
     outcome(submit(api, variant(item__0__quantity={"value": 1.5}), PHYSICIAN), 422, "INVALID_CLAIM")
-    outcome(submit(api, variant(item__0__net=None), PHYSICIAN), 400, "INVALID_RESOURCE")
-    outcome(submit(api, variant(item=None), PHYSICIAN), 400, "INVALID_RESOURCE")
-    outcome(submit(api, variant(provider={"display": "x"}), PHYSICIAN), 400, "INVALID_RESOURCE")
+    # A valid Claim without what spenddown needs: 422 "required"; not a valid Claim: 400.
+    outcome(submit(api, variant(item__0__net=None), PHYSICIAN), 422, "INVALID_REQUEST", "required")
+    outcome(submit(api, variant(item=None), PHYSICIAN), 422, "INVALID_REQUEST", "required")
+    outcome(
+        submit(api, variant(provider={"display": "x"}), PHYSICIAN),
+        422,
+        "INVALID_REQUEST",
+        "required",
+    )
+    outcome(submit(api, variant(status=None), PHYSICIAN), 400, "INVALID_RESOURCE", "structure")
     npi = variant(provider={"identifier": {"system": codes.NPI, "value": "1234567890"}})
     outcome(submit(api, npi, PHYSICIAN), 422, "INVALID_NPI")
     payer = variant(contained__0__type={"coding": [{"system": codes.PAYER_TYPE, "code": "x"}]})
-    assert outcome(submit(api, payer, PHYSICIAN), 400, "INVALID_RESOURCE")["issue"][0][
+    assert outcome(submit(api, payer, PHYSICIAN), 422, "INVALID_REQUEST", "invalid")["issue"][0][
         "expression"
     ] == ["Claim.insurance[0].coverage"]
     stored = variant(insurance__0__claimResponse={"reference": "ClaimResponse/1"})
-    outcome(submit(api, stored, PHYSICIAN), 400, "INVALID_RESOURCE")
+    outcome(submit(api, stored, PHYSICIAN), 422, "INVALID_REQUEST", "invalid")
     outcome(
         submit(api, variant(item__0__servicedDate="2026-12-01"), PHYSICIAN),
         422,
@@ -262,7 +270,7 @@ def test_bad_claims_are_operation_outcomes(api: Api) -> None:
     outcome(submit(api, good, (PHYSICIAN[0], "0000")), 401, "INVALID_CREDENTIALS")
     two_primaries = variant()
     two_primaries["insurance"].insert(1, {**two_primaries["insurance"][0], "sequence": 3})
-    outcome(submit(api, two_primaries, PHYSICIAN), 400, "INVALID_RESOURCE")
+    outcome(submit(api, two_primaries, PHYSICIAN), 422, "INVALID_REQUEST", "invalid")
     # None of these was stored: the good claim goes through once.
     assert submit(api, good, PHYSICIAN).status_code == 200
     outcome(submit(api, good, PHYSICIAN), 409, "DUPLICATE_CLAIM")

@@ -136,22 +136,24 @@ def test_bad_input_is_an_operation_outcome(api: Api) -> None:
     assert wrong_type["issue"][0]["expression"] == ["CoverageEligibilityRequest.resourceType"]
     incomplete = eligibility_request(SOC_MEMBER)
     del incomplete["insurer"], incomplete["patient"]
-    missing = outcome(verify(api, PHYSICIAN, incomplete), 400, "INVALID_RESOURCE")
+    missing = outcome(verify(api, PHYSICIAN, incomplete), 400, "INVALID_RESOURCE", "structure")
     assert {e for i in missing["issue"] for e in i["expression"]} == {
         "CoverageEligibilityRequest.insurer",
         "CoverageEligibilityRequest.patient",
     }
     no_date = eligibility_request(SOC_MEMBER)
     del no_date["servicedDate"]
-    assert outcome(verify(api, PHYSICIAN, no_date), 400, "INVALID_RESOURCE")["issue"][0][
+    assert outcome(verify(api, PHYSICIAN, no_date), 422, "INVALID_REQUEST", "required")["issue"][0][
         "expression"
     ] == ["CoverageEligibilityRequest.servicedDate"]
     no_issue = eligibility_request(SOC_MEMBER)
     del no_issue["contained"][0]["identifier"][0]["period"]
-    assert outcome(verify(api, PHYSICIAN, no_issue), 400, "INVALID_RESOURCE")["issue"][0][
-        "expression"
-    ] == ["CoverageEligibilityRequest.contained[0].identifier.period.start"]
-    bad_id = outcome(verify(api, PHYSICIAN, eligibility_request("12345")), 422, "INVALID_MEMBER_ID")
+    assert outcome(verify(api, PHYSICIAN, no_issue), 422, "INVALID_REQUEST", "required")["issue"][
+        0
+    ]["expression"] == ["CoverageEligibilityRequest.contained[0].identifier.period.start"]
+    bad_id = outcome(
+        verify(api, PHYSICIAN, eligibility_request("12345")), 422, "INVALID_MEMBER_ID", "invalid"
+    )
     assert bad_id["issue"][0]["expression"] == [
         "CoverageEligibilityRequest.contained[0].identifier.value"
     ]
