@@ -71,6 +71,83 @@ def eligibility_request(
     return body
 
 
+MB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB"}]}
+
+
+def ehr_request(
+    cin: str, issue: str = "2025-02-01", service_date: str = "2026-11-03", **coverage: Any
+) -> Json:
+    """An EHR's request: a contained Patient with the EHR's own record number only, and a
+    contained Coverage with the member ID in ``subscriberId`` and an identifier of type MB, the
+    card issue date in ``period.start``; ``coverage`` replaces elements of the Coverage."""
+    return {
+        "resourceType": "CoverageEligibilityRequest",
+        "identifier": [{"system": "http://ehr.example/request", "value": "EHR-1"}],
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "pat1",
+                "identifier": [{"system": "urn:oid:0.1.2.3.4.5.6.7", "value": "654321"}],
+                "name": [{"family": "LOPEZ", "given": ["ANA"]}],
+                "birthDate": "1960-05-01",
+            },
+            {
+                "resourceType": "Coverage",
+                "id": "cov1",
+                "status": "active",
+                "identifier": [{"type": MB, "system": "https://www.dhcs.ca.gov/cin", "value": cin}],
+                "subscriberId": cin,
+                "beneficiary": {"reference": "#pat1"},
+                "relationship": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+                            "code": "self",
+                        }
+                    ]
+                },
+                "period": {"start": issue},
+                "payor": [{"display": "Medi-Cal"}],
+                **coverage,
+            },
+        ],
+        "status": "active",
+        "purpose": ["validation", "benefits"],
+        "patient": {"reference": "#pat1"},
+        "servicedDate": service_date,
+        "created": "2026-11-03T09:00:00-08:00",
+        "insurer": {"display": "Medi-Cal"},
+        "insurance": [{"focal": True, "coverage": {"reference": "#cov1"}}],
+    }
+
+
+def as_bundle(
+    request: Json, kind: str = "collection", base: str = "http://ehr.example/fhir"
+) -> Json:
+    """The request's contained resources as entries of a Bundle beside it, referenced as
+    ``Type/id`` (as an EHR's Bundle does)."""
+    request = copy.deepcopy(request)
+    contained = request.pop("contained", [])
+    request["id"] = "req1"
+    ids = {f"#{c['id']}": f"{c['resourceType']}/{c['id']}" for c in contained}
+
+    def relink(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: ids.get(v, v) if k == "reference" else relink(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [relink(v) for v in node]
+        return node
+
+    entries = [relink(request), *(relink(c) for c in contained)]
+    return {
+        "resourceType": "Bundle",
+        "type": kind,
+        "entry": [
+            {"fullUrl": f"{base}/{e['resourceType']}/{e['id']}", "resource": e} for e in entries
+        ],
+    }
+
+
 def verify(api: Api, provider: tuple[str, str], body: Json) -> Any:
     return api.client.post(ELIGIBILITY, json=body, headers=basic(provider))
 

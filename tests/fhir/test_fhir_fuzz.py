@@ -1,5 +1,6 @@
-"""Bad input never gives a 5xx: the sample requests with elements deleted or replaced by junk
-(Hypothesis) are answered with a resource or an OperationOutcome and a 4xx. SQLite."""
+"""Bad input never gives a 5xx: the sample requests (spenddown's own shapes, an EHR's request
+with its Coverage, the same as a Bundle) with elements deleted or replaced by junk (Hypothesis)
+are answered with a resource or an OperationOutcome and a 4xx. SQLite."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fhir_support import CLAIM, ELIGIBILITY, sample
+from fhir_support import CLAIM, ELIGIBILITY, as_bundle, ehr_request, sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,12 +66,19 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     made.close()
 
 
-@pytest.mark.parametrize(
-    ("path", "name"),
-    [(ELIGIBILITY, "eligibility-request.json"), (CLAIM, "claim-d4-medicare.json")],
-)
-def test_mutated_requests_never_give_a_server_error(api: Api, path: str, name: str) -> None:
-    @given(body=mutated(sample(name)))
+DOCUMENTS = {
+    "eligibility": (ELIGIBILITY, lambda: sample("eligibility-request.json")),
+    "claim": (CLAIM, lambda: sample("claim-d4-medicare.json")),
+    "ehr": (ELIGIBILITY, lambda: ehr_request("12345678A")),
+    "ehr-bundle": (ELIGIBILITY, lambda: as_bundle(ehr_request("12345678A"))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_mutated_requests_never_give_a_server_error(api: Api, name: str) -> None:
+    path, document = DOCUMENTS[name]
+
+    @given(body=mutated(document()))
     @settings(
         max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
