@@ -6,6 +6,7 @@ valid FHIR, and bad input answered with an OperationOutcome and a 4xx."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fhir_support import (
@@ -198,3 +199,34 @@ def test_requests_are_in_the_access_log(api: Api) -> None:
         ("provider", "eligibility.verify", SOC_MEMBER, "OK"),
         ("provider", "eligibility.verify", SOC_MEMBER, "MEMBER_NOT_FOUND"),
     ]
+
+
+def test_the_cmsp_share_of_cost_is_its_own_insurance(api: Api) -> None:
+    """77777777G: Medi-Cal SOC $300 (aid code 17) and CMSP SOC $200 (aid code 88) in one unit.
+    Medi-Cal's is insurance[0]'s benefit; CMSP's is an insurance entry of its own (contained
+    Coverage #cmsp), not only a sentence of the disposition."""
+    body = parsed_back(
+        verify(api, PHYSICIAN, eligibility_request("77777777G")), "CoverageEligibilityResponse"
+    )
+    by_coverage = {i["coverage"]["reference"]: i for i in body["insurance"]}
+    assert list(by_coverage) == ["#medi-cal", "#cmsp"]
+
+    def soc(entry: dict[str, Any]) -> tuple[Any, ...]:
+        [item] = entry["item"]
+        [benefit] = item["benefit"]
+        program = next(
+            e["valueCode"] for e in item["extension"] if e["url"] == codes.EXT_SOC_PROGRAM
+        )
+        return program, benefit["allowedMoney"]["value"], benefit["usedMoney"]["value"]
+
+    assert soc(by_coverage["#medi-cal"]) == ("medi-cal", 300, 0)
+    assert soc(by_coverage["#cmsp"]) == ("cmsp", 200, 0)
+    assert by_coverage["#cmsp"]["inforce"] is False  # unmet
+    assert by_coverage["#cmsp"]["benefitPeriod"] == {"start": "2026-11-01", "end": "2026-11-30"}
+    cmsp = next(c for c in body["contained"] if c["id"] == "cmsp")
+    assert cmsp["payor"] == [{"display": "CMSP (County Medical Services Program)"}]
+    # A member with one program has no second SOC entry.
+    single = parsed_back(
+        verify(api, PHYSICIAN, eligibility_request(SOC_MEMBER)), "CoverageEligibilityResponse"
+    )
+    assert "cmsp" not in {c["id"] for c in single["contained"]}
