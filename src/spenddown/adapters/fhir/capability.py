@@ -32,7 +32,9 @@ def capability_statement(
             {
                 "mode": "server",
                 "documentation": "Eligibility with the Share of Cost, and claims after the "
-                "primary payer. Errors are OperationOutcome resources. See docs/fhir.md.",
+                "primary payer. Each $submit takes the resource, a Bundle (collection, "
+                "transaction or batch) holding it with the resources it references, or either "
+                "in a Parameters. Errors are OperationOutcome resources. See docs/fhir.md.",
                 "security": {
                     "service": [
                         {
@@ -55,7 +57,10 @@ def capability_statement(
                                 "name": "submit",
                                 "definition": codes.ELIGIBILITY_SUBMIT,
                                 "documentation": "Verify eligibility for a date of service: "
-                                "a CoverageEligibilityResponse with the Share of Cost and the EVC.",
+                                "a CoverageEligibilityResponse with the Share of Cost and the EVC. "
+                                "The member ID is read from the Patient or the Coverage "
+                                "(subscriberId, or an identifier of type MB), the card issue "
+                                "date from that identifier's or the Coverage's period.start.",
                             }
                         ],
                     },

@@ -148,14 +148,16 @@ _RESOURCE_SCHEMA = {"type": "object", "required": ["resourceType"]}
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
-        400: "Not a valid resource of the expected type (`INVALID_RESOURCE`)",
+        400: "Not a valid resource of the expected type (`INVALID_RESOURCE`, issue `structure`)",
         401: "No credentials, wrong ones, or a locked NPI (`PIN_LOCKED`)",
         403: "These credentials may not do this (`FORBIDDEN`)",
         404: "Not found (`MEMBER_NOT_FOUND`, ...)",
         409: "Refused by a rule (`DUPLICATE_CLAIM`)",
         413: "The body is too large",
         415: "Not FHIR JSON",
-        422: "A value refused (`INVALID_AMOUNT`, `SERVICE_DATE_IN_FUTURE`, ...)",
+        422: "An element spenddown needs is missing (`INVALID_REQUEST`, issue `required`), or a "
+        "value is refused (`INVALID_REQUEST`, `INVALID_AMOUNT`, `SERVICE_DATE_IN_FUTURE`, ..., "
+        "issue `invalid`)",
         500: "Unexpected error",
         503: "The database is unavailable; retry",
     }
@@ -182,7 +184,8 @@ FhirBody = Annotated[
     dict[str, Any],
     Body(
         media_type=release.MEDIA_TYPE,
-        description="The resource itself, or a Parameters resource with a parameter `resource`.",
+        description="The resource itself, a Bundle (collection, transaction or batch) holding it "
+        "and the resources it references, or either in a Parameters with a parameter `resource`.",
     ),
 ]
 _SUBMIT_ERRORS = _responses(400, 401, 403, 404, 409, 413, 415, 422, 500, 503)
