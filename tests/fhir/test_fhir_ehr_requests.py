@@ -123,7 +123,7 @@ def test_a_member_spenddown_cannot_find_is_an_error_in_the_response(api: Api) ->
         assert found["requestor"]["identifier"]["value"] == PHYSICIAN[0]
     assert parsed_back(verify(api, PHYSICIAN, stored), "CoverageEligibilityResponse")[
         "patient"
-    ] == {"reference": "Patient/pat1", "type": "Patient", "display": "the patient of the request"}
+    ] == {"type": "Patient", "display": "Patient/pat1 (as the request names it)"}
     same_as_rest(api, ehr_request(SOC_MEMBER))  # not locked
     # The credentials are still checked.
     outcome(verify(api, (PHYSICIAN[0], "0000"), stored), 401, "INVALID_CREDENTIALS", "login")

@@ -235,15 +235,23 @@ def _optional_date(value: Any) -> date | None:
 
 
 def _patient_echo(reference: Any) -> Json:
-    """The request's patient as a Reference valid in the answer (a ``#id`` would dangle)."""
+    """The request's patient as a Reference valid in the answer: its identifier, an absolute
+    URL as is; a relative or contained reference (``Patient/pat1``, ``#pat1``) would name a
+    resource of spenddown's, so it is only quoted in ``display``."""
     echo: Json = {"type": "Patient"}
+    target = str(reference.reference or "")
     if reference.identifier is not None:
         echo["identifier"] = reference.identifier.model_dump(
             mode="json", by_alias=True, exclude_none=True
         )
-    elif reference.reference and not str(reference.reference).startswith("#"):
-        echo["reference"] = str(reference.reference)
-    echo["display"] = str(reference.display or "the patient of the request")[:200]
+    elif target.startswith(("http://", "https://")):
+        echo["reference"] = target
+    if reference.display:
+        echo["display"] = str(reference.display)[:200]
+    elif target and "reference" not in echo:
+        echo["display"] = f"{target[:100]} (as the request names it)"
+    else:
+        echo["display"] = "the patient of the request"
     return echo
 
 
