@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -212,6 +213,14 @@ def test_every_fhir_sample_has_an_expected_outcome_and_a_readme_row() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| fhir/")]
     assert rows
     assert all(line.rstrip(" |").split("|")[-1].strip().startswith("answered") for line in rows)
+
+
+def test_a_missing_corpus_is_a_failure_that_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "FHIR_DIR", tmp_path / "interop-samples" / "fhir")
+    with pytest.raises(pytest.fail.Exception, match=r"interop corpus is missing: .*fhir"):
+        corpus_file("F1-hl7-spec-example-2.json")
 
 
 # --- each file ------------------------------------------------------------------------------------
