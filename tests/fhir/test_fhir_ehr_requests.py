@@ -161,6 +161,21 @@ def test_business_rule_misses_are_422_structural_garbage_400(api: Api) -> None:
     garbage = outcome(verify(api, PHYSICIAN, broken), 400, "INVALID_RESOURCE", "structure")
     assert garbage["issue"][0]["expression"][0].startswith("Bundle.entry[0]")
     outcome(verify(api, PHYSICIAN, {"resourceType": "Bundle"}), 400, "INVALID_RESOURCE")
+    # Found by fuzzing: JSON nulls the model lets through, a non-array parameter list.
+    null_patient = ehr_request(SOC_MEMBER)
+    null_patient["patient"] = None
+    outcome(verify(api, PHYSICIAN, null_patient), 400, "INVALID_RESOURCE", "structure")
+    null_coverage = ehr_request(SOC_MEMBER)
+    null_coverage["insurance"][0]["coverage"] = None
+    outcome(verify(api, PHYSICIAN, null_coverage), 400, "INVALID_RESOURCE", "structure")
+    not_a_list = {"resourceType": "Parameters", "parameter": True}
+    outcome(verify(api, PHYSICIAN, not_a_list), 400, "INVALID_RESOURCE", "structure")
+    # A patient reference naming a contained resource that is not a Patient: not identified.
+    wrong_kind = ehr_request(SOC_MEMBER)
+    wrong_kind["patient"] = {"reference": "#cov1"}
+    del wrong_kind["contained"][1]["subscriberId"], wrong_kind["contained"][1]["identifier"]
+    answered = parsed_back(verify(api, PHYSICIAN, wrong_kind), "CoverageEligibilityResponse")
+    assert answered["outcome"] == "error"
 
 
 def test_a_claim_in_a_bundle_with_its_patient(api: Api) -> None:

@@ -144,7 +144,10 @@ def _from_bundle(model: type[M], resource_type: str, document: Json) -> Submitte
 
 
 def _from_parameters(document: Json, resource_type: str) -> Any:
-    for parameter in document.get("parameter") or []:
+    parameters = document.get("parameter") or []
+    if not isinstance(parameters, list):
+        raise invalid("Parameters.parameter", "must be an array of parameters.")
+    for parameter in parameters:
         if isinstance(parameter, dict) and parameter.get("name") == "resource":
             return parameter.get("resource")
     raise required("Parameters.parameter", f"no parameter 'resource' with the {resource_type}.")

@@ -41,6 +41,7 @@ from spenddown.adapters.fhir.common import (
     concept,
     extension,
     has_type,
+    invalid,
     money,
     npi_of,
     path_of,
@@ -158,11 +159,13 @@ def _member(submitted: Submitted[Any]) -> tuple[MemberId, date] | None:
 
 def _from_patient(submitted: Submitted[Any]) -> list[_Found]:
     reference = submitted.resource.patient
+    if reference is None:  # "patient": null passes the model; FHIR requires it (1..1)
+        raise invalid(f"{RESOURCE}.patient", "is required.")
     if reference.identifier is not None:
         identifiers, where = [reference.identifier], f"{RESOURCE}.patient.identifier"
     else:
         target = resolve(submitted, reference)
-        if target is None:
+        if target is None or target.get_resource_type() != "Patient":
             return []
         identifiers, where = list(target.identifier or []), path_of(submitted, target)
     return [
@@ -179,6 +182,8 @@ def _from_coverages(submitted: Submitted[Any]) -> list[_Found]:
     for n in ordered:
         reference = insurances[n].coverage
         here = f"{RESOURCE}.insurance[{n}].coverage"
+        if reference is None:  # null passes the model; FHIR requires it (1..1)
+            raise invalid(here, "is required.")
         logical = reference.identifier
         if logical is not None and logical.value and _is_member_number(logical):
             where = f"{here}.identifier"
