@@ -23,10 +23,14 @@ from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.determination import (
     AnyIncomeDisregard,
     DeductionRule,
+    DependentCareDeduction,
     DeterminationParameters,
     EarnedIncomeDisregard,
     HealthInsurancePremiums,
+    SupportPaidDeduction,
+    WorkExpenseDeduction,
 )
+from spenddown.domain.share_of_cost.ladder import LadderParameters
 from spenddown.rules.loader import Parameter, load_parameters
 
 MNL = "medi_cal/share_of_cost/maintenance_need_level"
@@ -41,8 +45,20 @@ OHC_CODES = "codes/ohc_codes"
 PLAN_STATUS = "codes/plan_status"
 CARC = "codes/carc"
 
+WORK_EXPENSE = "medi_cal/family/work_expense_deduction"
+DEPENDENT_CARE = "medi_cal/family/dependent_care_deduction"
+SUPPORT_PAID = "medi_cal/family/support_paid_deduction"
+MMMNA = "medi_cal/long_term_care/community_spouse_mmmna"
+HOME_UPKEEP = "medi_cal/long_term_care/home_upkeep_allowance"
+FPL = "medi_cal/federal_poverty_level"
+MAGI_SCREEN = "medi_cal/programs/magi_income_screen"
+AD_FPL = "medi_cal/programs/aged_disabled_fpl"
+WORKING_DISABLED = "medi_cal/programs/working_disabled"
+MSP = "medi_cal/programs/medicare_savings_programs"
+
 REFORM_MNL_138_FPL = "mnl_138_fpl"
-REFORMS: set[str] = {REFORM_MNL_138_FPL}
+REFORM_PNA_80 = "pna_80"
+REFORMS: set[str] = {REFORM_MNL_138_FPL, REFORM_PNA_80}
 
 AID_CODE_ATTRIBUTES = ("soc", "ltc", "scope", "program", "verified", "description")
 OHC_SCOPES = frozenset({"medical", "dental", "vision", "pharmacy"})
@@ -184,9 +200,26 @@ def carc_codes(on: date | None = None) -> dict[str, str]:
 
 
 # --- maintenance need level and determination parameters -----------------------------------
-def _mnl_table(on: date) -> dict[int, Money]:
+def _mnl_table(on: date) -> tuple[dict[int, Money], Money | None]:
+    """Size → MNL (two adults for size 2) and the 2-person level when not both are adults."""
     raw = load_parameters().get(MNL, on)
-    return {int(size): _money(value, f"{MNL}[{size}]") for size, value in raw.items()}
+    table: dict[int, Money] = {}
+    two_not_both: Money | None = None
+    for size, value in raw.items():
+        if isinstance(value, dict):
+            table[int(size)] = _money(value["two_adults"], f"{MNL}[{size}].two_adults")
+            two_not_both = _money(value["otherwise"], f"{MNL}[{size}].otherwise")
+        else:
+            table[int(size)] = _money(value, f"{MNL}[{size}]")
+    return table, two_not_both
+
+
+def poverty_guideline(on: date, size: int) -> Money:
+    """The yearly HHS poverty guideline Medi-Cal applies on ``on`` for ``size`` persons."""
+    raw = load_parameters().get(FPL, on)
+    first = _money(raw["first_person"], f"{FPL}.first_person")
+    each = _money(raw["each_additional_person"], f"{FPL}.each_additional_person")
+    return first + each * max(0, size - 1)
 
 
 def _reform_in_force(reform: str | None, on: date) -> Parameter | None:
@@ -199,17 +232,13 @@ def _reform_in_force(reform: str | None, on: date) -> Parameter | None:
 
 
 def _mnl_138_fpl_table(parameter: Parameter, on: date, sizes: list[int]) -> dict[int, Money]:
-    """MNL(n) = 138% × FPL(n) ÷ 12, rounded up to the dollar (see the reform's notes)."""
+    """MNL(n) = 138% × FPL(n) ÷ 12, rounded up to the dollar, with the FPL of the month's year
+    (see the reform's notes)."""
     raw = parameter.value_at(on)
-    where = parameter.name
-    percent = _decimal(raw["fpl_percent"], f"{where}.fpl_percent")
-    first = _decimal(raw["fpl_annual_first_person"], f"{where}.fpl_annual_first_person")
-    each = _decimal(
-        raw["fpl_annual_each_additional_person"], f"{where}.fpl_annual_each_additional_person"
-    )
+    percent = _decimal(raw["fpl_percent"], f"{parameter.name}.fpl_percent")
     table: dict[int, Money] = {}
     for size in sizes:
-        monthly = percent * (first + each * (size - 1)) / 12
+        monthly = percent * poverty_guideline(on, size).amount / 12
         table[size] = Money.of(monthly.quantize(Decimal(1), rounding=ROUND_CEILING))
     return table
 
@@ -224,17 +253,21 @@ def determination_parameters(
     on = month.first_day
 
     mnl_parameter = tree.parameter(MNL)
-    table = _mnl_table(on)
+    table, two_not_both = _mnl_table(on)
     mnl_citation = _citation(mnl_parameter)
     reform_parameter = _reform_in_force(reform, on)
-    if reform_parameter is not None:
-        table = _mnl_138_fpl_table(reform_parameter, on, sorted(table))
-        mnl_citation = f"Reform {reform}: {_citation(reform_parameter)}"
-    increment_raw = tree.get(MNL_INCREMENT, on)
-    increment = None if increment_raw is None else _money(increment_raw, MNL_INCREMENT)
-
     pna_parameter = tree.parameter(PNA)
     pna = _money(pna_parameter.value_at(on), PNA)
+    pna_citation = _citation(pna_parameter)
+    if reform_parameter is not None and reform == REFORM_MNL_138_FPL:
+        table = _mnl_138_fpl_table(reform_parameter, on, sorted(table))
+        two_not_both = None  # the reform indexes by size only
+        mnl_citation = f"Reform {reform}: {_citation(reform_parameter)}"
+    if reform_parameter is not None and reform == REFORM_PNA_80:
+        pna = _money(reform_parameter.value_at(on), reform_parameter.name)
+        pna_citation = f"Reform {reform}: {_citation(reform_parameter)}"
+    increment_raw = tree.get(MNL_INCREMENT, on)
+    increment = None if increment_raw is None else _money(increment_raw, MNL_INCREMENT)
 
     any_parameter = tree.parameter(ANY_INCOME_DISREGARD)
     any_income = _money(any_parameter.value_at(on), ANY_INCOME_DISREGARD)
@@ -261,6 +294,36 @@ def determination_parameters(
             effective_from=earned_parameter.effective_date_at(on),
         ),
     ]
+    work_parameter = tree.parameter(WORK_EXPENSE)
+    deductions.append(
+        WorkExpenseDeduction(
+            amount=_money(work_parameter.value_at(on), WORK_EXPENSE),
+            citation=_citation(work_parameter),
+            effective_from=work_parameter.effective_date_at(on),
+        )
+    )
+    care_parameter = tree.parameter(DEPENDENT_CARE)
+    if care_parameter.values[0][0] <= on:
+        care = care_parameter.value_at(on)
+        deductions.append(
+            DependentCareDeduction(
+                child_under_2=_money(care["child_under_2"], f"{DEPENDENT_CARE}.child_under_2"),
+                child_2_or_older=_money(
+                    care["child_2_or_older"], f"{DEPENDENT_CARE}.child_2_or_older"
+                ),
+                incapacitated=_money(care["incapacitated"], f"{DEPENDENT_CARE}.incapacitated"),
+                citation=_citation(care_parameter),
+                effective_from=care_parameter.effective_date_at(on),
+            )
+        )
+    support_parameter = tree.parameter(SUPPORT_PAID)
+    if support_parameter.value_at(on) is True:
+        deductions.append(
+            SupportPaidDeduction(
+                citation=_citation(support_parameter),
+                effective_from=support_parameter.effective_date_at(on),
+            )
+        )
     premium_parameter = tree.parameter(PREMIUM_DEDUCTION)
     if premium_parameter.value_at(on) is True:
         deductions.append(
@@ -269,6 +332,13 @@ def determination_parameters(
                 effective_from=premium_parameter.effective_date_at(on),
             )
         )
+    mmmna_parameter = tree.parameter(MMMNA)
+    mmmna = (
+        _money(mmmna_parameter.value_at(on), MMMNA)
+        if mmmna_parameter.values[0][0] <= on
+        else None
+    )
+    upkeep_parameter = tree.parameter(HOME_UPKEEP)
 
     return DeterminationParameters(
         month=month,
@@ -276,7 +346,7 @@ def determination_parameters(
         maintenance_need_level_citation=mnl_citation,
         maintenance_need_level_increment=increment,
         personal_needs_allowance=pna,
-        personal_needs_allowance_citation=_citation(pna_parameter),
+        personal_needs_allowance_citation=pna_citation,
         any_income_disregard=any_income,
         any_income_disregard_citation=_citation(any_parameter),
         earned_income_disregard=earned_flat,
@@ -284,6 +354,56 @@ def determination_parameters(
         earned_income_disregard_citation=_citation(earned_parameter),
         deductions=tuple(deductions),
         reform=reform,
+        maintenance_need_level_two_not_both_adults=two_not_both,
+        community_spouse_allowance=mmmna,
+        community_spouse_allowance_citation=_citation(mmmna_parameter),
+        home_upkeep_allowance=_money(upkeep_parameter.value_at(on), HOME_UPKEEP),
+        home_upkeep_allowance_citation=_citation(upkeep_parameter),
+    )
+
+
+@cache
+def ladder_parameters(month: BenefitMonth) -> LadderParameters:
+    """The program ladder's limits for ``month``: FPL, MAGI, A&D FPL, 250% WDP, MSP."""
+    tree = load_parameters()
+    on = month.first_day
+    magi = tree.parameter(MAGI_SCREEN)
+    magi_raw = magi.value_at(on)
+    ad = tree.parameter(AD_FPL)
+    ad_raw = ad.value_at(on)
+    wdp = tree.parameter(WORKING_DISABLED)
+    wdp_raw = wdp.value_at(on)
+    msp = tree.parameter(MSP)
+    msp_raw = msp.value_at(on)
+    fpl = tree.parameter(FPL)
+    fpl_raw = fpl.value_at(on)
+    return LadderParameters(
+        month=month,
+        fpl_first_person=_money(fpl_raw["first_person"], f"{FPL}.first_person"),
+        fpl_each_additional=_money(
+            fpl_raw["each_additional_person"], f"{FPL}.each_additional_person"
+        ),
+        fpl_citation=f"{_citation(fpl)} in force {fpl.effective_date_at(on).isoformat()}",
+        magi_adult=_decimal(magi_raw["adult"], f"{MAGI_SCREEN}.adult"),
+        magi_child=_decimal(magi_raw["child_under_19"], f"{MAGI_SCREEN}.child_under_19"),
+        magi_pregnant=_decimal(magi_raw["pregnant"], f"{MAGI_SCREEN}.pregnant"),
+        magi_disregard=_decimal(magi_raw["disregard"], f"{MAGI_SCREEN}.disregard"),
+        magi_citation=_citation(magi),
+        ad_fpl_individual=_money(ad_raw["individual"], f"{AD_FPL}.individual"),
+        ad_fpl_couple=_money(ad_raw["couple"], f"{AD_FPL}.couple"),
+        ad_fpl_citation=_citation(ad),
+        wdp_fpl_percent=_decimal(wdp_raw["fpl_percent"], f"{WORKING_DISABLED}.fpl_percent"),
+        wdp_premium_individual=_money(
+            wdp_raw["premium_minimum_individual"], f"{WORKING_DISABLED}.premium"
+        ),
+        wdp_premium_couple=_money(
+            wdp_raw["premium_minimum_couple"], f"{WORKING_DISABLED}.premium"
+        ),
+        wdp_citation=_citation(wdp),
+        msp_qmb=_decimal(msp_raw["qmb"], f"{MSP}.qmb"),
+        msp_slmb=_decimal(msp_raw["slmb"], f"{MSP}.slmb"),
+        msp_qi=_decimal(msp_raw["qi"], f"{MSP}.qi"),
+        msp_citation=_citation(msp),
     )
 
 

@@ -55,6 +55,31 @@ class ChildrenOnly:
 
 
 @dataclass(frozen=True, slots=True)
+class DependentCareCost:
+    """Care paid for a child (``under_2`` or not) or an incapacitated person of the unit."""
+
+    amount: Money
+    under_2: bool = False
+    incapacitated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LtcHousehold:
+    """The family at home of a person in long-term (or home- and community-based) care.
+
+    ``spouse_income``: the community spouse's own gross monthly income (None: no spouse at home);
+    ``dependents``: dependent family members at home; ``dependents_income`` their income;
+    ``home_upkeep``: a physician certified a likely return home (the allowance applies up to six
+    months); ``setting``: ``facility`` or ``hcbs`` (the same spousal protections)."""
+
+    spouse_income: Money | None = None
+    dependents: int = 0
+    dependents_income: Money = Money.zero()
+    home_upkeep: bool = False
+    setting: Literal["facility", "hcbs"] = "facility"
+
+
+@dataclass(frozen=True, slots=True)
 class DeterminationRequest:
     month: BenefitMonth
     household_size: int
@@ -63,6 +88,10 @@ class DeterminationRequest:
     incomes: list[Income]
     premiums: list[Money]
     children_only: ChildrenOnly | None = None
+    adults: int | None = None  # adults in the unit (MNL composition); None = every person
+    dependent_care: Sequence[DependentCareCost] = ()
+    support_paid: Money = Money.zero()  # court-ordered support paid to someone outside the unit
+    ltc_household: LtcHousehold | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +99,15 @@ class Step:
     rule: str
     description: str
     amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Allocations:
+    """Long-term care: what the resident's income leaves for the family at home."""
+
+    spouse: Money | None
+    dependents: Money | None
+    home_upkeep: Money | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +121,7 @@ class Determination:
     maintenance_need_level: Money  # the personal needs allowance for LTC
     soc: Money
     steps: list[Step]
+    allocations: Allocations | None = None
 
 
 # --- deductions ---------------------------------------------------------------------------
@@ -234,6 +273,80 @@ class HealthInsurancePremiums:
                 state.step(self.citation, "Health insurance premium", -premium.amount)
 
 
+@dataclass(frozen=True, slots=True)
+class WorkExpenseDeduction:
+    """Family (AFDC-linked) budgets: a standard work expense from each employed person's earned
+    income (each earned income item is one person's earnings)."""
+
+    amount: Money
+    citation: str
+    effective_from: date
+    effective_until: date | None = None
+    name: str = "work_expense_deduction"
+
+    def applies(self, request: DeterminationRequest) -> bool:
+        return request.budget == "family" and not request.ltc
+
+    def apply(self, state: BudgetState, request: DeterminationRequest) -> None:
+        for income in request.incomes:
+            if income.kind != "earned" or not income.amount:
+                continue
+            part = min(self.amount.amount, income.amount.amount, state.earned)
+            if part:
+                state.earned -= part
+                state.step(self.citation, f"{_label(self.amount)} standard work expense", -part)
+
+
+@dataclass(frozen=True, slots=True)
+class DependentCareDeduction:
+    """Family budgets: dependent care paid, from the remaining earned income, capped per person
+    (22 CCR 50553.5)."""
+
+    child_under_2: Money
+    child_2_or_older: Money
+    incapacitated: Money
+    citation: str
+    effective_from: date
+    effective_until: date | None = None
+    name: str = "dependent_care_deduction"
+
+    def applies(self, request: DeterminationRequest) -> bool:
+        return request.budget == "family" and not request.ltc
+
+    def apply(self, state: BudgetState, request: DeterminationRequest) -> None:
+        for cost in request.dependent_care:
+            cap = (
+                self.incapacitated
+                if cost.incapacitated
+                else self.child_under_2
+                if cost.under_2
+                else self.child_2_or_older
+            )
+            part = min(cost.amount.amount, cap.amount, state.earned)
+            if part:
+                state.earned -= part
+                state.step(
+                    self.citation, f"Dependent care paid (up to {_label(cap)} a person)", -part
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class SupportPaidDeduction:
+    """Court-ordered child or spousal support paid to someone outside the unit."""
+
+    citation: str
+    effective_from: date
+    effective_until: date | None = None
+    name: str = "support_paid_deduction"
+
+    def applies(self, request: DeterminationRequest) -> bool:
+        return bool(request.support_paid)
+
+    def apply(self, state: BudgetState, request: DeterminationRequest) -> None:
+        state.other_deductions += request.support_paid.amount
+        state.step(self.citation, "Court-ordered support paid", -request.support_paid.amount)
+
+
 # --- parameters ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DeterminationParameters:
@@ -253,9 +366,24 @@ class DeterminationParameters:
     deductions: Sequence[DeductionRule]
     rounding_citation: str = SOC_RULE
     reform: str | None = None
+    # Two persons who are not both adults (a parent and a child): 22 CCR 50603 (2026-12-04).
+    maintenance_need_level_two_not_both_adults: Money | None = None
+    community_spouse_allowance: Money | None = None  # MMMNA; None = not configured
+    community_spouse_allowance_citation: str = "42 USC 1396r-5(d)(3)"
+    home_upkeep_allowance: Money | None = None
+    home_upkeep_allowance_citation: str = "22 CCR 50605"
+    family_allocation_citation: str = "22 CCR 50603; 42 USC 1396r-5(d)(1)(C)"
 
-    def maintenance_need_level_for(self, household_size: int) -> Money:
-        """The MNL of a unit of ``household_size`` persons (22 CCR 50603)."""
+    def maintenance_need_level_for(self, household_size: int, adults: int | None = None) -> Money:
+        """The MNL of a unit of ``household_size`` persons of whom ``adults`` are adults (None:
+        all): two persons who are not both adults have their own level (22 CCR 50603)."""
+        if (
+            household_size == 2
+            and adults is not None
+            and adults < 2
+            and self.maintenance_need_level_two_not_both_adults is not None
+        ):
+            return self.maintenance_need_level_two_not_both_adults
         if isinstance(household_size, bool) or not isinstance(household_size, int):
             raise InvalidInput("INVALID_HOUSEHOLD_SIZE", "household_size must be a whole number.")
         if household_size < 1:
@@ -314,6 +442,48 @@ def _validate(request: DeterminationRequest, params: DeterminationParameters) ->
                 f"premiums[{index}] must not be negative.",
                 field=f"premiums[{index}]",
             )
+    if request.adults is not None and (
+        isinstance(request.adults, bool)
+        or not isinstance(request.adults, int)
+        or not 0 <= request.adults <= request.household_size
+    ):
+        raise InvalidInput(
+            "INVALID_ADULTS",
+            f"adults must be a whole number from 0 to household_size ({request.household_size}).",
+            field="adults",
+        )
+    for index, cost in enumerate(request.dependent_care):
+        if cost.amount.amount < 0:
+            raise InvalidInput(
+                "INVALID_AMOUNT",
+                f"dependent_care[{index}].amount must not be negative.",
+                field=f"dependent_care[{index}].amount",
+            )
+    if request.support_paid.amount < 0:
+        raise InvalidInput(
+            "INVALID_AMOUNT", "support_paid must not be negative.", field="support_paid"
+        )
+    home = request.ltc_household
+    if home is not None:
+        if not request.ltc:
+            raise InvalidInput(
+                "INVALID_LTC_HOUSEHOLD",
+                "the family at home (spouse income, dependents, home upkeep) goes with a long-term "
+                "care budget for the whole month.",
+                field="ltc",
+            )
+        for name, value in (
+            ("spouse_income", home.spouse_income),
+            ("dependents_income", home.dependents_income),
+        ):
+            if value is not None and value.amount < 0:
+                raise InvalidInput(
+                    "INVALID_AMOUNT", f"{name} must not be negative.", field=f"ltc.{name}"
+                )
+        if home.dependents < 0:
+            raise InvalidInput(
+                "INVALID_LTC_HOUSEHOLD", "dependents must be 0 or more.", field="ltc.dependents"
+            )
     child = request.children_only
     if child is not None:
         for name in ("children", "parents_in_home"):
@@ -362,18 +532,26 @@ def _maintenance_need_level(
         return pna
     child = request.children_only
     if child is None:
-        mnl = params.maintenance_need_level_for(request.household_size)
+        mnl = params.maintenance_need_level_for(request.household_size, request.adults)
         persons = "person" if request.household_size == 1 else "persons"
+        composition = ""
+        if request.household_size == 2 and params.maintenance_need_level_two_not_both_adults:
+            composition = (
+                ", not both adults"
+                if request.adults is not None and request.adults < 2
+                else ", two adults"
+            )
         steps.append(
             Step(
                 params.maintenance_need_level_citation,
-                f"Maintenance need level ({request.household_size} {persons})",
+                f"Maintenance need level ({request.household_size} {persons}{composition})",
                 -mnl,
             )
         )
         return mnl
     count = child.children + child.parents_in_home
-    full = params.maintenance_need_level_for(count)
+    # The children are not adults; the parents in the home are (composition of the count).
+    full = params.maintenance_need_level_for(count, child.parents_in_home)
     mnl = Money.round_up_to_dollar(full.amount / count * child.children)
     steps.append(
         Step(
@@ -394,7 +572,7 @@ def determine_share_of_cost(
     # Household size is checked first so that an unsupported size is refused before any work
     # (long-term care uses the personal needs allowance: any household size will do).
     if request.children_only is None and not request.ltc:
-        params.maintenance_need_level_for(request.household_size)
+        params.maintenance_need_level_for(request.household_size, request.adults)
 
     unearned = sum((i.amount.amount for i in request.incomes if i.kind == "unearned"), Decimal(0))
     earned = sum((i.amount.amount for i in request.incomes if i.kind == "earned"), Decimal(0))
@@ -429,6 +607,9 @@ def determine_share_of_cost(
     steps = state.steps
     mnl = _maintenance_need_level(request, params, steps)
     difference = rounded - mnl
+    allocations = None
+    if request.ltc and request.ltc_household is not None:
+        difference, allocations = _ltc_allocations(request, params, difference, steps)
     soc = difference.clamp_zero()
     if difference.amount < 0:
         steps.append(Step(SOC_RULE, "Zero or less means no share of cost", -difference))
@@ -442,4 +623,76 @@ def determine_share_of_cost(
         maintenance_need_level=mnl,
         soc=soc,
         steps=steps,
+        allocations=allocations,
     )
+
+
+def _ltc_allocations(
+    request: DeterminationRequest,
+    params: DeterminationParameters,
+    left: Money,
+    steps: list[Step],
+) -> tuple[Money, Allocations]:
+    """Long-term care with the family at home: the home upkeep allowance, the community spouse
+    allocation (MMMNA minus the spouse's own income) and the family allocation of dependents at
+    home (their maintenance need level minus their income), each limited to what is left."""
+    home = request.ltc_household
+    assert home is not None
+    if home.setting == "hcbs":
+        steps.append(
+            Step(
+                params.community_spouse_allowance_citation,
+                "Home- and community-based care: the same spousal protections apply",
+                Money.zero(),
+            )
+        )
+
+    def take(amount: Money, rule: str, description: str) -> Money:
+        nonlocal left
+        taken = min(amount, left.clamp_zero())
+        if taken:
+            steps.append(Step(rule, description, -taken))
+            left = left - taken
+        return taken
+
+    upkeep: Money | None = None
+    if home.home_upkeep:
+        if params.home_upkeep_allowance is None:
+            raise RuleRefusal(
+                "PARAMETER_NOT_CONFIGURED",
+                "The home upkeep allowance is not configured for this month.",
+                parameter="medi_cal/long_term_care/home_upkeep_allowance",
+            )
+        upkeep = take(
+            params.home_upkeep_allowance,
+            params.home_upkeep_allowance_citation,
+            "Home upkeep allowance (physician certified a likely return home, up to 6 months)",
+        )
+    spouse: Money | None = None
+    if home.spouse_income is not None:
+        if params.community_spouse_allowance is None:
+            raise RuleRefusal(
+                "PARAMETER_NOT_CONFIGURED",
+                "The community spouse allowance (MMMNA) is not configured for this month.",
+                parameter="medi_cal/long_term_care/community_spouse_mmmna",
+            )
+        need = (params.community_spouse_allowance - home.spouse_income).clamp_zero()
+        spouse = take(
+            need,
+            params.community_spouse_allowance_citation,
+            f"Community spouse allocation: {params.community_spouse_allowance.display()} "
+            f"maintenance needs allowance minus her or his own income "
+            f"{home.spouse_income.display()}",
+        )
+    dependents: Money | None = None
+    if home.dependents:
+        need = (
+            params.maintenance_need_level_for(home.dependents) - home.dependents_income
+        ).clamp_zero()
+        dependents = take(
+            need,
+            params.family_allocation_citation,
+            f"Family allocation: maintenance need level of {home.dependents} dependent(s) at "
+            "home minus their income",
+        )
+    return left, Allocations(spouse=spouse, dependents=dependents, home_upkeep=upkeep)
