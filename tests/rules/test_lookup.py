@@ -73,7 +73,8 @@ def test_mnl_in_force_since_1989_and_refused_before() -> None:
     """22 CCR 50603, W&I 14005.12: MNL unchanged since 1989-07-01."""
     tree = load_parameters()
     assert tree.get(MNL, date(1989, 7, 1))[1] == 600
-    assert tree.get(MNL, date(2026, 11, 1))[2] == 934
+    # Size 2 by composition (corrected 2026-12-04: $934 was the two-adult case only).
+    assert tree.get(MNL, date(2026, 11, 1))[2] == {"two_adults": 934, "otherwise": 750}
     with pytest.raises(RuleRefusal) as raised:
         tree.get(MNL, date(1989, 6, 30))
     assert raised.value.code == "PARAMETER_NOT_IN_FORCE"
@@ -105,20 +106,22 @@ def test_mnl_household_size_below_1_is_invalid_input() -> None:
     assert raised.value.code == "INVALID_HOUSEHOLD_SIZE"
 
 
-def test_reform_mnl_138_fpl_uses_2021_fpl_rounded_up() -> None:
-    """rules.md § 1.6: 138% × $12,880 ÷ 12 = $1,481.20 → $1,482 (rounded up)."""
-    assert {"mnl_138_fpl"} == REFORMS
+def test_reform_mnl_138_fpl_uses_the_fpl_of_the_month_rounded_up() -> None:
+    """Corrected 2026-12-04: the reform is indexed to the FPL in force in the month (it was
+    pinned to the 2021 FPL, $1,482). 2026-11: 138% × $15,960 ÷ 12 = $1,835.40 → $1,836."""
+    assert {"mnl_138_fpl", "pna_80"} == REFORMS
     month = BenefitMonth(2026, 11)
-    assert maintenance_need_level(1, month, reform="mnl_138_fpl") == Money.of(1482)
-    # 1.38 × (12,880 + 4,540) ÷ 12 = 2,003.30 → 2,004
-    assert maintenance_need_level(2, month, reform="mnl_138_fpl") == Money.of(2004)
+    assert maintenance_need_level(1, month, reform="mnl_138_fpl") == Money.of(1836)
+    # 1.38 × (15,960 + 5,680) ÷ 12 = 2,488.60 → 2,489
+    assert maintenance_need_level(2, month, reform="mnl_138_fpl") == Money.of(2489)
     assert maintenance_need_level(1, month) == Money.of(600)  # off by default
 
 
 def test_reform_does_not_reach_months_before_its_date() -> None:
     """The reform was to start 2025-01-01: earlier months keep the current-law MNL."""
     assert maintenance_need_level(1, BenefitMonth(2024, 12), reform="mnl_138_fpl") == Money.of(600)
-    assert maintenance_need_level(1, BenefitMonth(2025, 1), reform="mnl_138_fpl") == Money.of(1482)
+    # January 2025 still uses the 2024 guideline ($15,060, in force from 2024-04-01): $1,732.
+    assert maintenance_need_level(1, BenefitMonth(2025, 1), reform="mnl_138_fpl") == Money.of(1732)
 
 
 def test_unknown_reform_is_invalid_input() -> None:
@@ -140,6 +143,10 @@ def test_determination_parameters_of_a_month() -> None:
     assert [rule.name for rule in params.deductions] == [
         "any_income_disregard",
         "earned_income_disregard",
+        # family-budget deductions (added 2026-12-04), then premiums in every budget
+        "work_expense_deduction",
+        "dependent_care_deduction",
+        "support_paid_deduction",
         "health_insurance_premiums",
     ]
     assert params.maintenance_need_level_citation == "22 CCR 50603"

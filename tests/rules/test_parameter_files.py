@@ -111,8 +111,13 @@ def test_mnl_table_has_every_row_1_to_10_on_every_date() -> None:
     parameter = load_parameters().parameter("medi_cal/share_of_cost/maintenance_need_level")
     for effective, table in parameter.values:
         assert sorted(table) == list(range(1, 11)), effective
-        assert all(isinstance(v, int) and v > 0 for v in table.values())
-        assert [table[n] for n in range(1, 11)] == sorted(table[n] for n in range(1, 11))
+        # Size 2 is keyed by composition (2026-12-04): {two_adults, otherwise}.
+        assert set(table[2]) == {"two_adults", "otherwise"}, effective
+        by_size = {n: table[n]["two_adults"] if n == 2 else table[n] for n in range(1, 11)}
+        assert all(isinstance(v, int) and v > 0 for v in by_size.values())
+        assert isinstance(table[2]["otherwise"], int)
+        assert 0 < table[2]["otherwise"] < by_size[2]
+        assert [by_size[n] for n in range(1, 11)] == sorted(by_size.values())
 
 
 def test_mnl_table_values_of_1989() -> None:
@@ -120,7 +125,8 @@ def test_mnl_table_values_of_1989() -> None:
     parameter = load_parameters().parameter("medi_cal/share_of_cost/maintenance_need_level")
     assert parameter.values[0][0] == date(1989, 7, 1)
     assert list(parameter.values[0][1].values()) == [
-        600, 934, 934, 1100, 1259, 1417, 1550, 1692, 1825, 1959,
+        # 2 persons: $934 two adults, $750 otherwise (corrected 2026-12-04; it was 934 only)
+        600, {"two_adults": 934, "otherwise": 750}, 934, 1100, 1259, 1417, 1550, 1692, 1825, 1959,
     ]  # fmt: skip
     assert parameter.unverified  # sizes 3..10 come from a secondary source
     assert "$750" in (parameter.notes or "")

@@ -76,7 +76,10 @@ def test_w2_couple_countable_2500_soc_1566() -> None:
 
 
 def test_w6_one_person_income_1300_soc_700() -> None:
-    """W6 (22 CCR 50653): $1,300 − $600 = $700."""
+    """W6 (22 CCR 50653): $1,300 − $600 = $700, the Medically Needy budget computed directly.
+    Corrected meaning (2026-12-04): this is the budget a worker gets with ``--program
+    medically_needy``; the ladder gives an aged or disabled person with this income $0 under A&D
+    FPL (tests/unit/test_ladder.py), which is the real program's answer."""
     assert determine(unearned=("1300",)).soc == money("700")
 
 
@@ -94,7 +97,8 @@ def test_d1_round_to_the_nearest_dollar_half_up(net: str, rounded: str, soc: str
 
 def test_d2_abd_social_security_with_premiums_soc_527_and_its_steps() -> None:
     """D2 (22 CCR 50549.2, 50555.2, 50653, 50603): 1,400 − 20 − 252.90 = 1,127.10 → 1,127 −
-    600 = $527."""
+    600 = $527 as a Medically Needy budget computed directly (``--program medically_needy``);
+    the ladder answers A&D FPL, SOC $0, for this person (tests/unit/test_ladder.py)."""
     result = determine(unearned=("1400",), premiums=("202.90", "50"), budget="abd")
     assert result.net_nonexempt_income == money("1127.10")
     assert result.rounded_income == money("1127")
@@ -145,17 +149,31 @@ def test_w11_child_only_two_children_both_parents_home() -> None:
     assert "Sneede v. Kizer" in result.steps[-1].rule
 
 
-def test_reform_138_fpl_income_1500_soc_18_instead_of_900() -> None:
-    """Reform (rules.md § 1.6, advocates' example): at 138% of the 2021 FPL the MNL is $1,482,
-    so income $1,500 gives SOC $18; current law gives $900."""
-    assert determine(unearned=("1500",)).soc == money("900")
-    reformed = determine(unearned=("1500",), reform="mnl_138_fpl")
-    assert reformed.maintenance_need_level == money("1482")
-    assert reformed.soc == money("18")
+def test_reform_138_fpl_is_indexed_to_the_fpl_of_each_year() -> None:
+    """Reform (docs/rules.md "Reforms"): the need level is 138% of the FPL in force in the month
+    (it was pinned to the 2021 FPL before, which reproduced the advocates' 2022 example, $1,500
+    → SOC $18, but understated the level in every later year). 2026-11 uses the 2026 guideline
+    $15,960: 1.38 × 15,960 ÷ 12 = 1,835.40 → $1,836; income $2,000 → SOC $164 (current law
+    $1,400)."""
+    assert determine(unearned=("2000",)).soc == money("1400")
+    reformed = determine(unearned=("2000",), reform="mnl_138_fpl")
+    assert reformed.maintenance_need_level == money("1836")
+    assert reformed.soc == money("164")
     assert reformed.steps[-1].rule.startswith("Reform mnl_138_fpl")
+    # 2025-11 reads the 2025 guideline ($15,650): 1.38 × 15,650 ÷ 12 = 1,799.75 → $1,800.
+    request = DeterminationRequest(
+        BenefitMonth(2025, 11), 1, False, "family", [Income("unearned", money("2000"))], []
+    )
+    earlier = determine_share_of_cost(
+        request, determination_parameters(BenefitMonth(2025, 11), "mnl_138_fpl")
+    )
+    assert earlier.maintenance_need_level == money("1800")
 
 
-# --- earned income (22 CCR 50549.2, 50551.2; $65 and one half unverified) --------------------
+# --- earned income (22 CCR 50549.2, 50551.2 for the $20; the $65 and one half: W&I 14005.7) ----
+EARNED_RULE = "W&I 14005.7; 20 CFR 416.1112(c)"
+
+
 def test_abd_earned_income_only() -> None:
     """2,000 − unused $20 − $65 = 1,915; half disregarded → 957.50 → 958 − 600 = $358."""
     result = determine(earned=("2000",), budget="abd")
@@ -165,8 +183,10 @@ def test_abd_earned_income_only() -> None:
     assert [(s.rule, s.amount) for s in result.steps[:4]] == [
         ("22 CCR 50653", money("2000")),
         ("22 CCR 50551.2", money("-20")),
-        ("22 CCR 50551.2", money("-65")),
-        ("22 CCR 50551.2", money("-957.50")),
+        # Corrected citation: 22 CCR 50551.2 covers only the unused $20; the $65 and one half
+        # were cited to it before (wrong section).
+        (EARNED_RULE, money("-65")),
+        (EARNED_RULE, money("-957.50")),
     ]
 
 
@@ -199,10 +219,13 @@ def test_abd_small_earned_income_disregards_never_go_below_zero() -> None:
 
 
 def test_family_budget_applies_no_abd_disregard_but_deducts_premiums() -> None:
-    """rules.md § 1.2: family budgets get no ABD disregards; premiums are deducted."""
+    """Family budgets get no ABD disregards; premiums are deducted. Corrected (2026-12-04): a
+    family budget also has its own earned-income deduction, the $90 standard work expense per
+    employed person (this test gave net $1,100 before, the family deductions were missing):
+    1,000 − 90 + 200 − 100 = $1,010 → SOC $410."""
     result = determine(earned=("1000",), unearned=("200",), premiums=("100",))
-    assert result.net_nonexempt_income == money("1100")
-    assert result.soc == money("500")
+    assert result.net_nonexempt_income == money("1010")
+    assert result.soc == money("410")
 
 
 def test_ltc_earned_income_gets_no_disregard_but_premiums_are_deducted() -> None:
@@ -327,7 +350,10 @@ class CountyWorkExpense:
 
 
 @pytest.mark.parametrize(
-    ("month", "soc"), [(BenefitMonth(2026, 11), "310"), (BenefitMonth(2025, 12), "400")]
+    # Earned $1,000 of a family budget: −$90 work expense (added 2026-12-04), −$90 county rule
+    # from its date: 1,000 − 90 − 90 − 600 = $220; before the county rule's date $310.
+    ("month", "soc"),
+    [(BenefitMonth(2026, 11), "220"), (BenefitMonth(2025, 12), "310")],
 )
 def test_a_county_deduction_rule_applies_only_from_its_date(month: BenefitMonth, soc: str) -> None:
     base = determination_parameters(month)

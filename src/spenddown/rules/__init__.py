@@ -19,11 +19,11 @@ from spenddown.rules.parameters import (
     cob_rules,
     determination_parameters,
     ladder_parameters,
-    poverty_guideline,
     maintenance_need_level,
     ohc_codes,
     ohc_coverage,
     plan_statuses,
+    poverty_guideline,
 )
 
 __all__ = [
@@ -38,11 +38,11 @@ __all__ = [
     "cob_rules",
     "determination_parameters",
     "ladder_parameters",
-    "poverty_guideline",
     "load_parameters",
     "maintenance_need_level",
     "ohc_codes",
     "ohc_coverage",
     "plan_statuses",
+    "poverty_guideline",
     "validate_document",
 ]

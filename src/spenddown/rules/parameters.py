@@ -334,9 +334,7 @@ def determination_parameters(
         )
     mmmna_parameter = tree.parameter(MMMNA)
     mmmna = (
-        _money(mmmna_parameter.value_at(on), MMMNA)
-        if mmmna_parameter.values[0][0] <= on
-        else None
+        _money(mmmna_parameter.value_at(on), MMMNA) if mmmna_parameter.values[0][0] <= on else None
     )
     upkeep_parameter = tree.parameter(HOME_UPKEEP)
 
@@ -396,9 +394,7 @@ def ladder_parameters(month: BenefitMonth) -> LadderParameters:
         wdp_premium_individual=_money(
             wdp_raw["premium_minimum_individual"], f"{WORKING_DISABLED}.premium"
         ),
-        wdp_premium_couple=_money(
-            wdp_raw["premium_minimum_couple"], f"{WORKING_DISABLED}.premium"
-        ),
+        wdp_premium_couple=_money(wdp_raw["premium_minimum_couple"], f"{WORKING_DISABLED}.premium"),
         wdp_citation=_citation(wdp),
         msp_qmb=_decimal(msp_raw["qmb"], f"{MSP}.qmb"),
         msp_slmb=_decimal(msp_raw["slmb"], f"{MSP}.slmb"),

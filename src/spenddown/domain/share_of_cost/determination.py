@@ -74,7 +74,7 @@ class LtcHousehold:
 
     spouse_income: Money | None = None
     dependents: int = 0
-    dependents_income: Money = Money.zero()
+    dependents_income: Money = field(default_factory=Money.zero)
     home_upkeep: bool = False
     setting: Literal["facility", "hcbs"] = "facility"
 
@@ -90,7 +90,9 @@ class DeterminationRequest:
     children_only: ChildrenOnly | None = None
     adults: int | None = None  # adults in the unit (MNL composition); None = every person
     dependent_care: Sequence[DependentCareCost] = ()
-    support_paid: Money = Money.zero()  # court-ordered support paid to someone outside the unit
+    support_paid: Money = field(
+        default_factory=Money.zero
+    )  # court-ordered support paid to someone outside the unit
     ltc_household: LtcHousehold | None = None
 
 

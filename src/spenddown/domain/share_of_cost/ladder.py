@@ -94,7 +94,7 @@ class Household:
     incomes: Sequence[HouseholdIncome] = ()
     premiums: Sequence[Money] = ()
     dependent_care: Sequence[DependentCareCost] = ()
-    support_paid: Money = Money.zero()
+    support_paid: Money = field(default_factory=Money.zero)
     ltc: CareMonth | None = None
     children_only: ChildrenOnly | None = None
 
@@ -206,7 +206,9 @@ def _validate(household: Household, program: str | None) -> None:
             field="program",
         )
     if not household.persons:
-        raise InvalidInput("INVALID_HOUSEHOLD", "persons must list at least one person.", field="persons")
+        raise InvalidInput(
+            "INVALID_HOUSEHOLD", "persons must list at least one person.", field="persons"
+        )
     last_day = household.month.plus(1).first_day
     for index, person in enumerate(household.persons):
         if person.birth_date is not None and person.birth_date >= last_day:
@@ -471,12 +473,12 @@ def medically_needy_request(household: Household) -> DeterminationRequest:
         assert care is not None
         resident = care.resident
         budget = "abd" if _abd(persons[resident], on) else "family"
-        spouse = [
-            i for i, p in enumerate(persons) if i != resident and p.relationship == "spouse"
-        ]
+        spouse = [i for i, p in enumerate(persons) if i != resident and p.relationship == "spouse"]
         dependents = [i for i in range(len(persons)) if i != resident and i not in spouse]
         if persons[resident].relationship == "spouse":
-            spouse = [i for i, p in enumerate(persons) if i != resident and p.relationship == "self"]
+            spouse = [
+                i for i, p in enumerate(persons) if i != resident and p.relationship == "self"
+            ]
             dependents = [i for i in range(len(persons)) if i != resident and i not in spouse]
 
         def income_of(members: list[int]) -> Money:
@@ -535,7 +537,9 @@ def determine(
     if care is not None and care.whole_month is False:
         notes.append("Part of the month in care: the community budget applies.")
     wanted = PROGRAMS if program is None else (program,)
-    budget = "abd" if any(_abd(p, household.month.first_day) for p in household.persons) else "family"
+    budget = (
+        "abd" if any(_abd(p, household.month.first_day) for p in household.persons) else "family"
+    )
     common = {
         "month": household.month,
         "msp": msp,
@@ -545,7 +549,9 @@ def determine(
         "notes": notes,
     }
 
-    def free(name: str, countable: Decimal | None, steps: list[Step], **extra: object) -> LadderResult:
+    def free(
+        name: str, countable: Decimal | None, steps: list[Step], **extra: object
+    ) -> LadderResult:
         steps = [*steps, Step(screened[-1].rule, f"{name}: no share of cost", Money.zero())]
         return LadderResult(
             program=name,
