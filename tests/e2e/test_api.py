@@ -394,6 +394,7 @@ def test_determination(api: Api) -> None:
             "household_size": 1,
             "ltc": False,
             "budget": "abd",
+            "aged": True,
             "incomes": [{"kind": "unearned", "amount": 1147.1}],
             "premiums": ["0.00"],
         },
@@ -404,7 +405,52 @@ def test_determination(api: Api) -> None:
     assert_shape(schemas.Determination, body)
     assert body["household_size"] == 1
     assert body["steps"]
+    # An aged person: countable 1,147.10 − 20 = 1,127.10 ≤ the A&D FPL limit → free Medi-Cal
+    # (before 2026-12-04 this answered a Medically Needy SOC: the ladder was missing).
     assert body["net_nonexempt_income"] == "1127.10"
+    assert (body["program"], body["soc"]) == ("aged_disabled_fpl", "0.00")
+    assert [s["program"] for s in body["screened"]] == ["magi", "aged_disabled_fpl"]
+
+
+def test_determination_of_a_household_with_persons(api: Api) -> None:
+    """Parent and child above MAGI: the Medically Needy budget with the $750 need level."""
+    county = api.headers("county")
+    household = {
+        "month": MONTH,
+        "persons": [
+            {"birth_date": "1990-05-01"},
+            {"birth_date": "2015-06-01", "relationship": "child"},
+        ],
+        "incomes": [{"kind": "unearned", "amount": "5000.00", "person": 0}],
+    }
+    response = api.client.post("/v1/soc/determinations", json=household, headers=county)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_shape(schemas.Determination, body)
+    assert (body["program"], body["soc"]) == ("medically_needy", "4250.00")
+    assert body["maintenance_need_level"] == "750.00"
+    ltc = {
+        "month": MONTH,
+        "persons": [{"birth_date": "1950-01-01"}, {"relationship": "spouse"}],
+        "incomes": [{"kind": "unearned", "amount": "2500.00"}],
+        "care": {"resident": 0, "whole_month": True},
+    }
+    kept = api.client.post("/v1/soc/determinations", json=ltc, headers=county).json()
+    assert kept["soc"] == "0.00"
+    assert kept["allocations"]["spouse"] == "2465.00"
+    refusals = [
+        ({**household, "persons": [{"birth_date": "1990-05-01"}]}, "NOT_LINKED", "persons"),
+        ({**ltc, "care": {"resident": 0}}, "LTC_MONTH_MISSING", "ltc.whole_month"),
+        ({**household, "program": "free"}, "UNKNOWN_PROGRAM", "program"),
+        (
+            {**household, "persons": [{"birth_date": "2027-01-01"}]},
+            "BIRTH_DATE_IN_FUTURE",
+            "persons[0].birth_date",
+        ),
+    ]
+    for body_, code, field in refusals:
+        refused = api.client.post("/v1/soc/determinations", json=body_, headers=county)
+        assert problem(refused, 422, code)["field"] == field
 
 
 def test_county_sets_and_certifies_a_share_of_cost(api: Api) -> None:

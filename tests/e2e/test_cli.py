@@ -317,19 +317,26 @@ def test_missing_options_are_bad_input(world_cli: Cli) -> None:
 
 # --- county ----------------------------------------------------------------------------------
 def test_soc_compute_w1_and_d2(cli: Cli) -> None:
-    """rules.md §1 worked examples W1 and D2, through the CLI (nothing is stored)."""
-    w1 = cli.json(
-        "soc", "compute", "--month", "2026-11", "--household", "1", "--unearned", "1800",
-        "--budget", "family",
-    )  # fmt: skip
+    """Worked examples W1 and D2 through the CLI (nothing is stored). Corrected 2026-12-04: the
+    ladder screens the free programs first, so W1 (a parent-linked adult, $1,800) answers MAGI
+    and an aged D2 answers A&D FPL; ``--program medically_needy`` still computes their
+    Medically Needy budgets, which is what these examples were written for."""
+    w1_args = ["soc", "compute", "--month", "2026-11", "--household", "1",
+               "--unearned", "1800", "--budget", "family"]  # fmt: skip
+    ladder = cli.json(*w1_args)
+    assert (ladder["program"], ladder["soc"]) == ("magi", "0.00")
+    w1 = cli.json(*w1_args, "--program", "medically_needy")
+    assert w1["program"] == "medically_needy"
     assert w1["soc"] == "1200.00"
     assert w1["maintenance_need_level"] == "600.00"
     assert w1["household_size"] == 1
     assert w1["budget"] == "family"
-    d2 = cli.json(
-        "soc", "compute", "--month", "2026-11", "--household", "1", "--unearned", "1400",
-        "--premium", "202.90", "--premium", "50",
-    )  # fmt: skip
+    d2_args = ["soc", "compute", "--month", "2026-11", "--household", "1", "--unearned", "1400",
+               "--premium", "202.90", "--premium", "50", "--aged"]  # fmt: skip
+    free = cli.json(*d2_args)
+    assert (free["program"], free["soc"]) == ("aged_disabled_fpl", "0.00")
+    assert free["screened"][1]["rule"] == "W&I 14005.40"
+    d2 = cli.json(*d2_args, "--program", "medically_needy")
     assert d2["net_nonexempt_income"] == "1127.10"
     assert d2["rounded_income"] == "1127.00"
     assert d2["maintenance_need_level"] == "600.00"
@@ -340,13 +347,38 @@ def test_soc_compute_w1_and_d2(cli: Cli) -> None:
     assert ("22 CCR 50549.2", "-20.00") in steps
     assert all(isinstance(s["description"], str) and s["description"] for s in d2["steps"])
     # interfaces.md: --json is global too (before the command)
-    before = cli("--json", "soc", "compute", "--month", "2026-11", "--household", "1",
-                 "--unearned", "1400", "--premium", "202.90", "--premium", "50")  # fmt: skip
+    before = cli("--json", *d2_args, "--program", "medically_needy")
     assert before.exit_code == 0, before.output
     assert json.loads(before.stdout) == d2
     refused = cli("--json", "soc", "compute", "--month", "2026-13", "--household", "1")
     assert refused.exit_code == 2
     assert json.loads(refused.stdout)["code"] == "INVALID_MONTH"
+
+
+def test_soc_compute_household_file_spouse_at_home_and_refusals(cli: Cli, tmp_path: Path) -> None:
+    """--household-file takes the API's body (YAML here); --ltc --spouse-income keeps the
+    community spouse's allowance; a household the rules cannot budget exits 2."""
+    household = tmp_path / "household.yaml"
+    household.write_text(
+        "month: 2026-11\n"
+        "persons:\n  - {birth_date: 1990-05-01}\n"
+        "  - {birth_date: 2015-06-01, relationship: child}\n"
+        "incomes:\n  - {kind: unearned, amount: '5000.00', person: 0}\n",
+        encoding="utf-8",
+    )
+    parent_child = cli.json("soc", "compute", "--household-file", str(household))
+    assert parent_child["maintenance_need_level"] == "750.00"
+    assert parent_child["soc"] == "4250.00"
+    spouse = cli.json("soc", "compute", "--month", "2026-11", "--household", "1", "--ltc",
+                      "--aged", "--unearned", "6000", "--spouse-income", "1000")  # fmt: skip
+    assert spouse["allocations"]["spouse"] == "3066.50"
+    assert spouse["soc"] == "2898.50"
+    unlinked = cli("--json", "soc", "compute", "--month", "2026-11", "--household-file",
+                   str(household), "--program", "nope")  # fmt: skip
+    assert unlinked.exit_code == 2
+    assert json.loads(unlinked.stdout)["code"] == "UNKNOWN_PROGRAM"
+    missing = cli("soc", "compute", "--household-file", str(tmp_path / "none.yaml"))
+    assert missing.exit_code == 2
 
 
 def test_soc_compute_ltc_child_only_and_bad_input(cli: Cli) -> None:
@@ -355,15 +387,17 @@ def test_soc_compute_ltc_child_only_and_bad_input(cli: Cli) -> None:
     assert w10["soc"] == "800.00"
     assert w10["maintenance_need_level"] == "35.00"
     child_only = ["--household", "4", "--children", "2", "--parents-in-home", "2"]
+    # W11's children fit MAGI (271% FPL) on the ladder: the child-only budget is the what-if.
     w11 = cli.json(
         "soc", "compute", "--month", "2026-11", *child_only, "--unearned", "700",
-        "--budget", "family",
+        "--budget", "family", "--program", "medically_needy",
     )  # fmt: skip
     assert w11["maintenance_need_level"] == "550.00"
     assert w11["soc"] == "150.00"
     people = cli("soc", "compute", "--month", "2026-11", "--household", "1", "--unearned", "1800")
     assert people.exit_code == 0
     assert "Share of Cost" in people.stdout
+    assert "Programs screened" in people.stdout
     bad = cli("soc", "compute", "--household", "1", "--unearned", "1800.001")
     assert bad.exit_code == 2
     assert "--unearned" in bad.stderr

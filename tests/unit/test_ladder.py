@@ -179,7 +179,7 @@ def test_child_only_proration_uses_the_composition() -> None:
 def test_a_person_in_no_linked_group_is_refused() -> None:
     """22 CCR 50203: an adult who is not aged, blind, disabled, pregnant, under 21 or a parent
     or caretaker, with income above MAGI ($3,000 > $1,901.90), has no Medi-Cal with a SOC."""
-    with pytest.raises(RuleRefusal) as raised:
+    with pytest.raises(InvalidInput) as raised:
         run([ADULT], [earned("3000")])
     assert raised.value.code == "NOT_LINKED"
     assert "22 CCR 50203" in str(raised.value)

@@ -31,6 +31,7 @@ from spenddown.domain.errors import (
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.determination import Determination
+from spenddown.domain.share_of_cost.ladder import LadderResult
 from spenddown.domain.share_of_cost.ledger import EntryKind, LedgerEntry, Obligation
 from spenddown.services.plans import ActivationPage, RosterEntry
 from spenddown.services.share_of_cost import ClearanceResult, CycleResult, ObligationView
@@ -183,6 +184,52 @@ def obligation_group(views: Sequence[ObligationView], *, with_ledger: bool = Fal
 
 def cycle(result: CycleResult) -> Json:
     return {"month": str(result.month), "ltc_certified": result.ltc_certified}
+
+
+def ladder(result: LadderResult) -> Json:
+    """A determination with its program ladder (``soc compute``, POST /v1/soc/determinations)."""
+    mn = result.determination
+    allocations = result.allocations
+    countable = result.countable_income
+    return {
+        "month": str(result.month),
+        "program": result.program,
+        "household_size": result.household_size,
+        "budget": result.budget if mn is None else mn.budget,
+        "ltc": result.ltc,
+        "net_nonexempt_income": money(mn.net_nonexempt_income)
+        if mn is not None
+        else (None if countable is None else money(countable)),
+        "rounded_income": money(mn.rounded_income)
+        if mn is not None
+        else (
+            None if countable is None else money(Money.round_half_up_to_dollar(countable.amount))
+        ),
+        "maintenance_need_level": None if mn is None else money(mn.maintenance_need_level),
+        "soc": money(result.soc),
+        "screened": [
+            {"program": s.program, "eligible": s.eligible, "reason": s.reason, "rule": s.rule}
+            for s in result.screened
+        ],
+        "steps": [
+            {"rule": s.rule, "description": s.description, "amount": money(s.amount)}
+            for s in result.steps
+        ],
+        "msp": result.msp,
+        "allocations": None
+        if allocations is None
+        else {
+            "spouse": None if allocations.spouse is None else money(allocations.spouse),
+            "dependents": None if allocations.dependents is None else money(allocations.dependents),
+            "home_upkeep": None
+            if allocations.home_upkeep is None
+            else money(allocations.home_upkeep),
+        },
+        "premium_at_least": None
+        if result.premium_at_least is None
+        else money(result.premium_at_least),
+        "notes": list(result.notes),
+    }
 
 
 def determination(result: Determination) -> Json:

@@ -457,7 +457,7 @@ def medically_needy_request(household: Household) -> DeterminationRequest:
     on = household.month.first_day
     persons = household.persons
     if not any(_linked(household, i, on) for i in range(len(persons))):
-        raise RuleRefusal(
+        raise InvalidInput(
             "NOT_LINKED",
             "No one in the household is aged, blind, disabled, pregnant, under 21 or a parent "
             "or caretaker relative of a child under 21: Medically Needy Medi-Cal (with a share "

@@ -241,6 +241,41 @@ class EmptyRequest(_In):
 class IncomeIn(_In):
     kind: Literal["earned", "unearned"]
     amount: MoneyIn
+    person: Annotated[int, Field(ge=0, le=49, description="Whose income (index in persons).")] = 0
+    disability_benefit: Annotated[
+        bool, Field(description="SSDI or state disability: excluded by the 250% WDP test.")
+    ] = False
+
+
+class PersonIn(_In):
+    birth_date: DateIn | None = None
+    adult: Annotated[bool | None, Field(description="Without a birth date: an adult?")] = None
+    aged: bool = False
+    blind: bool = False
+    disabled: bool = False
+    caretaker: Annotated[
+        bool, Field(description="A parent or caretaker relative of a child in the home.")
+    ] = False
+    pregnant: bool = False
+    medicare: bool = False
+    relationship: Literal["self", "spouse", "child", "parent", "caretaker", "other"] | None = None
+
+
+class CareIn(_In):
+    resident: Annotated[int, Field(ge=0, le=49, description="Index in persons.")] = 0
+    whole_month: Annotated[
+        bool | None, Field(description="In care the whole month (required).")
+    ] = None
+    setting: Literal["facility", "hcbs"] = "facility"
+    home_upkeep: Annotated[
+        bool, Field(description="A physician certified a likely return home (up to 6 months).")
+    ] = False
+
+
+class DependentCareIn(_In):
+    amount: MoneyIn
+    under_2: bool = False
+    incapacitated: bool = False
 
 
 class ChildrenOnlyIn(_In):
@@ -266,7 +301,9 @@ class DeterminationRequest(_In):
     )
 
     month: MonthIn
-    household_size: Annotated[int, Field(ge=1, le=50)]
+    household_size: Annotated[
+        int | None, Field(ge=1, le=50, description="Required unless persons is given.")
+    ] = None
     ltc: bool = False
     budget: Literal["abd", "family"] = "abd"
     incomes: Annotated[list[IncomeIn], Field(max_length=100)] = []
@@ -274,6 +311,25 @@ class DeterminationRequest(_In):
     children_only: ChildrenOnlyIn | None = None
     reform: Annotated[
         str | None, Field(max_length=60, description="A named what-if, e.g. mnl_138_fpl.")
+    ] = None
+    persons: Annotated[list[PersonIn] | None, Field(max_length=50)] = None
+    adults: Annotated[int | None, Field(ge=0, le=50)] = None
+    aged: bool = False
+    blind: bool = False
+    disabled: bool = False
+    medicare: bool = False
+    spouse_income: MoneyIn | None = None
+    home_upkeep: bool = False
+    care: CareIn | None = None
+    dependent_care: Annotated[list[DependentCareIn], Field(max_length=20)] = []
+    support_paid: MoneyIn | None = None
+    program: Annotated[
+        str | None,
+        Field(
+            max_length=40,
+            description="Compute one program directly: magi, aged_disabled_fpl, "
+            "working_disabled or medically_needy.",
+        ),
     ] = None
 
 
@@ -519,6 +575,19 @@ class Step(_Out):
     amount: MoneyOut
 
 
+class Screened(_Out):
+    program: str
+    eligible: bool
+    reason: str
+    rule: str
+
+
+class AllocationsOut(_Out):
+    spouse: MoneyOut | None
+    dependents: MoneyOut | None
+    home_upkeep: MoneyOut | None
+
+
 class Determination(_Out):
     model_config = ConfigDict(
         extra="forbid",
@@ -526,6 +595,7 @@ class Determination(_Out):
             "examples": [
                 {
                     "month": "2026-11",
+                    "program": "medically_needy",
                     "household_size": 1,
                     "budget": "abd",
                     "ltc": False,
@@ -533,6 +603,18 @@ class Determination(_Out):
                     "rounded_income": "1127.00",
                     "maintenance_need_level": "600.00",
                     "soc": "527.00",
+                    "screened": [
+                        {
+                            "program": "medically_needy",
+                            "eligible": True,
+                            "reason": "Linked (22 CCR 50203); share of cost $527.00 a month.",
+                            "rule": "22 CCR 50653",
+                        }
+                    ],
+                    "msp": None,
+                    "allocations": None,
+                    "premium_at_least": None,
+                    "notes": [],
                     "steps": [
                         {
                             "rule": "22 CCR 50549.2",
@@ -546,14 +628,20 @@ class Determination(_Out):
     )
 
     month: MonthOut
+    program: Literal["magi", "aged_disabled_fpl", "working_disabled", "medically_needy"]
     household_size: int
     budget: Literal["abd", "family"]
     ltc: bool
-    net_nonexempt_income: MoneyOut
-    rounded_income: MoneyOut
-    maintenance_need_level: MoneyOut
+    net_nonexempt_income: MoneyOut | None
+    rounded_income: MoneyOut | None
+    maintenance_need_level: MoneyOut | None
     soc: MoneyOut
+    screened: list[Screened]
     steps: list[Step]
+    msp: Literal["qmb", "slmb", "qi"] | None
+    allocations: AllocationsOut | None
+    premium_at_least: MoneyOut | None
+    notes: list[str]
 
 
 class Cycle(_Out):

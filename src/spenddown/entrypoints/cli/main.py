@@ -42,12 +42,8 @@ from spenddown.domain.errors import (
 from spenddown.domain.identifiers import parse_member_id, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth, parse_date
-from spenddown.domain.share_of_cost.determination import (
-    ChildrenOnly,
-    DeterminationRequest,
-    Income,
-)
 from spenddown.domain.share_of_cost.ledger import Payment
+from spenddown.entrypoints import household as household_body
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.cli import render
 from spenddown.services import audit as audit_service
@@ -540,7 +536,10 @@ def _amounts(values: list[str] | None, field: str) -> list[Money]:
 @handled
 def soc_compute(
     ctx: typer.Context,
-    household: Annotated[int, typer.Option("--household", help="Persons in the budget unit.")],
+    household: Annotated[
+        int | None,
+        typer.Option("--household", help="Persons in the budget unit (or --household-file)."),
+    ] = None,
     month: MonthOpt = None,
     earned: Annotated[
         list[str] | None, typer.Option("--earned", help="Earned income a month (repeat).")
@@ -557,8 +556,8 @@ def soc_compute(
         str,
         typer.Option(
             "--budget",
-            help="abd (aged, blind, disabled: $20 and earned-income disregards) or family "
-            "(no disregards: give countable income).",
+            help="abd (the adults are aged, blind or disabled) or family (parent/caretaker "
+            "linked: family deductions).",
         ),
     ] = "abd",
     children: Annotated[
@@ -571,36 +570,96 @@ def soc_compute(
     reform: Annotated[
         str | None, typer.Option("--reform", help="A named what-if reform, e.g. mnl_138_fpl.")
     ] = None,
+    household_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--household-file",
+            help="The household as YAML or JSON, the same body as POST /v1/soc/determinations.",
+        ),
+    ] = None,
+    aged: Annotated[bool, typer.Option("--aged", help="The adults are 65 or older.")] = False,
+    blind: Annotated[bool, typer.Option("--blind", help="The adults are blind.")] = False,
+    disabled: Annotated[bool, typer.Option("--disabled", help="The adults are disabled.")] = False,
+    adults: Annotated[
+        int | None, typer.Option("--adults", help="How many of the household are adults.")
+    ] = None,
+    medicare: Annotated[bool, typer.Option("--medicare", help="The adults have Medicare.")] = False,
+    spouse_income: Annotated[
+        str | None,
+        typer.Option("--spouse-income", help="With --ltc: income of the spouse at home."),
+    ] = None,
+    home_upkeep: Annotated[
+        bool,
+        typer.Option("--home-upkeep", help="With --ltc: a physician certified a likely return."),
+    ] = False,
+    program: Annotated[
+        str | None,
+        typer.Option(
+            "--program",
+            help="Compute one program directly: magi, aged_disabled_fpl, working_disabled, "
+            "medically_needy.",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Compute a monthly Share of Cost with every step shown (nothing is stored)."""
-    if budget not in ("abd", "family"):
-        raise InvalidInput("INVALID_BUDGET", f"--budget must be abd or family, got {budget!r}.")
-    if children is None and parents_in_home is not None:
-        raise InvalidInput(
-            "INVALID_CHILDREN_ONLY", "--parents-in-home goes with --children (child-only unit)."
+    """The program ladder (free programs first), then the Share of Cost, every step shown and
+    cited (nothing is stored)."""
+    if household_file is not None:
+        data: dict[str, Any] = household_body.read_file(household_file)
+        if month is not None:
+            data["month"] = month
+        if program is not None:
+            data["program"] = program
+        if reform is not None:
+            data["reform"] = reform
+    else:
+        if household is None:
+            raise InvalidInput(
+                "INVALID_HOUSEHOLD_SIZE",
+                "--household N (or --household-file FILE) is required.",
+                field="--household",
+            )
+        if budget not in ("abd", "family"):
+            raise InvalidInput("INVALID_BUDGET", f"--budget must be abd or family, got {budget!r}.")
+        if children is None and parents_in_home is not None:
+            raise InvalidInput(
+                "INVALID_CHILDREN_ONLY",
+                "--parents-in-home goes with --children (child-only unit).",
+            )
+        incomes = [{"kind": "earned", "amount": str(m)} for m in _amounts(earned, "--earned")]
+        incomes += [
+            {"kind": "unearned", "amount": str(m)} for m in _amounts(unearned, "--unearned")
+        ]
+        data = {
+            "household_size": household,
+            "budget": budget,
+            "ltc": ltc,
+            "incomes": incomes,
+            "premiums": [str(m) for m in _amounts(premium, "--premium")],
+            "aged": aged,
+            "blind": blind,
+            "disabled": disabled,
+            "medicare": medicare,
+            "home_upkeep": home_upkeep,
+        }
+        for key, value in (("adults", adults), ("program", program), ("reform", reform)):
+            if value is not None:
+                data[key] = value
+        if spouse_income is not None:
+            data["spouse_income"] = str(Money.parse(spouse_income, "--spouse-income"))
+        if children is not None:
+            data["children_only"] = {"children": children, "parents_in_home": parents_in_home or 0}
+        data["month"] = (
+            str(BenefitMonth.of(datetime.now(CALIFORNIA).date()))
+            if month is None
+            else str(BenefitMonth.parse(month, "--month"))
         )
-    incomes = [Income("earned", m) for m in _amounts(earned, "--earned")] + [
-        Income("unearned", m) for m in _amounts(unearned, "--unearned")
-    ]
-    premiums = _amounts(premium, "--premium")
-    children_only = None if children is None else ChildrenOnly(children, parents_in_home or 0)
-    benefit_month = (
-        BenefitMonth.of(datetime.now(CALIFORNIA).date())
-        if month is None
-        else BenefitMonth.parse(month, "--month")
-    )
-    request = DeterminationRequest(
-        month=benefit_month,
-        household_size=household,
-        ltc=ltc,
-        budget="family" if budget == "family" else "abd",
-        incomes=incomes,
-        premiums=premiums,
-        children_only=children_only,
-    )
-    result = determination_service.determine(request, reform)
-    _show(as_json, shapes.determination(result), render.determination)
+    if "month" not in data:
+        data["month"] = str(BenefitMonth.of(datetime.now(CALIFORNIA).date()))
+    body = household_body.validated(data)
+    found, chosen, _ = household_body.household(body)
+    result = determination_service.determine_household(found, chosen, body.reform)
+    _show(as_json, shapes.ladder(result), render.determination)
 
 
 @soc_app.command("set")

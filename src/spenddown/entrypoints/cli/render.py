@@ -165,6 +165,15 @@ def obligations(group: Json) -> None:
 
 
 def determination(d: Json) -> None:
+    out = console()
+    ladder = Table(title=f"Programs screened for {d['month']}", title_justify="left")
+    ladder.add_column("program")
+    ladder.add_column("fits")
+    ladder.add_column("why")
+    ladder.add_column("rule", style="dim")
+    for s in d["screened"]:
+        ladder.add_row(s["program"], "yes" if s["eligible"] else "no", s["reason"], s["rule"])
+    out.print(ladder)
     table = Table(title=f"Share of Cost determination for {d['month']}", title_justify="left")
     table.add_column("rule", style="dim")
     table.add_column("step")
@@ -172,13 +181,23 @@ def determination(d: Json) -> None:
     for step in d["steps"]:
         table.add_row(step["rule"], step["description"], step["amount"])
     table.add_section()
-    table.add_row("", "Net nonexempt income", d["net_nonexempt_income"])
-    table.add_row("", "Rounded to the dollar", d["rounded_income"])
+    if d["net_nonexempt_income"] is not None:
+        label = "Net nonexempt income" if d["maintenance_need_level"] else "Countable income"
+        table.add_row("", label, d["net_nonexempt_income"])
+        table.add_row("", "Rounded to the dollar", d["rounded_income"])
     table.add_row("", Text("Share of Cost", style="bold"), Text(d["soc"], style="bold"))
-    out = console()
     out.print(table)
     budget = "LTC" if d["ltc"] else d["budget"].upper()
-    out.print(f"Household of {d['household_size']}, {budget} budget: SOC ${d['soc']} a month.")
+    out.print(
+        f"Household of {d['household_size']}, {budget} budget: program {d['program']}, "
+        f"SOC ${d['soc']} a month."
+    )
+    if d["msp"]:
+        out.print(f"Medicare Savings Program: {d['msp'].upper()} (pays Part B).")
+    if d["premium_at_least"]:
+        out.print(f"Working Disabled Program premium: at least ${d['premium_at_least']} a month.")
+    for note in d["notes"]:
+        out.print(note)
 
 
 def roster(r: Json) -> None:

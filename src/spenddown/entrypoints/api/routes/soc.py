@@ -9,13 +9,8 @@ from fastapi import Path, Query
 from fastapi.responses import JSONResponse
 
 from spenddown.domain.errors import Forbidden, InvalidInput
-from spenddown.domain.share_of_cost.determination import (
-    ChildrenOnly,
-    DeterminationRequest,
-    Income,
-)
 from spenddown.domain.share_of_cost.ledger import Payment
-from spenddown.entrypoints import shapes
+from spenddown.entrypoints import household, shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
 from spenddown.entrypoints.api.deps import (
@@ -150,15 +145,7 @@ def obligation(
     summary="Compute a monthly Share of Cost with every step cited (nothing is stored)",
 )
 def determine(body: schemas.DeterminationRequest, caller: County) -> JSONResponse:
-    request = DeterminationRequest(
-        month=body.month,
-        household_size=body.household_size,
-        ltc=body.ltc,
-        budget=body.budget,
-        incomes=[Income(i.kind, i.amount) for i in body.incomes],
-        premiums=list(body.premiums),
-        children_only=None
-        if body.children_only is None
-        else ChildrenOnly(body.children_only.children, body.children_only.parents_in_home),
-    )
-    return ok(shapes.determination(determination.determine(request, body.reform)))
+    """The program ladder (free programs first), then the Medically Needy SOC; ``program``
+    computes one program directly. Nothing is stored (docs/rules.md)."""
+    found, program, _ = household.household(body)
+    return ok(shapes.ladder(determination.determine_household(found, program, body.reform)))
