@@ -40,6 +40,7 @@ from spenddown.domain.identifiers import parse_cin, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.services.imports import CaseRecord, Dataset, ProviderRecord
+from spenddown.services.ports import StoredDetermination
 from spenddown.services.share_of_cost import SetShareOfCost
 
 
@@ -127,6 +128,8 @@ class SocIn(_Model):
     month: Code
     amount: Annotated[str, BeforeValidator(_text)]
     program: Program = Program.MEDI_CAL
+    # The determination body the SOC comes from (stored for the what-if, docs/rules.md).
+    determination: dict[str, Any] | None = None
 
 
 class OhcPolicyIn(_Model):
@@ -294,8 +297,26 @@ def parse_dataset(document: Any) -> Dataset:
         month = check(f"{where}.month", lambda s=s: BenefitMonth.parse(s.month))
         amount = check(f"{where}.amount", lambda s=s: Money.parse(s.amount, "amount"))
         if month is not None and amount is not None:
+            stored = (
+                None
+                if s.determination is None
+                else StoredDetermination(
+                    s.case_id,
+                    s.budget_unit,
+                    month,
+                    str(s.determination.get("program") or "medically_needy"),
+                    amount,
+                    s.determination,
+                )
+            )
             command = SetShareOfCost(
-                s.case_id, s.budget_unit, month, amount, s.program, retro_override=True
+                s.case_id,
+                s.budget_unit,
+                month,
+                amount,
+                s.program,
+                retro_override=True,
+                determination=stored,
             )
             dataset.soc.append((where, command))
     for i, o in enumerate(raw.ohc_policies):

@@ -432,15 +432,61 @@ def _unit_records(
     for month in month_list:
         if rng.random() < 0.05:  # a change in income: the county redetermines the SOC
             cents = _soc_cents(rng, kind)
-        dataset["soc"].append(
-            {
-                "case_id": case_id,
-                "budget_unit": label,
-                "month": str(month),
-                "amount": money(cents),
-                "program": program,
-            }
-        )
+        row: dict[str, Any] = {
+            "case_id": case_id,
+            "budget_unit": label,
+            "month": str(month),
+            "amount": money(cents),
+            "program": program,
+        }
+        if month == month_list[-1] and program == "medi-cal":
+            row["determination"] = determination_inputs(kind, persons, month, cents)
+        dataset["soc"].append(row)
+
+
+# Maintenance need levels the generated incomes are built from (22 CCR 50603): the inputs give
+# back the generated SOC exactly under current law. Sizes above 10 use the 10-person level.
+_MNL = {1: 600, 3: 934, 4: 1100, 5: 1259, 6: 1417, 7: 1550, 8: 1692, 9: 1825, 10: 1959}
+
+
+def determination_inputs(
+    kind: str, persons: list[_Person], month: BenefitMonth, cents: int
+) -> dict[str, Any]:
+    """The determination body a generated SOC comes from (docs/rules.md "Population
+    what-if"): the Medically Needy budget computed directly (``program: medically_needy``, as a
+    worker's budget on today's SOC caseload), with an unearned income that gives ``cents``."""
+    soc = cents // 100
+    if kind == "ltc":  # the $35 personal needs allowance
+        return {
+            "month": str(month),
+            "household_size": 1,
+            "budget": "abd",
+            "aged": True,
+            "ltc": True,
+            "incomes": [{"kind": "unearned", "amount": money((soc + 35) * 100)}],
+            "program": "medically_needy",
+        }
+    if len(persons) == 1:  # aged or disabled: the $20 any-income disregard and $600
+        return {
+            "month": str(month),
+            "household_size": 1,
+            "budget": "abd",
+            "aged": persons[0].age >= 65,
+            "disabled": persons[0].age < 65,
+            "incomes": [{"kind": "unearned", "amount": money((soc + 620) * 100)}],
+            "program": "medically_needy",
+        }
+    size = min(len(persons), 10)
+    adults = min(sum(1 for p in persons if p.age >= 21), size)
+    level = (934 if adults == 2 else 750) if size == 2 else _MNL[size]
+    return {
+        "month": str(month),
+        "household_size": size,
+        "adults": adults,
+        "budget": "family",
+        "incomes": [{"kind": "unearned", "amount": money((soc + level) * 100)}],
+        "program": "medically_needy",
+    }
 
 
 def _member(rng: random.Random, p: _Person, first_day: date) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from spenddown.domain.share_of_cost.ladder import LadderResult
 from spenddown.domain.share_of_cost.ledger import EntryKind, LedgerEntry, Obligation
 from spenddown.services.plans import ActivationPage, RosterEntry
 from spenddown.services.share_of_cost import ClearanceResult, CycleResult, ObligationView
+from spenddown.services.whatif import WhatIfReport
 
 Json = dict[str, Any]
 
@@ -229,6 +230,38 @@ def ladder(result: LadderResult) -> Json:
         if result.premium_at_least is None
         else money(result.premium_at_least),
         "notes": list(result.notes),
+    }
+
+
+def whatif(report: WhatIfReport) -> Json:
+    """The population what-if (``spenddown whatif``, GET /v1/soc/whatif)."""
+    return {
+        "month": str(report.month),
+        "reform": report.reform,
+        "overrides": report.overrides,
+        "units": report.units,
+        "moved_to_free": report.moved_to_free,
+        "lower_soc": report.lower_soc,
+        "higher_soc": report.higher_soc,
+        "unchanged": report.unchanged,
+        "refused": report.refused,
+        "total_soc_before": money(report.total_before),
+        "total_soc_after": money(report.total_after),
+        "counties": [
+            {
+                "county_code": row.county_code,
+                "units": row.units,
+                "moved_to_free": row.moved_to_free,
+                "lower_soc": row.lower_soc,
+                "total_soc_before": money(row.total_before),
+                "total_soc_after": money(row.total_after),
+            }
+            for row in sorted(report.counties.values(), key=lambda r: r.county_code)
+        ],
+        "bands": [
+            {"band": band, "before": report.bands_before[band], "after": report.bands_after[band]}
+            for band in report.bands_before
+        ],
     }
 
 

@@ -24,6 +24,7 @@ from spenddown.rules.parameters import (
     ohc_coverage,
     plan_statuses,
     poverty_guideline,
+    with_overrides,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "plan_statuses",
     "poverty_guideline",
     "validate_document",
+    "with_overrides",
 ]

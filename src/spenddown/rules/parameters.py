@@ -8,7 +8,8 @@ never applied unless asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from functools import cache
@@ -449,3 +450,98 @@ def cob_rules(on: date) -> CobRules:
         carc_descriptions=carc_codes(on),
         citations={"primary_denials": _citation(parameter)},
     )
+
+
+# --- parameter overrides (what-if) --------------------------------------------------------------
+OVERRIDABLE = (PNA, MMMNA, HOME_UPKEEP, MNL, AD_FPL)
+
+
+def _override_value(name: str, raw: Any, on: date) -> Any:
+    """A value, or dated values ``{YYYY-MM-DD: value}`` of which the one in force on ``on``
+    (None when none is in force yet)."""
+    if isinstance(raw, dict) and raw and all(_is_date(k) for k in raw):
+        found = None
+        for key in sorted(raw, key=lambda k: date.fromisoformat(str(k))):
+            if date.fromisoformat(str(key)) <= on:
+                found = raw[key]
+        return found
+    return raw
+
+
+def _is_date(key: Any) -> bool:
+    if isinstance(key, date):
+        return True
+    try:
+        date.fromisoformat(str(key))
+    except ValueError:
+        return False
+    return True
+
+
+def with_overrides(
+    month: BenefitMonth, reform: str | None, overrides: Mapping[str, Any]
+) -> tuple[DeterminationParameters, LadderParameters]:
+    """The parameters of ``month`` (and ``reform``) with ``overrides``: parameter name → value
+    or dated values, for a what-if (docs/rules.md "Population what-if")."""
+    params = determination_parameters(month, reform)
+    ladder = ladder_parameters(month)
+    on = month.first_day
+    for name, raw in overrides.items():
+        key = name.strip("/").removesuffix(".yaml")
+        if key not in OVERRIDABLE:
+            raise InvalidInput(
+                "UNKNOWN_PARAMETER_OVERRIDE",
+                f"{name!r} cannot be overridden; overridable: {', '.join(OVERRIDABLE)}.",
+                field=f"overrides.{name}",
+            )
+        value = _override_value(key, raw, on)
+        if value is None:
+            continue
+        try:
+            if key == PNA:
+                params = replace(
+                    params,
+                    personal_needs_allowance=_money(value, key),
+                    personal_needs_allowance_citation=f"Override {key}",
+                )
+            elif key == MMMNA:
+                params = replace(
+                    params,
+                    community_spouse_allowance=_money(value, key),
+                    community_spouse_allowance_citation=f"Override {key}",
+                )
+            elif key == HOME_UPKEEP:
+                params = replace(
+                    params,
+                    home_upkeep_allowance=_money(value, key),
+                    home_upkeep_allowance_citation=f"Override {key}",
+                )
+            elif key == MNL:
+                table = dict(params.maintenance_need_levels)
+                two_not_both = params.maintenance_need_level_two_not_both_adults
+                for size, amount in dict(value).items():
+                    if isinstance(amount, dict):
+                        table[int(size)] = _money(amount["two_adults"], key)
+                        two_not_both = _money(amount["otherwise"], key)
+                    else:
+                        table[int(size)] = _money(amount, key)
+                params = replace(
+                    params,
+                    maintenance_need_levels=MappingProxyType(table),
+                    maintenance_need_level_two_not_both_adults=two_not_both,
+                    maintenance_need_level_citation=f"Override {key}",
+                )
+            else:  # AD_FPL
+                ladder = replace(
+                    ladder,
+                    ad_fpl_individual=_money(value["individual"], key),
+                    ad_fpl_couple=_money(value["couple"], key),
+                    ad_fpl_citation=f"Override {key}",
+                )
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            raise InvalidInput(
+                "INVALID_PARAMETER_OVERRIDE",
+                f"{name}: {value!r} is not a valid value ({exc}).",
+                field=f"overrides.{name}",
+            ) from None
+    return params, ladder

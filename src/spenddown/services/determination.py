@@ -3,14 +3,20 @@ Medically Needy budget; no storage."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from spenddown import rules
 from spenddown.domain.share_of_cost.determination import (
     Determination,
     DeterminationRequest,
     determine_share_of_cost,
 )
+from spenddown.domain.share_of_cost.household_input import household_from_body, to_json
 from spenddown.domain.share_of_cost.ladder import Household, LadderResult
 from spenddown.domain.share_of_cost.ladder import determine as ladder_determine
+from spenddown.services import share_of_cost
+from spenddown.services.ports import Env, StoredDetermination, UnitOfWork
+from spenddown.services.share_of_cost import ObligationView
 
 
 def determine(request: DeterminationRequest, reform: str | None = None) -> Determination:
@@ -30,3 +36,36 @@ def determine_household(
         rules.ladder_parameters(household.month),
         program,
     )
+
+
+def set_from_determination(
+    case_id: str,
+    budget_unit: str,
+    inputs: dict[str, Any],
+    uow: UnitOfWork,
+    env: Env,
+    *,
+    retro_override: bool = False,
+    reform: str | None = None,
+) -> tuple[LadderResult, ObligationView]:
+    """Set a budget unit's SOC from a determination (the county page's "Set SOC"): the ladder's
+    SOC for the month, with the determination's inputs stored beside it for the what-if.
+    ``inputs`` is the JSON body of the determination; nothing is stored when it is refused."""
+    found, program = household_from_body(inputs)
+    result = determine_household(found, program, reform)
+    cmd = share_of_cost.SetShareOfCost(
+        case_id=case_id,
+        budget_unit=budget_unit,
+        month=found.month,
+        amount=result.soc,
+        retro_override=retro_override,
+        determination=StoredDetermination(
+            case_id=case_id,
+            budget_unit=budget_unit,
+            month=found.month,
+            program=result.program,
+            soc=result.soc,
+            inputs=to_json(dict(inputs)),
+        ),
+    )
+    return result, share_of_cost.set_share_of_cost(cmd, uow, env)

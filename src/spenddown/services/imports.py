@@ -110,6 +110,9 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         refused = _set_shares_of_cost([command for _, command in dataset.soc], uow, env)
         if refused:
             raise ImportErrors([f"{dataset.soc[i][0]}: {error.detail}" for i, error in refused])
+        stored = [c.determination for _, c in dataset.soc if c.determination is not None]
+        if stored:
+            repo.save_determination_inputs_many(stored, env.clock.now())
         uow.commit()
     return {
         "plans": len(dataset.plans),

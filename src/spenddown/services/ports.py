@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from spenddown.domain.cob.model import Authorization, FeeScheduleEntry, OhcPolicy
 from spenddown.domain.eligibility.codes import AidCode
@@ -18,6 +18,7 @@ from spenddown.domain.eligibility.model import (
     Plan,
     Provider,
 )
+from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import LedgerEntry, Obligation, ObligationKey
 
@@ -32,6 +33,19 @@ class Activation:
     budget_unit: str
     certified_by: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDetermination:
+    """The inputs of the determination a budget unit's SOC was set from (JSON body)."""
+
+    case_id: str
+    budget_unit: str
+    month: BenefitMonth
+    program: str
+    soc: Money
+    inputs: dict[str, Any]
+    county_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +214,12 @@ class Repository(Protocol):
     def activations_since(self, plan_code: str, after_seq: int, limit: int) -> list[Activation]: ...
     def activation_count(self, plan_code: str, cin: str, month: BenefitMonth) -> int: ...
     def cycle_started(self, month: BenefitMonth) -> bool: ...
+    # determination inputs (population what-if)
+    def save_determination_inputs(self, record: StoredDetermination, now: datetime) -> None: ...
+    def save_determination_inputs_many(
+        self, records: list[StoredDetermination], now: datetime
+    ) -> None: ...
+    def determination_inputs(self, month: BenefitMonth) -> list[StoredDetermination]: ...
     def record_cycle(self, month: BenefitMonth, ltc_certified: int, now: datetime) -> None: ...
 
     # --- API tokens and the access log ------------------------------------------------------

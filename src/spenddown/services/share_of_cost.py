@@ -44,7 +44,7 @@ from spenddown.services.common import (
     pin_checked_outside,
     today,
 )
-from spenddown.services.ports import Env, EvcRecord, UnitOfWork
+from spenddown.services.ports import Env, EvcRecord, StoredDetermination, UnitOfWork
 
 # rules.md §1.8: changes further back go through a different county process.
 RETRO_CHANGE_LIMIT_MONTHS = 8
@@ -81,6 +81,8 @@ class SetShareOfCost:
     amount: Money
     program: Program = Program.MEDI_CAL
     retro_override: bool = False  # the county says it uses its retroactive-change process
+    # The inputs of the determination the amount comes from, stored with it (what-if).
+    determination: StoredDetermination | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +464,8 @@ def set_share_of_cost(cmd: SetShareOfCost, uow: UnitOfWork, env: Env) -> Obligat
         )
     with uow:
         obligation = _set_share_of_cost(cmd, uow, env)
+        if cmd.determination is not None:
+            uow.repo.save_determination_inputs(cmd.determination, env.clock.now())
         uow.commit()
         return ObligationView(obligation)
 

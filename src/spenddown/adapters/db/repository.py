@@ -64,6 +64,7 @@ from spenddown.services.ports import (
     InboundAcknowledgment,
     StoredClaim,
     StoredClaimLine,
+    StoredDetermination,
     StoredMeanwhile,
     VerificationRecord,
 )
@@ -658,6 +659,62 @@ class SqlRepository:
     def cycle_started(self, month: BenefitMonth) -> bool:
         query = select(t.cycles.c.month).where(t.cycles.c.month == str(month))
         return self.c.execute(query).first() is not None
+
+    # --- determination inputs (population what-if) ---------------------------------------------
+    @staticmethod
+    def _determination_row(record: StoredDetermination, now: datetime) -> dict[str, Any]:
+        return {
+            "case_id": record.case_id,
+            "budget_unit": record.budget_unit,
+            "month": str(record.month),
+            "program": record.program,
+            "soc_cents": record.soc.cents,
+            "inputs": record.inputs,
+            "created_at": now,
+        }
+
+    def save_determination_inputs(self, record: StoredDetermination, now: datetime) -> None:
+        self._upsert(
+            t.determination_inputs,
+            self._determination_row(record, now),
+            ["case_id", "budget_unit", "month"],
+        )
+
+    def save_determination_inputs_many(
+        self, records: list[StoredDetermination], now: datetime
+    ) -> None:
+        table = t.determination_inputs
+        insert_: Any = pg_insert if self.c.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert_(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id", "budget_unit", "month"],
+            set_={c: stmt.excluded[c] for c in ("program", "soc_cents", "inputs", "created_at")},
+        )
+        unique = {(r.case_id, r.budget_unit, str(r.month)): r for r in records}
+        rows = [self._determination_row(record, now) for record in unique.values()]
+        for start in range(0, len(rows), 1000):
+            self.c.execute(stmt, rows[start : start + 1000])
+
+    def determination_inputs(self, month: BenefitMonth) -> list[StoredDetermination]:
+        d = t.determination_inputs
+        query = (
+            select(d, t.cases.c.county_code)
+            .join(t.cases, t.cases.c.case_id == d.c.case_id)
+            .where(d.c.month == str(month))
+            .order_by(d.c.case_id, d.c.budget_unit)
+        )
+        return [
+            StoredDetermination(
+                case_id=row.case_id,
+                budget_unit=row.budget_unit,
+                month=month,
+                program=row.program,
+                soc=Money.from_cents(row.soc_cents),
+                inputs=row.inputs,
+                county_code=row.county_code,
+            )
+            for row in self.c.execute(query)
+        ]
 
     def record_cycle(self, month: BenefitMonth, ltc_certified: int, now: datetime) -> None:
         self._upsert(

@@ -386,3 +386,22 @@ inbound_acknowledgments = Table(
     CheckConstraint("kind IN ('999', '997', 'TA1')", name="kind_known"),
     Index("ix_inbound_acknowledgments_control", "sender_id", "acknowledged_control"),
 )
+
+# The inputs of the determination a budget unit's SOC was set from (docs/rules.md "Population
+# what-if"): re-run under a reform by ``spenddown whatif``. One row per budget unit and month.
+determination_inputs = Table(
+    "determination_inputs",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("budget_unit", String(10), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("program", String(20), nullable=False),
+    Column("soc_cents", BigInteger, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["case_id", "budget_unit"], ["budget_units.case_id", "budget_units.budget_unit"]
+    ),
+    CheckConstraint("soc_cents >= 0", name="soc_not_negative"),
+    Index("ix_determination_inputs_month", "month"),
+)

@@ -662,6 +662,35 @@ def soc_compute(
     _show(as_json, shapes.ladder(result), render.determination)
 
 
+@app.command("whatif")
+@handled
+def whatif(
+    ctx: typer.Context,
+    month: RequiredMonth,
+    reform: Annotated[
+        str | None,
+        typer.Option("--reform", help="A named reform: mnl_138_fpl, pna_80."),
+    ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            help="YAML or JSON: parameter name → value, or dated values {YYYY-MM-DD: value}.",
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Re-run the stored determinations of a month under a reform: units moving to a free
+    program or a lower SOC, total monthly SOC before and after, by county and amount band."""
+    from spenddown.services import whatif as whatif_service
+
+    changes = None if overrides is None else household_body.read_file(overrides)
+    benefit_month = BenefitMonth.parse(month, "--month")
+    with opened(ctx) as app_:
+        report = whatif_service.run_whatif(benefit_month, reform, changes, app_.uow())
+    _show(as_json, shapes.whatif(report), render.whatif)
+
+
 @soc_app.command("set")
 @handled
 def soc_set(

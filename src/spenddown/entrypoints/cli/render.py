@@ -200,6 +200,42 @@ def determination(d: Json) -> None:
         out.print(note)
 
 
+def whatif(w: Json) -> None:
+    out = console()
+    change = w["reform"] or ", ".join(w["overrides"])
+    out.print(
+        f"What-if {change} for {w['month']}: {w['units']} budget units, "
+        f"{w['moved_to_free']} move to no SOC, {w['lower_soc']} to a lower SOC, "
+        f"{w['higher_soc']} to a higher one, {w['unchanged']} unchanged"
+        + (f", {w['refused']} refused by today's rules" if w["refused"] else "")
+        + ".",
+        markup=False,
+    )
+    out.print(
+        f"Total monthly SOC: ${w['total_soc_before']} before, ${w['total_soc_after']} after.",
+        markup=False,
+    )
+    counties = Table(title="By county", title_justify="left")
+    for name in ("county", "units", "no SOC", "lower", "SOC before", "SOC after"):
+        counties.add_column(name, justify="left" if name == "county" else "right")
+    for c in w["counties"]:
+        counties.add_row(
+            c["county_code"],
+            str(c["units"]),
+            str(c["moved_to_free"]),
+            str(c["lower_soc"]),
+            c["total_soc_before"],
+            c["total_soc_after"],
+        )
+    out.print(counties)
+    bands = Table(title="Units by monthly SOC", title_justify="left")
+    for name in ("band", "before", "after"):
+        bands.add_column(name, justify="left" if name == "band" else "right")
+    for b in w["bands"]:
+        bands.add_row(b["band"], str(b["before"]), str(b["after"]))
+    out.print(bands)
+
+
 def roster(r: Json) -> None:
     table = Table(title=f"Plan {r['plan_code']} members, {r['month']}", title_justify="left")
     table.add_column("member")
