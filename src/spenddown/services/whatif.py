@@ -57,7 +57,7 @@ class WhatIfReport:
     reform: str | None
     overrides: list[str]
     units: int = 0
-    moved_to_free: int = 0  # Medically Needy with a SOC before, a free program after
+    moved_to_free: int = 0  # a SOC before, none after (a free program or no SOC)
     lower_soc: int = 0  # still a SOC, a lower one
     higher_soc: int = 0
     unchanged: int = 0
@@ -113,11 +113,9 @@ def compare(
         county.total_after += soc_after
         report.bands_before[band_of(soc_before)] += 1
         report.bands_after[band_of(soc_after)] += 1
-        if (
-            soc_before.is_positive()
-            and not soc_after.is_positive()
-            and (program_before == MEDICALLY_NEEDY)
-        ):
+        # No SOC after: a free program, or the Medically Needy program without a SOC.
+        free_after = program_after != MEDICALLY_NEEDY or not soc_after.is_positive()
+        if soc_before.is_positive() and free_after and program_before == MEDICALLY_NEEDY:
             report.moved_to_free += 1
             county.moved_to_free += 1
         elif soc_after < soc_before:
