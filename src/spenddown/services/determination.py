@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from spenddown import rules
+from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.share_of_cost.determination import (
     Determination,
     DeterminationRequest,
@@ -47,17 +48,19 @@ def set_from_determination(
     *,
     retro_override: bool = False,
     reform: str | None = None,
+    program: Program = Program.MEDI_CAL,
 ) -> tuple[LadderResult, ObligationView]:
     """Set a budget unit's SOC from a determination (the county page's "Set SOC"): the ladder's
     SOC for the month, with the determination's inputs stored beside it for the what-if.
     ``inputs`` is the JSON body of the determination; nothing is stored when it is refused."""
-    found, program = household_from_body(inputs)
-    result = determine_household(found, program, reform)
+    found, asked = household_from_body(inputs)
+    result = determine_household(found, asked, reform)
     cmd = share_of_cost.SetShareOfCost(
         case_id=case_id,
         budget_unit=budget_unit,
         month=found.month,
         amount=result.soc,
+        program=program,
         retro_override=retro_override,
         determination=StoredDetermination(
             case_id=case_id,

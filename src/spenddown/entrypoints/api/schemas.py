@@ -339,7 +339,9 @@ class ShareOfCostRequest(_In):
         json_schema_extra={"examples": [{"amount": "600.00", "program": "medi-cal"}]},
     )
 
-    amount: MoneyIn
+    amount: Annotated[
+        MoneyIn | None, Field(description="Required unless determination is given.")
+    ] = None
     program: ProgramName = "medi-cal"
     retro_override: Annotated[
         bool,
@@ -348,6 +350,58 @@ class ShareOfCostRequest(_In):
             "its retroactive process."
         ),
     ] = False
+    determination: Annotated[
+        DeterminationRequest | None,
+        Field(
+            description="Set the SOC the determination gives (the ladder's result) and store "
+            "its inputs for the population what-if; amount, if given, must match."
+        ),
+    ] = None
+
+
+class WhatIfRequest(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"month": "2026-11", "reform": "mnl_138_fpl"}]},
+    )
+
+    month: MonthIn
+    reform: Annotated[str | None, Field(max_length=60)] = None
+    overrides: Annotated[
+        dict[str, Any] | None,
+        Field(description="Parameter name → value, or dated values {YYYY-MM-DD: value}."),
+    ] = None
+
+
+class WhatIfCounty(_Out):
+    county_code: str
+    units: int
+    moved_to_free: int
+    lower_soc: int
+    total_soc_before: MoneyOut
+    total_soc_after: MoneyOut
+
+
+class WhatIfBand(_Out):
+    band: str
+    before: int
+    after: int
+
+
+class WhatIf(_Out):
+    month: MonthOut
+    reform: str | None
+    overrides: list[str]
+    units: int
+    moved_to_free: int
+    lower_soc: int
+    higher_soc: int
+    unchanged: int
+    refused: int
+    total_soc_before: MoneyOut
+    total_soc_after: MoneyOut
+    counties: list[WhatIfCounty]
+    bands: list[WhatIfBand]
 
 
 class TokenRequest(_In):

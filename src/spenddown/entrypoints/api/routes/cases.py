@@ -8,12 +8,13 @@ from fastapi import Path
 from fastapi.responses import JSONResponse
 
 from spenddown.domain.eligibility.codes import Program
-from spenddown.entrypoints import shapes
+from spenddown.domain.errors import InvalidInput
+from spenddown.entrypoints import household, shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
 from spenddown.entrypoints.api.deps import AppDep, County, CountyOrAdmin
 from spenddown.entrypoints.api.routes import make_router, ok
-from spenddown.services import share_of_cost
+from spenddown.services import determination, share_of_cost, whatif
 
 router = make_router("county", 401, 403, 404, 409, 422)
 
@@ -36,10 +37,40 @@ def set_share_of_cost(
     caller: County,
     app: AppDep,
 ) -> JSONResponse:
+    benefit_month = schemas.month_of(month)
+    if body.determination is not None:
+        if body.determination.month != benefit_month:
+            raise InvalidInput(
+                "PARAMETERS_MONTH_MISMATCH",
+                f"determination.month {body.determination.month} is not the month {month}.",
+                field="determination.month",
+            )
+        found, program_, inputs = household.household(body.determination)
+        result = determination.determine_household(found, program_, body.determination.reform)
+        if body.amount is not None and body.amount != result.soc:
+            raise InvalidInput(
+                "AMOUNT_MISMATCH",
+                f"amount {body.amount} is not the determination's SOC {result.soc}.",
+                field="amount",
+            )
+        _, view = determination.set_from_determination(
+            case_id.strip(),
+            budget_unit.strip(),
+            inputs,
+            app.uow(),
+            app.env,
+            retro_override=body.retro_override,
+            program=Program(body.program),
+        )
+        return ok(shapes.obligation_group([view]))
+    if body.amount is None:
+        raise InvalidInput(
+            "INVALID_REQUEST", "amount (or determination) is required.", field="amount"
+        )
     cmd = share_of_cost.SetShareOfCost(
         case_id=case_id.strip(),
         budget_unit=budget_unit.strip(),
-        month=schemas.month_of(month),
+        month=benefit_month,
         amount=body.amount,
         program=Program(body.program),
         retro_override=body.retro_override,
@@ -82,3 +113,15 @@ def start_month(
     body: schemas.EmptyRequest | None = None,
 ) -> JSONResponse:
     return ok(shapes.cycle(share_of_cost.start_month(schemas.month_of(month), app.uow(), app.env)))
+
+
+@router.post(
+    "/v1/soc/whatif",
+    response_model=schemas.WhatIf,
+    summary="Re-run the stored determinations of a month under a reform (nothing is stored)",
+)
+def run_whatif(body: schemas.WhatIfRequest, caller: County, app: AppDep) -> JSONResponse:
+    """Units moving to no SOC or a lower SOC, total monthly SOC before and after, by county and
+    amount band (docs/rules.md "Population what-if")."""
+    report = whatif.run_whatif(body.month, body.reform, body.overrides, app.uow())
+    return ok(shapes.whatif(report))
