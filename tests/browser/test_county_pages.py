@@ -30,6 +30,11 @@ def test_county_computes_sets_certifies_and_starts_the_month(page: Page, server:
     page.get_by_label("Unearned income 1").fill("1800")
     page.get_by_role("button", name="Compute").click()
     result = page.locator("#result")
+    # The ladder comes first (2026-12-04): a parent-linked adult with $1,800 fits MAGI.
+    expect(result.get_by_role("heading", level=2)).to_have_text("Share of Cost: $0.00 a month")
+    expect(result.locator("table.ladder")).to_contain_text("magi")
+    page.get_by_label("Program", exact=True).select_option("medically_needy")
+    page.get_by_role("button", name="Compute").click()
     expect(result.get_by_role("heading", level=2)).to_have_text("Share of Cost: $1,200.00 a month")
     steps = result.locator("table.steps tbody tr")
     assert steps.count() >= 2

@@ -3,6 +3,7 @@ its rule; set a month's SOC; certify a month from receipts; run the month start.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,11 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
 from spenddown.domain.months import BenefitMonth
-from spenddown.domain.share_of_cost.determination import (
-    ChildrenOnly,
-    DeterminationRequest,
-    Income,
-)
+from spenddown.entrypoints import household as household_body
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.web import forms, sessions
 from spenddown.entrypoints.web.app import (
@@ -30,7 +27,8 @@ from spenddown.entrypoints.web.app import (
     status_of,
     vault,
 )
-from spenddown.services import determination, share_of_cost
+from spenddown.services import determination, share_of_cost, whatif
+from spenddown.rules import REFORMS
 from spenddown.services.access import Principal, Role, authenticate_token
 from spenddown.services.common import today
 
@@ -40,6 +38,8 @@ SIGN_IN = "/county/sign-in"
 FormText = Annotated[str, Form()]
 Csrf = Annotated[str, Form(alias="csrf_token")]
 INCOME_ROWS = 3
+CALCULATOR_FLAGS = ("aged", "blind", "disabled", "medicare", "home_upkeep")
+PROGRAM_NAMES = ("magi", "aged_disabled_fpl", "working_disabled", "medically_needy")
 
 
 def _worker(request: Request) -> Principal | None:
@@ -91,6 +91,10 @@ def _calculator_defaults(request: Request) -> dict[str, Any]:
         "premiums": [""] * 2,
         "children": "",
         "parents_in_home": "",
+        **dict.fromkeys(CALCULATOR_FLAGS, ""),
+        "adults": "",
+        "spouse_income": "",
+        "program": "",
     }
 
 
@@ -114,6 +118,10 @@ async def calculate(request: Request) -> Response:
         return got + [""] * (rows - len(got))
 
     scalars: dict[str, str] = {
+        **{flag: "on" if data.get(flag) else "" for flag in CALCULATOR_FLAGS},
+        "adults": str(data.get("adults", ""))[:4],
+        "spouse_income": str(data.get("spouse_income", ""))[:20],
+        "program": str(data.get("program", ""))[:40],
         "month": str(data.get("month", ""))[:10],
         "household_size": str(data.get("household_size", ""))[:4],
         "budget": "family" if data.get("budget") == "family" else "abd",
@@ -131,33 +139,43 @@ async def calculate(request: Request) -> Response:
     if not sessions.csrf_ok(request, str(data.get("csrf_token", ""))):
         return csrf_refused(request, "county_calculator.html", context)
     try:
-        incomes = [
-            Income(kind, forms.required_money(value, f"{kind}[{i}]", language(request)))
-            for kind in ("earned", "unearned")
-            for i, value in enumerate(lists[kind])
-            if value.strip()
-        ]
-        premiums = [
-            forms.required_money(value, f"premiums[{i}]", language(request))
-            for i, value in enumerate(lists["premiums"])
-            if value.strip()
-        ]
-        children_only = None
-        if scalars["children"].strip() or scalars["parents_in_home"].strip():
-            children_only = ChildrenOnly(
-                forms.whole(scalars["children"], "children", 1, 10),
-                forms.whole(scalars["parents_in_home"], "parents_in_home", 0, 2),
+        body: dict[str, Any] = {
+            "month": str(forms.month(scalars["month"])),
+            "household_size": forms.whole(scalars["household_size"], "household_size", 1, 10),
+            "budget": scalars["budget"],
+            "ltc": bool(scalars["ltc"]),
+            "incomes": [
+                {
+                    "kind": kind,
+                    "amount": str(forms.required_money(value, f"{kind}[{i}]", language(request))),
+                }
+                for kind in ("earned", "unearned")
+                for i, value in enumerate(lists[kind])
+                if value.strip()
+            ],
+            "premiums": [
+                str(forms.required_money(value, f"premiums[{i}]", language(request)))
+                for i, value in enumerate(lists["premiums"])
+                if value.strip()
+            ],
+        }
+        for flag in ("aged", "blind", "disabled", "medicare", "home_upkeep"):
+            body[flag] = bool(scalars[flag])
+        if scalars["adults"].strip():
+            body["adults"] = forms.whole(scalars["adults"], "adults", 0, 10)
+        if scalars["spouse_income"].strip():
+            body["spouse_income"] = str(
+                forms.required_money(scalars["spouse_income"], "spouse_income", language(request))
             )
-        request_ = DeterminationRequest(
-            month=forms.month(scalars["month"]),
-            household_size=forms.whole(scalars["household_size"], "household_size", 1, 10),
-            ltc=bool(scalars["ltc"]),
-            budget="family" if scalars["budget"] == "family" else "abd",
-            incomes=incomes,
-            premiums=premiums,
-            children_only=children_only,
-        )
-        result = shapes.determination(determination.determine(request_))
+        if scalars["program"]:
+            body["program"] = scalars["program"]
+        if scalars["children"].strip() or scalars["parents_in_home"].strip():
+            body["children_only"] = {
+                "children": forms.whole(scalars["children"], "children", 1, 10),
+                "parents_in_home": forms.whole(scalars["parents_in_home"], "parents_in_home", 0, 2),
+            }
+        found, program, inputs = household_body.household(household_body.validated(body))
+        result = shapes.ladder(determination.determine_household(found, program))
     except SpenddownError as error:
         return render(
             request,
@@ -165,6 +183,7 @@ async def calculate(request: Request) -> Response:
             {**context, **failure(request, error)},
             status_of(error),
         )
+    context["inputs"] = json.dumps(inputs, sort_keys=True)
     return render(request, "county_calculator.html", {**context, "determination": result})
 
 
@@ -244,6 +263,70 @@ def set_soc(
         )
     audit(request, ROLE, principal.actor, "soc.set", None, "OK")
     return render(request, "county_cases.html", {**context, "obligation": result, "done": "set"})
+
+
+@router.post("/county/cases/soc-from-determination")
+def set_soc_from_determination(
+    request: Request,
+    csrf: Csrf = "",
+    case_id: FormText = "",
+    budget_unit: FormText = "",
+    inputs: FormText = "",
+    retro_override: FormText = "",
+) -> Response:
+    """ "Set SOC" under the calculator: the determination's inputs come back from the page and
+    are checked and computed again (never trusted); its SOC is set and its inputs stored."""
+    principal = _worker(request)
+    if principal is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    context = _cases_context(request)
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "county_cases.html", context)
+    app = spenddown(request)
+    try:
+        case = forms.text(case_id, "case_id", limit=40)
+        unit = forms.text(budget_unit, "budget_unit", limit=20)
+        try:
+            raw = json.loads(inputs[:20_000])
+        except ValueError:
+            raise InvalidInput(
+                "INVALID_REQUEST", "The determination could not be read.", field="inputs"
+            ) from None
+        _, _, stored = household_body.household(household_body.validated(raw))
+        _, view = determination.set_from_determination(
+            case, unit, stored, app.uow(), app.env, retro_override=bool(retro_override)
+        )
+        result = shapes.obligation_group([view])
+    except SpenddownError as error:
+        audit(request, ROLE, principal.actor, "soc.set", None, error.code)
+        return render(
+            request, "county_cases.html", {**context, **failure(request, error)}, status_of(error)
+        )
+    audit(request, ROLE, principal.actor, "soc.set", None, "OK")
+    return render(request, "county_cases.html", {**context, "obligation": result, "done": "set"})
+
+
+@router.get("/county/whatif")
+def whatif_page(request: Request, month: str = "", reform: str = "") -> Response:
+    """The population what-if of a month with its chart (docs/web.md)."""
+    if _worker(request) is None:
+        return sign_in_again(request, ROLE, SIGN_IN)
+    app = spenddown(request)
+    context: dict[str, Any] = {
+        "form": {"month": month[:10] or str(BenefitMonth.of(today(app.env))), "reform": reform},
+        "reforms": sorted(REFORMS),
+    }
+    if not month:
+        return render(request, "county_whatif.html", context)
+    try:
+        report = whatif.run_whatif(forms.month(month), reform[:40] or None, None, app.uow())
+    except SpenddownError as error:
+        return render(
+            request, "county_whatif.html", {**context, **failure(request, error)}, status_of(error)
+        )
+    shaped = shapes.whatif(report)
+    largest = max([1] + [max(b["before"], b["after"]) for b in shaped["bands"]])
+    return render(request, "county_whatif.html", {**context, "w": shaped, "largest": largest})
 
 
 @router.post("/county/cases/certification")

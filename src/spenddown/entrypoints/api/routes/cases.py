@@ -46,7 +46,7 @@ def set_share_of_cost(
                 field="determination.month",
             )
         found, program_, inputs = household.household(body.determination)
-        result = determination.determine_household(found, program_, body.determination.reform)
+        result = determination.determine_household(found, program_)
         if body.amount is not None and body.amount != result.soc:
             raise InvalidInput(
                 "AMOUNT_MISMATCH",
