@@ -27,8 +27,8 @@ from spenddown.entrypoints.web.app import (
     status_of,
     vault,
 )
-from spenddown.services import determination, share_of_cost, whatif
 from spenddown.rules import REFORMS
+from spenddown.services import determination, share_of_cost, whatif
 from spenddown.services.access import Principal, Role, authenticate_token
 from spenddown.services.common import today
 
