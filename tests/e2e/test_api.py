@@ -315,6 +315,7 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", f"/v1/soc/clearances?member_id={SOC_MEMBER}", None, {"provider", "county"}),
     ("GET", f"/v1/soc/obligations/{SOC_MEMBER}/{MONTH}", None, {"provider", "county"}),
     ("POST", "/v1/soc/determinations", DETERMINATION_BODY, {"county"}),
+    ("POST", "/v1/soc/whatif", {"month": MONTH, "reform": "mnl_138_fpl"}, {"county"}),
     ("PUT", SOC_PATH, {"amount": "600.00"}, {"county"}),
     ("POST", SOC_PATH + "/certification", {}, {"county"}),
     ("POST", f"/v1/cycles/{MONTH}/start", {}, {"county", "admin"}),
@@ -410,6 +411,33 @@ def test_determination(api: Api) -> None:
     assert body["net_nonexempt_income"] == "1127.10"
     assert (body["program"], body["soc"]) == ("aged_disabled_fpl", "0.00")
     assert [s["program"] for s in body["screened"]] == ["magi", "aged_disabled_fpl"]
+
+
+def test_set_soc_from_a_determination_then_the_whatif(api: Api) -> None:
+    """PUT .../soc/{month} with a determination sets its SOC and stores its inputs; the
+    what-if re-runs them (aged, $2,000: $1,380 now, $144 at 138% FPL)."""
+    county = api.headers("county")
+    household = {
+        "month": MONTH,
+        "persons": [{"birth_date": "1955-03-01"}],
+        "incomes": [{"kind": "unearned", "amount": "2000.00"}],
+    }
+    mismatch = api.client.put(
+        SOC_PATH, json={"amount": "1.00", "determination": household}, headers=county
+    )
+    assert problem(mismatch, 422, "AMOUNT_MISMATCH")["field"] == "amount"
+    done = api.client.put(SOC_PATH, json={"determination": household}, headers=county)
+    assert done.status_code == 200, done.text
+    assert done.json()["amount"] == "1380.00"
+    report = api.client.post(
+        "/v1/soc/whatif", json={"month": MONTH, "reform": "mnl_138_fpl"}, headers=county
+    )
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert_shape(schemas.WhatIf, body)
+    assert (body["units"], body["lower_soc"]) == (1, 1)
+    assert (body["total_soc_before"], body["total_soc_after"]) == ("1380.00", "144.00")
+    assert problem(api.client.put(SOC_PATH, json={}, headers=county), 422, "INVALID_REQUEST")
 
 
 def test_determination_of_a_household_with_persons(api: Api) -> None:

@@ -381,6 +381,25 @@ def test_soc_compute_household_file_spouse_at_home_and_refusals(cli: Cli, tmp_pa
     assert missing.exit_code == 2
 
 
+def test_whatif_over_a_generated_caseload(cli: Cli, tmp_path: Path) -> None:
+    """`spenddown generate` stores determination inputs; `spenddown whatif` re-runs them."""
+    out = tmp_path / "gen"
+    made = cli("generate", "--members", "200", "--months", "1", "--last-month", "2026-11",
+               "--out", str(out))  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert cli("import", str(out / "dataset.json")).exit_code == 0
+    report = cli.json("whatif", "--month", "2026-11", "--reform", "mnl_138_fpl")
+    assert report["units"] > 0
+    assert report["refused"] == 0
+    assert report["moved_to_free"] + report["lower_soc"] > 0
+    assert float(report["total_soc_after"]) < float(report["total_soc_before"])
+    assert [b["band"] for b in report["bands"]][0] == "$0"
+    human = cli("whatif", "--month", "2026-11", "--reform", "pna_80")
+    assert human.exit_code == 0 and "Total monthly SOC" in human.stdout
+    assert cli("whatif", "--month", "2026-11").exit_code == 2
+    assert cli("whatif", "--month", "2026-11", "--reform", "nope").exit_code == 2
+
+
 def test_soc_compute_ltc_child_only_and_bad_input(cli: Cli) -> None:
     w10 = cli.json("soc", "compute", "--month", "2026-11", "--household", "1", "--ltc",
                    "--unearned", "835")  # fmt: skip
