@@ -23,6 +23,7 @@ from bench import (
     growth,
     soak,
     verification_http,
+    whatif,
     x12,
 )
 from bench.common import Figure, postgres
@@ -37,6 +38,7 @@ FIGURES = [
     eligibility_import,
     x12,
     growth,
+    whatif,
     soak,
 ]
 

@@ -619,3 +619,26 @@ def _authorization(
 
 
 __all__ = ["COUNTIES", "PIN", "PLANS", "Synthetic", "cin", "generate", "money", "npi"]
+
+
+def caseload_inputs(units: int, seed: int, month: BenefitMonth) -> list[tuple[str, dict[str, Any]]]:
+    """(county code, determination body) of ``units`` SOC budget units, without the rest of a
+    population: the what-if benchmark's caseload (same mix and SOC amounts as ``generate``)."""
+    rng = random.Random(seed)
+    counties = [f"{n:02d}" for n in range(1, 59)]
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(units):
+        roll = rng.random()
+        if roll < 0.15:
+            kind, persons = "ltc", [_Person("", rng.randint(65, 96), True)]
+        elif roll < 0.6:
+            kind, persons = "soc", [_Person("", rng.randint(19, 96), True)]
+        else:
+            size = rng.randint(2, 6)
+            parents = 2 if size >= 3 and rng.random() < 0.6 else 1
+            ages = [rng.randint(22, 60) for _ in range(parents)]
+            ages += [rng.randint(0, 18) for _ in range(size - parents)]
+            kind, persons = "soc", [_Person("", age, True) for age in ages]
+        cents = _soc_cents(rng, kind)
+        rows.append((rng.choice(counties), determination_inputs(kind, persons, month, cents)))
+    return rows
