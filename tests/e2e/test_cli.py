@@ -393,9 +393,10 @@ def test_whatif_over_a_generated_caseload(cli: Cli, tmp_path: Path) -> None:
     assert report["refused"] == 0
     assert report["moved_to_free"] + report["lower_soc"] > 0
     assert float(report["total_soc_after"]) < float(report["total_soc_before"])
-    assert [b["band"] for b in report["bands"]][0] == "$0"
+    assert report["bands"][0]["band"] == "$0"
     human = cli("whatif", "--month", "2026-11", "--reform", "pna_80")
-    assert human.exit_code == 0 and "Total monthly SOC" in human.stdout
+    assert human.exit_code == 0
+    assert "Total monthly SOC" in human.stdout
     assert cli("whatif", "--month", "2026-11").exit_code == 2
     assert cli("whatif", "--month", "2026-11", "--reform", "nope").exit_code == 2
 

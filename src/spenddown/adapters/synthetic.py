@@ -624,7 +624,7 @@ __all__ = ["COUNTIES", "PIN", "PLANS", "Synthetic", "cin", "generate", "money", 
 def caseload_inputs(units: int, seed: int, month: BenefitMonth) -> list[tuple[str, dict[str, Any]]]:
     """(county code, determination body) of ``units`` SOC budget units, without the rest of a
     population: the what-if benchmark's caseload (same mix and SOC amounts as ``generate``)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (reproducible test data, not a secret)
     counties = [f"{n:02d}" for n in range(1, 59)]
     rows: list[tuple[str, dict[str, Any]]] = []
     for _ in range(units):
