@@ -464,8 +464,9 @@ def tour(program: str, db_url: str = DEMO_URL) -> list[TourStep]:
             f"{base} verify {as_provider(NURSING_HOME)} {member(ELEANOR)}",
         ),
         TourStep(
-            "The county computes a SOC: one person, countable income $1,800 → SOC $1,200",
-            f"{base} soc compute --month {MONTH_ARG} --household 1 --unearned 1800 --budget family",
+            "The county screens the programs first: an aged person with $1,300 of Social "
+            "Security gets free Medi-Cal (A&D FPL), no SOC",
+            f"{base} soc compute --month {MONTH_ARG} --household 1 --unearned 1300 --aged",
         ),
         TourStep(
             "Health Net reads its activations (SOC met: potential enrollee 55 → enrolled 01)",
