@@ -600,7 +600,9 @@ def test_demo_twice_and_its_tour_works(tmp_path: Path, monkeypatch: pytest.Monke
     assert "SOC_CERTIFIED_NO_REVERSAL" in outputs[4]
     assert "1 long-term-care" in outputs[5]
     assert "Clear online     no" in outputs[6]
-    assert "1200.00" in outputs[7]
+    # Step 8 shows the ladder (2026-12-04): an aged person with $1,300 is A&D FPL, no SOC (it
+    # showed a Medically Needy SOC of $1,200 for countable income $1,800 before).
+    assert "program aged_disabled_fpl, SOC $0.00" in outputs[7]
     assert demo_module.ROSA.cin in outputs[8]
     assert "no violations" in outputs[9]
 
