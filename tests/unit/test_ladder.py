@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spenddown.domain.errors import InvalidInput, RuleRefusal
 from spenddown.domain.money import Money
@@ -289,3 +291,50 @@ def test_unknown_program_and_a_free_program_that_does_not_fit() -> None:
     with pytest.raises(RuleRefusal) as refused:
         run([AGED], [unearned("3000")], "aged_disabled_fpl")
     assert refused.value.code == "PROGRAM_NOT_ELIGIBLE"
+
+
+# --- properties -------------------------------------------------------------------------------
+@given(
+    st.integers(0, 800_000).map(Money.from_cents),
+    st.integers(0, 400_000).map(Money.from_cents),
+    st.booleans(),
+    st.booleans(),
+)
+def test_property_the_ladder_never_charges_more_than_the_medically_needy_budget(
+    unearned_income: Money, earned_income: Money, aged: bool, medicare: bool
+) -> None:
+    """Free programs only lower the answer: the ladder's SOC is 0 or the Medically Needy SOC."""
+    person = Person(
+        birth_date=date(1950 if aged else 1980, 1, 1), disabled=not aged, medicare=medicare
+    )
+    incomes = [
+        HouseholdIncome(unearned_income, "unearned"),
+        HouseholdIncome(earned_income, "earned"),
+    ]
+    ladder = run([person], incomes)
+    direct = run([person], incomes, "medically_needy")
+    assert ladder.soc in (Money.zero(), direct.soc)
+    assert (ladder.program == "medically_needy") == (
+        ladder.screened[-1].program == "medically_needy"
+    )
+
+
+@given(
+    st.integers(0, 1_000_000).map(Money.from_cents), st.integers(0, 600_000).map(Money.from_cents)
+)
+def test_property_the_community_spouse_never_ends_above_the_allowance_by_the_allocation(
+    resident: Money, spouse_income: Money
+) -> None:
+    """42 USC 1396r-5(d): her income plus the allocation never exceeds the MMMNA (unless her own
+    income already does, then she gets nothing), and the SOC is never negative."""
+    spouse = Person(birth_date=date(1950, 1, 1), relationship="spouse")
+    result = run(
+        [AGED, spouse],
+        [HouseholdIncome(resident, "unearned"), HouseholdIncome(spouse_income, "unearned", 1)],
+        ltc=CareMonth(resident=0, whole_month=True),
+    )
+    assert result.allocations is not None
+    given_ = result.allocations.spouse or Money.zero()
+    assert given_ >= Money.zero()
+    assert spouse_income + given_ <= max(money("4066.50"), spouse_income)
+    assert result.soc >= Money.zero()

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from spenddown import rules
 from spenddown.domain.identifiers import NPI_PREFIX, luhn_check_digit
+from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 
 PIN = "2468"  # every generated provider's PIN
@@ -444,47 +446,45 @@ def _unit_records(
         dataset["soc"].append(row)
 
 
-# Maintenance need levels the generated incomes are built from (22 CCR 50603): the inputs give
-# back the generated SOC exactly under current law. Sizes above 10 use the 10-person level.
-_MNL = {1: 600, 3: 934, 4: 1100, 5: 1259, 6: 1417, 7: 1550, 8: 1692, 9: 1825, 10: 1959}
-
-
 def determination_inputs(
     kind: str, persons: list[_Person], month: BenefitMonth, cents: int
 ) -> dict[str, Any]:
     """The determination body a generated SOC comes from (docs/rules.md "Population
     what-if"): the Medically Needy budget computed directly (``program: medically_needy``, as a
-    worker's budget on today's SOC caseload), with an unearned income that gives ``cents``."""
-    soc = cents // 100
-    if kind == "ltc":  # the $35 personal needs allowance
+    worker's budget on today's SOC caseload), with an unearned income that gives ``cents``
+    under the month's parameters (need level, $20 disregard, personal needs allowance)."""
+    params = rules.determination_parameters(month)
+    soc = Money.from_cents(cents)
+    if kind == "ltc":  # the personal needs allowance
         return {
             "month": str(month),
             "household_size": 1,
             "budget": "abd",
             "aged": True,
             "ltc": True,
-            "incomes": [{"kind": "unearned", "amount": money((soc + 35) * 100)}],
+            "incomes": [{"kind": "unearned", "amount": str(soc + params.personal_needs_allowance)}],
             "program": "medically_needy",
         }
-    if len(persons) == 1:  # aged or disabled: the $20 any-income disregard and $600
+    if len(persons) == 1:  # aged or disabled: the $20 any-income disregard and the 1-person MNL
+        income = soc + params.any_income_disregard + params.maintenance_need_level_for(1)
         return {
             "month": str(month),
             "household_size": 1,
             "budget": "abd",
             "aged": persons[0].age >= 65,
             "disabled": persons[0].age < 65,
-            "incomes": [{"kind": "unearned", "amount": money((soc + 620) * 100)}],
+            "incomes": [{"kind": "unearned", "amount": str(income)}],
             "program": "medically_needy",
         }
     size = min(len(persons), 10)
     adults = min(sum(1 for p in persons if p.age >= 21), size)
-    level = (934 if adults == 2 else 750) if size == 2 else _MNL[size]
+    level = params.maintenance_need_level_for(size, adults)
     return {
         "month": str(month),
         "household_size": size,
         "adults": adults,
         "budget": "family",
-        "incomes": [{"kind": "unearned", "amount": money((soc + level) * 100)}],
+        "incomes": [{"kind": "unearned", "amount": str(soc + level)}],
         "program": "medically_needy",
     }
 
