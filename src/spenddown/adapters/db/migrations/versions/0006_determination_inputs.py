@@ -1,7 +1,7 @@
 """determination inputs of a SOC set from a determination (population what-if)
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0009 (0005 on the det branch; main had 0009 → 0005 when rebased)
 Create Date: 2026-12-04 15:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
