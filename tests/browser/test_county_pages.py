@@ -41,6 +41,19 @@ def test_county_computes_sets_certifies_and_starts_the_month(page: Page, server:
     expect(result.locator("cite").first).to_have_text(re.compile(r"CCR|W&I|CFR|Sneede"))
     check(page, "county-calculator", readme="county.png")
 
+    # "Set SOC" takes the result without retyping; the what-if re-runs what was stored.
+    set_from = result.locator("form[action='/county/cases/soc-from-determination']")
+    set_from.get_by_label("Case").fill(KIM_CASE)
+    set_from.get_by_role("button", name="Set SOC").click()
+    expect(page.locator("#result")).to_contain_text("Share of Cost $1,200.00")
+    page.goto("/county/whatif")
+    page.get_by_label("Reform").select_option("mnl_138_fpl")
+    page.get_by_role("button", name="Run the what-if").click()
+    expect(page.locator("#result h2")).to_contain_text("1 budget units")
+    expect(page.locator("figure.chart svg")).to_be_visible()
+    check(page, "county-whatif")
+    page.goto("/county")
+
     page.get_by_label("Household size").fill("0")
     page.get_by_role("button", name="Compute").click()
     expect(page.get_by_role("alert")).to_contain_text("household_size")
