@@ -251,3 +251,31 @@ def test_plan_statuses_and_carc_codes() -> None:
     assert carc["178"] == "Patient has not met the required spend down requirements."
     assert "another payer" in carc["22"]
     assert "patient liability" in carc["142"]
+
+
+def test_parameter_overrides_for_a_whatif_are_dated_and_checked() -> None:
+    """docs/rules.md "Population what-if": a value, or dated values of which the one in force."""
+    from spenddown.rules import with_overrides
+
+    month = BenefitMonth(2026, 11)
+    pna = "medi_cal/share_of_cost/personal_needs_allowance_ltc"
+    params, _ = with_overrides(month, None, {pna: 80})
+    assert params.personal_needs_allowance == Money.of(80)
+    dated, _ = with_overrides(month, None, {pna: {"2026-01-01": 50, "2027-01-01": 90}})
+    assert dated.personal_needs_allowance == Money.of(50)
+    later, _ = with_overrides(month, None, {pna: {"2027-01-01": 90}})
+    assert later.personal_needs_allowance == Money.of(35)  # not in force yet: current law
+    _, ladder = with_overrides(
+        month, None, {"medi_cal/programs/aged_disabled_fpl": {"individual": 2000, "couple": 2700}}
+    )
+    assert ladder.ad_fpl_individual == Money.of(2000)
+    mnl, _ = with_overrides(
+        month, None, {"medi_cal/share_of_cost/maintenance_need_level": {1: 1000}}
+    )
+    assert mnl.maintenance_need_level_for(1) == Money.of(1000)
+    with pytest.raises(InvalidInput) as unknown:
+        with_overrides(month, None, {"medi_cal/asset_limits": 1})
+    assert unknown.value.code == "UNKNOWN_PARAMETER_OVERRIDE"
+    with pytest.raises(InvalidInput) as invalid:
+        with_overrides(month, None, {pna: "lots"})
+    assert invalid.value.code == "INVALID_PARAMETER_OVERRIDE"
