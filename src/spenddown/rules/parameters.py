@@ -487,7 +487,7 @@ def with_overrides(
     ladder = ladder_parameters(month)
     on = month.first_day
     for name, raw in overrides.items():
-        key = name.strip("/").removesuffix(".yaml")
+        key = str(name).strip("/").removesuffix(".yaml")
         if key not in OVERRIDABLE:
             raise InvalidInput(
                 "UNKNOWN_PARAMETER_OVERRIDE",
