@@ -39,10 +39,17 @@ from spenddown.adapters.x12.codes import (
 )
 from spenddown.adapters.x12.envelope import build
 from spenddown.adapters.x12.x221a1 import CasAmount, ClaimPayment, ServicePayment
-from spenddown.adapters.x12.x222a1 import CasAdjustment, LinePayment, ProfessionalClaim
+from spenddown.adapters.x12.x222a1 import (
+    CasAdjustment,
+    LinePayment,
+    OtherPayer,
+    ProfessionalClaim,
+)
 from spenddown.adapters.x12.x279a1 import Rejection
+from spenddown.domain.cob import prior
 from spenddown.domain.cob.adjudication import Adjudication, LineResult, LineStatus
-from spenddown.domain.cob.model import Claim, ClaimLine, ClaimPrimary, PayerType, PrimaryLine
+from spenddown.domain.cob.model import Claim, ClaimLine, PayerType
+from spenddown.domain.cob.prior import PayerAdjustment, PayerLine, PriorPayer
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, SpenddownError
@@ -215,8 +222,6 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
 # --- 837P → Claim -----------------------------------------------------------------------------
 MEDICARE_FILING = {"MA", "MB"}  # SBR09 Medicare Part A / Part B
 MEDICARE_ADVANTAGE_FILING = {"16"}  # SBR09 HMO Medicare Risk
-PATIENT_SHARES = {Carc.DEDUCTIBLE.value, Carc.COINSURANCE.value, Carc.COPAY.value}
-NOT_A_DENIAL = PATIENT_SHARES | {Carc.ABOVE_ALLOWED.value, Carc.PRIOR_PAYER.value}
 
 
 def _money(value: str, where: str) -> Money:
@@ -231,36 +236,73 @@ def _payer_type(filing_indicator: str) -> PayerType:
     return PayerType.COMMERCIAL
 
 
-def _shares(adjustments: list[CasAdjustment], reason: Carc, where: str) -> Money:
-    found = Money.zero()
-    for a in adjustments:
-        if a.group == AdjustmentGroup.PATIENT_RESPONSIBILITY and a.reason == reason.value:
-            found = found + _money(a.amount, where)
-    return found
-
-
-def primary_line(payment: LinePayment, where: str) -> PrimaryLine:
-    """2430 → what the primary decided: paid (SVD02), PR-1/2/3 as deductible, coinsurance and
-    copay, allowed = paid + those; a line the primary paid nothing on and left nothing to the
-    patient is a denial with its largest other CARC."""
-    paid = _money(payment.paid, where)
-    deductible = _shares(payment.adjustments, Carc.DEDUCTIBLE, where)
-    coinsurance = _shares(payment.adjustments, Carc.COINSURANCE, where)
-    copay = _shares(payment.adjustments, Carc.COPAY, where)
-    denial = None
-    liability = deductible + coinsurance + copay
-    if not paid.is_positive() and not liability.is_positive():
-        others = [a for a in payment.adjustments if a.reason not in NOT_A_DENIAL]
-        if others:
-            denial = max(others, key=lambda a: Decimal(a.amount)).reason[:5]
-    return PrimaryLine(
-        allowed=paid + liability,
-        paid=paid,
-        deductible=deductible,
-        coinsurance=coinsurance,
-        copay=copay,
-        denial_carc=denial,
+def _adjustments(found: list[CasAdjustment], where: str) -> tuple[PayerAdjustment, ...]:
+    return tuple(
+        PayerAdjustment(a.group, a.reason[:5], _money(a.amount, f"{where} CAS")) for a in found
     )
+
+
+def _adjudicated(payer: OtherPayer, wire: ProfessionalClaim) -> bool:
+    """A 2320 payer that adjudicated the claim: AMT*D, a claim-level CAS or a 2430 of its own."""
+    return bool(
+        payer.paid
+        or payer.adjustments
+        or any(_pays(p, payer, wire) for line in wire.lines for p in line.payments)
+    )
+
+
+def _pays(payment: LinePayment, payer: OtherPayer, wire: ProfessionalClaim) -> bool:
+    """Whether a 2430 SVD is this payer's: SVD01 is its 2330B NM109; an SVD01 matching no
+    2320 payer belongs to the primary (the first payer), as senders often put another ID."""
+    if payment.payer_id == payer.payer_id:
+        return True
+    known = {p.payer_id for p in wire.other_payers}
+    first = min(wire.other_payers, key=lambda p: prior.rank(p.responsibility))
+    return payment.payer_id not in known and payer is first
+
+
+def prior_payers(wire: ProfessionalClaim) -> list[PriorPayer]:
+    """Every 2320 payer that adjudicated the claim, with its claim- and line-level amounts."""
+    found: list[PriorPayer] = []
+    for payer in wire.other_payers:
+        if not _adjudicated(payer, wire):
+            continue
+        where = f"2320 SBR*{payer.responsibility}"
+        lines: list[PayerLine] = []
+        dates: list[date] = []
+        for number, line in enumerate(wire.lines, start=1):
+            for payment in line.payments:
+                if not _pays(payment, payer, wire):
+                    continue
+                lines.append(
+                    PayerLine(
+                        number,
+                        _money(payment.paid, f"2400 LX {number} 2430 SVD02"),
+                        _adjustments(payment.adjustments, f"2400 LX {number} 2430"),
+                    )
+                )
+                if payment.adjudication_date is not None:
+                    dates.append(payment.adjudication_date)
+        when = payer.adjudication_date or (dates[0] if dates else None)
+        if when is None:
+            raise InvalidInput(
+                "INVALID_CLAIM",
+                f"{where} 2330B DTP*573: the payer's adjudication date is missing.",
+            )
+        found.append(
+            PriorPayer(
+                responsibility=payer.responsibility,
+                payer_type=_payer_type(payer.filing_indicator),
+                payer_name=payer.payer_name or "PRIOR PAYER",
+                claim_number=payer.claim_number,
+                adjudication_date=when,
+                paid=_money(payer.paid, f"{where} AMT*D") if payer.paid else None,
+                adjustments=_adjustments(payer.adjustments, where),
+                lines=tuple(lines),
+                prior_authorization=payer.prior_authorization or None,
+            )
+        )
+    return prior.ordered(found)
 
 
 def _units(value: str, where: str) -> int:
@@ -270,62 +312,42 @@ def _units(value: str, where: str) -> int:
     return int(number)
 
 
-def to_claim(wire: ProfessionalClaim) -> Claim:
-    """The domain claim; ``InvalidInput`` when a value is not acceptable to the domain."""
+def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
+    """The domain claim; ``InvalidInput`` when a value is not acceptable to the domain (the
+    prior payers' amounts not balancing among them: ``COB_UNBALANCED``). ``member_id``: the
+    patient's CIN when the patient is a dependent (2000C) the caller identified."""
     npi = parse_npi(wire.billing_npi, "2010AA NM109")
-    member = parse_member_id(wire.member_id, "2010BA NM109")
-    primary_payer = next((p for p in wire.other_payers if p.responsibility == "P"), None)
+    member = member_id or parse_member_id(wire.member_id, "2010BA NM109").cin
+    charges = [_money(line.charge, f"2400 LX {line.number} SV102") for line in wire.lines]
+    payers = prior_payers(wire)
+    prior.check_balance(_money(wire.charge, "2300 CLM02"), charges, payers)
+    decided = prior.combined_lines(charges, payers)
+    first = payers[0] if payers else None
     lines: list[ClaimLine] = []
-    for line in wire.lines:
+    for line, charge, primary in zip(wire.lines, charges, decided, strict=True):
         where = f"2400 LX {line.number}"
-        primary = None
-        if primary_payer is not None and line.payments:
-            payment = next(
-                (p for p in line.payments if p.payer_id == primary_payer.payer_id), line.payments[0]
-            )
-            primary = primary_line(payment, f"{where} 2430")
         assert line.service_date is not None  # the reader refused lines without DTP*472
         lines.append(
             ClaimLine(
                 service_date=line.service_date,
                 procedure_code=line.procedure.upper(),
                 units=_units(line.units, where),
-                charge=_money(line.charge, f"{where} SV102"),
+                charge=charge,
                 primary=primary,
                 medi_cal_authorization=line.prior_authorization or None,
-                primary_authorization=(primary_payer.prior_authorization or None)
-                if primary is not None and primary_payer is not None
+                primary_authorization=first.prior_authorization
+                if primary is not None and first is not None
                 else None,
             )
-        )
-    claim_primary = None
-    if primary_payer is not None:
-        when = primary_payer.adjudication_date or next(
-            (
-                p.adjudication_date
-                for line in wire.lines
-                for p in line.payments
-                if p.adjudication_date
-            ),
-            None,
-        )
-        if when is None:
-            raise InvalidInput(
-                "INVALID_CLAIM", "2330B DTP*573: the primary payer's adjudication date is missing."
-            )
-        claim_primary = ClaimPrimary(
-            payer_type=_payer_type(primary_payer.filing_indicator),
-            payer_name=primary_payer.payer_name or "PRIMARY PAYER",
-            claim_number=primary_payer.claim_number,
-            adjudication_date=when,
         )
     return Claim(
         claim_id=wire.claim_id,
         provider_npi=npi,
-        member_id=member.cin,
+        member_id=member,
         soc_amount=_money(wire.patient_paid, "2300 AMT*F5"),
-        primary=claim_primary,
+        primary=first.as_claim_primary() if first else None,
         lines=tuple(lines),
+        other_payers=tuple(p.as_claim_primary() for p in payers[1:]),
     )
 
 

@@ -5,7 +5,9 @@ secondary payer:
 
     2000A/2010AA  billing provider (NM1*85, NM109 = NPI)
     2000B/2010BA  subscriber = the Medi-Cal member (NM1*IL, NM109 = CIN or card ID)
-    2300          CLM (claim ID, charge), AMT*F5 (patient amount paid: the SOC collected)
+    2000C/2010CA  patient, when not the subscriber (PAT, NM1*QC name, DMG birth date)
+    2300          CLM (claim ID, charge, CLM05-3 frequency), AMT*F5 (patient amount paid: the
+                  SOC collected), REF*F8 (the original claim of a replacement or void)
     2320          SBR (SBR01 payer responsibility, SBR09 claim filing indicator), CAS, AMT*D
     2330B         NM1*PR other payer (name, ID), DTP*573 adjudication date, REF*F8 its claim
                   number, REF*G1 its prior authorization
@@ -32,6 +34,7 @@ from spenddown.adapters.x12.envelope import (
     TransactionSet,
     dtp_date,
     required,
+    x12_date,
 )
 
 _AMOUNT = re.compile(r"^-?(\d{1,15}(\.\d*)?|\.\d+)$")
@@ -84,6 +87,7 @@ class OtherPayer:
     adjudication_date: date | None = None
     paid: str = ""
     adjustments: list[CasAdjustment] = field(default_factory=list)
+    position: int = 1  # of its SBR
 
 
 @dataclass(slots=True)
@@ -97,6 +101,18 @@ class ProfessionalClaim:
     member_first: str
     patient_paid: str = ""
     position: int = 1  # of its CLM
+    frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    original_claim: str = ""  # 2300 REF*F8 (payer claim control number of the original)
+    # 2000C/2010CA: the patient when not the subscriber (empty: the subscriber is the patient)
+    patient_last: str = ""
+    patient_first: str = ""
+    patient_birth_date: date | None = None
+    member_birth_date: date | None = None  # 2010BA DMG
+
+    @property
+    def dependent(self) -> bool:
+        return bool(self.patient_last)
+
     other_payers: list[OtherPayer] = field(default_factory=list)
     lines: list[ServiceLine] = field(default_factory=list)
 
@@ -105,6 +121,19 @@ def amount(value: str, position: int) -> str:
     if not _AMOUNT.match(value):
         raise ElementInvalid(position, ElementError.INVALID_CHARACTER, value)
     return value
+
+
+def _frequency(clm05: str, component: str) -> str:
+    """CLM05-3, the claim frequency type code (1 original, 7 replacement, 8 void)."""
+    parts = clm05.split(component)
+    return parts[2] if len(parts) > 2 and parts[2] else "1"
+
+
+def _birth_date(segment: Segment) -> date | None:
+    """DMG*D8*CCYYMMDD (another format: no birth date)."""
+    if segment.el(1) != "D8":
+        return None
+    return x12_date(required(segment, 2), 2)
 
 
 def _cas(segment: Segment) -> list[CasAdjustment]:
@@ -142,6 +171,8 @@ class _Reader:
             return []
         billing_npi = billing_name = ""
         member = ("", "", "")
+        member_born: date | None = None
+        patient: tuple[str, str, date | None] = ("", "", None)
         claim: ProfessionalClaim | None = None
         payer: OtherPayer | None = None
         line: ServiceLine | None = None
@@ -157,6 +188,15 @@ class _Reader:
                     loop = {"20": "2000A", "22": "2000B", "23": "2000C"}.get(level, "")
                     if not loop:
                         raise ElementInvalid(3, ElementError.INVALID_CODE, level)
+                    patient = ("", "", None)
+                    if loop == "2000B":
+                        member, member_born = ("", "", ""), None
+                elif name == "DMG" and claim is None and loop in ("2010BA", "2010CA"):
+                    born = _birth_date(segment)
+                    if loop == "2010CA":
+                        patient = (patient[0], patient[1], born)
+                    else:
+                        member_born = born
                 elif name == "NM1":
                     entity = segment.el(1)
                     if loop == "2000A" and entity == "85":
@@ -170,6 +210,9 @@ class _Reader:
                         member = (required(segment, 9)[:80], segment.el(3)[:60], segment.el(4)[:35])
                     elif loop == "2000B" or loop.startswith("2010B"):
                         loop = "2010BB" if entity == "PR" else loop
+                    elif loop == "2000C" and entity == "QC":
+                        loop = "2010CA"
+                        patient = (required(segment, 3)[:60], segment.el(4)[:35], None)
                     elif payer is not None and line is None:
                         loop = "2330A" if entity == "IL" else "2330B" if entity == "PR" else "2330X"
                         if entity == "PR":
@@ -190,6 +233,11 @@ class _Reader:
                         member_last=member[1],
                         member_first=member[2],
                         position=segment.position,
+                        frequency=_frequency(segment.el(5), self.component),
+                        patient_last=patient[0],
+                        patient_first=patient[1],
+                        patient_birth_date=patient[2],
+                        member_birth_date=member_born,
                     )
                     if not member[0]:
                         self.problem(segment, loop, SegmentError.REQUIRED_MISSING)
@@ -197,7 +245,9 @@ class _Reader:
                     continue  # provider and subscriber details Medi-Cal does not need here
                 elif name == "SBR" and line is None:
                     loop = "2320"
-                    payer = OtherPayer(required(segment, 1), segment.el(9))
+                    payer = OtherPayer(
+                        required(segment, 1), segment.el(9), position=segment.position
+                    )
                     claim.other_payers.append(payer)
                 elif name == "CAS":
                     if payment is not None:
@@ -221,6 +271,8 @@ class _Reader:
                             payer.prior_authorization = value
                     elif loop == "2400" and line is not None and segment.el(1) == "G1":
                         line.prior_authorization = value
+                    elif loop == "2300" and segment.el(1) == "F8":
+                        claim.original_claim = value
                 elif name == "LX":
                     loop, payer, payment = "2400", None, None
                     line = ServiceLine(len(claim.lines) + 1, "", "", "", position=segment.position)

@@ -74,10 +74,18 @@ class Claim:
     soc_amount: Money
     primary: ClaimPrimary | None
     lines: tuple[ClaimLine, ...]
+    # The payers after the primary that adjudicated the claim before Medi-Cal (e.g. Medicare
+    # as secondary behind a commercial primary: Medi-Cal is then the third payer). The lines'
+    # ``primary`` holds what all of them decided together (domain.cob.prior).
+    other_payers: tuple[ClaimPrimary, ...] = ()
 
     @property
     def is_medicare_crossover(self) -> bool:
-        return self.primary is not None and self.primary.payer_type is PayerType.MEDICARE
+        return any(
+            p.payer_type is PayerType.MEDICARE
+            for p in (self.primary, *self.other_payers)
+            if p is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
