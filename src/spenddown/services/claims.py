@@ -61,6 +61,7 @@ from spenddown.domain.errors import (
     RuleRefusal,
     SpenddownError,
 )
+from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
 from spenddown.services.common import (
@@ -506,6 +507,73 @@ def _adjudicate_chunk(
                 rows.append(stored)
         uow.repo.add_claims(rows)
     return [o for o in outcomes if o is not None]
+
+
+# --- dependents and resends (the 837P's 2000C patient; a claim sent again) --------------------
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.upper().split()) == " ".join(b.upper().split())
+
+
+def dependent_patient(
+    subscriber_id: str, last: str, first: str, born: date | None, uow: UnitOfWork
+) -> str:
+    """The CIN of a patient named apart from the subscriber (837P 2000C; docs/x12.md
+    "Dependents"): the member with that last name, first name and birth date on one of the
+    subscriber's cases (the subscriber included). Every Medi-Cal member has a CIN of their own,
+    so a patient found here is adjudicated as that member; anyone else is refused."""
+    if born is None:
+        raise InvalidInput(
+            "PATIENT_BIRTH_DATE_MISSING",
+            "The patient's birth date is needed to identify a dependent patient.",
+        )
+    with uow:
+        if uow.repo.get_member(subscriber_id) is None:
+            raise _no_member()
+        cases = {m.case_id for m in uow.repo.memberships_of(subscriber_id)}
+        cins = {subscriber_id}
+        for case_id, unit in sorted(uow.repo.existing_budget_units(cases) if cases else set()):
+            cins.update(m.cin for m in uow.repo.members_of_budget_unit(case_id, unit))
+        for cin in sorted(cins):
+            found = uow.repo.get_member(cin)
+            if (
+                found is not None
+                and found.birth_date == born
+                and _same_name(found.last_name, last)
+                and (not first or _same_name(found.first_name, first))
+            ):
+                return cin
+    raise NotFound(
+        "PATIENT_NOT_FOUND",
+        "The patient is not a Medi-Cal member on the subscriber's case (name and birth date); "
+        "bill a Medi-Cal member as the subscriber, with the member's own ID.",
+    )
+
+
+def stored_claim(npi: str, claim_id: str, uow: UnitOfWork) -> StoredClaim | None:
+    """The claim ``claim_id`` the provider ``npi`` sent before (claim IDs are the provider's:
+    the look-up is keyed by both)."""
+    with uow:
+        stored = uow.repo.get_claim(claim_id)
+    if stored is None or stored.provider_npi != npi:
+        return None
+    return stored
+
+
+def resent(claim: Claim, uow: UnitOfWork) -> Adjudication | None:
+    """The stored adjudication when ``claim`` is one the provider sent before, unchanged (same
+    member, lines and charges): a resend is answered with the original's adjudication rather
+    than denied as a duplicate. None when nothing is stored under its ID, or something else is
+    (then it is a duplicate claim ID)."""
+    stored = stored_claim(claim.provider_npi, claim.claim_id, uow)
+    if stored is None or stored.cin != claim.member_id:
+        return None
+    result = adjudication_from_record(dict(stored.adjudication))
+    charge = Money.zero()
+    for line in claim.lines:
+        charge = charge + line.charge
+    if len(result.lines) != len(claim.lines) or result.totals.charge != charge:
+        return None
+    return result
 
 
 def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:

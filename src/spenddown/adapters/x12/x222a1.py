@@ -108,6 +108,10 @@ class ProfessionalClaim:
     patient_first: str = ""
     patient_birth_date: date | None = None
     member_birth_date: date | None = None  # 2010BA DMG
+    # 1000A submitter and BHT03, echoed in the 277CA (2100B NM1*41, 2200B TRN02)
+    submitter_name: str = ""
+    submitter_id: str = ""
+    batch_reference: str = ""
 
     @property
     def dependent(self) -> bool:
@@ -170,6 +174,8 @@ class _Reader:
             self.problem(Segment("BHT", [], anchor.position), "", SegmentError.REQUIRED_MISSING)
             return []
         billing_npi = billing_name = ""
+        batch_reference = body[0].el(3)[:50]
+        submitter = ("", "")
         member = ("", "", "")
         member_born: date | None = None
         patient: tuple[str, str, date | None] = ("", "", None)
@@ -199,7 +205,9 @@ class _Reader:
                         member_born = born
                 elif name == "NM1":
                     entity = segment.el(1)
-                    if loop == "2000A" and entity == "85":
+                    if loop == "HEADER" and entity == "41":
+                        submitter = (segment.el(3)[:60], segment.el(9)[:80])
+                    elif loop == "2000A" and entity == "85":
                         loop = "2010AA"
                         billing_name = segment.el(3)[:60]
                         billing_npi = required(segment, 9) if segment.el(8) == "XX" else ""
@@ -238,6 +246,9 @@ class _Reader:
                         patient_first=patient[1],
                         patient_birth_date=patient[2],
                         member_birth_date=member_born,
+                        submitter_name=submitter[0],
+                        submitter_id=submitter[1],
+                        batch_reference=batch_reference,
                     )
                     if not member[0]:
                         self.problem(segment, loop, SegmentError.REQUIRED_MISSING)
