@@ -48,6 +48,26 @@ def remittance(text: str) -> dict[str, dict[str, Any]]:
     return claims
 
 
+def acknowledged(text: str) -> dict[str, dict[str, Any]]:
+    """Claims of a 277CA read with pyx12's reader: 2200D TRN02 → its NM1*QC and STC."""
+    claims: dict[str, dict[str, Any]] = {}
+    patient: list[str] | None = None
+    claim: dict[str, Any] | None = None
+    in_277 = False
+    for seg in pyx12_segments(text):
+        if seg[0] == "ST":
+            in_277 = seg[1] == "277"
+        elif not in_277:
+            continue
+        elif seg[0] == "NM1" and seg[1] == "QC":
+            patient = seg
+        elif seg[0] == "TRN" and seg[1] == "2" and patient is not None:
+            claim = claims[seg[2]] = {"nm1": patient, "stc": None}
+        elif seg[0] == "STC" and claim is not None and claim["stc"] is None:
+            claim["stc"] = seg
+    return claims
+
+
 def rest_claim(claim_id: str, member: str, lines: list[dict[str, Any]], primary: Any) -> Any:
     return {
         "claim_id": claim_id,
@@ -116,7 +136,8 @@ def test_sample_837p_is_valid_and_answered_like_the_rest_api(api: Api) -> None:
     assert validate(text)[0], validate(text)[1]
     api.clear("12345678A", PHYSICIAN, charge="600.00")  # unit A certified: eligible
     response = post(api, text)
-    assert response.headers["X12-Answer"] == "835"
+    # CLM-X6's member is unknown: refused before adjudication, in a 277CA next to the 835
+    assert response.headers["X12-Answer"] == "835+277"
     ok, report = validate(response.text)
     assert ok, report
     claims = remittance(response.text)
@@ -143,9 +164,15 @@ def test_sample_837p_is_valid_and_answered_like_the_rest_api(api: Api) -> None:
         ("OA", "23", Decimal("200.00")),
         ("CO", "45", Decimal("40.00")),
     ]
-    # CLM-X6: unknown member, refused as a whole (CO-31), nothing paid
-    assert claims["CLM-X6"]["clp"][2] == "4"
-    assert claims["CLM-X6"]["cas"] == [("CO", "31", Decimal("80.00"))]
+    # CLM-X6: unknown member, refused before adjudication: not in the 835, in the 277CA
+    assert "CLM-X6" not in claims
+    assert acknowledged(response.text)["CLM-X6"]["stc"][:5] == [
+        "STC",
+        "A3:33:IL",
+        "20261123",
+        "U",
+        "80.00",
+    ]
 
 
 def test_835_balances(api: Api) -> None:
@@ -182,13 +209,26 @@ def test_soc_on_the_claim_is_pr_142(api: Api) -> None:
         assert any(g == "PR" and r == "142" for g, r, _ in x12["lines"][0]["cas"])
 
 
-def test_duplicate_claim_is_co_18_and_not_paid_twice(api: Api) -> None:
+def test_a_resend_reuses_the_original_adjudication(api: Api) -> None:
+    """The same file sent twice: each claim is answered with its stored adjudication (not
+    denied as a duplicate, and nothing is stored twice)."""
     text = sample("claims-837p.x12")
-    post(api, text)
+    first = remittance(post(api, text).text)
     again = remittance(post(api, text).text)
-    assert again["CLM-X2"]["clp"][2] == "4"
-    assert again["CLM-X2"]["cas"] == [("CO", "18", Decimal("100.00"))]
-    assert again["_bpr"]["paid"] == Decimal("0.00")
+    assert again == first
+    stored = api.client.get("/v1/claims/CLM-X2", headers=basic(PHYSICIAN))
+    assert stored.status_code == 200, stored.text
+
+
+def test_another_claim_under_a_stored_claim_id_is_refused_in_the_277ca(api: Api) -> None:
+    post(api, sample("claims-837p.x12"))
+    claim = claim_837("CLM-X2", [cob_line("99213", "55.00", 1, "20261104")], member_id="22222222B")
+    response = post(api, interchange("837", "005010X222A1", [submission_837([claim])]))
+    assert response.headers["X12-Answer"] == "277"
+    assert validate(response.text)[0], validate(response.text)[1]
+    status = acknowledged(response.text)["CLM-X2"]
+    assert status["stc"][1] == "A3:78"  # duplicate of a previously processed claim
+    assert "DUPLICATE_CLAIM" in status["stc"][-1]
 
 
 def test_wrong_pin_for_an_837p_is_401(api: Api) -> None:

@@ -13,6 +13,7 @@ from spenddown.rules.loader import (
 from spenddown.rules.parameters import (
     REFORMS,
     OhcCoverage,
+    RemarkRules,
     aid_codes,
     asset_limit,
     carc_codes,
@@ -24,6 +25,7 @@ from spenddown.rules.parameters import (
     ohc_coverage,
     plan_statuses,
     poverty_guideline,
+    remark_rules,
     with_overrides,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "Parameter",
     "ParameterTree",
     "Reference",
+    "RemarkRules",
     "aid_codes",
     "asset_limit",
     "carc_codes",
@@ -45,6 +48,7 @@ __all__ = [
     "ohc_coverage",
     "plan_statuses",
     "poverty_guideline",
+    "remark_rules",
     "validate_document",
     "with_overrides",
 ]

@@ -45,6 +45,7 @@ AID_CODES = "codes/aid_codes"
 OHC_CODES = "codes/ohc_codes"
 PLAN_STATUS = "codes/plan_status"
 CARC = "codes/carc"
+RARC = "codes/rarc"
 
 WORK_EXPENSE = "medi_cal/family/work_expense_deduction"
 DEPENDENT_CARE = "medi_cal/family/dependent_care_deduction"
@@ -198,6 +199,33 @@ def plan_statuses(on: date | None = None) -> dict[str, str]:
 def carc_codes(on: date | None = None) -> dict[str, str]:
     """Claim adjustment reason code → standard short description."""
     return _code_descriptions(CARC, on)
+
+
+@dataclass(frozen=True, slots=True)
+class RemarkRules:
+    """The RARC list and the CARC usage rules spenddown follows (codes/rarc)."""
+
+    remarks: dict[str, str]  # RARC → description
+    required_with: dict[str, str]  # CARC that needs a remark → the RARC sent with it
+    only_group: dict[str, str]  # CARC → the one group code it may be used with
+    denial_remarks: dict[str, str]  # CARC of spenddown's own denial → the RARC saying why
+
+    def remark_for(self, carc: str) -> str | None:
+        return self.required_with.get(carc) or self.denial_remarks.get(carc)
+
+    def group_for(self, carc: str, group: str) -> str:
+        return self.only_group.get(carc, group)
+
+
+def remark_rules(on: date | None = None) -> RemarkRules:
+    raw = _latest_or_on(load_parameters().parameter(RARC), on)
+
+    def table(key: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in raw[key].items()}
+
+    return RemarkRules(
+        table("remarks"), table("required_with"), table("only_group"), table("denial_remarks")
+    )
 
 
 # --- maintenance need level and determination parameters -----------------------------------

@@ -26,6 +26,7 @@ from x12sdk.v5010.segments import EbSegment, LeSegment, LsSegment, MsgSegment
 from x12sdk.v5010.x12_271_005010X279A1 import loops as wire271
 from x12sdk.v5010.x12_271_005010X279A1 import segments as seg271
 
+from spenddown import rules
 from spenddown.adapters.x12.acknowledgments import clean
 from spenddown.adapters.x12.codes import (
     AdjustmentGroup,
@@ -38,6 +39,8 @@ from spenddown.adapters.x12.codes import (
     TimePeriod,
 )
 from spenddown.adapters.x12.envelope import build
+from spenddown.adapters.x12.x214 import AcknowledgedClaim
+from spenddown.adapters.x12.x214 import ClaimStatus as X214Status
 from spenddown.adapters.x12.x221a1 import CasAmount, ClaimPayment, ServicePayment
 from spenddown.adapters.x12.x222a1 import (
     CasAdjustment,
@@ -55,6 +58,7 @@ from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, SpenddownError
 from spenddown.domain.identifiers import parse_member_id, parse_npi
 from spenddown.domain.money import Money
+from spenddown.rules import RemarkRules
 
 HEALTH_BENEFIT_PLAN_COVERAGE = "30"  # EB03 service type
 INDIVIDUAL = "IND"  # EB02 coverage level
@@ -352,13 +356,6 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
 
 
 # --- Adjudication → 835 -----------------------------------------------------------------------
-REFUSAL_CARC = {
-    "MEMBER_NOT_FOUND": Carc.PATIENT_NOT_IDENTIFIED,
-    "INVALID_MEMBER_ID": Carc.PATIENT_NOT_IDENTIFIED,
-    "DUPLICATE_CLAIM": Carc.DUPLICATE,
-}
-
-
 def _merge(adjustments: list[CasAmount]) -> list[CasAmount]:
     """One amount per group and reason, zero amounts dropped (the order of first use kept)."""
     totals: dict[tuple[AdjustmentGroup, str], Decimal] = {}
@@ -368,11 +365,22 @@ def _merge(adjustments: list[CasAmount]) -> list[CasAmount]:
     return [CasAmount(g, r, amount) for (g, r), amount in totals.items() if amount != 0]
 
 
-def line_adjustments(line: ClaimLine, result: LineResult) -> list[CasAmount]:
+def _grouped(group: str, carc: str, remarks: RemarkRules) -> AdjustmentGroup:
+    """The group code the CARC's usage note allows (e.g. 18 and 23: OA only)."""
+    return AdjustmentGroup(remarks.group_for(carc, group))
+
+
+def line_adjustments(
+    line: ClaimLine, result: LineResult, remarks: RemarkRules | None = None
+) -> list[CasAmount]:
     """The domain's adjustments, plus what the domain does not list so that the 835 balances:
     the primary's own contractual reduction (charge − its allowed), added to OA-23 when there
     was a primary, else to CO-45."""
-    out = [CasAmount(AdjustmentGroup(a.group), a.carc, a.amount.amount) for a in result.adjustments]
+    usage = remarks or rules.remark_rules()
+    out = [
+        CasAmount(_grouped(a.group, a.carc, usage), a.carc, a.amount.amount)
+        for a in result.adjustments
+    ]
     gap = (
         line.charge.amount
         - result.medi_cal_paid.amount
@@ -386,7 +394,29 @@ def line_adjustments(line: ClaimLine, result: LineResult) -> list[CasAmount]:
     return _merge(out)
 
 
-def claim_payment(wire: ProfessionalClaim, claim: Claim, result: Adjudication) -> ClaimPayment:
+def line_remarks(result: LineResult, remarks: RemarkRules) -> list[str]:
+    """2110 LQ*HE: the remark each adjustment's CARC requires, and the one that says why
+    spenddown denied the line."""
+    found = [remarks.remark_for(a.carc) for a in result.adjustments]
+    if result.denial is not None:
+        found.append(remarks.remark_for(result.denial.carc))
+    return list(dict.fromkeys(code for code in found if code))
+
+
+def patient_name(wire: ProfessionalClaim) -> tuple[str, str]:
+    """The patient (NM1*QC): the 2010CA patient when there is one, else the subscriber."""
+    if wire.dependent:
+        return wire.patient_last, wire.patient_first
+    return wire.member_last, wire.member_first
+
+
+def claim_payment(
+    wire: ProfessionalClaim,
+    claim: Claim,
+    result: Adjudication,
+    remarks: RemarkRules | None = None,
+) -> ClaimPayment:
+    usage = remarks or rules.remark_rules(min(line.service_date for line in claim.lines))
     lines = [
         ServicePayment(
             procedure=line.procedure_code,
@@ -395,7 +425,8 @@ def claim_payment(wire: ProfessionalClaim, claim: Claim, result: Adjudication) -
             units=line.units,
             service_date=line.service_date,
             allowed=outcome.medi_cal_allowed.amount if outcome.status is LineStatus.PAID else None,
-            adjustments=line_adjustments(line, outcome),
+            adjustments=line_adjustments(line, outcome, usage),
+            remarks=line_remarks(outcome, usage),
         )
         for line, outcome in zip(claim.lines, result.lines, strict=True)
     ]
@@ -414,6 +445,7 @@ def claim_payment(wire: ProfessionalClaim, claim: Claim, result: Adjudication) -
         ),
         Decimal("0.00"),
     )
+    last, first = patient_name(wire)
     return ClaimPayment(
         claim_id=claim.claim_id,
         status=status,
@@ -421,30 +453,50 @@ def claim_payment(wire: ProfessionalClaim, claim: Claim, result: Adjudication) -
         paid=result.totals.medi_cal_paid.amount,
         patient_responsibility=patient,
         payer_claim_number=claim.claim_id,
-        patient_last=wire.member_last,
-        patient_first=wire.member_first,
+        patient_last=last,
+        patient_first=first,
         member_id=claim.member_id,
         lines=lines,
     )
 
 
-def refused_payment(wire: ProfessionalClaim, error: SpenddownError) -> ClaimPayment:
-    """A claim the use case refused (unknown member, duplicate, invalid): denied as a whole with
-    one claim-level CO adjustment of its charge; nothing is stored for it."""
+# --- refusals → 277CA ---------------------------------------------------------------------------
+# A claim refused before adjudication: STC01 category A3 (returned as unprocessable) or A7
+# (rejected for invalid information), a claim status code and, where the code needs one, the
+# entity it is about (IL subscriber, QC patient, 85 billing provider).
+REJECTION_STATUS: dict[str, X214Status] = {
+    "MEMBER_NOT_FOUND": X214Status("A3", "33", "IL"),  # subscriber and subscriber ID not found
+    "INVALID_MEMBER_ID": X214Status("A7", "33", "IL"),
+    "PATIENT_NOT_FOUND": X214Status("A3", "97", "QC"),  # patient eligibility not found
+    "PATIENT_BIRTH_DATE_MISSING": X214Status("A6", "158", "QC"),  # entity's date of birth
+    "INVALID_NPI": X214Status("A7", "562", "85"),  # entity's NPI
+    "FORBIDDEN": X214Status("A7", "562", "85"),
+    "PROVIDER_NOT_FOUND": X214Status("A7", "562", "85"),
+    "COB_UNBALANCED": X214Status("A7", "400"),  # claim is out of balance
+    "DUPLICATE_CLAIM": X214Status("A3", "78"),  # duplicate of a previously processed claim
+    "SERVICE_DATE_IN_FUTURE": X214Status("A7", "187"),  # date(s) of service
+    "ORIGINAL_CLAIM_NOT_FOUND": X214Status("A7", "464"),  # payer claim control number
+    "ALREADY_CORRECTED": X214Status("A7", "464"),
+}
+INVALID_CLAIM_STATUS = X214Status("A7", "21")  # missing or invalid information
+
+
+def rejected_claim(wire: ProfessionalClaim, error: SpenddownError) -> AcknowledgedClaim:
+    """The 277CA entry of a claim refused before adjudication; STC12 says why in words."""
     try:
         charge = Decimal(wire.charge).quantize(Decimal("0.01"))
     except ArithmeticError:  # pragma: no cover - the reader checked the format
         charge = Decimal("0.00")
-    carc = REFUSAL_CARC.get(error.code, Carc.LACKS_INFORMATION)
-    return ClaimPayment(
+    days = [line.service_date for line in wire.lines if line.service_date is not None]
+    last, first = patient_name(wire)
+    return AcknowledgedClaim(
         claim_id=wire.claim_id,
-        status=ClaimStatus.DENIED,
+        patient_last=last,
+        patient_first=first,
+        patient_id=wire.member_id,
         charge=charge,
-        paid=Decimal("0.00"),
-        patient_responsibility=Decimal("0.00"),
-        payer_claim_number=wire.claim_id,  # CLP07 is required; nothing was stored under it
-        patient_last=wire.member_last,
-        patient_first=wire.member_first,
-        member_id=wire.member_id,
-        adjustments=[CasAmount(AdjustmentGroup.CONTRACTUAL, carc.value, charge)] if charge else [],
+        first_day=min(days) if days else None,
+        last_day=max(days) if days else None,
+        statuses=[REJECTION_STATUS.get(error.code, INVALID_CLAIM_STATUS)],
+        message=f"{error.code}: {error.detail}",
     )

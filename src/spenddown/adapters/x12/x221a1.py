@@ -19,6 +19,7 @@ from x12sdk.support import count_segments
 from x12sdk.v5010.segments import (
     BprSegment,
     ClpSegment,
+    MoaSegment,
     N3Segment,
     N4Segment,
     Nm1Segment,
@@ -53,6 +54,7 @@ class ServicePayment:
     service_date: date
     allowed: Decimal | None
     adjustments: list[CasAmount] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)  # 2110 LQ*HE, one each
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class ClaimPayment:
     member_id: str
     adjustments: list[CasAmount] = field(default_factory=list)  # claim level
     lines: list[ServicePayment] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)  # 2100 MOA03-07 (up to five)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,11 @@ def _line(line: ServicePayment) -> wire.Loop2110:
         else [
             build(seg.Loop2110AmtSegment, amount_qualifier_code="B6", monetary_amount=line.allowed)
         ],
+        lq_segment=[
+            build(seg.Loop2110LqSegment, code_list_qualifier_code="HE", form_identifier=remark)
+            for remark in dict.fromkeys(line.remarks)
+        ]
+        or None,
     )
 
 
@@ -198,7 +206,19 @@ def _claim(claim: ClaimPayment) -> wire.Loop2100:
                 identification_code=clean(claim.member_id, 80) or None,
             )
         ],
+        moa_segment=_moa(claim.remarks),
         loop_2110=[_line(line) for line in claim.lines] or None,
+    )
+
+
+def _moa(remarks: list[str]) -> MoaSegment | None:
+    """MOA (outpatient adjudication) carrying the claim's remark codes, MOA03 to MOA07."""
+    codes = list(dict.fromkeys(remarks))[:5]
+    if not codes:
+        return None
+    return build(
+        MoaSegment,
+        **{f"claim_payment_remark_code_{n}": code for n, code in enumerate(codes, start=1)},
     )
 
 

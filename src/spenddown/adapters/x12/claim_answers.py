@@ -1,0 +1,128 @@
+"""Answer the claims of one 837P transaction set: an 835 for the claims adjudicated, a 277CA
+(005010X214) for the claims refused before adjudication (docs/x12.md "837P → 835 and 277CA").
+
+Each claim is one call of the claim use case in its own transaction, as ``POST /v1/claims``:
+
+- a dependent patient (2000C) is first looked up among the subscriber's case members
+  (``services.claims.dependent_patient``) and adjudicated as that member, or refused;
+- a replacement (CLM05-3 7) or void (8) of a claim stored before goes through
+  ``services.claims.correct_claim``: the 835 reverses the original (CLP02 22) and, for a
+  replacement, pays the new claim;
+- a claim sent again unchanged is answered with its stored adjudication (a resend, not a
+  duplicate); another claim under a stored claim ID is refused (277CA, duplicate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from x12sdk.models import X12SegmentGroup
+
+from spenddown import rules
+from spenddown.adapters.x12 import mapping
+from spenddown.adapters.x12.envelope import TransactionSet
+from spenddown.adapters.x12.x214 import (
+    AcknowledgedClaim,
+    AcknowledgedProvider,
+    Acknowledgment,
+    build_277ca,
+)
+from spenddown.adapters.x12.x221a1 import ClaimPayment, Party, Remittance, build_835
+from spenddown.adapters.x12.x222a1 import ProfessionalClaim
+from spenddown.domain.cob.adjudication import Adjudication
+from spenddown.domain.cob.model import Claim
+from spenddown.domain.errors import RuleRefusal, SpenddownError
+from spenddown.domain.identifiers import parse_member_id
+from spenddown.services import claims
+from spenddown.services.ports import Env, UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def _adjudicate(claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env) -> Adjudication:
+    try:
+        return claims.adjudicate_claim(claims.SubmitClaim(npi, pin, claim), uow(), env)
+    except RuleRefusal as error:
+        if error.code != "DUPLICATE_CLAIM":
+            raise
+        earlier = claims.resent(claim, uow())
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _claim(wire: ProfessionalClaim, uow: UowFactory) -> Claim:
+    member_id = None
+    if wire.dependent:
+        subscriber = parse_member_id(wire.member_id, "2010BA NM109").cin
+        member_id = claims.dependent_patient(
+            subscriber, wire.patient_last, wire.patient_first, wire.patient_birth_date, uow()
+        )
+    return mapping.to_claim(wire, member_id)
+
+
+def answer_claims(
+    transaction: TransactionSet,
+    wire_claims: list[ProfessionalClaim],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+    payer: Party,
+) -> tuple[list[X12SegmentGroup], list[str]]:
+    """The answering transaction sets (835 and/or 277CA) and their kinds ("835", "277")."""
+    payments: list[ClaimPayment] = []
+    refused: dict[tuple[str, str], list[AcknowledgedClaim]] = {}
+    remarks = rules.remark_rules()
+    for wire in wire_claims:
+        try:
+            claim = _claim(wire, uow)
+            result = _adjudicate(claim, npi, pin, uow, env)
+        except SpenddownError as error:
+            key = (wire.billing_name, wire.billing_npi)
+            refused.setdefault(key, []).append(mapping.rejected_claim(wire, error))
+        else:
+            payments.append(mapping.claim_payment(wire, claim, result, remarks))
+    out: list[X12SegmentGroup] = []
+    kinds: list[str] = []
+    if payments:
+        payee_name = next(
+            (c.billing_name for c in wire_claims if c.billing_npi == npi and c.billing_name), ""
+        )
+        remittance = Remittance(
+            payer=payer,
+            payee=Party(name=payee_name or "PROVIDER", identifier=npi),
+            trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}",
+            payment_date=created.date(),
+            claims=payments,
+        )
+        # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
+        out.append(build_835(remittance, control_number=transaction.control_number))
+        kinds.append("835")
+    if refused:
+        first = wire_claims[0]
+        acknowledgment = Acknowledgment(
+            received=created.date(),
+            trace=f"{transaction.control_number}{created:%Y%m%d%H%M%S}",
+            submitter_name=first.submitter_name,
+            submitter_id=first.submitter_id,
+            batch_reference=first.batch_reference,
+            providers=[
+                AcknowledgedProvider(name, billing_npi, found)
+                for (name, billing_npi), found in refused.items()
+            ],
+        )
+        out.append(
+            build_277ca(
+                acknowledgment,
+                control_number=transaction.control_number,
+                created=created,
+                payer_name=payer.name,
+                payer_id=payer.identifier[1:] or payer.identifier,
+            )
+        )
+        kinds.append("277")
+    return out, kinds
