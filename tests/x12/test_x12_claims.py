@@ -16,7 +16,7 @@ from x12sdk.generate import ClaimSpec, PatientSpec, ServiceLineSpec, SubmissionS
 from x12sdk.generate._837p import build_837p
 from x12sdk.io import write_transactions
 
-from support.world import PHYSICIAN
+from support.world import CLINIC, PHYSICIAN
 
 X12 = {"Content-Type": "application/edi-x12"}
 
@@ -277,3 +277,230 @@ def test_submission_written_by_x12sdk_is_answered(api: Api) -> None:
         assert claim["clp"][2] == "4"
         assert claim["lines"][0]["cas"] == [("PR", "96", Decimal("100.00"))]
         assert claim["clp"][5] == "100.00"
+
+
+# --- COB as X222A1 writes it: every 2320 payer, claim-level amounts, balancing --------------
+def _claim_837_with(
+    claim_id: str,
+    lines: list[list[str]],
+    payers: list[list[str]],
+    *,
+    member_id: str = "22222222B",
+    last: str = "LOPEZ",
+    first: str = "LUIS",
+    patient: tuple[str, str, str] | None = None,
+) -> list[str]:
+    """A claim whose 2320 loops are given as segments; ``patient`` (last, first, CCYYMMDD)
+    makes it a dependent's claim (2000C/2010CA)."""
+    charge = sum(Decimal(line[0].split("*")[2]) for line in lines)
+    out = [
+        f"HL*2*1*22*{1 if patient else 0}",
+        f"SBR*{'T' if len(payers) > 1 else 'S'}*{'' if patient else '18'}*******MC",
+        f"NM1*IL*1*{last}*{first}****MI*{member_id}",
+        "N3*100 MAIN ST",
+        "N4*FRESNO*CA*93701",
+        "DMG*D8*19600501*F",
+        "NM1*PR*2*MEDI-CAL*****PI*610442",
+    ]
+    if patient:
+        out += [
+            "HL*3*2*23*0",
+            "PAT*19",
+            f"NM1*QC*1*{patient[0]}*{patient[1]}",
+            "N3*100 MAIN ST",
+            "N4*FRESNO*CA*93701",
+            f"DMG*D8*{patient[2]}*F",
+        ]
+    out += [f"CLM*{claim_id}*{charge:.2f}***11:B:1*Y*A*Y*Y", "HI*ABK:F840"]
+    for payer in payers:
+        out.extend(payer)
+    for number, line in enumerate(lines, start=1):
+        out.append(f"LX*{number}")
+        out.extend(line)
+    return out
+
+
+def _payer(
+    responsibility: str,
+    name: str,
+    payer_id: str,
+    *,
+    paid: str,
+    cas: list[str] = (),  # type: ignore[assignment]
+    filing: str = "CI",
+) -> list[str]:
+    return [
+        f"SBR*{responsibility}*18*GRP01******{filing}",
+        *cas,
+        f"AMT*D*{paid}",
+        "OI***Y***Y",
+        "NM1*IL*1*LOPEZ*LUIS****MI*OTHER123",
+        f"NM1*PR*2*{name}*****PI*{payer_id}",
+        "DTP*573*D8*20261110",
+    ]
+
+
+def _answer_837(api: Api, claims: list[list[str]], provider: tuple[str, str] = PHYSICIAN) -> Any:
+    text = interchange("837", "005010X222A1", [submission_837(claims, npi=provider[0])])
+    assert validate(text)[0], validate(text)[1]  # the input is a valid 837P for pyx12
+    response = post(api, text, provider)
+    ok, report = validate(response.text)
+    assert ok, report
+    return response
+
+
+def test_claim_level_only_cob_pays_with_the_primarys_money(api: Api) -> None:
+    """2320 AMT*D and CAS only, no 2430 (legal: 2430 is situational). Before, Medi-Cal paid
+    as if there were no primary (min(charge, allowed) = 95.00); now it pays the member's share
+    the primary left, min(L, A − P) per line, the claim-level amounts spread by charge."""
+    api.clear("12345678A", PHYSICIAN, charge="600.00")  # unit A certified
+    primary = _payer("P", "ACME PPO", "ACME01", paid="90", cas=["CAS*CO*45*30", "CAS*PR*1*30"])
+    claim = _claim_837_with(
+        "CLM-CL1",
+        [["SV1*HC:99213*100*UN*1***1", "DTP*472*D8*20261104"]]
+        + [["SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20261104"]],
+        [primary],
+    )
+    x12 = remittance(_answer_837(api, [claim]).text)["CLM-CL1"]
+    assert x12["clp"][2] == "2"  # processed as secondary
+    # line 1: P 60, L 20 (PR-1), A 95 → 20; line 2: P 30, L 10 → 10
+    assert [Decimal(ln["svc"][3]) for ln in x12["lines"]] == [Decimal("20.00"), Decimal("10.00")]
+    assert Decimal(x12["clp"][4]) == Decimal("30.00")
+    assert Decimal(x12["clp"][5]) == Decimal("0.00")  # the member owes nothing
+
+
+def test_tertiary_claim_counts_every_prior_payers_payment(api: Api) -> None:
+    """Commercial primary (claim level), Medicare secondary (2430), Medi-Cal third: P = 60 + 15,
+    L = Medicare's PR-2 5; Medi-Cal pays min(5, 95 − 75) = 5.00 (ignoring Medicare's payment it
+    would pay 20.00, the primary's PR)."""
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    commercial = _payer("P", "ACME PPO", "ACME01", paid="60", cas=["CAS*CO*45*20", "CAS*PR*1*20"])
+    medicare = _payer("S", "MEDICARE PART B", "MCARE", paid="15", filing="MB")
+    line = [
+        "SV1*HC:99213*100*UN*1***1",
+        "DTP*472*D8*20261105",
+        "SVD*MCARE*15*HC:99213**1",
+        "CAS*OA*23*60",
+        "CAS*CO*45*20",
+        "CAS*PR*2*5",
+        "DTP*573*D8*20261112",
+    ]
+    claim = _claim_837_with("CLM-T1", [line], [commercial, medicare])
+    x12 = remittance(_answer_837(api, [claim]).text)["CLM-T1"]
+    assert x12["clp"][2] == "2"
+    assert Decimal(x12["clp"][4]) == Decimal("5.00")
+    # the prior payers' impact (their 75.00 paid and 20.00 reduction) is one OA-23
+    assert x12["lines"][0]["cas"] == [("OA", "23", Decimal("95.00"))]
+
+
+def test_cob_amounts_that_do_not_balance_are_refused_in_a_277ca(api: Api) -> None:
+    """X222A1 1.4.4: claim charge − payer paid must equal the payer's adjustments (here 25.00
+    are missing); the claim is refused before adjudication (277CA A7:400) and not stored."""
+    primary = _payer("P", "ACME PPO", "ACME01", paid="80", cas=["CAS*PR*2*15"])
+    claim = _claim_837_with(
+        "CLM-UNB", [["SV1*HC:99213*120*UN*1***1", "DTP*472*D8*20261104"]], [primary]
+    )
+    response = _answer_837(api, [claim])
+    assert response.headers["X12-Answer"] == "277"
+    status = acknowledged(response.text)["CLM-UNB"]["stc"]
+    assert status[1] == "A7:400"
+    assert "COB_UNBALANCED" in status[-1]
+    assert api.client.get("/v1/claims/CLM-UNB", headers=basic(PHYSICIAN)).status_code == 404
+
+
+def test_line_payments_that_do_not_add_up_to_amt_d_are_refused(api: Api) -> None:
+    """Σ 2430 SVD02 − claim-level CAS must equal 2320 AMT*D (X12 RFI 524)."""
+    primary = _payer("P", "ACME PPO", "ACME01", paid="70", cas=[])
+    line = [
+        "SV1*HC:99213*120*UN*1***1",
+        "DTP*472*D8*20261104",
+        "SVD*ACME01*80*HC:99213**1",
+        "CAS*CO*45*25",
+        "CAS*PR*2*15",
+        "DTP*573*D8*20261110",
+    ]
+    claim = _claim_837_with("CLM-UNB2", [line], [primary])
+    status = acknowledged(_answer_837(api, [claim]).text)["CLM-UNB2"]["stc"]
+    assert status[1] == "A7:400"
+
+
+# --- dependents (2000C/2010CA) ---------------------------------------------------------------
+def test_a_dependent_patient_who_is_a_member_is_adjudicated_and_named(api: Api) -> None:
+    """Subscriber Ana Lopez (12345678A), patient Mia Lopez born 2015-03-02 on the same case:
+    adjudicated as Mia (33333333C: her own unit's SOC, her plan L.A. Care, in which the clinic
+    is enrolled), and the 835's NM1*QC names her with her own CIN."""
+    api.clear("33333333C", CLINIC, charge="150.00")  # unit B certified
+    claim = _claim_837_with(
+        "CLM-DEP1",
+        [["SV1*HC:99213*80*UN*1***1", "DTP*472*D8*20261106"]],
+        [],
+        member_id="12345678A",
+        first="ANA",
+        patient=("LOPEZ", "MIA", "20150302"),
+    )
+    response = _answer_837(api, [claim], CLINIC)
+    assert response.headers["X12-Answer"] == "835"
+    segments = pyx12_segments(response.text)
+    qc = next(s for s in segments if s[0] == "NM1" and s[1] == "QC")
+    assert qc[3:5] == ["LOPEZ", "MIA"]
+    assert qc[8:10] == ["MI", "33333333C"]
+    stored = api.client.get("/v1/claims/CLM-DEP1", headers=basic(CLINIC))
+    assert stored.status_code == 200, stored.text
+    x12 = remittance(response.text)["CLM-DEP1"]
+    assert Decimal(x12["clp"][4]) == Decimal("80.00")  # min(charge 80, allowed 95)
+
+
+def test_a_dependent_patient_who_is_not_a_member_is_refused_with_a_reason(api: Api) -> None:
+    claim = _claim_837_with(
+        "CLM-DEP2",
+        [["SV1*HC:99213*80*UN*1***1", "DTP*472*D8*20261106"]],
+        [],
+        member_id="12345678A",
+        first="ANA",
+        patient=("LOPEZ", "TEO", "20180101"),
+    )
+    response = _answer_837(api, [claim])
+    assert response.headers["X12-Answer"] == "277"
+    found = acknowledged(response.text)["CLM-DEP2"]
+    assert found["nm1"][3:5] == ["LOPEZ", "TEO"]  # the patient is named
+    assert found["stc"][1] == "A3:97:QC"  # patient eligibility not found
+    assert "PATIENT_NOT_FOUND" in found["stc"][-1]
+
+
+# --- CARC usage notes and remark codes --------------------------------------------------------
+def test_denials_carry_the_remark_codes_their_carc_requires(api: Api) -> None:
+    """CARC 96 needs a remark code (N130); a TAR denial (197) says what is missing (M62); "bill
+    the other coverage first" (22) asks for its EOB (N479): each in the line's LQ*HE."""
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    claim = _claim_837_with(
+        "CLM-RARC",
+        [["SV1*HC:97153*148.50*UN*9***1", "DTP*472*D8*20261104"]]  # 9 units, 8 authorized
+        + [["SV1*HC:99499*40*UN*1***1", "DTP*472*D8*20261104"]],  # not on the fee schedule
+        [],
+    )
+    other = _claim_837_with(
+        "CLM-RARC2",
+        [["SV1*HC:99213*60*UN*1***1", "DTP*472*D8*20261104"]],  # OHC P, no primary EOB
+        [],
+        member_id="12345678A",
+        first="ANA",
+    )
+    response = _answer_837(api, [claim])
+    again = _answer_837(api, [other])
+    expected = {"197": "M62", "96": "N130", "22": "N479"}
+    seen: set[str] = set()
+    for text in (response.text, again.text):
+        lines: list[tuple[set[str], list[str]]] = []
+        for seg in pyx12_segments(text):
+            if seg[0] == "SVC":
+                lines.append((set(), []))
+            elif seg[0] == "CAS" and lines:
+                lines[-1][0].update(seg[i] for i in range(2, len(seg), 3) if seg[i])
+            elif seg[0] == "LQ":
+                lines[-1][1].append(seg[2])
+        for reasons, remarks in lines:
+            for carc, rarc in expected.items():
+                if carc in reasons:
+                    assert rarc in remarks, (carc, remarks)
+                    seen.add(carc)
+    assert seen == set(expected)

@@ -116,6 +116,11 @@ class Acknowledgment:
     providers: list[AcknowledgedProvider] = field(default_factory=list)
 
 
+def _ascii(text: str) -> str:
+    """STC12 is X12 text (type AN): anything outside the basic character set is dropped."""
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
@@ -312,7 +317,7 @@ def build_277ca(
                     health_care_claim_status_2=claim.statuses[1].composite()
                     if len(claim.statuses) > 1
                     else None,
-                    free_form_message_text=clean(claim.message, 264) or None,
+                    free_form_message_text=clean(_ascii(claim.message), 264) or None,
                 ),
                 _period(claim, content.received),
             ]

@@ -121,14 +121,14 @@ def balance_problems(
         paid = payer.paid if payer.paid is not None else line_paid - claim_adjusted
         if claim_charge - paid != claim_adjusted + line_adjusted:
             problems.append(
-                f"{who}: claim charge {claim_charge} − paid {paid} ≠ adjustments "
+                f"{who}: claim charge {claim_charge} - paid {paid} does not equal adjustments "
                 f"{claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
                 f"{line_adjusted})."
             )
         if payer.lines and payer.paid is not None and line_paid - claim_adjusted != payer.paid:
             problems.append(
-                f"{who}: Σ line paid (2430 SVD02) {line_paid} − claim adjustments "
-                f"{claim_adjusted} ≠ AMT*D {payer.paid}."
+                f"{who}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
+                f"{claim_adjusted} does not equal AMT*D {payer.paid}."
             )
         by_line: dict[int, tuple[Money, Money]] = {}
         for pl in payer.lines:
@@ -142,8 +142,8 @@ def balance_problems(
                 continue
             if line_charges[number - 1] - paid_sum != adjusted:
                 problems.append(
-                    f"{who}, line {number}: charge {line_charges[number - 1]} − paid {paid_sum} "
-                    f"≠ line adjustments {adjusted}."
+                    f"{who}, line {number}: charge {line_charges[number - 1]} - paid {paid_sum} "
+                    f"does not equal line adjustments {adjusted}."
                 )
     return problems
 
