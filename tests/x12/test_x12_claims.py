@@ -357,8 +357,10 @@ def test_claim_level_only_cob_pays_with_the_primarys_money(api: Api) -> None:
     primary = _payer("P", "ACME PPO", "ACME01", paid="90", cas=["CAS*CO*45*30", "CAS*PR*1*30"])
     claim = _claim_837_with(
         "CLM-CL1",
-        [["SV1*HC:99213*100*UN*1***1", "DTP*472*D8*20261104"]]
-        + [["SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20261104"]],
+        [
+            ["SV1*HC:99213*100*UN*1***1", "DTP*472*D8*20261104"],
+            ["SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20261104"],
+        ],
         [primary],
     )
     x12 = remittance(_answer_837(api, [claim]).text)["CLM-CL1"]
@@ -474,8 +476,10 @@ def test_denials_carry_the_remark_codes_their_carc_requires(api: Api) -> None:
     api.clear("12345678A", PHYSICIAN, charge="600.00")
     claim = _claim_837_with(
         "CLM-RARC",
-        [["SV1*HC:97153*148.50*UN*9***1", "DTP*472*D8*20261104"]]  # 9 units, 8 authorized
-        + [["SV1*HC:99499*40*UN*1***1", "DTP*472*D8*20261104"]],  # not on the fee schedule
+        [
+            ["SV1*HC:97153*148.50*UN*9***1", "DTP*472*D8*20261104"],  # 9 units, 8 authorized
+            ["SV1*HC:99499*40*UN*1***1", "DTP*472*D8*20261104"],  # not on the fee schedule
+        ],
         [],
     )
     other = _claim_837_with(
