@@ -72,6 +72,7 @@ class ServiceLine:
     prior_authorization: str = ""
     payments: list[LinePayment] = field(default_factory=list)
     position: int = 1  # of its LX, for a 999 about what the line lacks
+    seen: set[str] = field(default_factory=set)  # SV1/DTP*472 present (even if in error)
 
 
 @dataclass(slots=True)
@@ -289,6 +290,7 @@ class _Reader:
                     line = ServiceLine(len(claim.lines) + 1, "", "", "", position=segment.position)
                     claim.lines.append(line)
                 elif name == "SV1" and line is not None and loop == "2400":
+                    line.seen.add("SV1")
                     procedure = required(segment, 1).split(self.component)
                     if len(procedure) < 2 or procedure[0] not in ("HC", "ER", "IV", "WK"):
                         raise ElementInvalid(1, ElementError.INVALID_CODE, segment.el(1))
@@ -336,6 +338,7 @@ class _Reader:
         elif loop == "2330B" and payer is not None and qualifier == DTP_ADJUDICATION:
             payer.adjudication_date = dtp_date(segment)
         elif loop == "2400" and line is not None and qualifier == DTP_SERVICE:
+            line.seen.add("DTP")
             line.service_date = dtp_date(segment)
 
     def _close(self, claim: ProfessionalClaim | None) -> None:
@@ -343,9 +346,10 @@ class _Reader:
             return
         for line in claim.lines:
             missing = SegmentError.REQUIRED_MISSING
-            if not line.procedure:
+            # A segment present but in error was reported once already (IK3 with its IK4).
+            if not line.procedure and "SV1" not in line.seen:
                 self.problems.append(SegmentProblem("SV1", line.position, "2400", missing))
-            if line.service_date is None:
+            if line.service_date is None and "DTP" not in line.seen:
                 self.problems.append(SegmentProblem("DTP", line.position, "2400", missing))
             for payment in line.payments:
                 if payment.adjudication_date is None:

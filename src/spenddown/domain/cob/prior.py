@@ -191,8 +191,9 @@ def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine
             out[pl.line - 1].adjustments.extend(pl.adjustments)
     if payer.lines:
         # Claim-level adjustments reduce the line payments (RFI 524), in proportion to them.
+        weights = [p.paid for p in out]
         for adjustment in payer.adjustments:
-            shares = spread(adjustment.amount, [p.paid for p in out])
+            shares = spread(adjustment.amount, weights)
             for per_line, share in zip(out, shares, strict=True):
                 if share:
                     per_line.paid = per_line.paid - share
