@@ -508,3 +508,66 @@ def test_denials_carry_the_remark_codes_their_carc_requires(api: Api) -> None:
                     assert rarc in remarks, (carc, remarks)
                     seen.add(carc)
     assert seen == set(expected)
+
+
+# --- corrected and void claims (CLM05-3 7 and 8 with 2300 REF*F8) ----------------------------
+def _correction(claim: list[str], frequency: str, original: str) -> list[str]:
+    out: list[str] = []
+    for segment in claim:
+        if segment.startswith("CLM*"):
+            segment = segment.replace("***11:B:1*", f"***11:B:{frequency}*")
+        if segment.startswith("HI*"):
+            out.append(f"REF*F8*{original}")
+        out.append(segment)
+    return out
+
+
+def _bpr_and_plb(text: str) -> tuple[Decimal, list[list[str]]]:
+    segments = pyx12_segments(text)
+    bpr = next(s for s in segments if s[0] == "BPR")
+    return Decimal(bpr[2]), [s for s in segments if s[0] == "PLB"]
+
+
+def test_a_replacement_reverses_the_original_and_pays_the_new_claim(api: Api) -> None:
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    first = claim_837("CLM-R1", [cob_line("99213", "100.00", 1, "20261104")], member_id="22222222B")
+    before = remittance(_answer_837(api, [first]).text)["CLM-R1"]
+    assert Decimal(before["clp"][4]) == Decimal("95.00")
+    replacement = claim_837(
+        "CLM-R1", [cob_line("99213", "80.00", 1, "20261104")], member_id="22222222B"
+    )
+    response = _answer_837(api, [_correction(replacement, "7", "CLM-R1")])
+    clps = [s for s in pyx12_segments(response.text) if s[0] == "CLP"]
+    assert [(c[1], c[2], Decimal(c[3]), Decimal(c[4])) for c in clps] == [
+        ("CLM-R1", "22", Decimal("-100.00"), Decimal("-95.00")),  # the original, reversed
+        ("CLM-R1", "1", Decimal("80.00"), Decimal("80.00")),  # the replacement
+    ]
+    # 80.00 − 95.00 < 0: BPR02 0.00 and the 15.00 carried forward (PLB FB −15.00)
+    bpr, plb = _bpr_and_plb(response.text)
+    assert bpr == Decimal("0.00")
+    assert len(plb) == 1 and plb[0][3].startswith("FB") and Decimal(plb[0][4]) == Decimal("-15.00")
+    stored = api.client.get("/v1/claims/CLM-R1", headers=basic(PHYSICIAN)).json()
+    assert Decimal(stored["totals"]["medi_cal_paid"]) == Decimal("80.00")
+
+
+def test_a_void_reverses_the_original_once(api: Api) -> None:
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    first = claim_837("CLM-V1", [cob_line("99213", "100.00", 1, "20261104")], member_id="22222222B")
+    _answer_837(api, [first])
+    void = _correction(first, "8", "CLM-V1")
+    response = _answer_837(api, [void])
+    claims = remittance(response.text)
+    assert claims["CLM-V1"]["clp"][2] == "22"
+    assert Decimal(claims["CLM-V1"]["clp"][4]) == Decimal("-95.00")
+    assert api.client.get("/v1/claims/CLM-V1", headers=basic(PHYSICIAN)).status_code == 404
+    again = _answer_837(api, [void])  # voided already: refused, nothing reversed twice
+    status = acknowledged(again.text)["CLM-V1"]["stc"]
+    assert status[1] == "A7:464"
+    assert "ALREADY_CORRECTED" in status[-1]
+
+
+def test_a_correction_of_an_unknown_claim_is_refused(api: Api) -> None:
+    claim = claim_837("CLM-U1", [cob_line("99213", "100.00", 1, "20261104")], member_id="22222222B")
+    response = _answer_837(api, [_correction(claim, "7", "NO-SUCH-CLAIM")])
+    assert response.headers["X12-Answer"] == "277"
+    assert acknowledged(response.text)["CLM-U1"]["stc"][1] == "A7:464"

@@ -72,6 +72,7 @@ from spenddown.services.common import (
 )
 from spenddown.services.eligibility import own_obligations, pick_own_obligations
 from spenddown.services.ports import (
+    ClaimCorrection,
     Env,
     Repository,
     StoredClaim,
@@ -218,6 +219,14 @@ def adjudicate_batch_claim(claim: Claim, uow: UnitOfWork, env: Env) -> Adjudicat
 
 def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> Adjudication:
     """Adjudicate and store, inside the caller's transaction (which this commits)."""
+    result = _adjudicate_and_store(claim, provider, uow, env)
+    uow.commit()
+    return result
+
+
+def _adjudicate_and_store(
+    claim: Claim, provider: Provider, uow: UnitOfWork, env: Env
+) -> Adjudication:
     known = uow.repo.lock_members([claim.member_id])
     if uow.repo.lock_claim_id(claim.claim_id):
         raise _duplicate(claim)
@@ -241,7 +250,6 @@ def _adjudicate(claim: Claim, provider: Provider, uow: UnitOfWork, env: Env) -> 
         rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
     )
     uow.repo.add_claim(*_stored(claim, provider, result, env.clock.now()))
-    uow.commit()
     return result
 
 
@@ -574,6 +582,96 @@ def resent(claim: Claim, uow: UnitOfWork) -> Adjudication | None:
     if len(result.lines) != len(claim.lines) or result.totals.charge != charge:
         return None
     return result
+
+
+# --- corrections: replacement (CLM05-3 7) and void (8) of a stored claim -----------------------
+REPLACEMENT, VOID = "replacement", "void"
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedLine:
+    """A line of the original claim as stored (what a reversal repeats)."""
+
+    procedure_code: str
+    units: int
+    service_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    original_claim_id: str
+    original_member: str
+    original: Adjudication  # reversed
+    original_lines: tuple[CorrectedLine, ...]
+    replacement: Adjudication | None  # None for a void
+
+
+@pin_checked_outside
+def correct_claim(
+    cmd: SubmitClaim, kind: str, original_claim_id: str, uow: UnitOfWork, env: Env
+) -> Correction:
+    """Reverse the provider's stored claim ``original_claim_id`` (keyed by the provider's NPI
+    and the claim ID) and, for a replacement, adjudicate ``cmd.claim`` in its place, in one
+    transaction (docs/x12.md "Corrected and void claims")."""
+    if kind not in (REPLACEMENT, VOID):
+        raise InvalidInput("INVALID_CLAIM", f"Unknown correction {kind!r}.")
+    if kind == REPLACEMENT:
+        _check(cmd.claim, today(env))
+    with uow:
+        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
+        if cmd.claim.provider_npi != provider.npi:
+            raise Forbidden("FORBIDDEN", "A provider submits claims under its own NPI only.")
+        stored = uow.repo.get_claim(original_claim_id)
+        if stored is None or stored.provider_npi != provider.npi:
+            done = uow.repo.corrections_of(provider.npi, original_claim_id)
+            if done:
+                raise RuleRefusal(
+                    "ALREADY_CORRECTED",
+                    f"Claim {original_claim_id} was already {done[-1].kind}d; correct the claim "
+                    "that replaced it.",
+                )
+            raise NotFound(
+                "ORIGINAL_CLAIM_NOT_FOUND",
+                f"No claim {original_claim_id} of this provider to "
+                f"{'replace' if kind == REPLACEMENT else 'void'}.",
+            )
+        uow.repo.lock_members(sorted({stored.cin, cmd.claim.member_id}))
+        lines = uow.repo.claim_lines_of_claim(original_claim_id)
+        original = adjudication_from_record(dict(stored.adjudication))
+        uow.repo.correct_claim(
+            ClaimCorrection(
+                provider_npi=provider.npi,
+                claim_id=original_claim_id,
+                kind=kind,
+                replaced_by=cmd.claim.claim_id if kind == REPLACEMENT else None,
+                cin=stored.cin,
+                original={
+                    "status": stored.status,
+                    "medi_cal_paid_cents": stored.medi_cal_paid_cents,
+                    "member_owes_cents": stored.member_owes_cents,
+                    "received_at": stored.received_at.isoformat(),
+                    "adjudication": stored.adjudication,
+                    "lines": [
+                        [ln.line, ln.procedure_code, ln.units, ln.service_date.isoformat()]
+                        for ln in lines
+                    ],
+                },
+                corrected_at=env.clock.now(),
+            )
+        )
+        replacement = (
+            _adjudicate_and_store(cmd.claim, provider, uow, env) if kind == REPLACEMENT else None
+        )
+        uow.commit()
+    return Correction(
+        original_claim_id=original_claim_id,
+        original_member=stored.cin,
+        original=original,
+        original_lines=tuple(
+            CorrectedLine(ln.procedure_code, ln.units, ln.service_date) for ln in lines
+        ),
+        replacement=replacement,
+    )
 
 
 def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:

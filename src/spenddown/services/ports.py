@@ -141,6 +141,19 @@ class InboundAcknowledgment:
     seq: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimCorrection:
+    """A stored claim replaced or voided: the original row and lines, as they were."""
+
+    provider_npi: str
+    claim_id: str
+    kind: str  # "replacement" | "void"
+    replaced_by: str | None
+    cin: str
+    original: dict[str, object]
+    corrected_at: datetime
+
+
 class StoredMeanwhile(Exception):
     """A row the transaction inserts was stored by another transaction since it looked (a
     unique key taken): the transaction is rolled back and may be run again."""
@@ -251,6 +264,10 @@ class Repository(Protocol):
     def get_claim(self, claim_id: str) -> StoredClaim | None: ...
     def claim_lines_of(self, cin: str, start: date, end: date) -> list[StoredClaimLine]: ...
     def claims_of_provider(self, provider_npi: str, cin: str) -> list[StoredClaim]: ...
+    # Corrections: the original leaves claims/claim_lines and is kept in claim_corrections.
+    def claim_lines_of_claim(self, claim_id: str) -> list[StoredClaimLine]: ...
+    def correct_claim(self, correction: ClaimCorrection) -> None: ...
+    def corrections_of(self, provider_npi: str, claim_id: str) -> list[ClaimCorrection]: ...
 
     # --- bulk reads for batch adjudication (one query per kind for a chunk of claims) -----
     def providers_by_npi(self, npis: list[str]) -> dict[str, Provider]: ...

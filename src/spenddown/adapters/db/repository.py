@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -60,6 +61,7 @@ from spenddown.services.ports import (
     AccessRecord,
     Activation,
     ApiToken,
+    ClaimCorrection,
     EvcRecord,
     InboundAcknowledgment,
     StoredClaim,
@@ -1115,6 +1117,72 @@ class SqlRepository:
                 r.primary_deductible_cents,
                 r.deductible_credit_cents,
                 r.primary_out_of_pocket_cents,
+            )
+            for r in rows
+        ]
+
+    # --- claim corrections (replacement and void) ---------------------------------------------
+    def claim_lines_of_claim(self, claim_id: str) -> list[StoredClaimLine]:
+        cl = t.claim_lines
+        rows = self.c.execute(select(cl).where(cl.c.claim_id == claim_id).order_by(cl.c.line))
+        return [
+            StoredClaimLine(
+                r.claim_id,
+                r.line,
+                r.cin,
+                r.service_date,
+                r.procedure_code,
+                r.units,
+                r.status,
+                r.authorization_id,
+                r.medi_cal_paid_cents,
+                r.soc_cents,
+                r.member_owes_cents,
+                r.primary_deductible_cents,
+                r.deductible_credit_cents,
+                r.primary_out_of_pocket_cents,
+            )
+            for r in rows
+        ]
+
+    def correct_claim(self, correction: ClaimCorrection) -> None:
+        """Keep the original in claim_corrections, then remove its lines and its row: what
+        reads claims (accumulators, balance billing, authorization units) no longer counts it."""
+        self.c.execute(
+            insert(t.claim_corrections).values(
+                provider_npi=correction.provider_npi,
+                claim_id=correction.claim_id,
+                kind=correction.kind,
+                replaced_by=correction.replaced_by,
+                cin=correction.cin,
+                original=correction.original,
+                corrected_at=correction.corrected_at,
+            )
+        )
+        self.c.execute(delete(t.claim_lines).where(t.claim_lines.c.claim_id == correction.claim_id))
+        self.c.execute(
+            delete(t.claims).where(
+                t.claims.c.claim_id == correction.claim_id,
+                t.claims.c.provider_npi == correction.provider_npi,
+            )
+        )
+
+    def corrections_of(self, provider_npi: str, claim_id: str) -> list[ClaimCorrection]:
+        k = t.claim_corrections
+        rows = self.c.execute(
+            select(k)
+            .where(k.c.provider_npi == provider_npi, k.c.claim_id == claim_id)
+            .order_by(k.c.correction_id)
+        )
+        return [
+            ClaimCorrection(
+                r.provider_npi,
+                r.claim_id,
+                r.kind,
+                r.replaced_by,
+                r.cin,
+                r.original,
+                _utc(r.corrected_at) or datetime.now(UTC),
             )
             for r in rows
         ]

@@ -345,6 +345,23 @@ claims = Table(
     Index("ix_claims_member", "cin"),
 )
 
+# A replaced (CLM05-3 7) or voided (8) claim: its row and lines leave ``claims`` and
+# ``claim_lines`` (nothing counts them any more) and are kept here as they were (docs/x12.md
+# "Corrected and void claims").
+claim_corrections = Table(
+    "claim_corrections",
+    metadata,
+    Column("correction_id", Integer, primary_key=True, autoincrement=True),
+    Column("provider_npi", String(10), nullable=False),
+    Column("claim_id", String(40), nullable=False),
+    Column("kind", String(12), nullable=False),  # replacement | void
+    Column("replaced_by", String(40), nullable=True),
+    Column("cin", String(9), nullable=False),
+    Column("original", JSON, nullable=False),  # the claim row and its lines as stored
+    Column("corrected_at", UtcDateTime, nullable=False),
+    Index("ix_claim_corrections_claim", "provider_npi", "claim_id"),
+)
+
 claim_lines = Table(
     "claim_lines",
     metadata,

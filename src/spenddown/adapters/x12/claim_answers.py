@@ -32,7 +32,7 @@ from spenddown.adapters.x12.x221a1 import ClaimPayment, Party, Remittance, build
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim
 from spenddown.domain.cob.adjudication import Adjudication
 from spenddown.domain.cob.model import Claim
-from spenddown.domain.errors import RuleRefusal, SpenddownError
+from spenddown.domain.errors import InvalidInput, RuleRefusal, SpenddownError
 from spenddown.domain.identifiers import parse_member_id
 from spenddown.services import claims
 from spenddown.services.ports import Env, UnitOfWork
@@ -50,6 +50,26 @@ def _adjudicate(claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env) -> 
         if earlier is None:
             raise
         return earlier
+
+
+CORRECTIONS = {"7": claims.REPLACEMENT, "8": claims.VOID}  # CLM05-3
+
+
+def _correct(
+    wire: ProfessionalClaim, claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env
+) -> claims.Correction:
+    if not wire.original_claim:
+        raise InvalidInput(
+            "INVALID_CLAIM",
+            "2300 REF*F8: a replacement or void (CLM05-3 7 or 8) names the claim it corrects.",
+        )
+    return claims.correct_claim(
+        claims.SubmitClaim(npi, pin, claim),
+        CORRECTIONS[wire.frequency],
+        wire.original_claim,
+        uow(),
+        env,
+    )
 
 
 def _claim(wire: ProfessionalClaim, uow: UowFactory) -> Claim:
@@ -80,6 +100,14 @@ def answer_claims(
     for wire in wire_claims:
         try:
             claim = _claim(wire, uow)
+            if wire.frequency in CORRECTIONS:
+                correction = _correct(wire, claim, npi, pin, uow, env)
+                payments.append(mapping.reversal_payment(correction, wire, remarks))
+                if correction.replacement is not None:
+                    payments.append(
+                        mapping.claim_payment(wire, claim, correction.replacement, remarks)
+                    )
+                continue
             result = _adjudicate(claim, npi, pin, uow, env)
         except SpenddownError as error:
             key = (wire.billing_name, wire.billing_npi)

@@ -59,6 +59,7 @@ from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound
 from spenddown.domain.identifiers import parse_member_id, parse_npi
 from spenddown.domain.money import Money
 from spenddown.rules import RemarkRules
+from spenddown.services.claims import Correction
 
 HEALTH_BENEFIT_PLAN_COVERAGE = "30"  # EB03 service type
 INDIVIDUAL = "IND"  # EB02 coverage level
@@ -456,6 +457,84 @@ def claim_payment(
         patient_last=last,
         patient_first=first,
         member_id=claim.member_id,
+        lines=lines,
+    )
+
+
+def reversal_payment(
+    correction: Correction, wire: ProfessionalClaim, remarks: RemarkRules
+) -> ClaimPayment:
+    """The 835 reversal of a replaced or voided claim (CLP02 22): the original's claim, its
+    amounts and adjustments negated (X221A1 "Reversals and Corrections"), CLP07 the original
+    claim ID. Lines whose charge the stored record lacks are left out (claim level only)."""
+    original = correction.original
+    lines: list[ServicePayment] = []
+    if all(r.charge is not None for r in original.lines) and len(original.lines) == len(
+        correction.original_lines
+    ):
+        for result, stored in zip(original.lines, correction.original_lines, strict=True):
+            assert result.charge is not None
+            out = [
+                CasAmount(_grouped(a.group, a.carc, remarks), a.carc, a.amount.amount)
+                for a in result.adjustments
+            ]
+            gap = (
+                result.charge.amount
+                - result.medi_cal_paid.amount
+                - sum((a.amount for a in out), Decimal("0.00"))
+            )
+            if gap:
+                out.append(
+                    CasAmount(AdjustmentGroup.OTHER, Carc.PRIOR_PAYER.value, gap)
+                    if result.has_primary
+                    else CasAmount(AdjustmentGroup.CONTRACTUAL, Carc.ABOVE_ALLOWED.value, gap)
+                )
+            lines.append(
+                ServicePayment(
+                    procedure=stored.procedure_code,
+                    charge=-result.charge.amount,
+                    paid=-result.medi_cal_paid.amount,
+                    units=stored.units,
+                    service_date=stored.service_date,
+                    allowed=None,
+                    adjustments=[CasAmount(c.group, c.reason, -c.amount) for c in _merge(out)],
+                )
+            )
+    charge = original.totals.charge.amount
+    paid = original.totals.medi_cal_paid.amount
+    patient = sum(
+        (
+            a.amount
+            for s in lines
+            for a in s.adjustments
+            if a.group is AdjustmentGroup.PATIENT_RESPONSIBILITY
+        ),
+        Decimal("0.00"),
+    )
+    claim_level: list[CasAmount] = []
+    if not lines:
+        patient = -original.totals.member_owes.amount
+        if patient:
+            claim_level.append(
+                CasAmount(AdjustmentGroup.PATIENT_RESPONSIBILITY, Carc.SHARE_OF_COST.value, patient)
+            )
+        rest = -(charge - paid) - patient
+        if rest:
+            claim_level.append(
+                CasAmount(AdjustmentGroup.CONTRACTUAL, Carc.ABOVE_ALLOWED.value, rest)
+            )
+    last, first = patient_name(wire)
+    return ClaimPayment(
+        claim_id=correction.original_claim_id,
+        status=ClaimStatus.REVERSAL,
+        charge=-charge,
+        paid=-paid,
+        patient_responsibility=patient,
+        payer_claim_number=correction.original_claim_id,
+        patient_last=last,
+        patient_first=first,
+        member_id=correction.original_member,
+        adjustments=claim_level,
         lines=lines,
     )
 

@@ -5,8 +5,9 @@ Balancing (X221A1 §1.10.2), checked by ``check_balance`` before the model is bu
     per line:   SVC02 charge − SVC03 paid = Σ line CAS amounts
     per claim:  CLP03 charge − CLP04 paid = Σ claim CAS + Σ its lines' CAS
     CLP05 patient responsibility = Σ CAS amounts of group PR (claim and lines)
-    BPR02 total paid = Σ CLP04 − Σ PLB amounts (spenddown makes no provider-level adjustment,
-    so there is no PLB and BPR02 = Σ CLP04)
+    BPR02 total paid = Σ CLP04 − Σ PLB amounts. The only PLB spenddown writes is FB (forwarding
+    balance) when reversals (CLP02 22) take back more than the other claims pay: a negative PLB04
+    of that amount, and BPR02 = 0.00
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from x12sdk.v5010.segments import (
     N3Segment,
     N4Segment,
     Nm1Segment,
+    PlbSegment,
     SeSegment,
     SvcSegment,
 )
@@ -92,8 +94,19 @@ class Remittance:
     claims: list[ClaimPayment] = field(default_factory=list)
 
     @property
-    def total_paid(self) -> Decimal:
+    def claims_paid(self) -> Decimal:
         return sum((c.paid for c in self.claims), Decimal("0.00"))
+
+    @property
+    def forwarded_balance(self) -> Decimal:
+        """PLB FB: when reversals (CLP02 22) take back more than the claims pay, the rest is
+        carried to a later remittance (a negative PLB04) and BPR02 is 0.00."""
+        return min(self.claims_paid, Decimal("0.00"))
+
+    @property
+    def total_paid(self) -> Decimal:
+        """BPR02 = Σ CLP04 − Σ PLB04."""
+        return self.claims_paid - self.forwarded_balance
 
 
 class Unbalanced(ValueError):
@@ -296,17 +309,30 @@ def build_835(remittance: Remittance, *, control_number: str) -> HealthCareClaim
                 loop_2100=[_claim(c) for c in remittance.claims],
             )
         ]
+    plb = (
+        build(
+            PlbSegment,
+            provider_identifier=payee.identifier,
+            fiscal_period_date=date(remittance.payment_date.year, 12, 31),
+            adjustment_reason_code_1=f"FB:{clean(remittance.trace_number, 50)}",
+            provider_adjustment_amount_1=remittance.forwarded_balance,
+        )
+        if remittance.forwarded_balance
+        else None
+    )
     placeholder = dict(
         structure,
         footer={
+            "plb_segment": None if plb is None else plb.model_dump(),
             "se_segment": {
                 "transaction_segment_count": 1,
                 "transaction_set_control_number": control_number,
-            }
+            },
         },
     )
     structure["footer"] = build(
         wire.Footer,
+        plb_segment=plb,
         se_segment=build(
             SeSegment,
             transaction_segment_count=count_segments(placeholder),

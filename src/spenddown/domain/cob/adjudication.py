@@ -115,6 +115,7 @@ class LineResult:
     has_primary: bool = False
     awaiting_primary: bool = False
     authorization_id: str | None = None
+    charge: Money | None = None  # the line's charge (None in records stored before it was kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +499,7 @@ def _result(work: _Work, rules: CobRules) -> LineResult:
             tuple(work.notes),
             has_primary=line.primary is not None,
             awaiting_primary=work.awaiting_primary,
+            charge=line.charge,
         )
     write_off = work.liability - work.paid - soc
     if work.has_primary:
@@ -531,6 +533,7 @@ def _result(work: _Work, rules: CobRules) -> LineResult:
         explanation=tuple(work.notes),
         has_primary=work.has_primary,
         authorization_id=work.authorization_id,
+        charge=line.charge,
     )
 
 
@@ -577,6 +580,7 @@ def adjudication_to_record(result: Adjudication) -> dict[str, object]:
             "has_primary": r.has_primary,
             "awaiting_primary": r.awaiting_primary,
             "authorization_id": r.authorization_id,
+            "charge": None if r.charge is None else str(r.charge),
         }
 
     t = result.totals
@@ -618,6 +622,7 @@ def adjudication_from_record(record: dict[str, Any]) -> Adjudication:
             has_primary=r["has_primary"],
             awaiting_primary=r["awaiting_primary"],
             authorization_id=r["authorization_id"],
+            charge=None if r.get("charge") is None else Money.of(r["charge"]),
         )
 
     charge, primary_paid, paid, owes, write_off = (Money.of(v) for v in record["totals"])
