@@ -545,7 +545,9 @@ def test_a_replacement_reverses_the_original_and_pays_the_new_claim(api: Api) ->
     # 80.00 − 95.00 < 0: BPR02 0.00 and the 15.00 carried forward (PLB FB −15.00)
     bpr, plb = _bpr_and_plb(response.text)
     assert bpr == Decimal("0.00")
-    assert len(plb) == 1 and plb[0][3].startswith("FB") and Decimal(plb[0][4]) == Decimal("-15.00")
+    assert len(plb) == 1
+    assert plb[0][3].startswith("FB")
+    assert Decimal(plb[0][4]) == Decimal("-15.00")
     stored = api.client.get("/v1/claims/CLM-R1", headers=basic(PHYSICIAN)).json()
     assert Decimal(stored["totals"]["medi_cal_paid"]) == Decimal("80.00")
 
