@@ -14,7 +14,7 @@ from x12_independent import segments as pyx12_segments
 from x12_independent import validate
 from x12sdk.generate import ClaimSpec, PatientSpec, ServiceLineSpec, SubmissionSpec
 from x12sdk.generate._837p import build_837p
-from x12sdk.io import write_transactions
+from x12sdk.io import X12ModelReader, write_transactions
 
 from support.world import CLINIC, PHYSICIAN
 
@@ -573,3 +573,67 @@ def test_a_correction_of_an_unknown_claim_is_refused(api: Api) -> None:
     response = _answer_837(api, [_correction(claim, "7", "NO-SUCH-CLAIM")])
     assert response.headers["X12-Answer"] == "277"
     assert acknowledged(response.text)["CLM-U1"]["stc"][1] == "A7:464"
+
+
+# --- 276/277 claim status (005010X212) ---------------------------------------------------------
+def read_x212(text: str) -> list[Any]:
+    """The 277 read back with x12sdk's own 005010X212 models (pyx12 4.0's 277.5010.X212 map is
+    not in its index, and its GS segment names another guide): the structure must fit them."""
+    with X12ModelReader(text) as reader:
+        return list(reader.models())
+
+
+def _request_276(npi: str, requests: list[tuple[str, str, str]]) -> str:
+    """(member ID, claim ID, trace) per subscriber request."""
+    body = [
+        "BHT*0010*13*STATUS-1*20261123*1000",
+        "HL*1**20*1",
+        "NM1*PR*2*MEDI-CAL*****PI*610442",
+        "HL*2*1*21*1",
+        "NM1*41*2*VALLEY FAMILY MEDICINE*****46*CLINICSUBMIT",
+        "HL*3*2*19*1",
+        f"NM1*1P*2*VALLEY FAMILY MEDICINE*****XX*{npi}",
+    ]
+    for number, (member_id, claim_id, trace) in enumerate(requests, start=4):
+        body += [
+            f"HL*{number}*3*22*0",
+            "DMG*D8*19600501*F",
+            f"NM1*IL*1*LOPEZ*ANA****MI*{member_id}",
+            f"TRN*1*{trace}",
+            f"REF*1K*{claim_id}",
+            "AMT*T3*100",
+            "DTP*472*D8*20261104",
+        ]
+    return interchange("276", "005010X212", [body])
+
+
+def test_a_276_is_answered_with_the_stored_claims_status(api: Api) -> None:
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    post(api, sample("claims-837p.x12"))
+    text = _request_276(
+        PHYSICIAN[0], [("22222222B", "CLM-X2", "T-1"), ("33333333C", "NO-SUCH", "T-2")]
+    )
+    response = post(api, text)
+    assert response.headers["X12-Answer"] == "277"
+    models = read_x212(response.text)
+    assert [type(m).__name__ for m in models] == ["HealthCareClaimsStatusResponse"]
+    stc: dict[str, list[str]] = {}
+    trace = ""
+    for seg in pyx12_segments(response.text):
+        if seg[0] == "TRN":
+            trace = seg[2]
+        elif seg[0] == "STC":
+            stc[trace] = seg
+    rest = api.client.get("/v1/claims/CLM-X2", headers=basic(PHYSICIAN)).json()
+    assert stc["T-1"][1] == ("F2:1" if rest["status"] == "denied" else "F1:1")
+    assert Decimal(stc["T-1"][5]) == Decimal(rest["totals"]["medi_cal_paid"])
+    assert stc["T-2"][1] == "D0:35"  # not found
+
+
+def test_a_276_about_another_providers_claims_finds_nothing(api: Api) -> None:
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    post(api, sample("claims-837p.x12"))
+    text = _request_276(CLINIC[0], [("22222222B", "CLM-X2", "T-9")])
+    response = post(api, text)  # the physician's credentials, the clinic's NPI in 2100C
+    statuses = [s for s in pyx12_segments(response.text) if s[0] == "STC"]
+    assert [s[1] for s in statuses] == ["D0:35"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support.world import CLAIM_FEES
 
-FUNCTIONAL = {"270": "HS", "837": "HC"}
+FUNCTIONAL = {"270": "HS", "837": "HC", "276": "HR"}
 RESOURCES = Path(__file__).parent.parent / "resources" / "x12"
 
 FEES = CLAIM_FEES  # the claim tests' fee schedule and authorization

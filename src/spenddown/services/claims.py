@@ -65,6 +65,7 @@ from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
 from spenddown.services.common import (
+    CALIFORNIA,
     aid_code_table,
     authenticate_provider,
     pin_checked_outside,
@@ -672,6 +673,44 @@ def correct_claim(
         ),
         replacement=replacement,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimStatusView:
+    """What a claim status request (276) is told about a stored claim."""
+
+    status: str  # paid | partially_paid | denied | replacement | void
+    charge: Money
+    paid: Money
+    decided: date  # adjudicated (or corrected) on
+
+
+def claim_status(npi: str, claim_id: str, uow: UnitOfWork) -> ClaimStatusView | None:
+    """The status of the provider's claim ``claim_id`` (keyed by NPI + claim ID); None when the
+    provider has no such claim."""
+    with uow:
+        stored = uow.repo.get_claim(claim_id)
+        corrections = [] if stored else uow.repo.corrections_of(npi, claim_id)
+    if stored is not None and stored.provider_npi == npi:
+        result = adjudication_from_record(dict(stored.adjudication))
+        return ClaimStatusView(
+            str(result.status),
+            result.totals.charge,
+            result.totals.medi_cal_paid,
+            stored.received_at.astimezone(CALIFORNIA).date(),
+        )
+    if corrections:
+        last = corrections[-1]
+        record = last.original["adjudication"]
+        assert isinstance(record, dict)
+        original = adjudication_from_record(record)
+        return ClaimStatusView(
+            last.kind,
+            original.totals.charge,
+            Money.zero(),
+            last.corrected_at.astimezone(CALIFORNIA).date(),
+        )
+    return None
 
 
 def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:

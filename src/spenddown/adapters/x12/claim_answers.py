@@ -1,4 +1,5 @@
-"""Answer the claims of one 837P transaction set: an 835 for the claims adjudicated, a 277CA
+"""Answer a 276 with a 277 claim status (``answer_status``), and the claims of one 837P
+transaction set: an 835 for the claims adjudicated, a 277CA
 (005010X214) for the claims refused before adjudication (docs/x12.md "837P → 835 and 277CA").
 
 Each claim is one call of the claim use case in its own transaction, as ``POST /v1/claims``:
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from x12sdk.models import X12SegmentGroup
 
 from spenddown import rules
-from spenddown.adapters.x12 import mapping
+from spenddown.adapters.x12 import mapping, x212
 from spenddown.adapters.x12.envelope import TransactionSet
 from spenddown.adapters.x12.x214 import (
     AcknowledgedClaim,
@@ -154,3 +156,52 @@ def answer_claims(
         )
         kinds.append("277")
     return out, kinds
+
+
+# --- 276 → 277 claim status ---------------------------------------------------------------------
+STATUS_OF = {
+    "paid": ("F1", "1"),  # finalized, paid: see the remittance advice
+    "partially_paid": ("F1", "1"),
+    "denied": ("F2", "1"),  # finalized, denied: see the remittance advice
+    "replacement": ("F2", "1"),  # replaced since: the replacement has its own status
+    "void": ("F2", "1"),
+}
+NOT_FOUND = ("D0", "35")  # data search unsuccessful: claim/encounter not found
+
+
+def answer_status(
+    transaction: TransactionSet,
+    inquiry: x212.StatusInquiry,
+    *,
+    npi: str,
+    uow: UowFactory,
+    created: datetime,
+    payer: Party,
+) -> X12SegmentGroup:
+    """A 277 (005010X212) answering every request of a 276 with what spenddown stored. Only the
+    authenticated provider's claims are found (a 2100C NPI other than the credentials' finds
+    nothing)."""
+    answers: dict[int, x212.ClaimStatusAnswer] = {}
+    for provider in inquiry.providers:
+        own = provider.provider.qualifier == "XX" and provider.provider.identifier == npi
+        for subscriber in provider.subscribers:
+            for request in subscriber.requests:
+                view = claims.claim_status(npi, request.claim_id, uow()) if own else None
+                if view is None:
+                    try:
+                        charge = Decimal(request.charge or "0")
+                    except ArithmeticError:
+                        charge = Decimal("0")
+                    answers[id(request)] = x212.ClaimStatusAnswer(*NOT_FOUND, charge, Decimal(0))
+                    continue
+                category, code = STATUS_OF.get(view.status, ("F2", "1"))
+                answers[id(request)] = x212.ClaimStatusAnswer(
+                    category, code, view.charge.amount, view.paid.amount, view.decided
+                )
+    return x212.build_277(
+        inquiry,
+        answers,
+        control_number=transaction.control_number,
+        created=created,
+        payer=x212.Party("PR", "2", payer.name, "", "PI", payer.identifier[1:]),
+    )

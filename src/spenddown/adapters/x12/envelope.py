@@ -42,6 +42,7 @@ ISA_LENGTH = 106
 SUPPORTED = {
     ("HS", "270"): ("005010X279A1", "005010X279"),
     ("HC", "837"): ("005010X222A1", "005010X222A2", "005010X222"),
+    ("HR", "276"): ("005010X212",),
 }
 # Acknowledgments partners send back for spenddown's own 271/835: recorded, never acknowledged
 # (an acknowledgment is never acknowledged: docs/x12.md "Acknowledgments").

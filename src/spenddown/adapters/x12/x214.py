@@ -41,7 +41,7 @@ from spenddown.adapters.x12.envelope import build
 GUIDE = "005010X214"
 
 
-class _HlSegment(HlSegment):
+class OptionalHlSegment(HlSegment):
     """HL with HL02 (parent) and HL04 (child code) optional, as the 277CA uses them (x12sdk's
     generic HL requires both)."""
 
@@ -49,13 +49,13 @@ class _HlSegment(HlSegment):
     hierarchical_child_code: str | None = None  # type: ignore[assignment]
 
 
-class _TrnSegment(TrnSegment):
+class OptionalTrnSegment(TrnSegment):
     """TRN without TRN03 (the 277CA does not use it; x12sdk's generic TRN requires it)."""
 
     originating_company_identifier: str | None = None  # type: ignore[assignment]
 
 
-class _StcSegment(StcSegment):
+class OptionalStcSegment(StcSegment):
     """STC with STC02 optional (not used at the 277CA's provider level)."""
 
     status_effective_date: date | str | None = None  # type: ignore[assignment]
@@ -154,7 +154,7 @@ def _received(claims: list[AcknowledgedClaim], created: datetime | None) -> X12S
     """STC of the receiver and provider levels: A1:19:PR (the payer received them), total.
     The provider level has no STC02 (``created`` None)."""
     return build(
-        _StcSegment,
+        OptionalStcSegment,
         health_care_claim_status_1="A1:19:PR",
         status_effective_date=None if created is None else f"{created:%Y%m%d}",
         action_code="WQ",
@@ -205,7 +205,7 @@ def build_277ca(
             transaction_type_code="TH",
         ),
         build(
-            _HlSegment,
+            OptionalHlSegment,
             hierarchical_id_number="1",
             hierarchical_parent_id_number=None,
             hierarchical_level_code="20",
@@ -220,7 +220,7 @@ def build_277ca(
             identification_code=payer_id,
         ),
         build(
-            _TrnSegment,
+            OptionalTrnSegment,
             trace_type_code="1",
             reference_identification_1=clean(content.trace, 50) or "1",
         ),
@@ -237,7 +237,7 @@ def build_277ca(
             date_time_period=f"{created:%Y%m%d}",
         ),
         build(
-            _HlSegment,
+            OptionalHlSegment,
             hierarchical_id_number="2",
             hierarchical_parent_id_number="1",
             hierarchical_level_code="21",
@@ -252,7 +252,7 @@ def build_277ca(
             identification_code=clean(content.submitter_id, 80) or "UNKNOWN",
         ),
         build(
-            _TrnSegment,
+            OptionalTrnSegment,
             trace_type_code="2",
             reference_identification_1=clean(content.batch_reference, 50) or "0",
         ),
@@ -266,7 +266,7 @@ def build_277ca(
         provider_hl = number
         segments += [
             build(
-                _HlSegment,
+                OptionalHlSegment,
                 hierarchical_id_number=str(provider_hl),
                 hierarchical_parent_id_number="2",
                 hierarchical_level_code="19",
@@ -280,7 +280,7 @@ def build_277ca(
                 identification_code_qualifier="XX",
                 identification_code=clean(provider.npi, 80) or "0000000000",
             ),
-            build(_TrnSegment, trace_type_code="1", reference_identification_1="0"),
+            build(OptionalTrnSegment, trace_type_code="1", reference_identification_1="0"),
             _received(provider.claims, None),
             *_totals(provider.claims, ("QA", "QC")),
         ]
@@ -288,7 +288,7 @@ def build_277ca(
             number += 1
             segments += [
                 build(
-                    _HlSegment,
+                    OptionalHlSegment,
                     hierarchical_id_number=str(number),
                     hierarchical_parent_id_number=str(provider_hl),
                     hierarchical_level_code="PT",
@@ -304,7 +304,7 @@ def build_277ca(
                     identification_code=clean(claim.patient_id, 80) or "UNKNOWN",
                 ),
                 build(
-                    _TrnSegment,
+                    OptionalTrnSegment,
                     trace_type_code="2",
                     reference_identification_1=clean(claim.claim_id, 50),
                 ),
