@@ -637,3 +637,42 @@ def test_a_276_about_another_providers_claims_finds_nothing(api: Api) -> None:
     response = post(api, text)  # the physician's credentials, the clinic's NPI in 2100C
     statuses = [s for s in pyx12_segments(response.text) if s[0] == "STC"]
     assert [s[1] for s in statuses] == ["D0:35"]
+
+
+def test_the_rest_claim_format_takes_claim_level_and_tertiary_amounts_too(api: Api) -> None:
+    """The claim format's primary.paid/adjustments and other_payers (docs/rules.md "COB
+    amounts") give what the 837P's 2320 loops give: the tertiary claim above, paid 5.00."""
+    api.clear("12345678A", PHYSICIAN, charge="600.00")
+    body = rest_claim(
+        "R-T1",
+        "22222222B",
+        [line("2026-11-05", "99213", 1, "100.00")],
+        {
+            **COMMERCIAL,
+            "paid": "60.00",
+            "adjustments": [
+                {"group": "CO", "carc": "45", "amount": "20.00"},
+                {"group": "PR", "carc": "1", "amount": "20.00"},
+            ],
+        },
+    )
+    body["other_payers"] = [
+        {
+            **MEDICARE,
+            "paid": "15.00",
+            "adjustments": [
+                {"group": "OA", "carc": "23", "amount": "60.00"},
+                {"group": "CO", "carc": "45", "amount": "20.00"},
+                {"group": "PR", "carc": "2", "amount": "5.00"},
+            ],
+        }
+    ]
+    rest = api.client.post("/v1/claims", json=body, headers=basic(PHYSICIAN))
+    assert rest.status_code == 201, rest.text
+    assert rest.json()["totals"]["medi_cal_paid"] == "5.00"
+    assert rest.json()["totals"]["primary_paid"] == "75.00"
+    body["claim_id"] = "R-T2"
+    body["other_payers"][0]["paid"] = "16.00"  # 100 − 16 ≠ 85: does not balance
+    refused = api.client.post("/v1/claims", json=body, headers=basic(PHYSICIAN))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "COB_UNBALANCED"

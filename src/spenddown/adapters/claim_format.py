@@ -5,11 +5,14 @@ Used by the REST API (as its request body, so OpenAPI documents it) and by the C
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from spenddown.domain.cob import prior
 from spenddown.domain.cob.model import (
     Claim,
     ClaimLine,
@@ -66,11 +69,24 @@ class ClaimLineIn(_Model):
     scope: ServiceScope = ServiceScope.MEDICAL
 
 
+class PayerAdjustmentIn(_Model):
+    """A claim-level adjustment of a prior payer (837P 2320 CAS): group, CARC, amount."""
+
+    group: str = Field(pattern="^(CO|OA|PI|PR)$", examples=["PR"])
+    carc: str = Field(min_length=1, max_length=5, examples=["1"])
+    amount: MoneyText
+
+
 class ClaimPrimaryIn(_Model):
     payer_type: PayerType
     payer_name: str = Field(max_length=100)
     claim_number: str = Field(default="", max_length=60)
     adjudication_date: date
+    # Claim-level adjudication (docs/rules.md "COB amounts"): what the payer paid for the whole
+    # claim (2320 AMT*D) and its claim-level adjustments (2320 CAS), for a payer that did not
+    # adjudicate line by line. Given, they are checked to balance and spread over the lines.
+    paid: MoneyText | None = None
+    adjustments: list[PayerAdjustmentIn] = Field(default_factory=list, max_length=30)
 
 
 class ClaimIn(_Model):
@@ -79,6 +95,9 @@ class ClaimIn(_Model):
     member_id: str = Field(examples=["12345678A"])
     soc_amount: MoneyText = "0"
     primary: ClaimPrimaryIn | None = None
+    # The payers after the primary, in the order they paid (secondary, tertiary, ...), each with
+    # its claim-level amounts: Medi-Cal then pays after all of them.
+    other_payers: list[ClaimPrimaryIn] = Field(default_factory=list, max_length=9)
     lines: list[ClaimLineIn] = Field(min_length=1, max_length=50)
 
     def to_domain(self) -> Claim:
@@ -123,13 +142,55 @@ class ClaimIn(_Model):
                 claim_primary.claim_number,
                 claim_primary.adjudication_date,
             )
-        return Claim(
+        claim = Claim(
             self.claim_id,
             parse_npi(self.provider_npi, "provider_npi"),
             parse_cin(self.member_id, "member_id"),
             money(self.soc_amount, "soc_amount"),
             primary_claim,
             tuple(lines),
+        )
+        claim_level = self.other_payers or (
+            self.primary is not None
+            and (self.primary.paid is not None or bool(self.primary.adjustments))
+        )
+        if not claim_level:
+            return claim
+        if self.primary is None:
+            raise InvalidInput("INVALID_CLAIM", "other_payers: the primary comes first (primary).")
+        payers = [
+            self._prior(p, rank, money)
+            for rank, p in zip(
+                prior.RESPONSIBILITY_ORDER, [self.primary, *self.other_payers], strict=False
+            )
+        ]
+        # The primary's line-level answers, where given, are its 2430.
+        first = payers[0]
+        line_level = tuple(
+            prior.payer_line_of(number, line.charge, line.primary)
+            for number, line in enumerate(claim.lines, start=1)
+            if line.primary is not None
+        )
+        if line_level:
+            payers[0] = replace(first, lines=line_level)
+        return prior.with_prior_payers(claim, payers)
+
+    @staticmethod
+    def _prior(
+        payer: ClaimPrimaryIn, responsibility: str, money: Callable[[str | int, str], Money]
+    ) -> prior.PriorPayer:
+        where = f"payer {responsibility}"
+        return prior.PriorPayer(
+            responsibility=responsibility,
+            payer_type=payer.payer_type,
+            payer_name=payer.payer_name,
+            claim_number=payer.claim_number,
+            adjudication_date=payer.adjudication_date,
+            paid=None if payer.paid is None else money(payer.paid, f"{where}.paid"),
+            adjustments=tuple(
+                prior.PayerAdjustment(a.group, a.carc, money(a.amount, f"{where}.adjustments"))
+                for a in payer.adjustments
+            ),
         )
 
 

@@ -24,11 +24,11 @@ level (2430 SVD, CAS) or both. This module
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from spenddown.domain.cob.model import ClaimPrimary, PayerType, PrimaryLine
+from spenddown.domain.cob.model import Claim, ClaimPrimary, PayerType, PrimaryLine
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.money import Money
 
@@ -260,4 +260,48 @@ def claim_patient_responsibility(payers: list[PriorPayer]) -> Money:
     return _total(
         [a.amount for a in last.adjustments if a.group == PATIENT]
         + [a.amount for pl in last.lines for a in pl.adjustments if a.group == PATIENT]
+    )
+
+
+def payer_line_of(number: int, charge: Money, decided: PrimaryLine) -> PayerLine:
+    """A line-level answer given as allowed/paid/deductible/coinsurance/copay (the claim
+    format's ``lines[].primary``) as the payer's 2430: PR-1/2/3 for the patient's shares, CO-45
+    for the charge above the allowed amount, or the denial's CARC for what it left unpaid."""
+    adjustments = [
+        PayerAdjustment(PATIENT, carc, amount)
+        for carc, amount in (
+            (DEDUCTIBLE, decided.deductible),
+            (COINSURANCE, decided.coinsurance),
+            (COPAY, decided.copay),
+        )
+        if amount.is_positive()
+    ]
+    rest = charge - decided.paid - decided.patient_liability
+    if rest.is_positive():
+        adjustments.append(PayerAdjustment("CO", decided.denial_carc or "45", rest))
+    return PayerLine(number, decided.paid, tuple(adjustments))
+
+
+def with_prior_payers(claim: Claim, payers: list[PriorPayer]) -> Claim:
+    """``claim`` with what its prior payers decided on each line (``combined_lines``), after
+    the balancing edits (``check_balance``)."""
+    charges = [line.charge for line in claim.lines]
+    total = _total(charges)
+    chain = ordered(payers)
+    check_balance(total, charges, chain)
+    decided = combined_lines(charges, chain)
+    first = chain[0] if chain else None
+    return replace(
+        claim,
+        primary=first.as_claim_primary() if first else None,
+        other_payers=tuple(p.as_claim_primary() for p in chain[1:]),
+        lines=tuple(
+            replace(
+                line,
+                primary=found,
+                primary_authorization=line.primary_authorization
+                or (first.prior_authorization if first and found else None),
+            )
+            for line, found in zip(claim.lines, decided, strict=True)
+        ),
     )
