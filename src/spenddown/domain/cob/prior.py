@@ -162,6 +162,7 @@ def spread(total: Money, weights: list[Money]) -> list[Money]:
     a weight, else the last line)."""
     if not weights:
         return []
+    weights = [w.clamp_zero() for w in weights]  # a negative weight takes no share
     base = _total(weights)
     if not base.is_positive():
         weights = [Money.of(1)] * len(weights)

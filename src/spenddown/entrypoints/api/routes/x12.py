@@ -1,6 +1,7 @@
 """``POST /v1/x12`` (provider): an X12 5010 interchange in, its answer out (docs/x12.md).
 
-A 270 is answered with a 271 and an 837P with an 835, both ``200 application/edi-x12``; a
+A 270 is answered with a 271, an 837P with an 835 (and a 277CA for the claims refused before
+adjudication) and a 276 with a 277, all ``200 application/edi-x12``; a
 malformed interchange with a 999 or a TA1, also 200 (the acknowledgment *is* the answer, as in
 CAQH CORE real-time exchanges). A file of acknowledgments (TA1/999) of spenddown's own answers is
 recorded and answered with ``202`` and a JSON count: an acknowledgment is never acknowledged.
@@ -40,13 +41,14 @@ def _problem(status: int, code: str, title: str, detail: str) -> JSONResponse:
 
 @router.post(
     "/v1/x12",
-    summary="Answer an X12 270 with a 271, an 837P with an 835 (999/TA1 when malformed)",
+    summary="Answer an X12 270 with a 271, an 837P with an 835/277CA, a 276 with a 277 "
+    "(999/TA1 when malformed)",
     dependencies=[audited("x12.exchange")],
     response_class=Response,
     responses={
         200: {
             "content": {exchange.MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "The answer: 271, 835, 999 or TA1 (see the X12-Answer header).",
+            "description": "The answer: 271, 835, 277, 999 or TA1 (see the X12-Answer header).",
         },
         202: {
             "content": {
