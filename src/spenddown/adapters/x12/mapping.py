@@ -323,13 +323,9 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
     patient's CIN when the patient is a dependent (2000C) the caller identified."""
     npi = parse_npi(wire.billing_npi, "2010AA NM109")
     member = member_id or parse_member_id(wire.member_id, "2010BA NM109").cin
-    charges = [_money(line.charge, f"2400 LX {line.number} SV102") for line in wire.lines]
     payers = prior_payers(wire)
-    prior.check_balance(_money(wire.charge, "2300 CLM02"), charges, payers)
-    decided = prior.combined_lines(charges, payers)
-    first = payers[0] if payers else None
     lines: list[ClaimLine] = []
-    for line, charge, primary in zip(wire.lines, charges, decided, strict=True):
+    for line in wire.lines:
         where = f"2400 LX {line.number}"
         assert line.service_date is not None  # the reader refused lines without DTP*472
         lines.append(
@@ -337,23 +333,25 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
                 service_date=line.service_date,
                 procedure_code=line.procedure.upper(),
                 units=_units(line.units, where),
-                charge=charge,
-                primary=primary,
+                charge=_money(line.charge, f"{where} SV102"),
                 medi_cal_authorization=line.prior_authorization or None,
-                primary_authorization=first.prior_authorization
-                if primary is not None and first is not None
-                else None,
             )
         )
-    return Claim(
+    claim = Claim(
         claim_id=wire.claim_id,
         provider_npi=npi,
         member_id=member,
         soc_amount=_money(wire.patient_paid, "2300 AMT*F5"),
-        primary=first.as_claim_primary() if first else None,
+        primary=None,
         lines=tuple(lines),
-        other_payers=tuple(p.as_claim_primary() for p in payers[1:]),
     )
+    if not payers:
+        return claim
+    # The balancing edits use CLM02 as sent (it may differ from the sum of the lines).
+    prior.check_balance(
+        _money(wire.charge, "2300 CLM02"), [line.charge for line in claim.lines], payers
+    )
+    return prior.with_prior_payers(claim, payers)
 
 
 # --- Adjudication → 835 -----------------------------------------------------------------------
