@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spenddown.domain.cob import prior
 from spenddown.domain.cob.model import PayerType, PrimaryLine
@@ -115,3 +117,38 @@ def test_a_line_level_answer_becomes_a_balanced_2430() -> None:
         ("PR", "2", M("20")),
         ("CO", "45", M("20")),
     }
+
+
+# --- properties: nothing is lost or created when claim-level amounts are spread ---------------
+@st.composite
+def balanced_claim_level(draw: st.DrawFn) -> tuple[list[Money], PriorPayer]:
+    charges = [
+        Money.from_cents(draw(st.integers(1, 500_00))) for _ in range(draw(st.integers(1, 6)))
+    ]
+    total = sum(c.cents for c in charges)
+    paid = draw(st.integers(0, total))
+    deductible = draw(st.integers(0, total - paid))
+    reduction = total - paid - deductible
+    found = payer(
+        paid=str(Money.from_cents(paid)),
+        adjustments=(
+            ("PR", "1", str(Money.from_cents(deductible))),
+            ("CO", "45", str(Money.from_cents(reduction))),
+        ),
+    )
+    return charges, found
+
+
+@given(balanced_claim_level())
+def test_spreading_claim_level_amounts_keeps_the_totals(
+    case: tuple[list[Money], PriorPayer],
+) -> None:
+    charges, found = case
+    total = Money.zero()
+    for charge in charges:
+        total = total + charge
+    assert prior.balance_problems(total, charges, [found]) == []
+    decided = [d for d in prior.combined_lines(charges, [found]) if d is not None]
+    assert sum(d.paid.cents for d in decided) == (found.paid or Money.zero()).cents
+    assert sum(d.deductible.cents for d in decided) == found.adjustments[0].amount.cents
+    assert all(not d.paid.amount < 0 for d in decided)
