@@ -137,7 +137,7 @@ def test_sample_837p_is_valid_and_answered_like_the_rest_api(api: Api) -> None:
     api.clear("12345678A", PHYSICIAN, charge="600.00")  # unit A certified: eligible
     response = post(api, text)
     # CLM-X6's member is unknown: refused before adjudication, in a 277CA next to the 835
-    assert response.headers["X12-Answer"] == "835+277"
+    assert response.headers["X12-Answer"] == "835+277CA"
     ok, report = validate(response.text)
     assert ok, report
     claims = remittance(response.text)
@@ -224,7 +224,7 @@ def test_another_claim_under_a_stored_claim_id_is_refused_in_the_277ca(api: Api)
     post(api, sample("claims-837p.x12"))
     claim = claim_837("CLM-X2", [cob_line("99213", "55.00", 1, "20261104")], member_id="22222222B")
     response = post(api, interchange("837", "005010X222A1", [submission_837([claim])]))
-    assert response.headers["X12-Answer"] == "277"
+    assert response.headers["X12-Answer"] == "277CA"
     assert validate(response.text)[0], validate(response.text)[1]
     status = acknowledged(response.text)["CLM-X2"]
     assert status["stc"][1] == "A3:78"  # duplicate of a previously processed claim
@@ -403,7 +403,7 @@ def test_cob_amounts_that_do_not_balance_are_refused_in_a_277ca(api: Api) -> Non
         "CLM-UNB", [["SV1*HC:99213*120*UN*1***1", "DTP*472*D8*20261104"]], [primary]
     )
     response = _answer_837(api, [claim])
-    assert response.headers["X12-Answer"] == "277"
+    assert response.headers["X12-Answer"] == "277CA"
     status = acknowledged(response.text)["CLM-UNB"]["stc"]
     assert status[1] == "A7:400"
     assert "COB_UNBALANCED" in status[-1]
@@ -462,7 +462,7 @@ def test_a_dependent_patient_who_is_not_a_member_is_refused_with_a_reason(api: A
         patient=("LOPEZ", "TEO", "20180101"),
     )
     response = _answer_837(api, [claim])
-    assert response.headers["X12-Answer"] == "277"
+    assert response.headers["X12-Answer"] == "277CA"
     found = acknowledged(response.text)["CLM-DEP2"]
     assert found["nm1"][3:5] == ["LOPEZ", "TEO"]  # the patient is named
     assert found["stc"][1] == "A3:97:QC"  # patient eligibility not found
@@ -571,7 +571,7 @@ def test_a_void_reverses_the_original_once(api: Api) -> None:
 def test_a_correction_of_an_unknown_claim_is_refused(api: Api) -> None:
     claim = claim_837("CLM-U1", [cob_line("99213", "100.00", 1, "20261104")], member_id="22222222B")
     response = _answer_837(api, [_correction(claim, "7", "NO-SUCH-CLAIM")])
-    assert response.headers["X12-Answer"] == "277"
+    assert response.headers["X12-Answer"] == "277CA"
     assert acknowledged(response.text)["CLM-U1"]["stc"][1] == "A7:464"
 
 

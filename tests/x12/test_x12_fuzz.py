@@ -22,7 +22,7 @@ SEEDS = [
     sample("claims-837p.x12"),
     sample("eligibility-270.x12") + sample("claims-837p.x12"),  # two interchanges in one file
 ]
-KINDS = {"TA1", "999", "271", "835"}  # an answer's kind joins these with "+"
+KINDS = {"TA1", "999", "271", "835", "277CA", "277"}  # an answer's kind joins these with "+"
 FUZZ = settings(
     max_examples=150,
     deadline=None,

@@ -94,8 +94,10 @@ def answer_claims(
     env: Env,
     created: datetime,
     payer: Party,
-) -> tuple[list[X12SegmentGroup], list[str]]:
-    """The answering transaction sets (835 and/or 277CA) and their kinds ("835", "277")."""
+    control: Callable[[str], str],
+) -> list[tuple[str, X12SegmentGroup]]:
+    """The answering transaction sets as (kind, set): "835" and/or "277CA"; ``control(kind)``
+    gives each its ST02."""
     payments: list[ClaimPayment] = []
     refused: dict[tuple[str, str], list[AcknowledgedClaim]] = {}
     remarks = rules.remark_rules()
@@ -116,27 +118,27 @@ def answer_claims(
             refused.setdefault(key, []).append(mapping.rejected_claim(wire, error))
         else:
             payments.append(mapping.claim_payment(wire, claim, result, remarks))
-    out: list[X12SegmentGroup] = []
-    kinds: list[str] = []
+    out: list[tuple[str, X12SegmentGroup]] = []
     if payments:
+        number = control("835")
         payee_name = next(
             (c.billing_name for c in wire_claims if c.billing_npi == npi and c.billing_name), ""
         )
         remittance = Remittance(
             payer=payer,
             payee=Party(name=payee_name or "PROVIDER", identifier=npi),
-            trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}",
+            trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
             payment_date=created.date(),
             claims=payments,
         )
         # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
-        out.append(build_835(remittance, control_number=transaction.control_number))
-        kinds.append("835")
+        out.append(("835", build_835(remittance, control_number=number)))
     if refused:
+        number = control("277CA")
         first = wire_claims[0]
         acknowledgment = Acknowledgment(
             received=created.date(),
-            trace=f"{transaction.control_number}{created:%Y%m%d%H%M%S}",
+            trace=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
             submitter_name=first.submitter_name,
             submitter_id=first.submitter_id,
             batch_reference=first.batch_reference,
@@ -146,16 +148,18 @@ def answer_claims(
             ],
         )
         out.append(
-            build_277ca(
-                acknowledgment,
-                control_number=transaction.control_number,
-                created=created,
-                payer_name=payer.name,
-                payer_id=payer.identifier[1:] or payer.identifier,
+            (
+                "277CA",
+                build_277ca(
+                    acknowledgment,
+                    control_number=number,
+                    created=created,
+                    payer_name=payer.name,
+                    payer_id=payer.identifier[1:] or payer.identifier,
+                ),
             )
         )
-        kinds.append("277")
-    return out, kinds
+    return out
 
 
 # --- 276 → 277 claim status ---------------------------------------------------------------------
@@ -177,6 +181,7 @@ def answer_status(
     uow: UowFactory,
     created: datetime,
     payer: Party,
+    control: str,
 ) -> X12SegmentGroup:
     """A 277 (005010X212) answering every request of a 276 with what spenddown stored. Only the
     authenticated provider's claims are found (a 2100C NPI other than the credentials' finds
@@ -201,7 +206,7 @@ def answer_status(
     return x212.build_277(
         inquiry,
         answers,
-        control_number=transaction.control_number,
+        control_number=control,
         created=created,
         payer=x212.Party("PR", "2", payer.name, "", "PI", payer.identifier[1:]),
     )

@@ -1,5 +1,6 @@
-"""Answer one X12 interchange: a 270 with a 271, an 837P with an 835, anything malformed with a
-999 (transaction set or group errors) or a TA1 (the interchange itself).
+"""Answer one X12 interchange: a 270 with a 271, an 837P with an 835 (and a 277CA for the claims
+refused before adjudication), a 276 with a 277, anything malformed with a 999 (transaction set or
+group errors) or a TA1 (the interchange itself).
 
 Used by ``POST /v1/x12`` and ``spenddown x12 FILE``; the provider's NPI and PIN come from the
 caller (HTTP Basic, or ``--npi``/``--pin``). Each subscriber is one call of the verification use
@@ -11,8 +12,8 @@ Authentication (interfaces.md, lockout included):
   information receiver with a 2100B AAA (41) and verifies nobody else, so one interchange counts
   one wrong PIN. Failed member look-ups count as in the REST API; if they lock the NPI part-way,
   the remaining subscribers get AAA 42 (unable to respond now).
-- 837P: the PIN is checked once before any claim; a refusal is ``AuthenticationFailed`` (HTTP
-  401, CLI exit 4): an 835 cannot say "who are you?".
+- 837P and 276: the PIN is checked once before any claim; a refusal is ``AuthenticationFailed``
+  (HTTP 401, CLI exit 4): an 835 cannot say "who are you?".
 
 Never raises anything but ``AuthenticationFailed``: unexpected input becomes a TA1 or a 999.
 """
@@ -28,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 from x12sdk.models import X12SegmentGroup
 
-from spenddown.adapters.x12 import acknowledgments, mapping
+from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping
 from spenddown.adapters.x12.codes import SegmentError, SetError
 from spenddown.adapters.x12.envelope import (
     FunctionalGroup,
@@ -38,7 +39,8 @@ from spenddown.adapters.x12.envelope import (
     TransactionSet,
     read_interchanges,
 )
-from spenddown.adapters.x12.x221a1 import ClaimPayment, Party, Remittance, build_835
+from spenddown.adapters.x12.x212 import StatusInquiry, read_276
+from spenddown.adapters.x12.x221a1 import Party
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim, read_837p
 from spenddown.adapters.x12.x279a1 import (
     RESPONSE_VERSION,
@@ -53,7 +55,7 @@ from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
 from spenddown.domain.identifiers import parse_member_id
 from spenddown.services import acknowledgments as acknowledgments_service
-from spenddown.services import claims, eligibility, providers
+from spenddown.services import eligibility, providers
 from spenddown.services.common import CALIFORNIA, today
 from spenddown.services.ports import Env, InboundAcknowledgment, UnitOfWork
 
@@ -72,6 +74,8 @@ MEDIA_TYPE = "application/edi-x12"
 ANSWER_GROUPS = {
     "271": ("HB", RESPONSE_VERSION),
     "835": ("HP", "005010X221A1"),
+    "277CA": ("HN", "005010X214"),  # claims of an 837P refused before adjudication
+    "277": ("HN", "005010X212"),  # claim status
 }
 log = logging.getLogger("spenddown.x12")
 
@@ -95,7 +99,7 @@ class Answer:
 
 
 UowFactory = Callable[[], UnitOfWork]
-Content = Inquiry | list[ProfessionalClaim]
+Content = Inquiry | StatusInquiry | list[ProfessionalClaim]
 
 
 def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer:
@@ -114,6 +118,8 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
                 contents[id(transaction)] = read_270(transaction, separators.repetition_separator)
             elif transaction.code == "837":
                 contents[id(transaction)] = read_837p(transaction, separators.component_separator)
+            elif transaction.code == "276":
+                contents[id(transaction)] = read_276(transaction)
     received = [
         record
         for interchange in read
@@ -121,8 +127,11 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
         for record in _received_acknowledgments(interchange, npi, env)
     ]
     recorded = acknowledgments_service.record(npi, pin, received, uow(), env) if received else 0
-    # 837P: the PIN is checked once, before any claim that will be answered.
-    if any(isinstance(c, list) and answered for c, answered in _accepted_contents(read, contents)):
+    # 837P and 276: the PIN is checked once, before any claim that will be answered.
+    if any(
+        isinstance(c, list | StatusInquiry) and answered
+        for c, answered in _accepted_contents(read, contents)
+    ):
         providers.authenticate(npi, pin, uow(), env)
     state = _Eligibility(npi, pin, uow, env)
     texts: list[str] = []
@@ -246,8 +255,29 @@ def _answer_set(
                 control_number=control("271"),
             )
             return [("271", model.x12())]
-        model = _remittance(transaction, content, npi, pin, uow, env, created, control("835"))
-        return [("835", model.x12())]
+        if isinstance(content, StatusInquiry):
+            status = claim_answers.answer_status(
+                transaction,
+                content,
+                npi=npi,
+                uow=uow,
+                created=created,
+                payer=MEDI_CAL,
+                control=control("277"),
+            )
+            return [("277", status.x12())]
+        answered = claim_answers.answer_claims(
+            transaction,
+            content,
+            npi=npi,
+            pin=pin,
+            uow=uow,
+            env=env,
+            created=created,
+            payer=MEDI_CAL,
+            control=control,
+        )
+        return [(kind, model.x12()) for kind, model in answered]
     except (ValidationError, ValueError):
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]
@@ -388,36 +418,3 @@ class _Eligibility:
             raise
         self.verified_once = True
         return result
-
-
-def _remittance(
-    transaction: TransactionSet,
-    wire_claims: list[ProfessionalClaim],
-    npi: str,
-    pin: str,
-    uow: UowFactory,
-    env: Env,
-    created: datetime,
-    control: str,
-) -> X12SegmentGroup:
-    payments: list[ClaimPayment] = []
-    for wire in wire_claims:
-        try:
-            claim = mapping.to_claim(wire)
-            result = claims.adjudicate_claim(claims.SubmitClaim(npi, pin, claim), uow(), env)
-        except SpenddownError as error:
-            payments.append(mapping.refused_payment(wire, error))
-        else:
-            payments.append(mapping.claim_payment(wire, claim, result))
-    payee_name = next(
-        (c.billing_name for c in wire_claims if c.billing_npi == npi and c.billing_name), ""
-    )
-    remittance = Remittance(
-        payer=MEDI_CAL,
-        payee=Party(name=payee_name or "PROVIDER", identifier=npi),
-        trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{control}",
-        payment_date=created.date(),
-        claims=payments,
-    )
-    # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
-    return build_835(remittance, control_number=control)
