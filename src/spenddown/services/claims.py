@@ -558,14 +558,19 @@ def dependent_patient(
     )
 
 
-def stored_claim(npi: str, claim_id: str, uow: UnitOfWork) -> StoredClaim | None:
-    """The claim ``claim_id`` the provider ``npi`` sent before (claim IDs are the provider's:
-    the look-up is keyed by both)."""
-    with uow:
-        stored = uow.repo.get_claim(claim_id)
+def _claim_of(uow: UnitOfWork, npi: str, claim_id: str) -> StoredClaim | None:
+    """The one look-up of a provider's stored claim, inside the caller's transaction: claim IDs
+    are the provider's, so it is keyed by the billing NPI and the claim ID together."""
+    stored = uow.repo.get_claim(claim_id)
     if stored is None or stored.provider_npi != npi:
         return None
     return stored
+
+
+def stored_claim(npi: str, claim_id: str, uow: UnitOfWork) -> StoredClaim | None:
+    """The claim ``claim_id`` the provider ``npi`` sent before."""
+    with uow:
+        return _claim_of(uow, npi, claim_id)
 
 
 def resent(claim: Claim, uow: UnitOfWork) -> Adjudication | None:
@@ -622,8 +627,8 @@ def correct_claim(
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
         if cmd.claim.provider_npi != provider.npi:
             raise Forbidden("FORBIDDEN", "A provider submits claims under its own NPI only.")
-        stored = uow.repo.get_claim(original_claim_id)
-        if stored is None or stored.provider_npi != provider.npi:
+        stored = _claim_of(uow, provider.npi, original_claim_id)
+        if stored is None:
             done = uow.repo.corrections_of(provider.npi, original_claim_id)
             if done:
                 raise RuleRefusal(
@@ -689,9 +694,9 @@ def claim_status(npi: str, claim_id: str, uow: UnitOfWork) -> ClaimStatusView | 
     """The status of the provider's claim ``claim_id`` (keyed by NPI + claim ID); None when the
     provider has no such claim."""
     with uow:
-        stored = uow.repo.get_claim(claim_id)
+        stored = _claim_of(uow, npi, claim_id)
         corrections = [] if stored else uow.repo.corrections_of(npi, claim_id)
-    if stored is not None and stored.provider_npi == npi:
+    if stored is not None:
         result = adjudication_from_record(dict(stored.adjudication))
         return ClaimStatusView(
             str(result.status),
