@@ -676,3 +676,73 @@ def test_the_rest_claim_format_takes_claim_level_and_tertiary_amounts_too(api: A
     refused = api.client.post("/v1/claims", json=body, headers=basic(PHYSICIAN))
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "COB_UNBALANCED"
+
+
+def test_a_reversal_of_a_record_stored_before_line_charges_were_kept_balances() -> None:
+    """Adjudications stored before this version have no line charges: the reversal is then
+    claim-level only (CLP and claim CAS negated), and still balances (x221a1.check_balance)."""
+    from datetime import date as day_of
+
+    from spenddown import rules
+    from spenddown.adapters.x12 import exchange, mapping
+    from spenddown.adapters.x12.x221a1 import Party, Remittance, build_835, check_balance
+    from spenddown.adapters.x12.x222a1 import ProfessionalClaim
+    from spenddown.domain.cob.adjudication import (
+        Adjudication,
+        ClaimStatus,
+        LineResult,
+        LineStatus,
+        Totals,
+    )
+    from spenddown.domain.money import Money
+    from spenddown.services.claims import CorrectedLine, Correction
+
+    m = Money.of
+    line = LineResult(
+        1,
+        LineStatus.PAID,
+        m("95"),
+        m("0"),
+        m("100"),
+        m("10"),
+        m("85"),
+        m("10"),
+        m("5"),
+        m("0"),
+        (),
+        None,
+        (),
+    )
+    original = Adjudication(
+        "OLD-1",
+        ClaimStatus.PAID,
+        "ffs",
+        None,
+        (line,),
+        Totals(m("100"), m("0"), m("85"), m("10"), m("5")),
+        False,
+        (),
+    )
+    correction = Correction(
+        "OLD-1", "22222222B", original, (CorrectedLine("99213", 1, day_of(2026, 11, 4)),), None
+    )
+    wire = ProfessionalClaim("OLD-1", "100", "1234567893", "VALLEY", "22222222B", "LOPEZ", "LUIS")
+    payment = mapping.reversal_payment(correction, wire, rules.remark_rules())
+    assert payment.status.value == "22"
+    assert (payment.charge, payment.paid, payment.patient_responsibility) == (
+        m("-100").amount,
+        m("-85").amount,
+        m("-10").amount,
+    )
+    assert payment.lines == []
+    remittance = Remittance(
+        exchange.MEDI_CAL,
+        Party("VALLEY", "1234567893"),
+        "T1",
+        day_of(2026, 11, 23),
+        [payment],
+    )
+    check_balance(remittance)
+    assert remittance.total_paid == 0  # the 85.00 is carried forward (PLB FB)
+    text = build_835(remittance, control_number="0001").x12()
+    assert "PLB*1234567893*20261231*FB:T1*-85.00" in text
