@@ -1,7 +1,7 @@
 """claim corrections: replacement (CLM05-3 7) and void (8) of a stored claim
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0006
 Create Date: 2026-12-04 15:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0009"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
