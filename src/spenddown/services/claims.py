@@ -618,7 +618,7 @@ def correct_claim(
 ) -> Correction:
     """Reverse the provider's stored claim ``original_claim_id`` (keyed by the provider's NPI
     and the claim ID) and, for a replacement, adjudicate ``cmd.claim`` in its place, in one
-    transaction (docs/x12.md "Corrected and void claims")."""
+    transaction (docs/x12.md "Resends, corrected and void claims")."""
     if kind not in (REPLACEMENT, VOID):
         raise InvalidInput("INVALID_CLAIM", f"Unknown correction {kind!r}.")
     if kind == REPLACEMENT:

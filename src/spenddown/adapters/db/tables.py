@@ -347,7 +347,7 @@ claims = Table(
 
 # A replaced (CLM05-3 7) or voided (8) claim: its row and lines leave ``claims`` and
 # ``claim_lines`` (nothing counts them any more) and are kept here as they were (docs/x12.md
-# "Corrected and void claims").
+# "Resends, corrected and void claims").
 claim_corrections = Table(
     "claim_corrections",
     metadata,

@@ -1,6 +1,7 @@
-"""Answer a 276 with a 277 claim status (``answer_status``), and the claims of one 837P
-transaction set: an 835 for the claims adjudicated, a 277CA
-(005010X214) for the claims refused before adjudication (docs/x12.md "837P → 835 and 277CA").
+"""Answer the claims of one 837P transaction set (``answer_claims``): an 835 for the claims
+adjudicated, a 277CA (005010X214) for the claims refused before adjudication (docs/x12.md
+"277CA"); and a 276 with a 277 claim status (``answer_status``; docs/x12.md "276/277 claim
+status").
 
 Each claim is one call of the claim use case in its own transaction, as ``POST /v1/claims``:
 
