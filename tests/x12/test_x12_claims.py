@@ -746,3 +746,13 @@ def test_a_reversal_of_a_record_stored_before_line_charges_were_kept_balances() 
     assert remittance.total_paid == 0  # the 85.00 is carried forward (PLB FB)
     text = build_835(remittance, control_number="0001").x12()
     assert "PLB*1234567893*20261231*FB:T1*-85.00" in text
+
+
+def test_a_276_with_a_wrong_pin_is_401(api: Api) -> None:
+    response = api.client.post(
+        "/v1/x12",
+        content=_request_276(PHYSICIAN[0], [("22222222B", "CLM-X2", "T-1")]),
+        headers={**X12, **basic((PHYSICIAN[0], "0000"))},
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "INVALID_CREDENTIALS"
