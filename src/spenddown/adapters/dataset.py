@@ -49,7 +49,25 @@ def _text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-Code = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=40)]
+# Text without control characters (C0, DEL, C1), no longer than its column on either engine
+# (SQLite would store a longer one, PostgreSQL refuse it): docs/operations.md "Import limits".
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _sized(max_length: int, min_length: int = 1) -> Any:
+    return Field(min_length=min_length, max_length=max_length, pattern=PRINTABLE)
+
+
+Code = Annotated[str, BeforeValidator(_text), _sized(40)]
+PlanCode = Annotated[str, BeforeValidator(_text), _sized(16)]
+Name = Annotated[str, _sized(200)]
+PersonName = Annotated[str, _sized(100)]
+CaseId = Annotated[str, BeforeValidator(_text), _sized(40)]
+BudgetUnit = Annotated[str, BeforeValidator(_text), _sized(10)]
+AidCodeText = Annotated[str, BeforeValidator(_text), _sized(4)]
+Carrier = Annotated[str, _sized(100)]
+ProcedureCode = Annotated[str, BeforeValidator(_text), _sized(20)]
+COUNTY = r"^[0-9]{2}$"  # ASCII digits (a regex's \d also takes other scripts' digits)
 
 
 class _Model(BaseModel):
@@ -57,17 +75,17 @@ class _Model(BaseModel):
 
 
 class PlanIn(_Model):
-    code: Code
-    name: str
+    code: PlanCode
+    name: Name
 
 
 class ProviderIn(_Model):
     npi: Code
-    name: str
+    name: Name
     pin: Code | None = None
     type: ProviderType
     medi_cal_ffs: bool = False
-    plans: list[Code] = []
+    plans: list[PlanCode] = []
     primary_networks: list[Code] = []
 
 
@@ -77,37 +95,37 @@ class BudgetUnitMemberIn(_Model):
 
 
 class BudgetUnitIn(_Model):
-    budget_unit: Code
+    budget_unit: BudgetUnit
     members: list[BudgetUnitMemberIn]
 
 
 class CaseIn(_Model):
-    case_id: Code
-    county_code: Code = Field(pattern=r"^\d{2}$")
+    case_id: CaseId
+    county_code: Annotated[str, BeforeValidator(_text), Field(pattern=COUNTY)]
     budget_units: list[BudgetUnitIn]
 
 
 class MemberIn(_Model):
     cin: Code
     bic_issue_date: date
-    first_name: str
-    last_name: str
+    first_name: PersonName
+    last_name: PersonName
     birth_date: date
 
 
 class AidCodeIn(_Model):
-    aid_code: Code
+    aid_code: AidCodeText
     soc: bool
     ltc: bool = False
     scope: Scope = Scope.FULL
     program: Program = Program.MEDI_CAL
     verified: bool = False
-    description: str = ""
+    description: Annotated[str, _sized(200, 0)] = ""
 
 
 # A million eligibility rows in a state file: validated as typed dicts, which pydantic-core
 # checks without building a model per row (codes written as numbers become text natively).
-ShortText = Annotated[str, Field(min_length=1, max_length=40)]
+ShortText = Annotated[str, _sized(40)]
 
 
 class EligibilityIn(TypedDict):
@@ -116,15 +134,15 @@ class EligibilityIn(TypedDict):
     )
     cin: ShortText
     month: ShortText
-    aid_code: ShortText
-    county_code: Annotated[str, Field(pattern=r"^\d{2}$")]
-    plan: NotRequired[ShortText | None]
+    aid_code: Annotated[str, _sized(4)]
+    county_code: Annotated[str, Field(pattern=COUNTY)]
+    plan: NotRequired[Annotated[str, _sized(16)] | None]
     ohc_codes: NotRequired[list[ShortText]]
 
 
 class SocIn(_Model):
-    case_id: Code
-    budget_unit: Code
+    case_id: CaseId
+    budget_unit: BudgetUnit
     month: Code
     amount: Annotated[str, BeforeValidator(_text)]
     program: Program = Program.MEDI_CAL
@@ -134,9 +152,9 @@ class SocIn(_Model):
 
 class OhcPolicyIn(_Model):
     cin: Code
-    carrier: str
-    network: str = ""
-    ohc_code: Code = Field(pattern=r"^[A-Z]$")
+    carrier: Carrier
+    network: Annotated[str, _sized(100, 0)] = ""
+    ohc_code: Annotated[str, Field(pattern=r"^[A-Z]$")]
     scope: list[ServiceScope] = [ServiceScope.MEDICAL]
     plan_year_start: date
     deductible: Annotated[str, BeforeValidator(_text)] = "0"
@@ -144,7 +162,7 @@ class OhcPolicyIn(_Model):
 
 
 class FeeIn(_Model):
-    procedure_code: Code
+    procedure_code: ProcedureCode
     effective: date
     allowed_per_unit: Annotated[str, BeforeValidator(_text)]
     requires_authorization: bool = False
@@ -155,7 +173,7 @@ class AuthorizationIn(_Model):
     id: Code
     payer: AuthorizationPayer
     cin: Code
-    procedure_code: Code
+    procedure_code: ProcedureCode
     start: date
     end: date
     units: int = Field(gt=0, le=100_000)
@@ -207,11 +225,15 @@ def load_document(path: Path) -> Any:
 
 def read_document(text: str, where: str, *, as_json: bool) -> Any:
     """A dataset document: JSON, or YAML (of which JSON is a part)."""
+    kind = "JSON" if as_json else "YAML"
     try:
         return json.loads(text) if as_json else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise InvalidInput("IMPORT_UNREADABLE", f"{where}: not valid {kind}: {error}") from None
+    except (RecursionError, ValueError):
+        # Nested too deep for the parser, or an integer of thousands of digits.
         raise InvalidInput(
-            "IMPORT_UNREADABLE", f"{where}: not valid {'JSON' if as_json else 'YAML'}: {error}"
+            "IMPORT_UNREADABLE", f"{where}: not valid {kind}: nested too deep or a number too long."
         ) from None
 
 

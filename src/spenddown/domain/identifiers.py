@@ -14,9 +14,17 @@ from datetime import date
 
 from spenddown.domain.errors import InvalidInput
 
-_NPI = re.compile(r"^\d{10}$")
-_CIN = re.compile(r"^\d{8}[A-Z]$")
-_CARD = re.compile(r"^(\d{8}[A-Z])(\d)(\d)(\d{3})$")
+# ASCII digits only (``[0-9]``, fullmatch): ``\d`` also matches other scripts' digits (a
+# look-alike "١٢٣٤٥٦٧٨A" must not pass as a CIN), and ``$`` matches before a final newline.
+_NPI = re.compile(r"[0-9]{10}", re.ASCII)
+_CIN = re.compile(r"[0-9]{8}[A-Z]", re.ASCII)
+_CARD = re.compile(r"([0-9]{8}[A-Z])([0-9])([0-9])([0-9]{3})", re.ASCII)
+# Billing (procedure) codes, docs/api.md "Billing codes": CPT Category I (5 digits), CPT
+# Category II, III and PLA (4 digits and F, T or U), HCPCS Level II and CDT (a letter A-V and 4
+# digits), local codes (HCPCS "Level III": W, X, Y or Z and 4 letters or digits).
+_BILLING_CODE = re.compile(r"[0-9]{4}[0-9FTU]|[A-V][0-9]{4}|[W-Z][0-9A-Z]{4}", re.ASCII)
+# Control characters (C0, DEL, C1) and lone surrogates: refused in every identifier and text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # Digits and capitals without I, L, O and U, so that an EVC read over the phone is unambiguous.
 EVC_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -39,7 +47,7 @@ def luhn_check_digit(payload: str) -> int:
 
 
 def npi_is_valid(npi: str) -> bool:
-    return bool(_NPI.match(npi)) and luhn_check_digit(NPI_PREFIX + npi[:9]) == int(npi[9])
+    return bool(_NPI.fullmatch(npi)) and luhn_check_digit(NPI_PREFIX + npi[:9]) == int(npi[9])
 
 
 def parse_npi(value: str, field: str = "npi") -> str:
@@ -52,7 +60,7 @@ def parse_npi(value: str, field: str = "npi") -> str:
 
 
 def cin_is_valid(cin: str) -> bool:
-    return bool(_CIN.match(cin))
+    return bool(_CIN.fullmatch(cin))
 
 
 def cin_digits(cin: str) -> str:
@@ -87,9 +95,9 @@ class MemberId:
 
 def parse_member_id(value: str, field: str = "member_id") -> MemberId:
     text = str(value).strip().upper()
-    if _CIN.match(text):
+    if _CIN.fullmatch(text):
         return MemberId(text)
-    card = _CARD.match(text)
+    card = _CARD.fullmatch(text)
     if card is None:
         raise InvalidInput(
             "INVALID_MEMBER_ID",
@@ -121,3 +129,31 @@ def new_evc() -> str:
 
 def evc_is_well_formed(evc: str) -> bool:
     return len(evc) == EVC_LENGTH and all(c in EVC_ALPHABET for c in evc)
+
+
+def parse_billing_code(value: str, field: str = "billing_code") -> str:
+    """A CPT, HCPCS Level II, CDT or local code, upper case (``99213``, ``0001U``, ``D0120``)."""
+    code = str(value).strip().upper()
+    if not _BILLING_CODE.fullmatch(code):
+        raise InvalidInput(
+            "INVALID_BILLING_CODE",
+            f"{field}: a billing code is 5 characters: CPT (5 digits, or 4 digits and F, T or "
+            "U), HCPCS or CDT (a letter and 4 digits) or a local code (W-Z and 4 letters or "
+            "digits).",
+            field=field,
+        )
+    return code
+
+
+def check_text(value: str, field: str, max_length: int, code: str = "INVALID_TEXT") -> str:
+    """Free text that is stored (claim IDs, names, keys): no control characters, and no longer
+    than its column (``max_length`` characters) on either engine."""
+    if _CONTROL.search(value):
+        raise InvalidInput(
+            "INVALID_CHARACTERS", f"{field}: control characters are not allowed.", field=field
+        )
+    if len(value) > max_length:
+        raise InvalidInput(
+            code, f"{field}: at most {max_length} characters (got {len(value)}).", field=field
+        )
+    return value

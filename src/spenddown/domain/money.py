@@ -63,6 +63,10 @@ class Money:
         if isinstance(value, int | Decimal):
             number = Decimal(value)
         elif isinstance(value, str):
+            if not value.isascii():  # Decimal() also reads other scripts' digits ("١٥٠")
+                raise InvalidInput(
+                    "INVALID_AMOUNT", f"{field}: {value!r} is not an amount of money.", field=field
+                )
             try:
                 number = Decimal(value.strip().replace(",", "").removeprefix("$"))
             except InvalidOperation:

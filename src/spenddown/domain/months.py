@@ -8,7 +8,7 @@ from datetime import date
 
 from spenddown.domain.errors import InvalidInput
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$", re.ASCII)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -54,6 +54,8 @@ class BenefitMonth:
 
 def parse_date(value: str, field: str = "date") -> date:
     try:
+        if not value.isascii():  # fromisoformat reads some other scripts' digits
+            raise ValueError(value)
         return date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise InvalidInput(

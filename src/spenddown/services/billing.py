@@ -98,11 +98,8 @@ def _soc_cleared_by(uow: UnitOfWork, cin: str, provider_npi: str, service_date: 
 
 
 def _billed_medi_cal(uow: UnitOfWork, provider_npi: str, cin: str, service_date: date) -> bool:
-    claim_ids = {c.claim_id for c in uow.repo.claims_of_provider(provider_npi, cin)}
-    if not claim_ids:
-        return False
     lines = uow.repo.claim_lines_of(cin, service_date, service_date)
-    return any(line.claim_id in claim_ids for line in lines)
+    return any(line.provider_npi == provider_npi for line in lines)
 
 
 def _has_ltc_soc(uow: UnitOfWork, cin: str, month: BenefitMonth) -> bool:
@@ -132,8 +129,8 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
             enrolled = provider.medi_cal_ffs
         obligation = _soc_obligation(uow, cin, month)
         if cmd.claim_id is not None:
-            stored = uow.repo.get_claim(cmd.claim_id)
-            if stored is None or stored.provider_npi != provider.npi or stored.cin != cin:
+            stored = uow.repo.get_claim(provider.npi, cmd.claim_id)
+            if stored is None or stored.cin != cin:
                 raise NotFound(
                     "CLAIM_NOT_FOUND",
                     f"No claim {cmd.claim_id} from this provider for member {mask_id(cin)}.",
@@ -142,7 +139,7 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
             lines = [
                 line
                 for line in uow.repo.claim_lines_of(cin, day, day)
-                if line.claim_id == stored.claim_id
+                if line.claim_id == stored.claim_id and line.provider_npi == stored.provider_npi
             ]
             if not lines:
                 raise InvalidInput(

@@ -61,6 +61,7 @@ from spenddown.domain.errors import (
     RuleRefusal,
     SpenddownError,
 )
+from spenddown.domain.identifiers import check_text, parse_billing_code
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
@@ -164,12 +165,26 @@ def month_situation(
 def _check(claim: Claim, today_: date) -> None:
     if not claim.claim_id or len(claim.claim_id) > 40:
         raise InvalidInput("INVALID_CLAIM", "claim_id must be 1 to 40 characters.")
+    # Every source (REST, CLI, X12, FHIR) meets the same checks: no control characters, no
+    # text longer than its column, billing codes of the documented pattern (docs/api.md).
+    check_text(claim.claim_id, "claim_id", 40, "INVALID_CLAIM")
+    if claim.primary is not None:
+        check_text(claim.primary.payer_name, "primary.payer_name", 100, "INVALID_CLAIM")
+        check_text(claim.primary.claim_number, "primary.claim_number", 60, "INVALID_CLAIM")
     if not 1 <= len(claim.lines) <= MAX_LINES:
         raise InvalidInput("INVALID_CLAIM", f"A claim has 1 to {MAX_LINES} lines.")
     if claim.soc_amount.amount < 0:
         raise InvalidInput("INVALID_AMOUNT", "soc_amount cannot be negative.")
     for index, line in enumerate(claim.lines):
         where = f"lines[{index}]"
+        parse_billing_code(line.procedure_code, f"{where}.procedure_code")
+        for name, value in (
+            ("authorizations.medi_cal", line.medi_cal_authorization),
+            ("authorizations.primary", line.primary_authorization),
+            ("primary.denial_carc", line.primary.denial_carc if line.primary else None),
+        ):
+            if value is not None:
+                check_text(value, f"{where}.{name}", 40, "INVALID_CLAIM")
         if line.units < 1 or line.units > 9999:
             raise InvalidInput("INVALID_CLAIM", f"{where}.units must be 1 to 9999.")
         if not line.charge.is_positive():
@@ -229,7 +244,7 @@ def _adjudicate_and_store(
     claim: Claim, provider: Provider, uow: UnitOfWork, env: Env
 ) -> Adjudication:
     known = uow.repo.lock_members([claim.member_id])
-    if uow.repo.lock_claim_id(claim.claim_id):
+    if uow.repo.lock_claim_id(claim.provider_npi, claim.claim_id):
         raise _duplicate(claim)
     if not known:
         raise _no_member()
@@ -307,6 +322,7 @@ def _stored(
                     if line.primary and outcome.status is LineStatus.PAID
                     else 0
                 ),
+                provider_npi=provider.npi,
             )
             for line, outcome in zip(claim.lines, result.lines, strict=True)
         ],
@@ -369,7 +385,7 @@ class _Chunk:
         cins = sorted({c.member_id for c in claims})
         months = sorted({BenefitMonth.of(line.service_date) for c in claims for line in c.lines})
         self.members = repo.lock_members(cins)  # first: what follows is read under the locks
-        self.claim_ids = repo.stored_claim_ids([c.claim_id for c in claims])
+        self.claim_ids = repo.stored_claim_ids([(c.provider_npi, c.claim_id) for c in claims])
         self.providers = repo.providers_by_npi(sorted({c.provider_npi for c in claims}))
         self.segments: dict[tuple[str, BenefitMonth], list[EligibilitySegment]] = defaultdict(list)
         for segment in repo.segments_of(cins, months):
@@ -418,7 +434,7 @@ class _Chunk:
         provider = self.providers.get(claim.provider_npi)
         if provider is None:
             raise _no_provider(claim)
-        if claim.claim_id in self.claim_ids:
+        if (claim.provider_npi, claim.claim_id) in self.claim_ids:
             raise _duplicate(claim)
         if claim.member_id not in self.members:
             raise _no_member()
@@ -443,7 +459,7 @@ class _Chunk:
         )
         rows = _stored(claim, provider, result, now)
         # What the next claims of the chunk must see, as the database would show them.
-        self.claim_ids.add(claim.claim_id)
+        self.claim_ids.add((claim.provider_npi, claim.claim_id))
         for line in rows[1]:
             if line.authorization_id is not None and line.status == LineStatus.PAID:
                 self.units_used[line.authorization_id] = (
@@ -561,10 +577,7 @@ def dependent_patient(
 def _claim_of(uow: UnitOfWork, npi: str, claim_id: str) -> StoredClaim | None:
     """The one look-up of a provider's stored claim, inside the caller's transaction: claim IDs
     are the provider's, so it is keyed by the billing NPI and the claim ID together."""
-    stored = uow.repo.get_claim(claim_id)
-    if stored is None or stored.provider_npi != npi:
-        return None
-    return stored
+    return uow.repo.get_claim(npi, claim_id)
 
 
 def stored_claim(npi: str, claim_id: str, uow: UnitOfWork) -> StoredClaim | None:
@@ -642,7 +655,7 @@ def correct_claim(
                 f"{'replace' if kind == REPLACEMENT else 'void'}.",
             )
         uow.repo.lock_members(sorted({stored.cin, cmd.claim.member_id}))
-        lines = uow.repo.claim_lines_of_claim(original_claim_id)
+        lines = uow.repo.claim_lines_of_claim(provider.npi, original_claim_id)
         original = adjudication_from_record(dict(stored.adjudication))
         uow.repo.correct_claim(
             ClaimCorrection(
@@ -718,10 +731,31 @@ def claim_status(npi: str, claim_id: str, uow: UnitOfWork) -> ClaimStatusView | 
     return None
 
 
-def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:
-    """A stored adjudication; a provider sees only its own claims (None: the county)."""
+def find_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> StoredClaim:
+    """A stored claim. Claim IDs are per provider: a provider reads its own claim of this ID
+    (another provider's is ``CLAIM_NOT_FOUND``, like one that does not exist); the county names
+    the provider, or may leave it out when only one provider used the ID
+    (``PROVIDER_NPI_REQUIRED`` when several did)."""
     with uow:
-        stored = uow.repo.get_claim(claim_id)
-    if stored is None or (provider_npi is not None and stored.provider_npi != provider_npi):
+        if provider_npi is not None:
+            stored = uow.repo.get_claim(provider_npi, claim_id)
+            found = [] if stored is None else [stored]
+        else:
+            found = uow.repo.claims_with_id(claim_id)
+    if not found:
         raise NotFound("CLAIM_NOT_FOUND", f"No claim {claim_id}.")
+    if len(found) > 1:
+        raise InvalidInput(
+            "PROVIDER_NPI_REQUIRED",
+            f"provider_npi: {len(found)} providers sent a claim {claim_id}; name the provider "
+            "(?provider_npi=).",
+            field="provider_npi",
+        )
+    return found[0]
+
+
+def get_claim(claim_id: str, uow: UnitOfWork, *, provider_npi: str | None) -> Adjudication:
+    """A stored adjudication (see ``find_claim``: ``provider_npi`` None is the county's read of
+    any provider's claim)."""
+    stored = find_claim(claim_id, uow, provider_npi=provider_npi)
     return adjudication_from_record(dict(stored.adjudication))

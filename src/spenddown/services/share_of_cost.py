@@ -26,7 +26,7 @@ from spenddown.domain.errors import (
     SpenddownError,
     mask_id,
 )
-from spenddown.domain.identifiers import MemberId
+from spenddown.domain.identifiers import MemberId, check_text, parse_billing_code
 from spenddown.domain.money import Money, total
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost import ledger
@@ -307,13 +307,13 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
     """rules.md §3: apply min(charge, remaining) to the budget unit's SOC for the month."""
     if not cmd.service_charge.is_positive():
         raise InvalidInput("INVALID_SERVICE_CHARGE", "service_charge must be more than $0.00.")
-    billing_code = cmd.billing_code.strip().upper()
-    if not billing_code or len(billing_code) > 20:
-        raise InvalidInput("INVALID_BILLING_CODE", "billing_code must be 1 to 20 characters.")
+    billing_code = parse_billing_code(cmd.billing_code)
     if cmd.idempotency_key is not None and not 1 <= len(cmd.idempotency_key) <= 100:
         raise InvalidInput(
             "INVALID_IDEMPOTENCY_KEY", "idempotency_key must be 1 to 100 characters."
         )
+    if cmd.idempotency_key is not None:
+        check_text(cmd.idempotency_key, "idempotency_key", 100, "INVALID_IDEMPOTENCY_KEY")
     with uow:
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
         month = check_service_date(cmd.service_date, today(env))

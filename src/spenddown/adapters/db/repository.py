@@ -183,6 +183,7 @@ _IN_CHUNK = 10_000
 def _line_row(line: StoredClaimLine) -> dict[str, Any]:
     """A claim line's columns, in the order of ``claim_lines``."""
     return {
+        "provider_npi": line.provider_npi,
         "claim_id": line.claim_id,
         "line": line.line,
         "cin": line.cin,
@@ -1004,18 +1005,24 @@ class SqlRepository:
         if self._locking and values:
             self.c.execute(_ADVISORY_LOCKS, {"kind": kind, "values": values})
 
-    def lock_claim_id(self, claim_id: str) -> bool:
-        """Whether the claim ID is stored. On PostgreSQL the ID is first locked until the
-        transaction ends (a transaction-level advisory lock on its hash): an ID being stored by
-        another transaction is then answered as stored once that one commits, rather than
-        failing on the primary key."""
-        self._advisory_locks(_CLAIM_ID_LOCKS, [claim_id])
-        return bool(self.stored_claim_ids([claim_id]))
+    def lock_claim_id(self, provider_npi: str, claim_id: str) -> bool:
+        """Whether the provider's claim ID is stored. On PostgreSQL the key is first locked
+        until the transaction ends (a transaction-level advisory lock on its hash): a claim
+        being stored by another transaction is then answered as stored once that one commits,
+        rather than failing on the primary key."""
+        self._advisory_locks(_CLAIM_ID_LOCKS, [f"{provider_npi}:{claim_id}"])
+        return bool(self.stored_claim_ids([(provider_npi, claim_id)]))
 
-    def stored_claim_ids(self, claim_ids: list[str]) -> set[str]:
+    def stored_claim_ids(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (provider NPI, claim ID) keys are stored."""
+        if not keys:
+            return set()
         c = t.claims
-        query = select(c.c.claim_id).where(self._one_of(c.c.claim_id, claim_ids))
-        return set(self.c.execute(query).scalars())
+        wanted = set(keys)
+        query = select(c.c.provider_npi, c.c.claim_id).where(
+            self._one_of(c.c.claim_id, sorted({claim_id for _, claim_id in wanted}))
+        )
+        return {(r[0], r[1]) for r in self.c.execute(query)} & wanted
 
     def segments_of(self, cins: list[str], months: list[BenefitMonth]) -> list[EligibilitySegment]:
         e = t.eligibility
@@ -1081,9 +1088,19 @@ class SqlRepository:
             row.adjudication,
         )
 
-    def get_claim(self, claim_id: str) -> StoredClaim | None:
-        row = self.c.execute(select(t.claims).where(t.claims.c.claim_id == claim_id)).first()
+    def get_claim(self, provider_npi: str, claim_id: str) -> StoredClaim | None:
+        """The one look-up of a claim: by its key, (provider NPI, the provider's claim ID)."""
+        c = t.claims
+        row = self.c.execute(
+            select(c).where(c.c.provider_npi == provider_npi, c.c.claim_id == claim_id)
+        ).first()
         return None if row is None else self._claim(row)
+
+    def claims_with_id(self, claim_id: str) -> list[StoredClaim]:
+        """Every provider's claim of this ID (a county read without a provider)."""
+        c = t.claims
+        rows = self.c.execute(select(c).where(c.c.claim_id == claim_id).order_by(c.c.provider_npi))
+        return [self._claim(r) for r in rows]
 
     def claims_of_provider(self, provider_npi: str, cin: str) -> list[StoredClaim]:
         c = t.claims
@@ -1117,14 +1134,19 @@ class SqlRepository:
                 r.primary_deductible_cents,
                 r.deductible_credit_cents,
                 r.primary_out_of_pocket_cents,
+                r.provider_npi,
             )
             for r in rows
         ]
 
     # --- claim corrections (replacement and void) ---------------------------------------------
-    def claim_lines_of_claim(self, claim_id: str) -> list[StoredClaimLine]:
+    def claim_lines_of_claim(self, provider_npi: str, claim_id: str) -> list[StoredClaimLine]:
         cl = t.claim_lines
-        rows = self.c.execute(select(cl).where(cl.c.claim_id == claim_id).order_by(cl.c.line))
+        rows = self.c.execute(
+            select(cl)
+            .where(cl.c.provider_npi == provider_npi, cl.c.claim_id == claim_id)
+            .order_by(cl.c.line)
+        )
         return [
             StoredClaimLine(
                 r.claim_id,
@@ -1141,6 +1163,7 @@ class SqlRepository:
                 r.primary_deductible_cents,
                 r.deductible_credit_cents,
                 r.primary_out_of_pocket_cents,
+                r.provider_npi,
             )
             for r in rows
         ]
@@ -1159,7 +1182,12 @@ class SqlRepository:
                 corrected_at=correction.corrected_at,
             )
         )
-        self.c.execute(delete(t.claim_lines).where(t.claim_lines.c.claim_id == correction.claim_id))
+        self.c.execute(
+            delete(t.claim_lines).where(
+                t.claim_lines.c.claim_id == correction.claim_id,
+                t.claim_lines.c.provider_npi == correction.provider_npi,
+            )
+        )
         self.c.execute(
             delete(t.claims).where(
                 t.claims.c.claim_id == correction.claim_id,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -334,7 +335,7 @@ authorizations = Table(
 claims = Table(
     "claims",
     metadata,
-    Column("claim_id", String(40), primary_key=True),
+    Column("claim_id", String(40), nullable=False),
     Column("provider_npi", String(10), nullable=False),
     Column("cin", String(9), nullable=False),
     Column("status", String(16), nullable=False),
@@ -342,6 +343,8 @@ claims = Table(
     Column("member_owes_cents", BigInteger, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("adjudication", JSON, nullable=False),  # the Adjudication as answered
+    # Claim IDs are the provider's own (migration 0008): the key is (provider_npi, claim_id).
+    PrimaryKeyConstraint("provider_npi", "claim_id"),
     Index("ix_claims_member", "cin"),
 )
 
@@ -365,8 +368,8 @@ claim_corrections = Table(
 claim_lines = Table(
     "claim_lines",
     metadata,
-    Column("claim_id", String(40), ForeignKey("claims.claim_id"), primary_key=True),
-    Column("line", Integer, primary_key=True),
+    Column("claim_id", String(40), nullable=False),
+    Column("line", Integer, nullable=False),
     Column("cin", String(9), nullable=False),
     Column("service_date", Date, nullable=False),
     Column("procedure_code", String(20), nullable=False),
@@ -379,6 +382,12 @@ claim_lines = Table(
     Column("primary_deductible_cents", BigInteger, nullable=False),
     Column("deductible_credit_cents", BigInteger, nullable=False),
     Column("primary_out_of_pocket_cents", BigInteger, nullable=False),
+    Column("provider_npi", String(10), nullable=False),  # added by migration 0008
+    PrimaryKeyConstraint("provider_npi", "claim_id", "line"),
+    ForeignKeyConstraint(
+        ["provider_npi", "claim_id"],
+        ["claims.provider_npi", "claims.claim_id"],
+    ),
     Index("ix_claim_lines_member_date", "cin", "service_date"),
     Index("ix_claim_lines_authorization", "authorization_id"),
 )

@@ -19,8 +19,9 @@ from fastapi.openapi.utils import get_openapi
 from spenddown import bootstrap
 from spenddown.adapters.system import Argon2PinHasher, CachedPinVerifier
 from spenddown.config import Settings
-from spenddown.entrypoints.api import errors
+from spenddown.entrypoints.api import docs, errors
 from spenddown.entrypoints.api.audit import MaskMemberIds
+from spenddown.entrypoints.api.guard import InputGuard
 from spenddown.entrypoints.api.middleware import AccessLogMiddleware
 from spenddown.entrypoints.api.routes import (
     admin,
@@ -91,15 +92,17 @@ def create_app(app: bootstrap.App | None = None, settings: Settings | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc from the package's own assets (docs.py)
         redoc_url=None,
     )
     api.state.spenddown = spenddown
     for router in ROUTERS:
         api.include_router(router)
+    docs.mount(api)
     errors.install(api)
     mount_pages(api, settings)  # the web pages at / (entrypoints/web, docs/web.md)
     api.add_middleware(AccessLogMiddleware, spenddown=lambda: spenddown)
+    api.add_middleware(InputGuard)  # outermost: size, characters, JSON shape; headers
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     logging.getLogger("uvicorn.access").addFilter(_MASK)
     return api

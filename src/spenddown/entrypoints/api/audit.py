@@ -7,7 +7,8 @@ member comes from the path, the query or the body (``member_id``) or from the ro
 learns it from the clearance); the outcome is ``OK`` or the problem's ``code``.
 
 The line is written when the response starts, before the client sees it: a request whose access
-could not be logged fails (500) rather than going unlogged.
+could not be logged fails rather than going unlogged (503 `DATABASE_UNAVAILABLE` with
+``Retry-After`` when the database is unavailable, else 500).
 
 The request log (logger ``spenddown.api``) shows the method, the route *template*
 (``/v1/soc/obligations/{member_id}/{month}``), the status and the time: never a member ID, a

@@ -26,7 +26,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spenddown.domain.errors import (
@@ -169,13 +170,17 @@ async def http_error(request: Request, error: Exception) -> Response:
     return problem_response(_simple(code, title, status, detail), status, headers or None)
 
 
-async def database_error(request: Request, error: Exception) -> JSONResponse:
-    """A lost connection or a locked database: tell the client to retry; no SQL, no values."""
-    assert isinstance(error, DBAPIError)
-    if not error.connection_invalidated and not isinstance(error, OperationalError):
-        return await unexpected_error(request, error)
-    log.warning("database unavailable: %s", type(error.orig).__name__)
-    _record(request, "DATABASE_UNAVAILABLE")
+def is_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached or used right now (connection refused or lost, server
+    shutting down, pool exhausted, SQLite locked): the client should retry."""
+    if isinstance(error, PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    )
+
+
+def unavailable_response() -> JSONResponse:
     body = _simple(
         "DATABASE_UNAVAILABLE",
         "Service unavailable",
@@ -183,6 +188,26 @@ async def database_error(request: Request, error: Exception) -> JSONResponse:
         "The database is not available at the moment; nothing was changed. Try again.",
     )
     return problem_response(body, 503, {"Retry-After": "1"})
+
+
+async def database_error(request: Request, error: Exception) -> JSONResponse:
+    """A lost connection or a locked database: tell the client to retry; no SQL, no values.
+    A value the database refuses (``DataError``: too long, not representable) is bad input."""
+    if isinstance(error, DataError):
+        _record(request, "INVALID_REQUEST")
+        body = _simple(
+            "INVALID_REQUEST",
+            "Invalid input",
+            422,
+            "A value is too long or cannot be stored; nothing was changed.",
+        )
+        return problem_response(body, 422)
+    if not is_unavailable(error):
+        return await unexpected_error(request, error)
+    orig = getattr(error, "orig", None) or error
+    log.warning("database unavailable: %s", type(orig).__name__)
+    _record(request, "DATABASE_UNAVAILABLE")
+    return unavailable_response()
 
 
 def log_unexpected(error: BaseException, method: str, route: str) -> None:
@@ -215,5 +240,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)
     # Any other exception is answered by ``middleware.AccessLogMiddleware`` (never re-raised to
     # the server, whose log would print the exception's message).

@@ -32,8 +32,9 @@ class AccessLogWriter:
     """Group commit of access-log lines, by one thread that runs while there is work.
 
     ``write`` returns once the line is committed, or raises what prevented it (the request then
-    fails with a 500 rather than going unlogged). When a transaction of many lines fails, they
-    are retried one by one, so that one bad line fails only its own request. The thread stops
+    fails rather than going unlogged: 503 when the database is unavailable, else 500). When a
+    transaction of many lines fails, they are retried one by one, so that one bad line fails
+    only its own request. The thread stops
     after ``IDLE_SECONDS`` without lines and is started again by the next one (nothing is left
     running behind an app that is no longer used)."""
 
@@ -121,25 +122,44 @@ class AccessLogMiddleware:
         entry = audit.AccessEntry()
         scope.setdefault("state", {})[audit.STATE_KEY] = entry
         started = time.perf_counter()
-        # ``logged``: the access line was attempted (once); ``sent``: the client has a status.
-        logged = sent = False
+        # ``logged``: the access line was attempted (once); ``sent``: the client has a status;
+        # ``replaced``: the line could not be written for want of a database, the client got a
+        # 503 instead of the application's answer (whose remaining messages are dropped).
+        logged = sent = replaced = False
 
         async def send_logged(message: Message) -> None:
-            nonlocal logged, sent
+            nonlocal logged, sent, replaced
+            if replaced:
+                return
             if message["type"] == "http.response.start":
                 if not logged:
                     logged = True
-                    await self._finish(scope, entry, int(message["status"]), started)
+                    try:
+                        await self._finish(scope, entry, int(message["status"]), started)
+                    except Exception as error:
+                        if not errors.is_unavailable(error):
+                            raise
+                        log.warning("access log unavailable: %s", type(error).__name__)
+                        replaced = sent = True
+                        await errors.unavailable_response()(scope, receive, send)
+                        return
                 sent = True
             await send(message)
 
         try:
             await self.app(scope, receive, send_logged)
         except Exception as error:
+            if sent:
+                if not replaced:
+                    route = getattr(scope.get("route"), "path", "-")
+                    errors.log_unexpected(error, scope.get("method", "-"), route)
+                return  # the client has its status already; the connection just ends
+            if errors.is_unavailable(error):
+                entry.outcome = "DATABASE_UNAVAILABLE"
+                await errors.unavailable_response()(scope, receive, send_logged)
+                return
             route = getattr(scope.get("route"), "path", "-")
             errors.log_unexpected(error, scope.get("method", "-"), route)
-            if sent:
-                return  # the client has its status already; the connection just ends
             entry.outcome = entry.outcome or "INTERNAL_ERROR"
             await errors.internal_error_response()(scope, receive, send_logged)
 

@@ -30,7 +30,7 @@ from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 
 # --- input types ------------------------------------------------------------------------------
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def _refused(error: InvalidInput) -> PydanticCustomError:
@@ -38,7 +38,9 @@ def _refused(error: InvalidInput) -> PydanticCustomError:
     return PydanticCustomError(error.code, error.detail.split(": ", 1)[-1])
 
 
-_MONEY_TEXT = re.compile(r"-?\d+(\.\d+)?")  # more than two decimals: refused by Money.parse
+_MONEY_TEXT = re.compile(
+    r"-?[0-9]+(\.[0-9]+)?", re.ASCII
+)  # more than two decimals: refused by Money.parse
 
 
 def _money(value: Any) -> Money:
@@ -73,7 +75,7 @@ def _member_id(value: Any) -> MemberId:
 def _date(value: Any) -> date:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _DATE.match(value.strip()):
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
         raise PydanticCustomError("INVALID_DATE", "give a date as YYYY-MM-DD.")
     try:
         parsed = date.fromisoformat(value.strip())
@@ -105,7 +107,7 @@ def _month_text(value: Any) -> str:
     return str(_month(value))
 
 
-MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 MoneyIn = Annotated[
     Money,
@@ -124,13 +126,13 @@ MoneyIn = Annotated[
 # Path and query parameters must be scalars for FastAPI: validated text, parsed by the route.
 _MEMBER_ID_SCHEMA = {
     "type": "string",
-    "pattern": r"^(\d{8}[A-Z]|\d{8}[A-Z]\d{5})$",
+    "pattern": r"^([0-9]{8}[A-Z]|[0-9]{8}[A-Z][0-9]{5})$",
     "description": "CIN (8 digits and a letter) or the 14-character ID on the card.",
     "examples": ["12345678A"],
 }
 _MONTH_SCHEMA = {
     "type": "string",
-    "pattern": r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$",
+    "pattern": r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$",
     "description": "Benefit month YYYY-MM (1900-01 to 2999-12).",
     "examples": ["2026-11"],
 }
@@ -143,7 +145,7 @@ DateIn = Annotated[
         {
             "type": "string",
             "format": "date",
-            "pattern": r"^(19|2\d)\d{2}-\d{2}-\d{2}$",
+            "pattern": r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
             "examples": ["2026-11-03"],
         }
     ),
@@ -152,9 +154,9 @@ MonthIn = Annotated[BenefitMonth, PlainValidator(_month), WithJsonSchema(_MONTH_
 MemberIdIn = Annotated[MemberId, PlainValidator(_member_id), WithJsonSchema(_MEMBER_ID_SCHEMA)]
 
 # --- output types -----------------------------------------------------------------------------
-MoneyOut = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["600.00"])]
+MoneyOut = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["600.00"])]
 DateOut = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2026-11-03"])]
-MonthOut = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
+MonthOut = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-11"])]
 Timestamp = Annotated[
     str, Field(json_schema_extra={"format": "date-time"}, examples=["2026-11-23T18:00:00Z"])
 ]
@@ -836,6 +838,8 @@ def _percent(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise PydanticCustomError("INVALID_PERCENT", "give a percent as a number from 0 to 100.")
     try:
+        if isinstance(value, str) and not value.isascii():
+            raise ArithmeticError(value)  # Decimal() also reads other scripts' digits
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except ArithmeticError:
         raise PydanticCustomError("INVALID_PERCENT", "not a number.") from None
@@ -846,7 +850,7 @@ def _percent(value: Any) -> Decimal:
     return number
 
 
-NPI_PATTERN = r"^\d{10}$"
+NPI_PATTERN = r"^[0-9]{10}$"
 NpiIn = Annotated[
     str,
     PlainValidator(_npi),
@@ -865,7 +869,7 @@ PercentIn = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$"},
+                {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]{1,2})?$"},
                 {"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
             ],
             "description": "A percent from 0 to 100 (20 means 20 %).",
@@ -873,6 +877,7 @@ PercentIn = Annotated[
         }
     ),
 ]
+NpiParam = NpiIn  # the same for a query parameter (a claim's provider)
 ClaimStatusName = Literal["paid", "partially_paid", "denied"]
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from spenddown.domain.errors import InvalidInput
-from spenddown.domain.identifiers import MemberId, parse_member_id, parse_npi
+from spenddown.domain.identifiers import MemberId, check_text, parse_member_id, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth, parse_date
 
@@ -19,6 +19,7 @@ def text(value: str | None, field: str, *, required: bool = True, limit: int = M
     cleaned = (value or "").strip()
     if len(cleaned) > limit:
         raise InvalidInput("INVALID_REQUEST", f"{field}: at most {limit} characters.", field=field)
+    check_text(cleaned, field, limit)
     if required and not cleaned:
         raise InvalidInput("INVALID_REQUEST", f"{field}: this field is required.", field=field)
     return cleaned
@@ -107,7 +108,7 @@ def required_money(value: str | None, field: str, lang: str = "en") -> Money:
 
 def whole(value: str | None, field: str, low: int, high: int) -> int:
     cleaned = text(value, field, limit=6)
-    if not cleaned.isdigit() or not low <= int(cleaned) <= high:
+    if not (cleaned.isascii() and cleaned.isdigit()) or not low <= int(cleaned) <= high:
         raise InvalidInput(
             "INVALID_REQUEST", f"{field}: a whole number from {low} to {high}.", field=field
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse
 
-from spenddown import bootstrap
 from spenddown.adapters.claim_format import ClaimIn
+from spenddown.domain.cob.adjudication import adjudication_from_record
 from spenddown.domain.cob.model import Claim
-from spenddown.domain.errors import InvalidInput
+from spenddown.domain.errors import InvalidInput, NotFound
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
@@ -74,21 +74,26 @@ def _check_years(claim: Claim) -> None:
     dependencies=[audited("claim.read")],
 )
 def get_claim(
-    claim_id: ClaimIdParam, caller: ProviderOrCounty, app: AppDep, access: AccessDep
+    claim_id: ClaimIdParam,
+    caller: ProviderOrCounty,
+    app: AppDep,
+    access: AccessDep,
+    provider_npi: Annotated[
+        schemas.NpiParam | None,
+        Query(description="County: whose claim (needed when several providers used the ID)."),
+    ] = None,
 ) -> JSONResponse:
-    """Another provider's claim is `CLAIM_NOT_FOUND`, like one that does not exist."""
-    own = caller.npi if caller.role is Role.PROVIDER else None
-    result = claims.get_claim(claim_id.strip(), app.uow(), provider_npi=own)
-    access.cin = _claim_member(claim_id.strip(), app)
-    return ok(shapes.adjudication(result))
-
-
-def _claim_member(claim_id: str, app: bootstrap.App) -> str | None:
-    """The claim's member, for the access log (the adjudication does not carry it)."""
-    uow = app.uow()
-    with uow:
-        stored = uow.repo.get_claim(claim_id)
-    return None if stored is None else stored.cin
+    """Claim IDs are per provider (docs/api.md "Claims"). A provider reads its own claim of this
+    ID (another provider's is `CLAIM_NOT_FOUND`, like one that does not exist); the county
+    names the provider with `provider_npi`, needed only when several providers sent a claim
+    of this ID (`PROVIDER_NPI_REQUIRED`, 422)."""
+    if caller.role is Role.PROVIDER:
+        if provider_npi is not None and provider_npi != caller.npi:
+            raise NotFound("CLAIM_NOT_FOUND", f"No claim {claim_id.strip()}.")
+        provider_npi = caller.npi
+    stored = claims.find_claim(claim_id.strip(), app.uow(), provider_npi=provider_npi)
+    access.cin = stored.cin  # the adjudication does not carry the member
+    return ok(shapes.adjudication(adjudication_from_record(dict(stored.adjudication))))
 
 
 @checks.post(
