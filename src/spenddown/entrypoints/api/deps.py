@@ -30,6 +30,7 @@ from fastapi.security import HTTPBasic, HTTPBearer
 from spenddown import bootstrap
 from spenddown.domain.errors import AuthenticationFailed, Forbidden
 from spenddown.entrypoints.api import audit
+from spenddown.entrypoints.api.guard import has_control
 from spenddown.services import providers
 from spenddown.services.access import Principal, Role, authenticate_token
 
@@ -106,6 +107,10 @@ def _basic(param: str) -> tuple[str, str]:
         ) from None
     if not sep or not user:
         raise AuthenticationFailed("INVALID_CREDENTIALS", "Basic credentials are NPI:PIN.")
+    if has_control(user) or has_control(pin):  # a NUL would reach the database (docs/api.md)
+        raise AuthenticationFailed(
+            "INVALID_CREDENTIALS", "The Basic credentials contain control characters."
+        )
     return user.strip(), pin
 
 
