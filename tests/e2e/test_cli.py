@@ -261,7 +261,12 @@ def test_people_get_a_readable_panel_without_the_pin(world_cli: Cli) -> None:
             id="unknown-member",
         ),
         pytest.param(
-            ["clear", *provider(PHYSICIAN), *member("88888888H"), "--code", "99213", "--charge", "5"],
+            [
+                "clear",
+                *provider(PHYSICIAN),
+                *member("88888888H"),
+                *("--code", "99213", "--charge", "5"),
+            ],
             3,
             "NO_SOC_FOR_MONTH",
             id="no-soc",

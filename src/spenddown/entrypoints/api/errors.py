@@ -180,13 +180,16 @@ def is_unavailable(error: BaseException) -> bool:
     )
 
 
-def unavailable_response() -> JSONResponse:
-    body = _simple(
-        "DATABASE_UNAVAILABLE",
-        "Service unavailable",
-        503,
-        "The database is not available at the moment; nothing was changed. Try again.",
-    )
+UNAVAILABLE = "The database is not available at the moment; nothing was changed. Try again."
+# When the access line cannot be written the use case may have committed already.
+UNLOGGED = (
+    "The database is not available at the moment and this request could not be written to the "
+    "access log. Try again (a clearance sent again with its idempotency key is applied once)."
+)
+
+
+def unavailable_response(detail: str = UNAVAILABLE) -> JSONResponse:
+    body = _simple("DATABASE_UNAVAILABLE", "Service unavailable", 503, detail)
     return problem_response(body, 503, {"Retry-After": "1"})
 
 

@@ -141,7 +141,8 @@ class AccessLogMiddleware:
                             raise
                         log.warning("access log unavailable: %s", type(error).__name__)
                         replaced = sent = True
-                        await errors.unavailable_response()(scope, receive, send)
+                        unlogged = errors.unavailable_response(errors.UNLOGGED)
+                        await unlogged(scope, receive, send)
                         return
                 sent = True
             await send(message)
