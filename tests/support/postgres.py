@@ -238,11 +238,36 @@ def temporary_cluster(binaries: Binaries) -> Iterator[str]:
 
         url = server_url(port)
         _wait_until_ready(url, log)
+        _RUNNING[url] = (binaries, data, base, log, port)
         yield url
     finally:
+        _RUNNING.pop(url if started else "", None)
         if started:
             _run([str(binaries.pg_ctl), "stop", "--pgdata", str(data), "-m", "immediate"], cwd=base)
         shutil.rmtree(base, ignore_errors=True)
+
+
+# The clusters of ``temporary_cluster`` by URL, for the tests that stop and restart their own.
+_RUNNING: dict[str, tuple[Binaries, Path, Path, Path, int]] = {}
+
+
+def stop_cluster(url: str) -> None:
+    """Stop a cluster of ``temporary_cluster`` (``-m fast``: sessions are ended, as at a
+    database outage); ``start_cluster`` starts it again on the same port."""
+    binaries, data, base, _, _ = _RUNNING[url]
+    proc = _run([str(binaries.pg_ctl), "stop", "--pgdata", str(data), "-m", "fast"], cwd=base)
+    if proc.returncode != 0:
+        raise PostgresStartError(f"pg_ctl stop failed: {_describe(proc)}")
+
+
+def start_cluster(url: str) -> None:
+    binaries, data, base, log, port = _RUNNING[url]
+    cmd = [str(binaries.pg_ctl), "start", "--pgdata", str(data), "--log", str(log)]
+    cmd += ["--wait", "--timeout", str(START_TIMEOUT_S), "--options", f"-p {port}"]
+    proc = _run(cmd, cwd=base, timeout=START_TIMEOUT_S + 30)
+    if proc.returncode != 0:
+        raise PostgresStartError(f"pg_ctl start failed: {_describe(proc)}\n{_tail(log)}")
+    _wait_until_ready(url, log)
 
 
 @contextlib.contextmanager
