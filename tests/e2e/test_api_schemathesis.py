@@ -1,9 +1,13 @@
 """Every operation of ``/openapi.json`` fuzzed by schemathesis (positive and negative data):
-no 5xx, and every response matches its documented schema. SQLite, bounded in time.
+no 5xx, and every response matches its documented schema. On PostgreSQL (where a NUL byte or an
+over-long string used to be a 500; the input tests of test_api_input.py run on both engines),
+bounded in time.
 
 Random NPIs and member IDs rarely exist, so half of the positive cases of the secondary-payer
 operations are steered to a known provider and member (the rest of the body stays random): the
-fuzzing reaches the adjudication, the balance-billing check and the estimate themselves."""
+fuzzing reaches the adjudication, the balance-billing check and the estimate themselves. Every
+third positive case is spiced (issue 14): one of its strings (body, path or query) gets a NUL
+byte, or its ASCII digits are swapped for Arabic-Indic ones."""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,8 +62,8 @@ SECONDARY_PAYER: dict[str, Any] = {
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    made = make_api(f"sqlite:///{tmp_path / 'fuzz.db'}")
+def api(postgres_url: str) -> Iterator[Api]:
+    made = make_api(postgres_url)
     made.world.load(SECONDARY_PAYER)
     # The provider has verified the member, so that obligation reads get past authorization.
     assert made.verify(SOC_MEMBER, PHYSICIAN).status_code == 200
@@ -114,6 +117,33 @@ def steer(case: Any, number: int) -> None:
         body.pop("provider_npis", None)
 
 
+UNICODE_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _strings(value: Any, found: list[tuple[Any, Any]]) -> None:
+    """(container, key) of every string in a JSON value."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, str):
+            found.append((value, key))
+        elif isinstance(item, dict | list):
+            _strings(item, found)
+
+
+def spice(case: Any, number: int) -> None:
+    """A NUL byte into one string of the case (odd ``number``), or that string's ASCII digits
+    as Arabic-Indic digits (even): either must be a 4xx, never a 5xx."""
+    found: list[tuple[Any, Any]] = []
+    for container in (case.body, case.path_parameters, case.query):
+        if isinstance(container, dict | list):
+            _strings(container, found)
+    if not found:
+        return
+    container, key = found[number % len(found)]
+    text = container[key]
+    container[key] = text[:1] + "\x00" + text[1:] if number % 2 else text.translate(UNICODE_DIGITS)
+
+
 STEERED = {
     "/v1/claims",
     "/v1/billing-checks",
@@ -132,6 +162,7 @@ def fuzz(
     provider_only = headers == basic(PHYSICIAN)
     steered = mode is GenerationMode.POSITIVE and operation.path in STEERED
     count = iter(range(1_000_000))
+    spiced = iter(range(1_000_000))
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -147,6 +178,9 @@ def fuzz(
             api.clock.advance(minutes=16)
         if steered:
             steer(case, next(count))
+        number = next(spiced)
+        if mode is GenerationMode.POSITIVE and number % 3 == 1:
+            spice(case, number // 3)
         # The case's own headers (e.g. the member headers) stay; the credentials are ours.
         response = case.call_and_validate(headers=headers, checks=CHECKS)
         statuses.add(response.status_code)
