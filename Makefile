@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint format bench bench-quick postgres chromium clean
+.PHONY: install demo test test-fast lint format audit bench bench-quick postgres chromium clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
@@ -42,6 +42,12 @@ lint: install
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in uv.lock's packages (pip-audit) and in the Debian packages the project
+# runs (debsecan); an unreachable vulnerability service is reported as SKIPPED, not a failure
+# (docs/operations.md "Audit").
+audit: install
+	UV="$(UV)" $(BIN)/python scripts/audit.py
 
 format: install
 	$(BIN)/ruff format src tests $(wildcard bench)
