@@ -1,3 +1,4 @@
+# ruff: noqa: S603, S607 (our own fixed commands, no input)
 """``make audit``: known vulnerabilities in what spenddown runs on (docs/operations.md "Audit").
 
 1. Python: every package pinned in ``uv.lock`` (``uv export``, all groups), checked by pip-audit
@@ -70,8 +71,10 @@ def python_audit(accepted: set[str]) -> int:
     pip_audit = str(Path(sys.executable).with_name("pip-audit"))
     try:
         run = subprocess.run(
-            [pip_audit, "-r", requirements.name, "--no-deps", "--disable-pip", "-f", "json"]
-            + ["--progress-spinner", "off", "--timeout", "15"],
+            [
+                *(pip_audit, "-r", requirements.name, "--no-deps", "--disable-pip", "-f", "json"),
+                *("--progress-spinner", "off", "--timeout", "15"),
+            ],
             capture_output=True,
             text=True,
             check=False,
