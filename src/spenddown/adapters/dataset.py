@@ -36,7 +36,7 @@ from spenddown.domain.eligibility.model import (
     ProviderType,
 )
 from spenddown.domain.errors import ImportErrors, InvalidInput, SpenddownError
-from spenddown.domain.identifiers import parse_cin, parse_npi
+from spenddown.domain.identifiers import parse_billing_code, parse_cin, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.services.imports import CaseRecord, Dataset, ProviderRecord
@@ -361,9 +361,10 @@ def parse_dataset(document: Any) -> Dataset:
     for i, f in enumerate(raw.fee_schedule):
         where = f"fee_schedule[{i}]"
         allowed = check(f"{where}.allowed_per_unit", lambda f=f: Money.parse(f.allowed_per_unit))
-        if allowed is not None:
+        code = check(f"{where}.procedure_code", lambda f=f: parse_billing_code(f.procedure_code))
+        if allowed is not None and code is not None:
             entry = FeeScheduleEntry(
-                f.procedure_code.upper(),
+                code,
                 f.effective,
                 allowed,
                 f.requires_authorization,
@@ -373,11 +374,12 @@ def parse_dataset(document: Any) -> Dataset:
     for i, a in enumerate(raw.authorizations):
         where = f"authorizations[{i}]"
         cin = check(f"{where}.cin", lambda a=a: parse_cin(a.cin, "cin"))
+        code = check(f"{where}.procedure_code", lambda a=a: parse_billing_code(a.procedure_code))
         if a.end < a.start:
             errors.append(f"{where}.end: the authorization ends before it starts")
-        elif cin is not None:
+        elif cin is not None and code is not None:
             authorization = Authorization(
-                a.id, a.payer, cin, a.procedure_code.upper(), a.start, a.end, a.units, a.status
+                a.id, a.payer, cin, code, a.start, a.end, a.units, a.status
             )
             dataset.authorizations.append((where, authorization))
     if errors:

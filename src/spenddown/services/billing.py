@@ -30,7 +30,7 @@ from spenddown.domain.cob.estimate import (
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.model import Provider, ProviderType
 from spenddown.domain.errors import InvalidInput, NotFound, mask_id
-from spenddown.domain.identifiers import MemberId
+from spenddown.domain.identifiers import MemberId, parse_billing_code
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
@@ -229,6 +229,7 @@ def accumulators(
 def estimate(cmd: EstimateCommand, uow: UnitOfWork) -> Estimate:
     """The year with and without Medi-Cal as secondary, and which of the named providers take
     both the member's private insurance and the member's Medi-Cal delivery system."""
+    parse_billing_code(cmd.pattern.procedure_code, "procedure_code")
     with uow:
         if uow.repo.get_member(cmd.cin) is None:
             raise NotFound(
