@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from bench import serving
 from bench.bare_app import PATH as BARE_PATH
-from bench.common import PIN, PINS, Figure, cin, npi, population, postgres, today_ca
+from bench.common import PIN, PINS, Figure, cin, local_code, npi, population, postgres, today_ca
 from spenddown import bootstrap
 from spenddown.adapters.db import tables
 from spenddown.domain.money import Money
@@ -65,7 +65,7 @@ def clearance(i: int, day: date, run: str) -> dict[str, Any]:
                 "member_id": cin(i % UNITS),
                 "bic_issue_date": "2025-01-02",
                 "service_date": str(day),
-                "billing_code": f"{run}{i}",
+                "billing_code": local_code(f"{run}-{i}"),
                 "service_charge": f"{1 + i % 29}.{i % 100:02d}",
                 "payment": "paid",
                 "idempotency_key": f"{run}-{i}",

@@ -7,6 +7,7 @@ database, plus the absolute numbers (engineering.md "Performance")."""
 from __future__ import annotations
 
 import sys
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -71,3 +72,12 @@ def today_ca() -> date:
 
 
 __all__ = ["PIN", "PINS", "Figure", "cin", "npi", "population", "postgres"]
+
+
+def local_code(key: str) -> str:
+    """A distinct local billing code per request (docs/api.md "Billing codes": W-Z and 4
+    letters or digits), so that no two clearances are the same service."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    n = zlib.crc32(key.encode())
+    text = "".join(digits[(n // 36**k) % 36] for k in range(4))
+    return "WXYZ"[(n // 36**4) % 4] + text

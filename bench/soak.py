@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from bench import serving
-from bench.common import PIN, Figure, cin, npi, population, postgres, today_ca
+from bench.common import PIN, Figure, cin, local_code, npi, population, postgres, today_ca
 
 UNITS = 400
 PROVIDERS = 8
@@ -51,7 +51,7 @@ def request(i: int, day: date, run: str) -> dict[str, Any]:
         body = {
             **card,
             "service_date": str(day),
-            "billing_code": f"S{run}{i}",
+            "billing_code": local_code(f"{run}-{i}"),
             "service_charge": f"{5 + i % 40}.{i % 100:02d}",
             "payment": "paid",
             "idempotency_key": f"{run}-{i}",

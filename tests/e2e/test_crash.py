@@ -50,7 +50,7 @@ def body(i: int) -> dict[str, Any]:
         "member_id": cin(i % UNITS),
         "bic_issue_date": "2025-01-02",
         "service_date": str(TODAY),
-        "billing_code": f"K{i}",
+        "billing_code": f"K{i:04d}",
         "service_charge": f"{7 + i % 23}.00",
         "payment": "paid",
         "idempotency_key": f"req-{i}",

@@ -164,7 +164,7 @@ def test_rules_4_ltc_soc_is_not_cleared_online_except_by_the_facility(world: Wor
     with pytest.raises(RuleRefusal) as refused:
         world.clear("100.00", cin="55555555E", provider=PHARMACY)
     assert refused.value.code == "LTC_SOC_NOT_CLEARED_ONLINE"
-    by_facility = world.clear("100.00", cin="55555555E", provider=LTC_HOME, code="ROOM")
+    by_facility = world.clear("100.00", cin="55555555E", provider=LTC_HOME, code="ZROOM")
     assert str(by_facility.applied) == "100.00"
     assert by_facility.certified is True  # still LTC auto-certified, $700 left to collect
 

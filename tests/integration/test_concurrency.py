@@ -53,7 +53,7 @@ def test_concurrent_clearances_on_one_budget_unit(world: World) -> None:
                     charge,
                     cin=cin,
                     provider=providers[i % 3],
-                    code=f"S{i:03d}",
+                    code=f"S{i:04d}",
                     service_date=date(2026, 11, 1 + i % 20),
                 )
             except RuleRefusal as refusal:

@@ -708,7 +708,7 @@ class LedgerDomainMachine(RuleBasedStateMachine):
     @rule(
         charge=st.one_of(st.integers(-100, 120_000), st.just(0)),
         provider=st.sampled_from(DOMAIN_PROVIDERS),
-        code=st.sampled_from(["A", "B", "C"]),
+        code=st.sampled_from(["Z000A", "Z000B", "Z000C"]),
         ltc_facility=st.booleans(),
     )
     def clear(self, charge: int, provider: str, code: str, ltc_facility: bool) -> None:
