@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spenddown import __version__
@@ -80,9 +80,10 @@ def error_response(request: Request, error: Exception) -> Response:
         )
         body = outcome.simple(error.status_code, "not-supported", code, str(error.detail))
         return _outcome_response(request, error.status_code, body, code)
-    if isinstance(error, DBAPIError) and (
-        error.connection_invalidated or isinstance(error, OperationalError)
-    ):
+    if isinstance(error, DataError):  # a value the database cannot store: bad input
+        body = outcome.simple(422, "invalid", "INVALID_REQUEST", "A value cannot be stored.")
+        return _outcome_response(request, 422, body, "INVALID_REQUEST")
+    if errors.is_unavailable(error):
         body = outcome.simple(
             503,
             "transient",
