@@ -105,3 +105,20 @@ def test_read_document_refuses_what_python_cannot_parse_safely() -> None:
         read_document(json.dumps({"a": 1})[:-1] + ', "b": ' + "9" * 5000 + "}", "x", as_json=True)
     with pytest.raises(InvalidInput):
         read_document("a: " + "[" * 100_000, "x", as_json=False)
+
+
+def test_claim_files_nested_too_deep_are_bad_input_one_and_batch(cli: Cli, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    one = tmp_path / "claim.json"
+    one.write_text(deep)
+    refused(cli, "INVALID_REQUEST", "adjudicate", str(one), *provider(PHYSICIAN))
+    batch = tmp_path / "claims.jsonl"
+    batch.write_text(deep + "\n" + '{"claim_id": ' + "9" * 5000 + "}\n")
+    out = tmp_path / "out.jsonl"
+    result = cli("adjudicate", "--batch", str(batch), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    answers = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(a["line"], a["error"]["code"]) for a in answers] == [
+        (1, "INVALID_REQUEST"),
+        (2, "INVALID_REQUEST"),
+    ]

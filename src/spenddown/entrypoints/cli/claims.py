@@ -77,6 +77,10 @@ def _read_json(path: Path) -> Any:
         raise InvalidInput("INVALID_REQUEST", f"{path}: {error.strerror}.") from None
     except json.JSONDecodeError as error:
         raise InvalidInput("INVALID_REQUEST", f"{path}: not JSON ({error.msg}).") from None
+    except (RecursionError, ValueError):  # nested too deep, or an integer of thousands of digits
+        raise InvalidInput(
+            "INVALID_REQUEST", f"{path}: not JSON (nested too deep or a number too long)."
+        ) from None
 
 
 def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
@@ -118,6 +122,12 @@ def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
                 claim = parse_claim(json.loads(raw))
             except json.JSONDecodeError as error:
                 problem = {"code": "INVALID_REQUEST", "detail": f"not JSON ({error.msg})"}
+                unreadable.append((number, problem))
+            except (RecursionError, ValueError):
+                problem = {
+                    "code": "INVALID_REQUEST",
+                    "detail": "not JSON (nested too deep or a number too long)",
+                }
                 unreadable.append((number, problem))
             except SpenddownError as error:
                 unreadable.append((number, shapes.problem(error)))

@@ -343,3 +343,7 @@ def _claim_document(text: str, upload: UploadFile | None) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidInput("INVALID_CLAIM", f"The claim is not valid JSON: {error}.") from None
+    except (RecursionError, ValueError):  # nested too deep, or an integer of thousands of digits
+        raise InvalidInput(
+            "INVALID_CLAIM", "The claim is not valid JSON: nested too deep or a number too long."
+        ) from None
