@@ -111,6 +111,7 @@ def debian_audit(accepted: set[str]) -> int:
             print("audit: debian: SKIPPED, debsecan is not installed (apt-get install debsecan).")
             return 1 if STRICT else 0
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env, check=False)
         install = subprocess.run(
             ["apt-get", "install", "-y", "-qq", "debsecan"],
             capture_output=True,
