@@ -5,7 +5,7 @@ two claims. ``claims`` is keyed by (provider_npi, claim_id); ``claim_lines`` gai
 ``provider_npi`` (filled from its claim) and refers to its claim by both columns.
 
 Revision ID: 0008
-Revises: 0006 (assigned "0005"; chained after main's 0005 → 0009 → 0006 when rebased onto it)
+Revises: 0010 (assigned "0005"; chained after main's 0005 → 0009 → 0006 → 0010 when rebased onto it)
 Create Date: 2026-12-04 15:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
