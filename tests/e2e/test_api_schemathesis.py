@@ -12,7 +12,6 @@ byte, or its ASCII digits are swapped for Arabic-Indic ones."""
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -194,7 +193,6 @@ def fuzz(
 
 def test_every_operation_fuzzed_has_no_server_error_and_conforms(api: Api) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app)
-    started = time.monotonic()
     statuses: dict[str, set[int]] = defaultdict(set)
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -213,4 +211,3 @@ def test_every_operation_fuzzed_has_no_server_error_and_conforms(api: Api) -> No
     assert all(codes - {401, 403} for codes in statuses.values()), dict(statuses)
     succeeded = [label for label, codes in statuses.items() if codes & {200, 201}]
     assert len(succeeded) >= 10, dict(statuses)
-    assert time.monotonic() - started < 90
