@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from spenddown.domain.errors import InvalidInput
 
@@ -75,6 +75,27 @@ def card_check_digit(cin: str) -> int:
 def julian_issue_code(issue_date: date) -> str:
     """``YDDD``: last digit of the issue year and the day of the year."""
     return f"{issue_date.year % 10}{issue_date.timetuple().tm_yday:03d}"
+
+
+def issue_date_from_julian(julian: str, today: date, field: str = "member_id") -> date:
+    """The card issue date a card ID's ``YDDD`` stands for (docs/rules.md, identifiers): the
+    latest day on or before ``today`` whose year ends in ``Y`` and whose day of the year is
+    ``DDD``. A card older than ten years needs its issue date typed."""
+    if len(julian) != 4 or not julian.isdigit():
+        raise InvalidInput("INVALID_MEMBER_ID", f"{field}: not a card ID.", field=field)
+    digit, day_of_year = int(julian[0]), int(julian[1:])
+    year = today.year - ((today.year - digit) % 10)
+    for candidate in (year, year - 10):
+        start = date(candidate, 1, 1)
+        if 1 <= day_of_year <= (date(candidate, 12, 31) - start).days + 1:
+            issued = start + timedelta(days=day_of_year - 1)
+            if issued <= today:
+                return issued
+    raise InvalidInput(
+        "INVALID_MEMBER_ID",
+        f"{field}: the card ID's issue day {julian} is not a date.",
+        field=field,
+    )
 
 
 def card_id(cin: str, issue_date: date) -> str:

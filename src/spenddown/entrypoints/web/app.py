@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -58,6 +59,17 @@ def dollars(value: object) -> str:
 
 TEMPLATES.filters["num"] = number
 TEMPLATES.filters["usd"] = dollars
+
+# A design document's section ("rules.md §5.6") is not something a remittance's reader can open:
+# the pages drop it; the page cites the law and docs/rules.md itself.
+_DESIGN_CITATION = re.compile(r"\s*\((?:rules|interfaces|engineering)\.md\s*§\s*[0-9.]*[0-9]\)")
+
+
+def without_design_citations(text: object) -> str:
+    return _DESIGN_CITATION.sub("", str(text))
+
+
+TEMPLATES.filters["plain_citations"] = without_design_citations
 
 
 def mount(api: FastAPI, settings: Settings | None) -> None:
@@ -173,6 +185,14 @@ ERRORS: Mapping[str, str] = {
         "This amount could be read two ways. Type it again with no thousands separator and a "
         "decimal mark only for cents, for example 1500 or 12.50."
     ),
+    "SERVICE_DATE_TOO_OLD": N_(
+        "The date of service is more than 12 months before this month: it cannot be verified "
+        "or cleared online."
+    ),
+    "BUDGET_UNIT_REQUIRED": N_(
+        "This person pays toward more than one budget unit this month: choose the budget unit "
+        "this bill counts for."
+    ),
     "INSECURE_CONNECTION": N_(
         "Signing in needs a secure connection: this server sends its session cookie over "
         "https:// only. Use the https:// address, or ask whoever runs spenddown to serve it "
@@ -264,9 +284,102 @@ def same_site_path(target: str | None, default: str) -> str:
 
 
 def failure(request: Request, error: SpenddownError, variant: str = "") -> dict[str, Any]:
-    """The template variables of an error: the message, its language when not the page's."""
-    message, lang = error_message(error, i18n.gettext_for(language(request)), variant)
-    return {"error": message, "error_lang": lang, "error_code": error.code}
+    """The template variables of an error: the message, its language when not the page's, and
+    ``errors`` (the error summary's one item, tied to its field when the error names one: see
+    ``field_failure``)."""
+    return field_failure(request, error, variant=variant)
+
+
+# --- errors at their field (GOV.UK / USWDS pattern) --------------------------------------------
+# What to do about a field, in the page's language, for the errors that are about the field's
+# shape (required, not a date, not an amount, too long): never the API's "service_charge: ...".
+FIELD_MESSAGES: Mapping[str, str] = {
+    "npi": N_("Enter your office's 10-digit NPI."),
+    "pin": N_("Enter your PIN."),
+    "member_id": N_(
+        "Enter the member ID: the CIN (8 digits and a letter) or the card's 14-character ID."
+    ),
+    "bic_issue_date": N_(
+        "Enter the card issue date (printed on the card), or type the card's 14-character ID as "
+        "the member ID."
+    ),
+    "service_date": N_("Enter the date of service as a real date, for example 2026-11-03."),
+    "billing_code": N_("Enter the billing code, for example 99213 (at most 20 characters)."),
+    "service_charge": N_("Enter the charge in dollars and cents, for example 120.00."),
+    "payment": N_("Choose whether the member paid or promised to pay."),
+    "budget_unit": N_("Choose the budget unit this bill counts for."),
+    "month": N_("Enter a month, for example 2026-11."),
+    "claim_id": N_("Enter the claim ID your office gave this claim."),
+    "procedure_code": N_("Enter the procedure code, for example 97153."),
+    "units": N_("Enter the number of units, a whole number from 1 to 999."),
+    "charge": N_("Enter the charge in dollars and cents, for example 160.00."),
+    "primary_allowed": N_("Enter the amount the primary insurance allowed, for example 120.00."),
+    "primary_paid": N_("Enter the amount the primary insurance paid, for example 0.00."),
+    "primary_deductible": N_(
+        "Enter the amount the primary insurance applied to the deductible, for example 120.00."
+    ),
+    "payer_name": N_("Enter the name of the primary insurance."),
+    "claim_number": N_("Enter the primary insurance's claim number."),
+    "adjudication_date": N_("Enter the date the primary insurance processed the claim."),
+}
+
+# Errors whose code says which field they are about (the use case does not always name it).
+CODE_FIELDS: Mapping[str, str] = {
+    "INVALID_CREDENTIALS": "pin",
+    "INVALID_NPI": "npi",
+    "MEMBER_NOT_FOUND": "member_id",
+    "INVALID_MEMBER_ID": "member_id",
+    "SERVICE_DATE_IN_FUTURE": "service_date",
+    "SERVICE_DATE_TOO_OLD": "service_date",
+    "DUPLICATE_CLEARANCE": "billing_code",
+    "BUDGET_UNIT_REQUIRED": "budget_unit",
+    "DUPLICATE_CLAIM": "claim_id",
+}
+
+
+def field_failure(
+    request: Request,
+    error: SpenddownError,
+    ids: Mapping[str, str] | None = None,
+    variant: str = "",
+) -> dict[str, Any]:
+    """An error as the GOV.UK / USWDS error pattern shows it (docs/web.md, "Errors"): the
+    template variables ``errors`` (each ``{field, id, message, lang}``: the summary at the top
+    links ``#id``, the field shows ``message``), ``error`` (the first message; the page title
+    gets "Error:"), ``error_lang`` and ``error_code``.
+
+    ``ids`` maps a field name to the id of its input when they differ on the page (the clear
+    form's date of service is ``clear_service_date``). A known code keeps its own translated
+    words; a field's shape error gets the field's words; anything else shows the use case's
+    detail without the leading ``field:`` (in English, marked as such)."""
+    gettext = i18n.gettext_for(language(request))
+    field = error.context.get("field") or CODE_FIELDS.get(error.code)
+    field = field if isinstance(field, str) else None
+    known = ERRORS.get(error.code + variant) or ERRORS.get(error.code)
+    lang: str | None = None
+    if known is not None:
+        message = gettext(known)
+    elif field is not None and field in FIELD_MESSAGES:
+        message = gettext(FIELD_MESSAGES[field])
+    else:
+        message, lang = error.detail, "en"
+        if field is not None and message.startswith(field + ":"):
+            message = message[len(field) + 1 :].strip()
+            message = message[:1].upper() + message[1:]
+    target = None if field is None else (ids or {}).get(field, field)
+    item = {"field": field, "id": target, "message": message, "lang": lang}
+    return {"error": message, "error_lang": lang, "error_code": error.code, "errors": [item]}
+
+
+def field_error(errors: Any, field: str) -> dict[str, Any] | None:
+    """The error of ``field`` among a page's ``errors`` (templates: ``_errors.html``)."""
+    for item in errors or ():
+        if item.get("field") == field:
+            return dict(item)
+    return None
+
+
+TEMPLATES.globals["field_error"] = field_error
 
 
 # The API's table (entrypoints/api/errors.py), by the kind of error.

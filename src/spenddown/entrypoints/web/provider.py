@@ -3,23 +3,30 @@ result; the office's clearances with reversal; submit a claim and read the remit
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import secrets
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from spenddown import rules
 from spenddown.adapters.claim_format import parse_claim
 from spenddown.domain.errors import InvalidInput, SpenddownError
+from spenddown.domain.identifiers import MemberId, issue_date_from_julian
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Payment
 from spenddown.entrypoints import shapes
-from spenddown.entrypoints.web import forms, sessions
+from spenddown.entrypoints.web import forms, i18n, sessions
 from spenddown.entrypoints.web.app import (
     audit,
     csrf_refused,
     failure,
+    field_failure,
     language,
     render,
     sign_in_again,
@@ -28,8 +35,9 @@ from spenddown.entrypoints.web.app import (
     status_of,
     vault,
 )
+from spenddown.entrypoints.web.i18n import N_
 from spenddown.services import claims, eligibility, providers, share_of_cost
-from spenddown.services.common import today
+from spenddown.services.common import CALIFORNIA, today
 
 router = APIRouter(include_in_schema=False)
 ROLE = "provider"
@@ -47,8 +55,22 @@ def sign_in_page(request: Request, expired: str | None = None) -> Response:
 
 
 @router.post("/provider/sign-in")
-def sign_in(request: Request, csrf: Csrf = "", npi: FormText = "", pin: FormText = "") -> Response:
-    context = {"npi": npi[:20]}
+def sign_in(
+    request: Request,
+    csrf: Csrf = "",
+    npi: FormText = "",
+    pin: FormText = "",
+    keep_member_id: FormText = "",
+    keep_bic_issue_date: FormText = "",
+    keep_service_date: FormText = "",
+) -> Response:
+    keep = {
+        "member_id": keep_member_id[:20],
+        "bic_issue_date": keep_bic_issue_date[:20],
+        "service_date": keep_service_date[:20],
+    }
+    keep = {k: v for k, v in keep.items() if v}
+    context: dict[str, Any] = {"npi": npi[:20], "keep": keep}
     if not sessions.csrf_ok(request, csrf):
         return csrf_refused(request, "provider_sign_in.html", context)
     app = spenddown(request)
@@ -60,12 +82,178 @@ def sign_in(request: Request, csrf: Csrf = "", npi: FormText = "", pin: FormText
         return render(request, "provider_sign_in.html", {**context, **failure(request, error)}, 401)
     credential = vault(request).put(ROLE, provider.npi, {"pin": pin[:64], "name": provider.name})
     sessions.sign_in(request, ROLE, provider.npi, credential)
+    if keep:  # signed in again after the session ended: the verify form as it was typed
+        form = _verify_form(today(app.env), keep)
+        return render(request, "provider_verify.html", {"office": provider.name, "form": form})
     return RedirectResponse("/provider", status_code=303)
 
 
 # --- verify and clear ------------------------------------------------------------------------
 def _office(request: Request) -> tuple[str, dict[str, str]] | None:
     return signed_in(request, ROLE)
+
+
+# What each code on the verification card means, in the page's language (docs/web.md, "The
+# front desk"); the codes are the domain's EligibilityStatus (docs/rules.md, eligibility).
+ELIGIBILITY_STATUS: dict[str, str] = {
+    "0": N_("eligible"),
+    "1": N_("eligible: long-term care Share of Cost, certified at the start of the month"),
+    "3": N_("eligible with conditions (Share of Cost certified, restricted scope or CMSP)"),
+    "4": N_("eligible, enrolled in a Medi-Cal managed care plan"),
+    "5": N_("not eligible until the Share of Cost is met"),
+    "9": N_("not eligible in the month of service"),
+}
+SCOPES = {"full": N_("full scope"), "restricted": N_("restricted scope")}
+PROGRAMS = {"medi-cal": "Medi-Cal", "cmsp": "CMSP"}
+VERIFY_IDS = {"service_date": "service_date"}
+CLEAR_IDS = {"service_date": "clear_service_date", "payment": "payment_paid"}
+
+
+def _verify_form(app_today: date, values: dict[str, str] | None = None) -> dict[str, str]:
+    """The verify form: empty for the next patient (today as the date of service)."""
+    form = {"member_id": "", "bic_issue_date": "", "service_date": app_today.isoformat()}
+    form.update(values or {})
+    return form
+
+
+def _member_and_issue(member_id: str, bic_issue_date: str, on: date) -> tuple[MemberId, date]:
+    """The member ID, and the card issue date: typed, or (when the 14-character card ID was
+    typed and the date left empty) the date the card ID's YDDD stands for."""
+    parsed = forms.member_id(member_id)
+    if not bic_issue_date.strip() and parsed.julian_issue is not None:
+        return parsed, issue_date_from_julian(parsed.julian_issue, on)
+    return parsed, forms.day(bic_issue_date, "bic_issue_date")
+
+
+def _desk_card(request: Request, result: dict[str, Any], npi: str) -> dict[str, Any]:
+    """What the verification card adds to the API's answer for the front desk: the patient's
+    name and birth date, each code with its meaning, each program's SOC (Medi-Cal and CMSP on
+    their own lines) and the budget units a responsible relative's bills can count for."""
+    app = spenddown(request)
+    gettext = i18n_gettext(request)
+    cin = result["member_id"]
+    month = BenefitMonth.parse(result["month"])
+    uow = app.uow()
+    with uow:
+        member = uow.repo.get_member(cin)
+        provider = uow.repo.get_provider(npi)
+        units = uow.repo.unit_obligations(cin, month, lock=False)
+        names: dict[str, list[str]] = {}
+        for membership, _ in units:
+            others = uow.repo.members_of_budget_unit(membership.case_id, membership.budget_unit)
+            people = []
+            for other in others:
+                if str(other.role) == "eligible":
+                    found = uow.repo.get_member(other.cin)
+                    if found is not None:
+                        people.append(f"{found.first_name} {found.last_name}")
+            names[membership.key] = people
+    aid_table = rules.aid_codes()
+    ohc_table = rules.ohc_codes()
+    plan_table = rules.plan_statuses()
+    programs = []
+    budget_units = []
+    for membership, obligations in units:
+        for o in sorted(obligations, key=lambda o: str(o.key.program)):
+            programs.append(
+                {
+                    "program": PROGRAMS.get(str(o.key.program), str(o.key.program)),
+                    "amount": str(o.amount.amount),
+                    "remaining": str(o.remaining.amount),
+                    "certified": o.certified,
+                    "unit": membership.key,
+                }
+            )
+        open_ = [o for o in obligations if not o.certified]
+        if open_:
+            budget_units.append(
+                {
+                    "key": membership.key,
+                    "case_id": membership.case_id,
+                    "budget_unit": membership.budget_unit,
+                    "role": str(membership.role),
+                    "remaining": str(min(o.remaining.amount for o in open_)),
+                    "members": names.get(membership.key, []),
+                }
+            )
+    responsible = bool(units) and all(str(m.role) != "eligible" for m, _ in units)
+    status = result["eligibility_status"]
+    plan = result.get("plan")
+    return {
+        "patient": None
+        if member is None
+        else {
+            "name": f"{member.first_name} {member.last_name}",
+            "birth_date": member.birth_date.isoformat(),
+        },
+        "status_meaning": gettext(ELIGIBILITY_STATUS[status])
+        if status in ELIGIBILITY_STATUS
+        else "",
+        "plan_status_meaning": ""
+        if plan is None
+        else _meaning(gettext, plan_table.get(plan["hcp_status"], "")),
+        "aid_codes": [
+            {
+                "code": a["aid_code"],
+                "meaning": _meaning(gettext, aid_table[a["aid_code"]].description)
+                if a["aid_code"] in aid_table
+                else "",
+                "scope": gettext(SCOPES.get(a["scope"], a["scope"])),
+                "program": PROGRAMS.get(a["program"], a["program"]),
+            }
+            for a in result["aid_codes"]
+        ],
+        "ohc": [
+            {
+                "code": code,
+                "meaning": _meaning(gettext, ohc_table[code].description)
+                if code in ohc_table
+                else "",
+            }
+            for code in result["other_health_coverage"]
+        ],
+        "programs": programs,
+        "several_programs": len({p["program"] for p in programs}) > 1,
+        "budget_units": budget_units if (responsible or len(budget_units) > 1) else [],
+        "responsible_relative": responsible,
+        "ltc_facility": provider is not None and str(provider.type) == "ltc_facility",
+    }
+
+
+def _meaning(gettext: Any, text: str) -> str:
+    """A code list's description in the page's language (the catalog holds them), else as it
+    is."""
+    return str(gettext(text)) if text else ""
+
+
+def i18n_gettext(request: Request) -> Any:
+    return i18n.gettext_for(language(request))
+
+
+def _can_clear(result: dict[str, Any], desk: dict[str, Any]) -> bool:
+    soc = result.get("share_of_cost")
+    if desk.get("budget_units"):
+        return True
+    if soc is None:
+        return False
+    if not soc["clear_online"]:  # LTC auto-certified: only the facility may still clear
+        return bool(desk.get("ltc_facility"))
+    return not soc["certified"]
+
+
+def _remember(request: Request, card: dict[str, Any]) -> None:
+    """The last verification, kept with the session's credential (server side, 15 minutes),
+    so that a refused clearance shows it again."""
+    credential = sessions.session(request).get("credential")
+    vault(request).update(credential, {"last_verification": json.dumps(card)})
+
+
+def _recalled(held: dict[str, str], cin: str) -> dict[str, Any]:
+    raw = held.get("last_verification")
+    if not raw:
+        return {}
+    card: dict[str, Any] = json.loads(raw)
+    return card if card.get("result", {}).get("member_id") == cin else {}
 
 
 @router.get("/provider")
@@ -77,7 +265,7 @@ def verify_page(request: Request) -> Response:
     return render(
         request,
         "provider_verify.html",
-        {"office": who[1]["name"], "form": {"service_date": today(app.env).isoformat()}},
+        {"office": who[1]["name"], "form": _verify_form(today(app.env)), "focus_member": True},
     )
 
 
@@ -89,29 +277,25 @@ def verify(
     bic_issue_date: FormText = "",
     service_date: FormText = "",
 ) -> Response:
-    who = _office(request)
-    if who is None:
-        return sign_in_again(request, ROLE, "/provider/sign-in")
-    npi, held = who
-    form = {
+    typed = {
         "member_id": member_id[:20],
         "bic_issue_date": bic_issue_date[:20],
         "service_date": service_date[:20],
     }
-    context: dict[str, Any] = {"office": held["name"], "form": form}
+    who = _office(request)
+    if who is None:
+        return _sign_in_keeping(request, typed)
+    npi, held = who
+    context: dict[str, Any] = {"office": held["name"], "form": typed}
     if not sessions.csrf_ok(request, csrf):
         return csrf_refused(request, "provider_verify.html", context)
     app = spenddown(request)
     cin = None
     try:
-        parsed = forms.member_id(member_id)
+        parsed, issued = _member_and_issue(member_id, bic_issue_date, today(app.env))
         cin = parsed.cin
         cmd = eligibility.VerifyEligibility(
-            npi,
-            held["pin"],
-            parsed,
-            forms.day(bic_issue_date, "bic_issue_date"),
-            forms.day(service_date, "service_date"),
+            npi, held["pin"], parsed, issued, forms.day(service_date, "service_date")
         )
         result = shapes.verification(eligibility.verify(cmd, app.uow(), app.env))
     except SpenddownError as error:
@@ -119,15 +303,40 @@ def verify(
         return render(
             request,
             "provider_verify.html",
-            {**context, **failure(request, error)},
+            {**context, **field_failure(request, error, VERIFY_IDS)},
             status_of(error),
         )
     audit(request, ROLE, npi, "eligibility.verify", cin, "OK")
-    return render(
-        request,
-        "provider_verify.html",
-        {**context, "result": result, "idempotency_key": secrets.token_urlsafe(16)},
-    )
+    card = {
+        "result": result,
+        "desk": _desk_card(request, result, npi),
+        "bic_issue_date": issued.isoformat(),
+    }
+    _remember(request, card)
+    return render(request, "provider_verify.html", {**context, **_card_context(card)})
+
+
+def _card_context(card: dict[str, Any], clear_form: dict[str, str] | None = None) -> dict[str, Any]:
+    """The page's variables for a verification card and its clearance form; the verify form is
+    emptied for the next patient."""
+    result, desk = card["result"], card["desk"]
+    units = desk.get("budget_units") or []
+    form = {
+        "member_id": result["member_id"],
+        "bic_issue_date": card["bic_issue_date"],
+        "service_date": result["service_date"],
+        "payment": "paid",
+        "budget_unit": units[0]["key"] if len(units) == 1 else "",
+    }
+    form.update(clear_form or {})
+    return {
+        "result": result,
+        "desk": desk,
+        "clear": form,
+        "clear_form": _can_clear(result, desk),
+        "form": _verify_form(date.fromisoformat(result["service_date"])) | {"service_date": ""},
+        "idempotency_key": secrets.token_urlsafe(16),
+    }
 
 
 @router.post("/provider/clear")
@@ -140,29 +349,32 @@ def clear(
     billing_code: FormText = "",
     service_charge: FormText = "",
     payment: FormText = "paid",
+    budget_unit: FormText = "",
     idempotency_key: FormText = "",
 ) -> Response:
-    who = _office(request)
-    if who is None:
-        return sign_in_again(request, ROLE, "/provider/sign-in")
-    npi, held = who
-    form = {
+    typed = {
         "member_id": member_id[:20],
         "bic_issue_date": bic_issue_date[:20],
         "service_date": service_date[:20],
         "billing_code": billing_code[:20],
         "service_charge": service_charge[:20],
-        "payment": payment if payment in ("paid", "obligated") else "paid",
+        "payment": payment if payment in ("paid", "obligated") else "",
+        "budget_unit": budget_unit[:40],
     }
-    context: dict[str, Any] = {
-        "office": held["name"],
-        "form": form,
-        "clear_form": True,
-        "idempotency_key": idempotency_key[:100] or secrets.token_urlsafe(16),
-    }
+    who = _office(request)
+    if who is None:
+        return _sign_in_keeping(request, {k: typed[k] for k in ("member_id", "bic_issue_date")})
+    npi, held = who
+    app = spenddown(request)
+    recalled = _recalled(held, typed["member_id"].strip().upper())
+    context: dict[str, Any] = {"office": held["name"], "form": _verify_form(today(app.env))}
+    if recalled:
+        context.update(_card_context(recalled, typed))
+    else:
+        context.update({"clear": typed, "clear_form": True})
+    context["idempotency_key"] = idempotency_key[:100] or secrets.token_urlsafe(16)
     if not sessions.csrf_ok(request, csrf):
         return csrf_refused(request, "provider_verify.html", context)
-    app = spenddown(request)
     cin = None
     try:
         parsed = forms.member_id(member_id)
@@ -182,6 +394,7 @@ def clear(
             payment=Payment(payment),
             # The form's one-time key: a double submit (reload, double click) clears once.
             idempotency_key=forms.text(idempotency_key, "idempotency_key", required=False) or None,
+            budget_unit=forms.text(budget_unit, "budget_unit", required=False, limit=40) or None,
         )
         result = shapes.clearance(share_of_cost.clear_share_of_cost(cmd, app.uow(), app.env))
     except SpenddownError as error:
@@ -189,24 +402,47 @@ def clear(
         return render(
             request,
             "provider_verify.html",
-            {**context, **failure(request, error)},
+            {**context, **field_failure(request, error, CLEAR_IDS)},
             status_of(error),
         )
     audit(request, ROLE, npi, "soc.clear", cin, "OK")
-    return render(request, "provider_cleared.html", {**context, "clearance": result})
+    patient = (recalled.get("desk") or {}).get("patient") if recalled else None
+    return render(
+        request,
+        "provider_cleared.html",
+        {**context, "clearance": result, "patient": patient, "focus_result": True},
+    )
+
+
+def _sign_in_keeping(request: Request, typed: dict[str, str]) -> Response:
+    """The session's credential has ended: the sign-in page, keeping what was typed in the
+    verify form (hidden fields; after signing in, the verify form shows them again)."""
+    had_session = sessions.session(request).get("role") == ROLE
+    sessions.sign_out(request, vault(request))
+    return render(
+        request,
+        "provider_sign_in.html",
+        {"expired": had_session, "keep": {k: v for k, v in typed.items() if k in KEPT}},
+        401,
+    )
+
+
+KEPT = ("member_id", "bic_issue_date", "service_date")
 
 
 # --- the office's clearances -----------------------------------------------------------------
 def _clearances_context(
     request: Request, npi: str, member_id: str, month: str
 ) -> tuple[dict[str, Any], str | None]:
-    """The office's clearances for a month (and a member), each with whether its month is
-    certified (then it can no longer be reversed)."""
+    """The office's clearance history for a month (and a member), newest first: each with the
+    patient's name where this office verified them, the time, whether its month is certified
+    (then it can no longer be reversed), and the totals."""
     app = spenddown(request)
     chosen = forms.month(month) if month.strip() else BenefitMonth.of(today(app.env))
     cin = forms.member_id(member_id).cin if member_id.strip() else None
     results = share_of_cost.list_clearances(app.uow(), cin=cin, month=chosen, provider_npi=npi)
     certified: dict[tuple[str, str], bool] = {}
+    names: dict[str, str | None] = {}
     rows = []
     for result in sorted(results, key=lambda r: r.created_at, reverse=True):
         key = (result.member_id, str(result.month))
@@ -221,12 +457,33 @@ def _clearances_context(
                 if (v.obligation.key.case_id, v.obligation.key.budget_unit)
                 == (result.case_id, result.budget_unit)
             )
+        if result.member_id not in names:
+            names[result.member_id] = _verified_name(app, npi, result.member_id)
         shaped = shapes.clearance(result)
         shaped["month_certified"] = certified[key]
         shaped["member_last4"] = result.member_id[-4:]
+        shaped["patient"] = names[result.member_id]
+        shaped["time"] = result.created_at.astimezone(CALIFORNIA).strftime("%H:%M")
+        shaped["day"] = result.created_at.astimezone(CALIFORNIA).date().isoformat()
         rows.append(shaped)
+    live = [r for r in rows if not r["reversed"]]
+    totals = {
+        "count": len(live),
+        "charge": str(sum((Decimal(r["service_charge"]) for r in live), Decimal("0.00"))),
+        "applied": str(sum((Decimal(r["applied"]) for r in live), Decimal("0.00"))),
+    }
     filters = {"member_id": member_id[:20], "month": str(chosen)}
-    return {"clearances": rows, "filters": filters}, cin
+    return {"clearances": rows, "filters": filters, "totals": totals}, cin
+
+
+def _verified_name(app: Any, npi: str, cin: str) -> str | None:
+    """The patient's name, only when this office verified them (then it saw the card)."""
+    uow = app.uow()
+    with uow:
+        if not uow.repo.has_verified(npi, cin):
+            return None
+        member = uow.repo.get_member(cin)
+    return None if member is None else f"{member.first_name} {member.last_name}"
 
 
 @router.get("/provider/clearances")
@@ -243,9 +500,89 @@ def clearances_page(request: Request, member_id: str = "", month: str = "") -> R
     try:
         context, cin = _clearances_context(request, npi, member_id, month)
     except SpenddownError as error:
-        return render(request, "provider_clearances.html", {**base, **failure(request, error)}, 422)
+        failed = field_failure(request, error, {"month": "f_month", "member_id": "f_member"})
+        return render(request, "provider_clearances.html", {**base, **failed}, 422)
     audit(request, ROLE, npi, "soc.clearances", cin, "OK")
     return render(request, "provider_clearances.html", {**base, **context})
+
+
+CSV_COLUMNS = (
+    "created_at",
+    "service_date",
+    "patient",
+    "member_id",
+    "billing_code",
+    "service_charge",
+    "payment",
+    "applied",
+    "remaining",
+    "reversed",
+    "month_certified",
+    "clearance_id",
+)
+
+
+@router.get("/provider/clearances.csv")
+def clearances_csv(request: Request, member_id: str = "", month: str = "") -> Response:
+    """The same history as a spreadsheet (one row per clearance; amounts as 1234.56)."""
+    who = _office(request)
+    if who is None:
+        return sign_in_again(request, ROLE, "/provider/sign-in")
+    npi, _ = who
+    try:
+        context, cin = _clearances_context(request, npi, member_id, month)
+    except SpenddownError:
+        return RedirectResponse("/provider/clearances", status_code=303)
+    audit(request, ROLE, npi, "soc.clearances", cin, "OK")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in context["clearances"]:
+        writer.writerow(["" if row.get(c) is None else _csv_cell(row.get(c)) for c in CSV_COLUMNS])
+    name = f"clearances-{context['filters']['month']}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _csv_cell(value: Any) -> str:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    # A cell a spreadsheet would run as a formula is quoted (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@router.get("/provider/clearances/{clearance_id}/reversal")
+def reversal_page(
+    request: Request, clearance_id: str, member_id: str = "", month: str = ""
+) -> Response:
+    """Reverse: first a page that says what will be reversed, with a button to confirm."""
+    who = _office(request)
+    if who is None:
+        return sign_in_again(request, ROLE, "/provider/sign-in")
+    npi, held = who
+    try:
+        context, cin = _clearances_context(request, npi, member_id, month)
+    except SpenddownError as error:
+        return render(
+            request,
+            "provider_clearances.html",
+            {"office": held["name"], "clearances": [], "filters": {}, **failure(request, error)},
+            422,
+        )
+    row = next((r for r in context["clearances"] if r["clearance_id"] == clearance_id), None)
+    if row is None:
+        return RedirectResponse("/provider/clearances", status_code=303)
+    audit(request, ROLE, npi, "soc.clearances", cin, "OK")
+    return render(
+        request,
+        "provider_reversal.html",
+        {"office": held["name"], "c": row, "filters": context["filters"]},
+    )
 
 
 @router.post("/provider/clearances/{clearance_id}/reversal")
@@ -324,7 +661,13 @@ def submit_claim(
     return render(
         request,
         "provider_remittance.html",
-        {**context, "adjudication": result, "member_last4": claim.member_id[-4:]},
+        {
+            **context,
+            "adjudication": result,
+            "member_last4": claim.member_id[-4:],
+            "member_id": claim.member_id,
+            "patient": _verified_name(app, npi, claim.member_id),
+        },
     )
 
 

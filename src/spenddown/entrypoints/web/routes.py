@@ -9,7 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spenddown.entrypoints.web import county, family, i18n, provider, sessions
-from spenddown.entrypoints.web.app import csrf_refused, render, same_site_path, vault
+from spenddown.entrypoints.web.app import (
+    csrf_refused,
+    render,
+    same_site_path,
+    signed_in,
+    vault,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,6 +39,16 @@ def sign_out(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = 
         return csrf_refused(request, "home.html", {})
     sessions.sign_out(request, vault(request))
     return RedirectResponse("/?signed_out=1", status_code=303)
+
+
+@router.post("/session/keep-alive")
+def keep_alive(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
+    """The timeout warning's "Stay signed in": renews the session's credential (15 minutes from
+    now); 401 when it has already ended."""
+    role = sessions.session(request).get("role")
+    if not sessions.csrf_ok(request, csrf) or not isinstance(role, str):
+        return Response(status_code=401)
+    return Response(status_code=204 if signed_in(request, role) else 401)
 
 
 router.include_router(provider.router)

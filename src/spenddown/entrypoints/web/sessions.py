@@ -73,6 +73,16 @@ class Vault:
             entry.expires = now + self.seconds
             return dict(entry.secrets)
 
+    def update(self, key: str | None, values: dict[str, str]) -> None:
+        """Add ``values`` to a live entry's secrets (the desk's last verification, shown again
+        when a clearance is refused); nothing when the entry is gone."""
+        if not key:
+            return
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.secrets.update(values)
+
     def drop(self, key: str | None) -> None:
         if key:
             with self._lock:
