@@ -73,7 +73,11 @@ def test_provider_verifies_clears_and_reverses(context: BrowserContext, server: 
     # The office's clearances: reverse the first one while the month is open.
     page.goto("/provider/clearances")
     row = page.locator("tr", has_text="99213")
-    row.get_by_role("button", name=re.compile("Reverse")).click()
+    row.get_by_role("link", name=re.compile("Reverse")).click()
+    # A reversal is confirmed first (a page, no JavaScript needed), then done.
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Reverse this clearance"))
+    check(page, "provider-reversal-confirm")
+    page.get_by_role("button", name="Yes, reverse this clearance").click()
     expect(page.locator("#notice")).to_contain_text("Remaining Share of Cost: $450.00")
     expect(page.locator("tr", has_text="99213")).to_contain_text("Reversed")
     check(page, "provider-clearances")
@@ -81,7 +85,8 @@ def test_provider_verifies_clears_and_reverses(context: BrowserContext, server: 
     # A second tab still shows the 99214 clearance as reversible ...
     stale = context.new_page()
     stale.goto("/provider/clearances")
-    expect(stale.locator("tr", has_text="99214").get_by_role("button")).to_be_visible()
+    stale.locator("tr", has_text="99214").get_by_role("link", name=re.compile("Reverse")).click()
+    expect(stale.get_by_role("button", name="Yes, reverse this clearance")).to_be_visible()
     # ... when a third service meets the SOC: certified, EVC shown large and copyable.
     verify(page, ROSA, server.today)
     clear(page, "99215", "500.00", obligated=True)
@@ -96,7 +101,7 @@ def test_provider_verifies_clears_and_reverses(context: BrowserContext, server: 
     expect(page.locator("#evc")).to_be_visible()
 
     # Reversal after certification is refused, in plain words.
-    stale.locator("tr", has_text="99214").get_by_role("button").click()
+    stale.get_by_role("button", name="Yes, reverse this clearance").click()
     expect(stale.get_by_role("alert")).to_contain_text("certified")
     expect(stale.get_by_role("alert")).to_contain_text("can no longer be reversed")
     expect(stale.locator("tr", has_text="99214")).to_contain_text("Month certified")

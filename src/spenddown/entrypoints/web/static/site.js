@@ -31,7 +31,8 @@
 
   /* The error summary takes the focus (GOV.UK pattern), also where autofocus is ignored. */
   var summary = document.querySelector(".error-summary");
-  if (summary) { summary.focus(); }
+  var first = summary || document.querySelector("main [autofocus]");
+  if (first && document.activeElement !== first) { first.focus(); }
 
   /* Session timeout: a warning before the credential's 15 idle minutes end, which keeps the
      page (and what is typed in it) and offers to stay signed in. */
