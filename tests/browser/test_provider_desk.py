@@ -322,3 +322,43 @@ def test_timeout_warning_and_sign_in_that_keeps_the_form(
     expect(page.locator("#verify #member_id")).to_have_value(demo.ROSA.cin)
     expect(page.locator("#verify #bic_issue_date")).to_have_value(demo.ROSA.issue)
     page.context.close()
+
+
+def test_claim_typed_in_a_form_and_the_claim_history(browser: Browser, server: Server) -> None:
+    coastal = demo.PROVIDER_BY_NAME["Coastal Behavioral Health"]
+    for lang, size in (("en", PHONE), ("es", DESK)):
+        context = browser.new_context(viewport=size, base_url=server.base, locale="en-US")
+        page = context.new_page()
+        page.goto(f"/language/{lang}?next=/provider/sign-in")
+        page.locator("#npi").fill(coastal.npi)
+        page.locator("#pin").fill(coastal.pin)
+        page.locator("form[action='/provider/sign-in'] button[type=submit]").click()
+        page.goto("/provider/claims")
+        form = page.locator("#claim-entry")
+        claim_id = f"FORM-{lang}"
+        form.locator("#c_claim_id").fill(claim_id)
+        form.locator("#c_member_id").fill(demo.LEO.cin)
+        form.locator("#c_service_date").fill(server.today)
+        form.locator("#c_procedure_code").fill("97153")
+        form.locator("#c_units").fill("4")
+        form.locator("#c_charge").fill("ciento")  # not an amount: asked again at the field
+        form.locator("#c_payer_name").fill("Blue Shield PPO")
+        form.locator("#c_adjudication_date").fill(server.today)
+        form.locator("button[type=submit]").click()
+        expect(page.locator(".error-summary a")).to_have_attribute("href", "#c_charge")
+        expect(page.locator("#c_charge-error")).to_be_visible()
+        expect(page.locator("#c_claim_id")).to_have_value(claim_id)
+        check(page, f"desk-claim-error-{lang}")
+        page.locator("#c_charge").fill("160,00" if lang == "es" else "160.00")
+        page.locator("#c_primary_allowed").fill("120")
+        page.locator("#c_primary_deductible").fill("120")
+        page.locator("#c_auth_medi_cal").fill("HN-PA-ABA-1")
+        page.locator("#c_auth_primary").fill("BS-PA-ABA-1")
+        page.locator("#claim-entry button[type=submit]").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(claim_id)
+        expect(page.locator("section.result")).to_contain_text("$66.00")
+        expect(page.locator("main")).not_to_contain_text("rules.md")
+        page.goto(f"/provider/claims?member_id={demo.LEO.cin}")
+        expect(page.locator("tr", has_text=claim_id)).to_contain_text("$66.00")
+        check(page, f"desk-claim-history-{lang}")
+        context.close()

@@ -124,7 +124,7 @@ def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: S
     page.goto("/provider/claims")
     check(page, "provider-claim-form")
     page.get_by_label("or paste the claim JSON").fill("{not json")
-    page.get_by_role("button", name="Submit the claim").click()
+    page.get_by_role("button", name="Send the JSON claim").click()
     expect(page.get_by_role("alert")).to_contain_text("not valid JSON")
 
     page.get_by_label("Claim file (JSON)").set_input_files(
@@ -137,7 +137,7 @@ def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: S
         ]
     )
     page.get_by_label("or paste the claim JSON").fill("")
-    page.get_by_role("button", name="Submit the claim").click()
+    page.get_by_role("button", name="Send the JSON claim").click()
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Remittance for claim WEB-1")
     summary = page.locator("section.result")
@@ -157,7 +157,7 @@ def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: S
     page.emulate_media(media="screen")
     page.goto("/provider/claims")
     page.get_by_label("or paste the claim JSON").fill(json.dumps(leo_claim("WEB-1", server.today)))
-    page.get_by_role("button", name="Submit the claim").click()
+    page.get_by_role("button", name="Send the JSON claim").click()
     expect(page.get_by_role("alert")).to_contain_text("already submitted")
 
 

@@ -622,12 +622,156 @@ def reverse(
 
 
 # --- claims ----------------------------------------------------------------------------------
+CLAIM_FIELDS = (
+    "claim_id",
+    "member_id",
+    "payer_type",
+    "payer_name",
+    "claim_number",
+    "adjudication_date",
+    "service_date",
+    "procedure_code",
+    "units",
+    "charge",
+    "primary_allowed",
+    "primary_paid",
+    "primary_deductible",
+    "primary_coinsurance",
+    "primary_copay",
+    "auth_medi_cal",
+    "auth_primary",
+)
+PAYER_TYPES = ("commercial", "medicare", "medicare_advantage", "none")
+
+
+def _claim_history(request: Request, npi: str, member_id: str) -> list[dict[str, Any]]:
+    """This office's claims for a member, newest first."""
+    if not member_id.strip():
+        return []
+    cin = forms.member_id(member_id).cin
+    uow = spenddown(request).uow()
+    with uow:
+        stored = uow.repo.claims_of_provider(npi, cin)
+    return [
+        {
+            "claim_id": c.claim_id,
+            "received": c.received_at.astimezone(CALIFORNIA).strftime("%Y-%m-%d %H:%M"),
+            "status": c.status,
+            "medi_cal_paid": f"{Decimal(c.medi_cal_paid_cents) / 100:.2f}",
+            "member_owes": f"{Decimal(c.member_owes_cents) / 100:.2f}",
+        }
+        for c in sorted(stored, key=lambda c: c.received_at, reverse=True)
+    ]
+
+
 @router.get("/provider/claims")
-def claim_page(request: Request) -> Response:
+def claim_page(request: Request, member_id: str = "") -> Response:
     who = _office(request)
     if who is None:
         return sign_in_again(request, ROLE, "/provider/sign-in")
-    return render(request, "provider_claim.html", {"office": who[1]["name"], "npi": who[0]})
+    npi, held = who
+    app = spenddown(request)
+    context: dict[str, Any] = {
+        "office": held["name"],
+        "npi": npi,
+        "claim": {"payer_type": "commercial", "units": "1", "member_id": member_id[:20]},
+        "history_member": member_id[:20],
+        "today": today(app.env).isoformat(),
+    }
+    try:
+        context["history"] = _claim_history(request, npi, member_id)
+    except SpenddownError as error:
+        failed = field_failure(request, error, {"member_id": "h_member"})
+        return render(request, "provider_claim.html", {**context, **failed}, 422)
+    if member_id.strip():
+        audit(request, ROLE, npi, "claim.history", forms.member_id(member_id).cin, "OK")
+    return render(request, "provider_claim.html", context)
+
+
+@router.post("/provider/claims/entry")
+async def enter_claim(request: Request) -> Response:
+    """A claim typed in a form (one service line) instead of JSON: the same claim the API
+    takes (docs/api.md), built from the fields."""
+    who = _office(request)
+    if who is None:
+        return sign_in_again(request, ROLE, "/provider/sign-in")
+    npi, held = who
+    posted = await request.form()
+    typed = {name: str(posted.get(name, ""))[:100] for name in CLAIM_FIELDS}
+    app = spenddown(request)
+    context: dict[str, Any] = {
+        "office": held["name"],
+        "npi": npi,
+        "claim": typed,
+        "today": today(app.env).isoformat(),
+    }
+    if not sessions.csrf_ok(request, str(posted.get("csrf_token", ""))):
+        return csrf_refused(request, "provider_claim.html", context)
+    cin = None
+    lang = language(request)
+    try:
+        member = forms.member_id(typed["member_id"])
+        cin = member.cin
+        line: dict[str, Any] = {
+            "service_date": forms.day(typed["service_date"], "service_date").isoformat(),
+            "procedure_code": forms.text(typed["procedure_code"], "procedure_code", limit=20),
+            "units": forms.whole(typed["units"], "units", 1, 999),
+            "charge": str(forms.required_money(typed["charge"], "charge", lang).amount),
+        }
+        document: dict[str, Any] = {
+            "claim_id": forms.text(typed["claim_id"], "claim_id", limit=40),
+            "provider_npi": npi,
+            "member_id": cin,
+            "lines": [line],
+        }
+        payer = typed["payer_type"] if typed["payer_type"] in PAYER_TYPES else "none"
+        if payer != "none":
+            document["primary"] = {
+                "payer_type": payer,
+                "payer_name": forms.text(typed["payer_name"], "payer_name", limit=100),
+                "claim_number": forms.text(
+                    typed["claim_number"], "claim_number", required=False, limit=60
+                ),
+                "adjudication_date": forms.day(
+                    typed["adjudication_date"], "adjudication_date"
+                ).isoformat(),
+            }
+            amounts = {}
+            for key in ("allowed", "paid", "deductible", "coinsurance", "copay"):
+                found = forms.money(
+                    typed[f"primary_{key}"], f"primary_{key}", required=False, lang=lang
+                )
+                amounts[key] = "0" if found is None else str(found.amount)
+            line["primary"] = amounts
+        auths = {
+            key: forms.text(typed[f"auth_{key}"], f"auth_{key}", required=False, limit=40)
+            for key in ("medi_cal", "primary")
+        }
+        if any(auths.values()):
+            line["authorizations"] = {k: v or None for k, v in auths.items()}
+        claim = parse_claim(document)
+        cmd = claims.SubmitClaim(npi, held["pin"], claim)
+        result = shapes.adjudication(claims.adjudicate_claim(cmd, app.uow(), app.env))
+    except SpenddownError as error:
+        audit(request, ROLE, npi, "claim.submit", cin, error.code)
+        return render(
+            request,
+            "provider_claim.html",
+            {**context, **field_failure(request, error, {"member_id": "c_member_id"})},
+            status_of(error),
+        )
+    audit(request, ROLE, npi, "claim.submit", cin, "OK")
+    return render(
+        request,
+        "provider_remittance.html",
+        {
+            **context,
+            "adjudication": result,
+            "member_last4": claim.member_id[-4:],
+            "member_id": claim.member_id,
+            "patient": _verified_name(app, npi, claim.member_id),
+        },
+    )
 
 
 @router.post("/provider/claims")
@@ -641,7 +785,13 @@ def submit_claim(
     if who is None:
         return sign_in_again(request, ROLE, "/provider/sign-in")
     npi, held = who
-    context: dict[str, Any] = {"office": held["name"], "npi": npi, "claim_json": claim_json}
+    context: dict[str, Any] = {
+        "office": held["name"],
+        "npi": npi,
+        "claim_json": claim_json,
+        "claim": {"payer_type": "commercial", "units": "1"},
+        "json_open": True,
+    }
     if not sessions.csrf_ok(request, csrf):
         return csrf_refused(request, "provider_claim.html", context)
     app = spenddown(request)
