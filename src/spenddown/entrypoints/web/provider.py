@@ -641,6 +641,7 @@ CLAIM_FIELDS = (
     "auth_medi_cal",
     "auth_primary",
 )
+CLAIM_IDS = {name: f"c_{name}" for name in CLAIM_FIELDS}
 PAYER_TYPES = ("commercial", "medicare", "medicare_advantage", "none")
 
 
@@ -757,7 +758,7 @@ async def enter_claim(request: Request) -> Response:
         return render(
             request,
             "provider_claim.html",
-            {**context, **field_failure(request, error, {"member_id": "c_member_id"})},
+            {**context, **field_failure(request, error, CLAIM_IDS)},
             status_of(error),
         )
     audit(request, ROLE, npi, "claim.submit", cin, "OK")
