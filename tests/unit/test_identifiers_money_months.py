@@ -16,6 +16,7 @@ from spenddown.domain.identifiers import (
     card_id,
     cin_digits,
     evc_is_well_formed,
+    issue_date_from_julian,
     julian_issue_code,
     luhn_check_digit,
     new_evc,
@@ -135,3 +136,18 @@ def test_benefit_month_parse_and_arithmetic() -> None:
     for bad in ["2026-13", "2026-1", "26-11", ""]:
         with pytest.raises(InvalidInput):
             BenefitMonth.parse(bad)
+
+
+def test_issue_date_from_a_card_ids_yddd() -> None:
+    """docs/web.md, "The front desk": the card ID's YDDD is the issue date's last year digit and
+    day of the year; the latest such day on or before today."""
+    today = date(2026, 12, 4)
+    assert issue_date_from_julian("4072", today) == date(2024, 3, 12)
+    assert card_id("91234560A", date(2024, 3, 12)).endswith("4072")
+    assert issue_date_from_julian("6338", today) == date(2026, 12, 4)
+    assert issue_date_from_julian("6339", today) == date(2016, 12, 4)  # tomorrow: ten years back
+    assert issue_date_from_julian("4366", today) == date(2024, 12, 31)  # a leap year
+    with pytest.raises(InvalidInput):
+        issue_date_from_julian("5366", today)  # 2025 and 2015 have 365 days
+    with pytest.raises(InvalidInput):
+        issue_date_from_julian("6000", today)
