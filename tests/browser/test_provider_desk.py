@@ -25,14 +25,15 @@ from spenddown.entrypoints.cli import demo
 pytestmark = pytest.mark.xdist_group("browser")
 
 DESK = {"width": 1280, "height": 900}
-PRIYA = demo.PROVIDER_BY_NAME["Priya Raman, MD"]
+# An office no other browser test signs in as (the lockout test locks Priya Raman).
+OFFICE = demo.PROVIDER_BY_NAME["Redwood Coast Health Center"]
 WORDS = {
     "en": {
         "error": "Error:",
         "problem": "There is a problem",
         "charge": "Enter the charge in dollars and cents",
         "member": "Enter the member ID",
-        "dob": "June 14, 1951",
+        "dob": "February 3, 1984",
         "status5": "5: not eligible until the Share of Cost is met",
         "plan55": "55: Potential enrollee (share of cost unmet)",
         "cmsp": "CMSP Share of Cost",
@@ -47,7 +48,7 @@ WORDS = {
         "problem": "Hay un problema",
         "charge": "Escriba el cargo en dólares y centavos",
         "member": "Escriba el número de miembro",
-        "dob": "14 de junio de 1951",
+        "dob": "3 de febrero de 1984",
         "status5": "5: no elegible hasta cubrir la Parte del Costo",
         "plan55": "55: Posible inscrito (Parte del Costo no cubierta)",
         "cmsp": "Parte del Costo de CMSP",
@@ -70,8 +71,8 @@ def desk_page(browser: Browser, server: Server, lang: str, size: dict[str, int],
     )
     page = context.new_page()
     page.goto(f"/language/{lang}?next=/provider/sign-in")
-    page.locator("#npi").fill(PRIYA.npi)
-    page.locator("#pin").fill(PRIYA.pin)
+    page.locator("#npi").fill(OFFICE.npi)
+    page.locator("#pin").fill(OFFICE.pin)
     page.locator("form[action='/provider/sign-in'] button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/provider$"))
     return page
@@ -120,12 +121,12 @@ def test_front_desk_journey(
     check(page, f"desk-error-{tag}")
 
     # The card's 14-character ID alone: the issue date is read from it.
-    rosa_card = card_id(demo.ROSA.cin, date.fromisoformat(demo.ROSA.issue))
-    verify(page, rosa_card, "", server.today)
+    maria_card = card_id(demo.MARIA.cin, date.fromisoformat(demo.MARIA.issue))
+    verify(page, maria_card, "", server.today)
     result = page.locator("#result")
-    expect(result.locator(".patient-name")).to_have_text("Rosa Martinez")
+    expect(result.locator(".patient-name")).to_have_text("Maria Garcia")
     expect(result.locator(".birth-date")).to_have_text(w["dob"])
-    expect(result.locator(".member-id")).to_have_text(demo.ROSA.cin)
+    expect(result.locator(".member-id")).to_have_text(demo.MARIA.cin)
     expect(result.locator(".status-code")).to_have_text(w["status5"])
     expect(result).to_contain_text(w["plan55"])
     # The verify form comes first and is empty for the next patient.
@@ -141,7 +142,7 @@ def test_front_desk_journey(
     expect(page.locator(".error-summary a")).to_have_attribute("href", "#service_charge")
     expect(page.locator("#service_charge-error")).to_contain_text(w["charge"])
     expect(page.locator("main")).not_to_contain_text("service_charge")
-    expect(page.locator("#result .patient-name")).to_have_text("Rosa Martinez")
+    expect(page.locator("#result .patient-name")).to_have_text("Maria Garcia")
     expect(page.locator("#clear #service_charge")).to_have_value("doce")
     expect(page.locator("#clear #billing_code")).to_have_value("99211")
     assert page.title().startswith(w["error"])
@@ -191,13 +192,13 @@ def test_responsible_relative_chooses_the_budget_unit(browser: Browser, server: 
 def test_history_receipt_print_and_csv(browser: Browser, server: Server) -> None:
     for lang, size in (("en", PHONE), ("es", DESK)):
         page = desk_page(browser, server, lang, size)
-        verify(page, demo.SAMUEL.cin, demo.SAMUEL.issue, server.today)
+        verify(page, demo.DANIEL.cin, demo.DANIEL.issue, server.today)
         code = "99381" if lang == "en" else "99382"
         page.locator("#clear #billing_code").fill(code)
         page.locator("#clear #service_charge").fill("20")
         page.locator("#clear button[type=submit]").click()
         receipt = page.locator("#result")
-        expect(receipt.locator(".patient-name")).to_contain_text("Samuel")
+        expect(receipt.locator(".patient-name")).to_contain_text("Daniel Brooks")
         page.emulate_media(media="print")
         expect(page.locator("header.site")).to_be_hidden()
         expect(receipt.locator(".receipt-title")).to_be_visible()
@@ -208,8 +209,8 @@ def test_history_receipt_print_and_csv(browser: Browser, server: Server) -> None
 
         page.goto("/provider/clearances")
         row = page.locator("tr", has_text=code)
-        expect(row).to_contain_text("Samuel")
-        expect(row).to_contain_text(demo.SAMUEL.cin)
+        expect(row).to_contain_text("Daniel Brooks")
+        expect(row).to_contain_text(demo.DANIEL.cin)
         expect(row).to_contain_text(re.compile(r"\d\d:\d\d"))
         expect(page.locator("#totals")).to_contain_text("$")
         reverse = row.get_by_role("link", name=re.compile("Reverse|Anular"))
@@ -225,14 +226,14 @@ def test_history_receipt_print_and_csv(browser: Browser, server: Server) -> None
         rows = list(csv.DictReader(io.StringIO(response.text())))
         mine = [r for r in rows if r["billing_code"] == code]
         assert mine
-        assert mine[0]["patient"].startswith("Samuel")
+        assert mine[0]["patient"].startswith("Daniel")
         assert mine[0]["applied"] == "20.00"
         page.context.close()
 
 
 def test_copy_and_print_need_javascript(browser: Browser, server: Server) -> None:
     page = desk_page(browser, server, "en", PHONE, java_script_enabled=False)
-    verify(page, demo.ROSA.cin, demo.ROSA.issue, server.today)
+    verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
     expect(page.locator("#result")).to_be_visible()
     expect(page.get_by_role("button", name="Print for the chart")).to_be_hidden()
     assert page.locator("button.print").count() == 1  # in the page, hidden by the CSS
@@ -265,7 +266,7 @@ def contrast(a: str, b: str) -> float:
 
 def test_focus_ring_contrast_and_target_sizes(browser: Browser, server: Server) -> None:
     page = desk_page(browser, server, "en", PHONE)
-    verify(page, demo.ROSA.cin, demo.ROSA.issue, server.today)
+    verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
     measured = {}
     for selector, background in (
         ("#member_id", "main form"),  # a field on the grey panel
@@ -313,16 +314,16 @@ def test_timeout_warning_and_sign_in_that_keeps_the_form(
 
     # Without the session (ended, or the server restarted): sign in again, the form kept.
     page = desk_page(browser, server, "en", PHONE)
-    page.locator("#member_id").fill(demo.ROSA.cin)
-    page.locator("#bic_issue_date").fill(demo.ROSA.issue)
+    page.locator("#member_id").fill(demo.MARIA.cin)
+    page.locator("#bic_issue_date").fill(demo.MARIA.issue)
     page.context.clear_cookies()
     page.locator("#verify button[type=submit]").click()
     expect(page.locator("#kept")).to_be_visible()
-    page.locator("#npi").fill(PRIYA.npi)
-    page.locator("#pin").fill(PRIYA.pin)
+    page.locator("#npi").fill(OFFICE.npi)
+    page.locator("#pin").fill(OFFICE.pin)
     page.locator("form[action='/provider/sign-in'] button[type=submit]").click()
-    expect(page.locator("#verify #member_id")).to_have_value(demo.ROSA.cin)
-    expect(page.locator("#verify #bic_issue_date")).to_have_value(demo.ROSA.issue)
+    expect(page.locator("#verify #member_id")).to_have_value(demo.MARIA.cin)
+    expect(page.locator("#verify #bic_issue_date")).to_have_value(demo.MARIA.issue)
     page.context.close()
 
 
