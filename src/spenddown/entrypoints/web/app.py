@@ -285,9 +285,11 @@ def same_site_path(target: str | None, default: str) -> str:
 
 def failure(request: Request, error: SpenddownError, variant: str = "") -> dict[str, Any]:
     """The template variables of an error: the message, its language when not the page's, and
-    ``errors`` (the error summary's one item, tied to its field when the error names one: see
-    ``field_failure``)."""
-    return field_failure(request, error, variant=variant)
+    ``errors`` (the error summary's one item, not tied to a field: pages whose fields carry the
+    ``_errors.html`` marks use ``field_failure``)."""
+    message, lang = error_message(error, i18n.gettext_for(language(request)), variant)
+    item = {"field": None, "id": None, "message": message, "lang": lang}
+    return {"error": message, "error_lang": lang, "error_code": error.code, "errors": [item]}
 
 
 # --- errors at their field (GOV.UK / USWDS pattern) --------------------------------------------

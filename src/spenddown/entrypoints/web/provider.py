@@ -79,7 +79,8 @@ def sign_in(
             forms.text(npi, "npi", limit=20), pin[:64], app.uow(), app.env
         )
     except SpenddownError as error:
-        return render(request, "provider_sign_in.html", {**context, **failure(request, error)}, 401)
+        failed = field_failure(request, error)
+        return render(request, "provider_sign_in.html", {**context, **failed}, 401)
     credential = vault(request).put(ROLE, provider.npi, {"pin": pin[:64], "name": provider.name})
     sessions.sign_in(request, ROLE, provider.npi, credential)
     if keep:  # signed in again after the session ended: the verify form as it was typed
