@@ -189,6 +189,7 @@ ERRORS: Mapping[str, str] = {
         "The date of service is more than 12 months before this month: it cannot be verified "
         "or cleared online."
     ),
+    "INVALID_SERVICE_CHARGE": N_("The charge must be more than $0.00."),
     "BUDGET_UNIT_REQUIRED": N_(
         "This person pays toward more than one budget unit this month: choose the budget unit "
         "this bill counts for."
@@ -336,6 +337,8 @@ CODE_FIELDS: Mapping[str, str] = {
     "DUPLICATE_CLEARANCE": "billing_code",
     "BUDGET_UNIT_REQUIRED": "budget_unit",
     "DUPLICATE_CLAIM": "claim_id",
+    "INVALID_SERVICE_CHARGE": "service_charge",
+    "INVALID_BILLING_CODE": "billing_code",
 }
 
 
