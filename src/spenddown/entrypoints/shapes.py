@@ -123,6 +123,7 @@ def clearance(result: ClearanceResult) -> Json:
             for p in result.programs
         ],
         "messages": list(result.messages),
+        "other_coverage_paid": money(result.other_coverage_paid),
     }
 
 
@@ -147,6 +148,9 @@ def ledger_entry(entry: LedgerEntry, reversed_ids: frozenset[str] = frozenset())
         "reversed": entry.kind is EntryKind.CLEARANCE and entry.entry_id in reversed_ids,
         "evc": entry.evc,
         "created_at": timestamp(entry.created_at),
+        "other_coverage_paid": money(entry.other_coverage_paid),
+        "provider_name": entry.provider_name,
+        "change_id": entry.change_id,
     }
 
 

@@ -4,7 +4,7 @@ One YAML file per parameter; its path below ``parameters/`` without ``.yaml`` is
 (``medi_cal/share_of_cost/maintenance_need_level``). Each file::
 
     description: what it is
-    unit: currency-USD | /1 | bool | code-list
+    unit: currency-USD | /1 | bool | code-list | day
     period: month            # optional
     metadata:
       citation: 22 CCR 50603 # optional short citation shown in determination steps
@@ -38,7 +38,7 @@ PARAMETERS_DIR = Path(__file__).resolve().parent / "parameters"
 TOP_LEVEL_KEYS = frozenset({"description", "unit", "period", "metadata", "values"})
 REQUIRED_KEYS = ("description", "unit", "metadata", "values")
 METADATA_KEYS = frozenset({"citation", "reference", "unverified", "notes"})
-UNITS = frozenset({"currency-USD", "/1", "bool", "code-list"})
+UNITS = frozenset({"currency-USD", "/1", "bool", "code-list", "day"})
 PERIODS = frozenset({"month", "year"})
 
 

@@ -21,6 +21,7 @@ from spenddown.domain.eligibility.codes import AidCode, OhcCode, Program, Scope
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
+from spenddown.domain.share_of_cost.changes import ChangeRules
 from spenddown.domain.share_of_cost.determination import (
     AnyIncomeDisregard,
     DeductionRule,
@@ -573,3 +574,19 @@ def with_overrides(
                 field=f"overrides.{name}",
             ) from None
     return params, ladder
+
+
+# --- a Share of Cost over time (docs/rules.md) ----------------------------------------------
+NOTICE_DAYS = "medi_cal/share_of_cost/changes/notice_days"
+REPORT_DAYS = "medi_cal/share_of_cost/changes/report_days"
+HEARING_DAYS = "medi_cal/share_of_cost/changes/hearing_days"
+
+
+def change_rules(on: date) -> ChangeRules:
+    """The dated day counts of changes of circumstance and notices in force on ``on``."""
+    parameters = load_parameters()
+    return ChangeRules(
+        notice_days=int(parameters.get(NOTICE_DAYS, on)),
+        report_days=int(parameters.get(REPORT_DAYS, on)),
+        hearing_days=int(parameters.get(HEARING_DAYS, on)),
+    )

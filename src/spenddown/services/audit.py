@@ -8,6 +8,7 @@ from spenddown.domain.identifiers import evc_is_well_formed
 from spenddown.domain.share_of_cost.ledger import check_obligation
 from spenddown.services.common import aid_code_table
 from spenddown.services.ports import UnitOfWork
+from spenddown.services.soc_over_time import audit_over_time
 
 
 def audit_ledger(uow: UnitOfWork) -> list[str]:
@@ -38,4 +39,5 @@ def audit_ledger(uow: UnitOfWork) -> list[str]:
                             f"{key}: certified, but plan {segment.plan_code} has {count} "
                             f"activations for member …{membership.cin[-4:]}"
                         )
+    problems.extend(audit_over_time(uow))
     return problems

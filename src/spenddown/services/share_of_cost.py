@@ -30,6 +30,7 @@ from spenddown.domain.identifiers import MemberId, check_text, parse_billing_cod
 from spenddown.domain.money import Money, total
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost import ledger
+from spenddown.domain.share_of_cost.changes import countable_charge
 from spenddown.domain.share_of_cost.ledger import (
     EntryKind,
     LedgerEntry,
@@ -64,6 +65,9 @@ class ClearShareOfCost:
     payment: Payment
     idempotency_key: str | None = None
     budget_unit: str | None = None  # "A" or "C-1001/A"; needed for IE/RR on several units
+    # What Medicare or other coverage paid on the service: only the rest counts toward the SOC
+    # (docs/rules.md, What counts toward a Share of Cost).
+    other_coverage_paid: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,7 @@ class ClearanceResult:
     created_at: datetime
     programs: tuple[ProgramApplication, ...]
     messages: tuple[str, ...]
+    other_coverage_paid: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +295,7 @@ def _result_from_entries(
         created_at=first.created_at,
         programs=tuple(programs),
         messages=messages,
+        other_coverage_paid=first.other_coverage_paid,
     )
 
 
@@ -307,6 +313,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
     """rules.md §3: apply min(charge, remaining) to the budget unit's SOC for the month."""
     if not cmd.service_charge.is_positive():
         raise InvalidInput("INVALID_SERVICE_CHARGE", "service_charge must be more than $0.00.")
+    countable = countable_charge(cmd.service_charge, cmd.other_coverage_paid)
     billing_code = parse_billing_code(cmd.billing_code)
     if cmd.idempotency_key is not None and not 1 <= len(cmd.idempotency_key) <= 100:
         raise InvalidInput(
@@ -333,6 +340,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
                 and first.service_date == cmd.service_date
                 and first.billing_code == billing_code
                 and first.service_charge == cmd.service_charge
+                and first.other_coverage_paid == cmd.other_coverage_paid
             )
             if not same:
                 raise RuleRefusal(
@@ -358,7 +366,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         for obligation in obligations:
             try:
                 application = ledger.apply_clearance(
-                    obligation, cmd.service_charge, now, ltc_facility=ltc_facility
+                    obligation, countable, now, ltc_facility=ltc_facility
                 )
             except RuleRefusal as error:
                 refusal = refusal or error
@@ -385,6 +393,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
                 payment=cmd.payment,
                 idempotency_key=cmd.idempotency_key,
                 evc=evc,
+                other_coverage_paid=cmd.other_coverage_paid,
             )
             uow.repo.save_obligation(application.after, now)
             uow.repo.add_entry(entry)

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from spenddown.adapters.db import tables as t
+from spenddown.adapters.db.over_time import OverTimeRepository
 from spenddown.domain.cob.model import (
     Authorization,
     AuthorizationPayer,
@@ -210,7 +211,7 @@ def _month(value: str) -> BenefitMonth:
 _INSERT_ACCESS = insert(t.access_log)
 
 
-class SqlRepository:
+class SqlRepository(OverTimeRepository):
     def __init__(self, connection: Connection, *, locking: bool) -> None:
         self.c = connection
         self._locking = locking
@@ -485,6 +486,11 @@ class SqlRepository:
                 reverses=entry.reverses,
                 evc=entry.evc,
                 created_at=entry.created_at,
+                other_coverage_paid_cents=(
+                    entry.other_coverage_paid.cents if entry.other_coverage_paid else None
+                ),
+                provider_name=entry.provider_name,
+                change_id=entry.change_id,
             ),
         )
 
@@ -513,6 +519,13 @@ class SqlRepository:
             idempotency_key=row.idempotency_key,
             reverses=row.reverses,
             evc=row.evc,
+            other_coverage_paid=(
+                Money.from_cents(row.other_coverage_paid_cents)
+                if row.other_coverage_paid_cents is not None
+                else None
+            ),
+            provider_name=row.provider_name,
+            change_id=row.change_id,
         )
 
     def _entries(self, *conditions: Any) -> list[LedgerEntry]:

@@ -176,6 +176,10 @@ soc_entries = Table(
     Column("reverses", String(40), ForeignKey("soc_entries.entry_id"), nullable=True),
     Column("evc", String(10), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # docs/rules.md, "A Share of Cost over time" (migration 0012)
+    Column("other_coverage_paid_cents", BigInteger, nullable=True),
+    Column("provider_name", String(200), nullable=True),
+    Column("change_id", String(40), nullable=True),
     ForeignKeyConstraint(
         ["case_id", "budget_unit", "month", "program"],
         [
@@ -185,7 +189,22 @@ soc_entries = Table(
             "soc_obligations.program",
         ],
     ),
-    CheckConstraint("kind IN ('clearance', 'reversal', 'county_certification')", name="kind_known"),
+    CheckConstraint(
+        "kind IN ('clearance', 'reversal', 'county_certification', 'receipt', 'credit')",
+        name="kind_known",
+    ),
+    CheckConstraint(
+        "other_coverage_paid_cents IS NULL OR (other_coverage_paid_cents >= 0"
+        " AND other_coverage_paid_cents < service_charge_cents)",
+        name="coverage_below_charge",
+    ),
+    CheckConstraint(
+        "kind <> 'receipt' OR (service_charge_cents > 0 AND provider_name IS NOT NULL"
+        " AND service_date IS NOT NULL AND payment IS NOT NULL"
+        " AND applied_cents <= service_charge_cents)",
+        name="receipt_complete",
+    ),
+    CheckConstraint("kind <> 'credit' OR change_id IS NOT NULL", name="credit_names_change"),
     CheckConstraint("applied_cents >= 0 AND remaining_after_cents >= 0", name="amounts_positive"),
     CheckConstraint(
         "kind <> 'clearance' OR (service_charge_cents > 0 AND provider_npi IS NOT NULL)",
@@ -430,4 +449,59 @@ determination_inputs = Table(
     ),
     CheckConstraint("soc_cents >= 0", name="soc_not_negative"),
     Index("ix_determination_inputs_month", "month"),
+)
+
+
+# --- a Share of Cost over time (docs/rules.md; migration 0012) --------------------------------
+soc_changes = Table(
+    "soc_changes",
+    metadata,
+    Column("change_id", String(40), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("budget_unit", String(10), nullable=False),
+    Column("program", String(10), nullable=False),
+    Column("old_amount_cents", BigInteger, nullable=False),
+    Column("new_amount_cents", BigInteger, nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("changed_on", Date, nullable=False),
+    Column("reported_on", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("effective_month", String(7), nullable=False),
+    Column("timely", Boolean, nullable=False),
+    Column("correction", Boolean, nullable=False),
+    Column("excess", String(16), nullable=True),
+    Column("excess_cents", BigInteger, nullable=False),
+    Column("months", JSON, nullable=False),  # the months the change set, and those it kept
+    Column("status", String(16), nullable=False),  # applied | held (aid paid pending)
+    Column("notice_id", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("direction IN ('increase', 'decrease')", name="direction_known"),
+    CheckConstraint("status IN ('applied', 'held')", name="status_known"),
+    CheckConstraint("excess_cents >= 0", name="excess_positive"),
+    Index("ix_soc_changes_unit", "case_id", "budget_unit"),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("budget_unit", String(10), nullable=False),
+    Column("change_id", String(40), nullable=True),
+    Column("issued_on", Date, nullable=False),
+    Column("effective_month", String(7), nullable=False),
+    Column("hearing_deadline", Date, nullable=False),
+    Column("content", JSON, nullable=False),  # language-independent facts (amounts, rules, steps)
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_notices_case", "case_id"),
+)
+
+hearing_requests = Table(
+    "hearing_requests",
+    metadata,
+    Column("notice_id", String(40), ForeignKey("notices.notice_id"), primary_key=True),
+    Column("requested_on", Date, nullable=False),
+    Column("aid_paid_pending", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

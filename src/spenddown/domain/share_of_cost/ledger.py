@@ -14,6 +14,9 @@ Invariants (checked here, by database constraints, and again by ``spenddown audi
    most once, only by its provider and only before certification.
 4. One active clearance per rendered service (provider, member, date of service, billing code).
 5. A certified month is never un-certified and its SOC never increased.
+6. A clearance applies at most what the member owed (charge − other coverage paid); a receipt at
+   most its amount, dated in its month or, unpaid, before it (Hunt v. Kizer); a credit names
+   its change (docs/rules.md, "A Share of Cost over time").
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class EntryKind(StrEnum):
     CLEARANCE = "clearance"
     REVERSAL = "reversal"
     COUNTY_CERTIFICATION = "county_certification"
+    # docs/rules.md, "A Share of Cost over time":
+    RECEIPT = "receipt"  # a receipt or old unpaid bill the county recorded (MC 177)
+    CREDIT = "credit"  # a timely decrease's excess carried to a later month (22 CCR 50653.3)
 
 
 class Payment(StrEnum):
@@ -86,6 +92,9 @@ class LedgerEntry:
     idempotency_key: str | None = None
     reverses: str | None = None
     evc: str | None = None
+    other_coverage_paid: Money | None = None  # what Medicare or other coverage paid
+    provider_name: str | None = None  # a receipt's provider (a receipt has no NPI)
+    change_id: str | None = None  # a credit's change of circumstance
 
 
 def new_obligation(
@@ -135,7 +144,8 @@ def refuse_clearance_if_closed(obligation: Obligation, *, ltc_facility: bool) ->
 def apply_clearance(
     obligation: Obligation, service_charge: Money, now: datetime, *, ltc_facility: bool = False
 ) -> Application:
-    """Apply ``min(service charge, remaining)``; reaching zero certifies the month."""
+    """Apply ``min(service charge, remaining)``; reaching zero certifies the month. The caller
+    passes what counts (``changes.countable_charge``: the charge less other coverage paid)."""
     if not service_charge.is_positive():
         raise InvalidInput("INVALID_SERVICE_CHARGE", "The service charge must be more than $0.00.")
     refuse_clearance_if_closed(obligation, ltc_facility=ltc_facility)
@@ -184,6 +194,24 @@ def certify_by_county(obligation: Obligation, now: datetime) -> Application:
     return Application(obligation, after, obligation.remaining)
 
 
+def apply_county_entry(obligation: Obligation, amount: Money, now: datetime) -> Application:
+    """A receipt or a credit the county records: ``min(amount, remaining)`` is applied; reaching
+    zero certifies the month by the county, as the sum of these entries."""
+    if not amount.is_positive():
+        raise InvalidInput("INVALID_AMOUNT", "amount: must be more than $0.00.", field="amount")
+    if obligation.certified:
+        raise RuleRefusal(
+            "SOC_ALREADY_MET",
+            f"The Share of Cost for {obligation.key.month} is already met; nothing was applied.",
+            obligation=str(obligation.key),
+        )
+    applied = min(amount, obligation.remaining)
+    after = replace(obligation, remaining=obligation.remaining - applied)
+    if after.remaining.amount == 0:
+        after = replace(after, certified_by=CertifiedBy.COUNTY, certified_at=now)
+    return Application(obligation, after, applied)
+
+
 def certify_ltc_automatically(obligation: Obligation, now: datetime) -> Obligation | None:
     """Month start (rules.md §4): certify an LTC SOC; None when nothing is to be done."""
     if obligation.certified or not obligation.ltc:
@@ -214,6 +242,34 @@ def change_amount(
     return after
 
 
+def _check_over_time(where: str, entry: LedgerEntry) -> list[str]:
+    """Invariant 6: what a clearance, a receipt or a credit may apply."""
+    problems: list[str] = []
+    if entry.kind is EntryKind.CLEARANCE and entry.service_charge is not None:
+        owed = entry.service_charge - (entry.other_coverage_paid or Money.zero())
+        if entry.applied > owed:
+            problems.append(
+                f"{where}: clearance {entry.entry_id} applies {entry.applied}, more than the "
+                f"{owed} the member owed"
+            )
+    if entry.kind is EntryKind.RECEIPT:
+        if entry.service_charge is None or entry.service_date is None or entry.payment is None:
+            problems.append(f"{where}: receipt {entry.entry_id} is incomplete")
+        else:
+            if entry.applied > entry.service_charge:
+                problems.append(f"{where}: receipt {entry.entry_id} applies more than its amount")
+            bill_month = BenefitMonth.of(entry.service_date)
+            if bill_month > entry.key.month or (
+                bill_month < entry.key.month and entry.payment is Payment.PAID
+            ):
+                problems.append(
+                    f"{where}: receipt {entry.entry_id} dated {bill_month} cannot count here"
+                )
+    if entry.kind is EntryKind.CREDIT and not entry.change_id:
+        problems.append(f"{where}: credit {entry.entry_id} names no change")
+    return problems
+
+
 def check_obligation(obligation: Obligation, entries: list[LedgerEntry]) -> list[str]:
     """Re-check invariants 1–4 of one obligation against its entries; returns every violation."""
     problems: list[str] = []
@@ -226,6 +282,7 @@ def check_obligation(obligation: Obligation, entries: list[LedgerEntry]) -> list
             problems.append(f"{where}: entry {entry.entry_id} belongs to {entry.key}")
         if entry.applied.amount < 0:
             problems.append(f"{where}: entry {entry.entry_id} applies a negative amount")
+        problems.extend(_check_over_time(where, entry))
         if entry.kind is EntryKind.REVERSAL:
             target = by_id.get(entry.reverses or "")
             if target is None or target.kind is not EntryKind.CLEARANCE:

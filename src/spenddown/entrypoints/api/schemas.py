@@ -234,6 +234,13 @@ class ClearanceRequest(_In):
             description="A or CASE/A; needed when an IE/RR member is on several budget units.",
         ),
     ] = None
+    other_coverage_paid: Annotated[
+        MoneyIn | None,
+        Field(
+            description="What Medicare or other coverage paid on the service (the primary's "
+            "paid amount on its EOB): only service_charge − other_coverage_paid counts."
+        ),
+    ] = None
 
 
 class EmptyRequest(_In):
@@ -547,12 +554,17 @@ class Clearance(_Out):
     created_at: Timestamp
     programs: list[ProgramApplicationOut]
     messages: list[str]
+    other_coverage_paid: MoneyOut | None = Field(
+        None,
+        description="What Medicare or other coverage paid on the service; the clearance "
+        "counted at most service_charge − other_coverage_paid (docs/rules.md)",
+    )
 
 
 class LedgerEntryOut(_Out):
     entry_id: str
     clearance_id: str
-    kind: Literal["clearance", "reversal", "county_certification"]
+    kind: Literal["clearance", "reversal", "county_certification", "receipt", "credit"]
     member_id: str | None
     provider_npi: str | None = Field(
         description="null for a county certification, and, for a provider, on other "
@@ -568,6 +580,11 @@ class LedgerEntryOut(_Out):
     reversed: bool
     evc: str | None
     created_at: Timestamp
+    other_coverage_paid: MoneyOut | None = Field(
+        None, description="What Medicare or other coverage paid (docs/rules.md)"
+    )
+    provider_name: str | None = Field(None, description="A receipt's provider")
+    change_id: str | None = Field(None, description="A credit's change of circumstance")
 
 
 class _ObligationFields(_Out):

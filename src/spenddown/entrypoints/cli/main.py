@@ -483,6 +483,13 @@ def clear(
     id_only: Annotated[
         bool, typer.Option("--id-only", help="Print only the clearance ID (for scripts).")
     ] = False,
+    other_coverage_paid: Annotated[
+        str | None,
+        typer.Option(
+            "--other-coverage-paid",
+            help="What Medicare or other coverage paid on the service: only the rest counts.",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Clear Share of Cost with one service the member paid or obligated."""
@@ -490,6 +497,11 @@ def clear(
     member_id = parse_member_id(member, "--member")
     issue = parse_date(issue_date, "--issue-date")
     amount = Money.parse(charge, "--charge")
+    covered = (
+        None
+        if other_coverage_paid is None
+        else Money.parse(other_coverage_paid, "--other-coverage-paid")
+    )
     with opened(ctx) as app_:
         cmd = share_of_cost.ClearShareOfCost(
             npi=command_npi,
@@ -502,6 +514,7 @@ def clear(
             payment=Payment.OBLIGATED if obligated else Payment.PAID,
             idempotency_key=key,
             budget_unit=budget_unit,
+            other_coverage_paid=covered,
         )
         result = share_of_cost.clear_share_of_cost(cmd, app_.uow(), app_.env)
     if id_only and not as_json:

@@ -51,6 +51,7 @@ def clear(body: schemas.ClearanceRequest, caller: ProviderTransaction, app: AppD
         payment=Payment(body.payment),
         idempotency_key=body.idempotency_key,
         budget_unit=body.budget_unit,
+        other_coverage_paid=body.other_coverage_paid,
     )
     result = share_of_cost.clear_share_of_cost(cmd, app.uow(), app.env)
     return ok(shapes.clearance(result), 201)
