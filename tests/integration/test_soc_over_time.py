@@ -106,7 +106,8 @@ def test_a_hearing_asked_before_the_effective_date_keeps_the_old_soc(world: Worl
     assert _obligation(world, JAN).amount == Money.of("600.00")
     with world.app.uow() as uow:
         change = uow.repo.get_change(result.change.change_id)
-    assert change is not None and change.status == "held"
+    assert change is not None
+    assert change.status == "held"
     with pytest.raises(RuleRefusal) as again:
         soc_over_time.request_hearing(
             result.notice.notice_id, date(2026, 11, 25), world.app.uow(), world.app.env
