@@ -1032,5 +1032,5 @@ if __name__ == "__main__":  # pragma: no cover
 
 # Commands in other modules register themselves on ``app`` when imported.
 from spenddown.entrypoints.cli import claims as _claims  # noqa: E402, F401
-from spenddown.entrypoints.cli import x12 as _x12  # noqa: E402, F401
 from spenddown.entrypoints.cli import over_time as _over_time  # noqa: E402, F401
+from spenddown.entrypoints.cli import x12 as _x12  # noqa: E402, F401
