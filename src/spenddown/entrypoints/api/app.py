@@ -31,6 +31,7 @@ from spenddown.entrypoints.api.routes import (
     fhir,
     health,
     members,
+    over_time,
     plans,
     soc,
     x12,
@@ -66,6 +67,7 @@ ROUTERS = (
     health.router,
     fhir.router,
     x12.router,
+    over_time.router,
 )
 
 

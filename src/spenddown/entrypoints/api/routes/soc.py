@@ -109,6 +109,8 @@ def _redact_other_providers(shaped: dict[str, Any], npi: str) -> dict[str, Any]:
         for entry in obligation.get("ledger", []):
             if entry["provider_npi"] not in (None, npi):
                 entry.update(provider_npi=None, billing_code=None, evc=None)
+            if entry.get("provider_name"):  # a receipt's provider (docs/rules.md)
+                entry["provider_name"] = None
     return shaped
 
 
