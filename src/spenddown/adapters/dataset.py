@@ -37,6 +37,7 @@ from spenddown.domain.eligibility.model import (
 )
 from spenddown.domain.errors import ImportErrors, InvalidInput, SpenddownError
 from spenddown.domain.identifiers import parse_billing_code, parse_cin, parse_npi
+from spenddown.domain.medicare import MedicareStatus, Msp
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.services.imports import CaseRecord, Dataset, ProviderRecord
@@ -128,6 +129,12 @@ class AidCodeIn(_Model):
 ShortText = Annotated[str, _sized(40)]
 
 
+class MedicareIn(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[misc]
+    part_a: bool
+    part_b: bool
+
+
 class EligibilityIn(TypedDict):
     __pydantic_config__ = ConfigDict(  # type: ignore[misc]
         extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
@@ -138,6 +145,10 @@ class EligibilityIn(TypedDict):
     county_code: Annotated[str, Field(pattern=COUNTY)]
     plan: NotRequired[Annotated[str, _sized(16)] | None]
     ohc_codes: NotRequired[list[ShortText]]
+    # Medicare on the member-month (docs/rules.md): {"part_a": true, "part_b": true}, and a
+    # Medicare Savings Program ("qmb", "slmb", "qi" or null).
+    medicare: NotRequired[MedicareIn]
+    msp: NotRequired[Literal["qmb", "slmb", "qi"] | None]
 
 
 class SocIn(_Model):
@@ -314,6 +325,21 @@ def parse_dataset(document: Any) -> Dataset:
                 tuple(e.get("ohc_codes", ())),
             )
             segments.append((f"eligibility[{i}]", segment))
+            if "medicare" in e or "msp" in e:
+                medicare = e.get("medicare") or {"part_a": False, "part_b": False}
+                msp = e.get("msp")
+                dataset.medicare.append(
+                    (
+                        f"eligibility[{i}]",
+                        MedicareStatus(
+                            cin,
+                            month,
+                            medicare["part_a"],
+                            medicare["part_b"],
+                            None if msp is None else Msp(msp),
+                        ),
+                    )
+                )
     for i, s in enumerate(raw.soc):
         where = f"soc[{i}]"
         month = check(f"{where}.month", lambda s=s: BenefitMonth.parse(s.month))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from spenddown.domain.share_of_cost.ledger import LedgerEntry, Payment
+from spenddown.services.medicare import BuyInPage
 from spenddown.services.over_time_ports import ChangeRecord
 from spenddown.services.soc_over_time import ChangeResult, HearingResult, ReceiptResult
 
@@ -81,4 +82,21 @@ def receipt_entry(entry: LedgerEntry) -> Json:
         "applied": str(entry.applied),
         "remaining_after": str(entry.remaining_after),
         "created_at": entry.created_at.isoformat(),
+    }
+
+
+def buy_ins(page: BuyInPage) -> Json:
+    return {
+        "buy_ins": [
+            {
+                "seq": b.seq,
+                "member_id": b.cin,
+                "month": str(b.month),
+                "case_id": b.case_id,
+                "budget_unit": b.budget_unit,
+                "created_at": b.created_at.isoformat(),
+            }
+            for b in page.buy_ins
+        ],
+        "next_since": page.next_since,
     }

@@ -37,6 +37,7 @@ from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
 from spenddown.services.claims import member_month
 from spenddown.services.common import aid_code_table, find_member, today
 from spenddown.services.eligibility import own_obligations
+from spenddown.services.medicare import is_qmb
 from spenddown.services.ports import Env, UnitOfWork
 
 
@@ -48,6 +49,9 @@ class BillingCheckCommand:
     service_date: date
     amount: Money  # the amount on the bill sent to the family
     claim_id: str | None = None
+    # The bill is Medicare cost sharing (deductible, coinsurance, copayment) from a Medicare
+    # provider: a QMB member owes none of it (docs/rules.md).
+    medicare_cost_sharing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,8 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
             ltc_patient_liability=ltc_liability,
             medi_cal_copayments=Money.zero(),  # rules.md §6: currently none
             in_primary_network=bool(networks & set(provider.primary_networks)),
+            qmb=is_qmb(uow, cin, month),
+            medicare_cost_sharing=cmd.medicare_cost_sharing,
         )
         return check_balance_billing(facts)
 

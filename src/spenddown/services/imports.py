@@ -17,6 +17,7 @@ from spenddown.domain.eligibility.model import (
     Provider,
 )
 from spenddown.domain.errors import ImportErrors
+from spenddown.domain.medicare import MedicareStatus
 from spenddown.services.common import aid_code_table
 from spenddown.services.ports import Env, UnitOfWork
 from spenddown.services.share_of_cost import SetShareOfCost, _set_shares_of_cost
@@ -49,6 +50,7 @@ class Dataset:
     ohc_policies: list[tuple[str, OhcPolicy]] = field(default_factory=list)
     fee_schedule: list[tuple[str, FeeScheduleEntry]] = field(default_factory=list)
     authorizations: list[tuple[str, Authorization]] = field(default_factory=list)
+    medicare: list[tuple[str, MedicareStatus]] = field(default_factory=list)  # docs/rules.md
 
 
 def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int]:
@@ -104,6 +106,7 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         repo.upsert_cases([(case.case_id, case.county_code) for _, case in dataset.cases])
         repo.upsert_memberships(memberships)
         repo.upsert_segments(segments)
+        repo.upsert_medicare([status for _, status in dataset.medicare])
         repo.upsert_ohc_policies(policies)
         repo.upsert_fees([entry for _, entry in dataset.fee_schedule])
         repo.upsert_authorizations(authorizations)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.medicare import MedicareStatus
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.notices import Notice
@@ -68,3 +69,14 @@ class OverTimeStore(Protocol):
     def bill_applied(
         self, case_id: str, provider_name: str, bill_date: date, amount: Money
     ) -> Money: ...
+
+
+class MedicareStore(Protocol):
+    def medicare_status(self, cin: str, month: BenefitMonth) -> MedicareStatus | None: ...
+    def upsert_medicare(self, statuses: list[MedicareStatus]) -> None: ...
+    def add_buy_in(
+        self, cin: str, month: BenefitMonth, case_id: str, budget_unit: str, now: datetime
+    ) -> int: ...
+    def buy_ins_since(
+        self, since: int, limit: int
+    ) -> list[tuple[int, str, BenefitMonth, str, str, datetime]]: ...

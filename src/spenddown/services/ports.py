@@ -21,7 +21,7 @@ from spenddown.domain.eligibility.model import (
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import LedgerEntry, Obligation, ObligationKey
-from spenddown.services.over_time_ports import OverTimeStore
+from spenddown.services.over_time_ports import MedicareStore, OverTimeStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ class StoredMeanwhile(Exception):
     unique key taken): the transaction is rolled back and may be run again."""
 
 
-class Repository(OverTimeStore, Protocol):
+class Repository(OverTimeStore, MedicareStore, Protocol):
     # --- reference data ------------------------------------------------------------------
     def get_member(self, cin: str) -> Member | None: ...
     def get_provider(self, npi: str) -> Provider | None: ...

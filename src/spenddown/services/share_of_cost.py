@@ -45,6 +45,7 @@ from spenddown.services.common import (
     pin_checked_outside,
     today,
 )
+from spenddown.services.medicare import record_buy_ins
 from spenddown.services.ports import Env, EvcRecord, StoredDetermination, UnitOfWork
 
 # rules.md §1.8: changes further back go through a different county process.
@@ -157,6 +158,7 @@ def _activate_plans(uow: UnitOfWork, obligation: Obligation, now: datetime) -> i
     written = 0
     for plan_code, cin in _plan_activations(obligation, members, aid_code_table(uow)):
         written += uow.repo.add_activation(plan_code, cin, key, str(obligation.certified_by), now)
+    record_buy_ins(uow, obligation, now)  # Medicare Part B buy-in (docs/rules.md)
     return written
 
 
@@ -553,6 +555,8 @@ def _set_shares_of_cost(
                 ],
                 now,
             )
+            for o in certified:
+                record_buy_ins(uow, o, now)  # Medicare Part B buy-in (docs/rules.md)
         pending.clear()
         certified.clear()
 

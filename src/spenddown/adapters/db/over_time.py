@@ -7,9 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from spenddown.adapters.db import tables as t
 from spenddown.domain.eligibility.codes import CertifiedBy, Program
+from spenddown.domain.medicare import MedicareStatus, Msp
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.notices import Notice
@@ -70,6 +73,69 @@ class OverTimeRepository:
     # Provided by SqlRepository.
     def _entries(self, *conditions: Any) -> list[LedgerEntry]:  # pragma: no cover
         raise NotImplementedError
+
+    def _upsert_many(
+        self,
+        table: Any,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+        keys: tuple[str, ...],
+        update_columns: tuple[str, ...] | None = None,
+    ) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- Medicare ----------------------------------------------------------------------------
+    def medicare_status(self, cin: str, month: BenefitMonth) -> MedicareStatus | None:
+        m = t.medicare_status
+        row = self.c.execute(select(m).where(m.c.cin == cin, m.c.month == str(month))).first()
+        if row is None:
+            return None
+        return MedicareStatus(
+            row.cin, month, row.part_a, row.part_b, Msp(row.msp) if row.msp else None
+        )
+
+    def upsert_medicare(self, statuses: list[MedicareStatus]) -> None:
+        self._upsert_many(
+            t.medicare_status,
+            ("cin", "month", "part_a", "part_b", "msp"),
+            [
+                (s.cin, str(s.month), s.part_a, s.part_b, None if s.msp is None else str(s.msp))
+                for s in statuses
+            ],
+            ("cin", "month"),
+        )
+
+    def add_buy_in(
+        self, cin: str, month: BenefitMonth, case_id: str, budget_unit: str, now: datetime
+    ) -> int:
+        b = t.part_b_buy_ins
+        insert = pg_insert if self.c.dialect.name == "postgresql" else sqlite_insert
+        stmt: Any = insert(b).values(
+            cin=cin, month=str(month), case_id=case_id, budget_unit=budget_unit, created_at=now
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["cin", "month"])
+        return int(self.c.execute(stmt).rowcount or 0)
+
+    def buy_ins_since(
+        self, since: int, limit: int
+    ) -> list[tuple[int, str, BenefitMonth, str, str, datetime]]:
+        b = t.part_b_buy_ins
+        rows = self.c.execute(select(b).where(b.c.seq > since).order_by(b.c.seq).limit(limit))
+        found = []
+        for r in rows:
+            created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)
+            found.append(
+                (r.seq, r.cin, BenefitMonth.parse(r.month), r.case_id, r.budget_unit, created)
+            )
+        return found
+
+    def buy_in_count(self, cin: str, month: BenefitMonth) -> int:
+        b = t.part_b_buy_ins
+        return int(
+            self.c.execute(
+                select(func.count()).where(b.c.cin == cin, b.c.month == str(month))
+            ).scalar_one()
+        )
 
     def unit_obligations_from(
         self, case_id: str, budget_unit: str, program: Program, month: BenefitMonth, *, lock: bool

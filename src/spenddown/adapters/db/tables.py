@@ -505,3 +505,31 @@ hearing_requests = Table(
     Column("aid_paid_pending", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Medicare on the member-month (import `medicare`, `msp` on eligibility rows) and the Part B
+# buy-in events written when a SOC month is certified (an outbox read with a cursor, like
+# plan_activations).
+medicare_status = Table(
+    "medicare_status",
+    metadata,
+    Column("cin", String(9), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("part_a", Boolean, nullable=False),
+    Column("part_b", Boolean, nullable=False),
+    Column("msp", String(4), nullable=True),
+    CheckConstraint("msp IS NULL OR msp IN ('qmb', 'slmb', 'qi')", name="msp_known"),
+)
+
+part_b_buy_ins = Table(
+    "part_b_buy_ins",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("cin", String(9), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("budget_unit", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("cin", "month", name="uq_part_b_buy_ins_member_month"),
+)

@@ -34,6 +34,8 @@ WHAT_MAY_BE_COLLECTED = "22 CCR 51002"
 VERIFYING_IS_ACCEPTING = "W&I 14018.2"
 SHARE_OF_COST = "22 CCR 50653"
 SEED_CONTRACTED_WITH_BOTH = "Undivided, “How do I use Medi-Cal to cover copays and deductibles?”"
+# A QMB member owes no Medicare cost sharing to any Medicare provider (docs/rules.md).
+QMB_NO_COST_SHARING = "42 U.S.C. 1396a(n)(3)(B)"
 # Where a family gets help (DHCS Office of the Ombudsman, Medi-Cal managed care).
 OMBUDSMAN = "the Medi-Cal Managed Care Ombudsman at 1-888-452-8609"
 
@@ -62,6 +64,8 @@ class BillingFacts:
     ltc_patient_liability: Money = field(default_factory=Money.zero)  # LTC facility, LTC SOC
     medi_cal_copayments: Money = field(default_factory=Money.zero)
     in_primary_network: bool = False  # the provider is in the member's private insurance network
+    qmb: bool = False  # a Qualified Medicare Beneficiary that month (docs/rules.md)
+    medicare_cost_sharing: bool = False  # the bill is Medicare deductible or coinsurance
 
     @property
     def delivery_system(self) -> str:
@@ -90,6 +94,8 @@ class BillingCheck:
 def check_balance_billing(facts: BillingFacts) -> BillingCheck:
     """rules.md §6: the verdict on one bill, with its rule, reasons and the family's options."""
     month = f"{facts.service_date:%B %Y}"
+    if facts.qmb and facts.medicare_cost_sharing:
+        return _qmb(facts, month)
     if not facts.protected:
         return _not_protected(facts)
     reasons = _acceptance_reasons(facts)
@@ -305,4 +311,29 @@ def _not_protected(facts: BillingFacts) -> BillingCheck:
         explanation=explanation,
         what_to_do=what_to_do,
         protected=False,
+    )
+
+
+def _qmb(facts: BillingFacts, month: str) -> BillingCheck:
+    """42 U.S.C. 1396a(n)(3)(B): a QMB member may not be billed Medicare deductibles,
+    coinsurance or copayments by any Medicare provider, whether or not it takes Medi-Cal."""
+    return BillingCheck(
+        allowed=False,
+        may_collect=Money.zero(),
+        rule=QMB_NO_COST_SHARING,
+        explanation=[
+            f"You were a Qualified Medicare Beneficiary (QMB) in {month}.",
+            f"{facts.provider_name} billed you {facts.amount.display()} of Medicare cost "
+            "sharing (a deductible, coinsurance or copayment). Federal law (42 U.S.C. "
+            "§1396a(n)(3)(B)) forbids every Medicare provider to bill a QMB member for it, "
+            "whether or not the provider takes Medi-Cal.",
+            "So this provider may collect $0.00 of this bill from you.",
+        ],
+        what_to_do=[
+            "Show the provider your Medicare and Medi-Cal cards and say you are in the QMB "
+            "program; ask them to take the bill back and refund what you paid.",
+            "If they do not, call 1-800-MEDICARE (1-800-633-4227): Medicare can tell the "
+            "provider that QMB members may not be billed.",
+        ],
+        protected=True,
     )

@@ -927,6 +927,11 @@ class BillingCheckRequest(_In):
             description="The provider's claim to Medi-Cal for this service, if known.",
         ),
     ] = None
+    medicare_cost_sharing: bool = Field(
+        False,
+        description="The bill is Medicare deductible, coinsurance or copayment from a Medicare "
+        "provider: a QMB member owes none of it (docs/rules.md).",
+    )
 
 
 class EstimateRequest(_In):

@@ -239,6 +239,13 @@ def billing_check(
     service_date: Annotated[str, typer.Option("--date", help="Date of service.")],
     amount: Annotated[str, typer.Option("--amount", help="The amount on the bill.")],
     claim: Annotated[str | None, typer.Option("--claim", help="The claim ID, if known.")] = None,
+    medicare_cost_sharing: Annotated[
+        bool,
+        typer.Option(
+            "--medicare-cost-sharing",
+            help="The bill is Medicare deductible or coinsurance from a Medicare provider.",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """May this provider send the family this bill? (rules.md §6, balance billing)"""
@@ -254,6 +261,7 @@ def billing_check(
         parse_date(service_date, "--date"),
         Money.parse(amount, "--amount"),
         claim,
+        medicare_cost_sharing=medicare_cost_sharing,
     )
     with opened(ctx) as app_:
         result = billing.billing_check(cmd, app_.uow(), app_.env)

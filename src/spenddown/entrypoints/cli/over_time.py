@@ -30,6 +30,8 @@ notices_app = typer.Typer(help="Notices of action: show, hearing requests.", no_
 receipts_app = typer.Typer(
     help="Receipts and old unpaid bills the county records (MC 177).", no_args_is_help=True
 )
+medicare_app = typer.Typer(help="Medicare: Part B buy-in events.", no_args_is_help=True)
+app.add_typer(medicare_app, name="medicare")
 app.add_typer(notices_app, name="notices")
 app.add_typer(receipts_app, name="receipts")
 
@@ -213,3 +215,30 @@ def receipts_list(
             f"{row['month']} {row['program']:<8} {row['date']} {row['provider_name']}: "
             f"${row['amount']} {'paid' if row['paid'] else 'unpaid'}, applied ${row['applied']}"
         )
+
+
+@medicare_app.command("buy-ins")
+@handled
+def medicare_buy_ins(
+    ctx: typer.Context,
+    since: Annotated[
+        int | None, typer.Option("--since", help="The cursor of the previous page (a seq).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Part B buy-in events (a certified SOC month of a Medicare member without an MSP), in
+    order, each once, with a cursor (like `plans activations`)."""
+    from spenddown.services import medicare
+
+    with opened(ctx) as app_:
+        page = medicare.buy_ins_since(since, app_.uow())
+    data = shapes.buy_ins(page)
+    if as_json:
+        print_json(data)
+        return
+    for row in data["buy_ins"]:
+        typer.echo(
+            f"{row['seq']:>6} {row['member_id']} {row['month']} {row['case_id']}/"
+            f"{row['budget_unit']}"
+        )
+    typer.echo(f"next: --since {data['next_since']}")

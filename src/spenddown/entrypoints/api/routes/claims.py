@@ -113,5 +113,6 @@ def billing_check(body: schemas.BillingCheckRequest, caller: Anyone, app: AppDep
         service_date=body.service_date,
         amount=body.amount,
         claim_id=body.claim_id,
+        medicare_cost_sharing=body.medicare_cost_sharing,
     )
     return ok(shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env)))

@@ -15,9 +15,9 @@ from spenddown.entrypoints import notices
 from spenddown.entrypoints import over_time_shapes as shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
-from spenddown.entrypoints.api.deps import AppDep, County
+from spenddown.entrypoints.api.deps import AppDep, County, CountyOrAdmin
 from spenddown.entrypoints.api.routes import make_router, ok
-from spenddown.services import soc_over_time
+from spenddown.services import medicare, soc_over_time
 
 router = make_router("share of cost over time", 401, 403, 404, 409, 422)
 
@@ -144,3 +144,17 @@ def list_receipts(
     )
     body: list[Any] = [shapes.receipt_entry(e) for e in entries]
     return ok(body)
+
+
+@router.get(
+    "/v1/medicare/buy-ins",
+    summary="Part B buy-in events (certified SOC months of Medicare members without an MSP)",
+    dependencies=[audited("medicare.buy_ins")],
+)
+def buy_ins(
+    caller: CountyOrAdmin,
+    app: AppDep,
+    since: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> JSONResponse:
+    """In order, each once; pass `next_since` back as `since` for the next page."""
+    return ok(shapes.buy_ins(medicare.buy_ins_since(since, app.uow())))

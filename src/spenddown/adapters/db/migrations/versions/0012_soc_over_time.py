@@ -101,9 +101,40 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("notice_id", name=op.f("pk_hearing_requests")),
     )
+    op.create_table(
+        "medicare_status",
+        sa.Column("cin", sa.String(length=9), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("part_a", sa.Boolean(), nullable=False),
+        sa.Column("part_b", sa.Boolean(), nullable=False),
+        sa.Column("msp", sa.String(length=4), nullable=True),
+        sa.CheckConstraint(
+            "msp IS NULL OR msp IN ('qmb', 'slmb', 'qi')",
+            name=op.f("ck_medicare_status_msp_known"),
+        ),
+        sa.PrimaryKeyConstraint("cin", "month", name=op.f("pk_medicare_status")),
+    )
+    op.create_table(
+        "part_b_buy_ins",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("cin", sa.String(length=9), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("budget_unit", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_part_b_buy_ins")),
+        sa.UniqueConstraint("cin", "month", name="uq_part_b_buy_ins_member_month"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("part_b_buy_ins")
+    op.drop_table("medicare_status")
     op.drop_table("hearing_requests")
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_index("ix_notices_case")
