@@ -25,7 +25,7 @@ RULES = ChangeRules(notice_days=10, report_days=10, hearing_days=90)
 def test_an_increase_reported_on_the_25th_takes_effect_the_month_after_next() -> None:
     found = effective_month(Direction.INCREASE, date(2026, 1, 20), date(2026, 1, 25), RULES)
     assert found.month == BenefitMonth(2026, 3)
-    assert "22 CCR 50179" in found.rule
+    assert found.rule == "22 CCR 50653(b), 50179"
 
 
 def test_an_increase_reported_early_enough_for_the_notice_takes_effect_next_month() -> None:

@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 
 from spenddown.domain.eligibility.codes import Program
+from spenddown.domain.eligibility.model import BudgetUnitRole
+from spenddown.domain.medicare import needs_part_b_buy_in
 from spenddown.domain.errors import InvalidInput, NotFound, RuleRefusal
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
@@ -496,6 +498,21 @@ def audit_over_time(uow: UnitOfWork) -> list[str]:
                 per_receipt = bills.setdefault(bill, {})
                 previous = per_receipt.get(entry.clearance_id, Money.zero())
                 per_receipt[entry.clearance_id] = max(previous, entry.applied)
+        for obligation in list(uow.repo.iter_obligations()):
+            if obligation.key.program is not Program.MEDI_CAL or not obligation.certified:
+                continue
+            key = obligation.key
+            for membership in uow.repo.members_of_budget_unit(key.case_id, key.budget_unit):
+                if membership.role is not BudgetUnitRole.ELIGIBLE:
+                    continue
+                status = uow.repo.medicare_status(membership.cin, key.month)
+                if (
+                    needs_part_b_buy_in(status)
+                    and uow.repo.buy_in_count(membership.cin, key.month) != 1
+                ):
+                    problems.append(
+                        f"{key}: certified, but no Part B buy-in for member …{membership.cin[-4:]}"
+                    )
         for bill, per_receipt in bills.items():
             used = Money.zero()
             for amount in per_receipt.values():

@@ -69,7 +69,7 @@ def effective_month(
         month = BenefitMonth.of(reported).plus(1)
         while (month.first_day - reported).days < rules.notice_days:
             month = month.plus(1)
-        return EffectiveMonth(month, False, "22 CCR 50653(b); 10 days' notice, 22 CCR 50179")
+        return EffectiveMonth(month, False, "22 CCR 50653(b), 50179")
     timely = (reported - changed).days <= rules.report_days
     if timely:
         return EffectiveMonth(BenefitMonth.of(changed), True, "22 CCR 50653.3(a)")

@@ -141,6 +141,8 @@ def _ledger(entries: Sequence[Json]) -> Table:
         table.add_column(name, justify="right" if name in ("charge", "applied", "left") else "left")
     for e in entries:
         service = f"{e['billing_code']} {e['service_date']}" if e["billing_code"] else ""
+        if e.get("provider_name"):  # a receipt or old bill (docs/rules.md)
+            service = f"{e['service_date']} {e['provider_name']}"
         kind = e["kind"] + (" (reversed)" if e["reversed"] else "")
         table.add_row(
             e["clearance_id"],
