@@ -14,8 +14,8 @@ from typing import Any
 
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.model import BudgetUnitRole
-from spenddown.domain.medicare import needs_part_b_buy_in
 from spenddown.domain.errors import InvalidInput, NotFound, RuleRefusal
+from spenddown.domain.medicare import needs_part_b_buy_in
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.notices import Notice, NoticeStep, notice_for_change
