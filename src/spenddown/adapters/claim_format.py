@@ -99,6 +99,10 @@ class ClaimIn(_Model):
     # its claim-level amounts: Medi-Cal then pays after all of them.
     other_payers: list[ClaimPrimaryIn] = Field(default_factory=list, max_length=9)
     lines: list[ClaimLineIn] = Field(min_length=1, max_length=50)
+    # Late filing (docs/rules.md, "Claim timeliness"): the X12 CLM20 delay reason code, and
+    # whether the county's authorization letter is on file (claims over one year).
+    delay_reason_code: str | None = Field(default=None, min_length=1, max_length=2)
+    county_authorization: bool = False
 
     def to_domain(self) -> Claim:
         def money(value: str | int, field: str) -> Money:
@@ -149,6 +153,8 @@ class ClaimIn(_Model):
             money(self.soc_amount, "soc_amount"),
             primary_claim,
             tuple(lines),
+            delay_reason_code=self.delay_reason_code,
+            county_authorization=self.county_authorization,
         )
         claim_level = self.other_payers or (
             self.primary is not None

@@ -16,6 +16,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from spenddown.domain.claims_timeliness import TimelinessRules
 from spenddown.domain.cob.adjudication import CobRules
 from spenddown.domain.eligibility.codes import AidCode, OhcCode, Program, Scope
 from spenddown.domain.errors import InvalidInput
@@ -589,4 +590,19 @@ def change_rules(on: date) -> ChangeRules:
         notice_days=int(parameters.get(NOTICE_DAYS, on)),
         report_days=int(parameters.get(REPORT_DAYS, on)),
         hearing_days=int(parameters.get(HEARING_DAYS, on)),
+    )
+
+
+# --- claim timeliness (docs/rules.md) -----------------------------------------------------------
+TIMELY_FILING_MONTHS = "medi_cal/claims/timely_filing_months"
+LATE_CLAIM_LIMIT_MONTHS = "medi_cal/claims/late_claim_limit_months"
+DELAY_REASON_CODES = "codes/delay_reason_codes"
+
+
+def timeliness_rules(on: date) -> TimelinessRules:
+    parameters = load_parameters()
+    return TimelinessRules(
+        filing_months=int(parameters.get(TIMELY_FILING_MONTHS, on)),
+        late_limit_months=int(parameters.get(LATE_CLAIM_LIMIT_MONTHS, on)),
+        delay_reason_codes=MappingProxyType(_code_descriptions(DELAY_REASON_CODES, on)),
     )

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from itertools import islice
 
 from spenddown import rules
+from spenddown.domain.claims_timeliness import check_delay_reason, untimely_lines
 from spenddown.domain.cob.accumulators import policies_in_force
 from spenddown.domain.cob.adjudication import (
     Adjudication,
@@ -65,6 +66,7 @@ from spenddown.domain.identifiers import check_text, parse_billing_code
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
+from spenddown.rules.parameters import timeliness_rules
 from spenddown.services.common import (
     CALIFORNIA,
     aid_code_table,
@@ -163,6 +165,7 @@ def month_situation(
 
 
 def _check(claim: Claim, today_: date) -> None:
+    check_delay_reason(claim.delay_reason_code, timeliness_rules(today_))
     if not claim.claim_id or len(claim.claim_id) > 40:
         raise InvalidInput("INVALID_CLAIM", "claim_id must be 1 to 40 characters.")
     # Every source (REST, CLI, X12, FHIR) meets the same checks: no control characters, no
@@ -264,9 +267,17 @@ def _adjudicate_and_store(
         authorizations=authorizations,
         units_used=used,
         rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
+        untimely=_untimely(claim, env.clock.now()),
     )
     uow.repo.add_claim(*_stored(claim, provider, result, env.clock.now()))
     return result
+
+
+def _untimely(claim: Claim, now: datetime) -> dict[int, str]:
+    """Lines filed after the six-month limit (docs/rules.md, "Claim timeliness"), received
+    today in California."""
+    received = now.astimezone(CALIFORNIA).date()
+    return untimely_lines(claim, received, timeliness_rules(received))
 
 
 def _duplicate(claim: Claim) -> RuleRefusal:
@@ -456,6 +467,7 @@ class _Chunk:
             authorizations=authorizations,
             units_used=used,
             rules=self.reference.cob(min(line.service_date for line in claim.lines)),
+            untimely=_untimely(claim, now),
         )
         rows = _stored(claim, provider, result, now)
         # What the next claims of the chunk must see, as the database would show them.

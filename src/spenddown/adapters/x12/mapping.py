@@ -344,6 +344,7 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
         soc_amount=_money(wire.patient_paid, "2300 AMT*F5"),
         primary=None,
         lines=tuple(lines),
+        delay_reason_code=wire.delay_reason or None,
     )
     if not payers:
         return claim

@@ -118,6 +118,7 @@ class ProfessionalClaim:
     def dependent(self) -> bool:
         return bool(self.patient_last)
 
+    delay_reason: str = ""  # CLM20 (docs/rules.md, "Claim timeliness")
     other_payers: list[OtherPayer] = field(default_factory=list)
     lines: list[ServiceLine] = field(default_factory=list)
 
@@ -250,6 +251,7 @@ class _Reader:
                         submitter_name=submitter[0],
                         submitter_id=submitter[1],
                         batch_reference=batch_reference,
+                        delay_reason=segment.el(20),
                     )
                     if not member[0]:
                         self.problem(segment, loop, SegmentError.REQUIRED_MISSING)

@@ -203,9 +203,11 @@ def adjudicate(
     authorizations: list[Authorization],
     units_used: dict[str, int],
     rules: CobRules,
+    untimely: dict[int, str] | None = None,
 ) -> Adjudication:
     """Adjudicate ``claim``. ``months`` holds the member's situation for every month a line
-    falls in; ``units_used`` the authorization units earlier claims used."""
+    falls in; ``units_used`` the authorization units earlier claims used; ``untimely`` the
+    lines filed too late (``domain/claims_timeliness.py``), denied CARC 29."""
     used = dict(units_used)
     works = [
         _Work(i + 1, line, BenefitMonth.of(line.service_date)) for i, line in enumerate(claim.lines)
@@ -215,6 +217,9 @@ def adjudicate(
     for work in works:
         line = work.line
         month = months.get(work.month)
+        if untimely and work.index in untimely:
+            _deny(work, "29", rules, untimely[work.index], protected=True)
+            continue
         if month is None or not month.any_eligibility:
             _deny(
                 work,

@@ -79,6 +79,10 @@ class Claim:
     # ``primary`` holds what all of them decided together (domain.cob.prior).
     other_payers: tuple[ClaimPrimary, ...] = ()
 
+    # Late filing (docs/rules.md, "Claim timeliness"): X12 CLM20, and the county's letter.
+    delay_reason_code: str | None = None
+    county_authorization: bool = False
+
     @property
     def is_medicare_crossover(self) -> bool:
         return any(
