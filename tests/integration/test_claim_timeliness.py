@@ -31,7 +31,11 @@ def _submit(world: World, claim_id: str, **late: object) -> claims.Adjudication:
 def april(world: World) -> World:
     world.load(CLAIM_FEES)
     world.load(
-        {"eligibility": [{"cin": MEMBER, "month": "2026-04", "aid_code": "C1", "county_code": "19"}]}
+        {
+            "eligibility": [
+                {"cin": MEMBER, "month": "2026-04", "aid_code": "C1", "county_code": "19"}
+            ]
+        }
     )
     return world
 

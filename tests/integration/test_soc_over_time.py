@@ -231,3 +231,60 @@ def test_bad_receipts_are_refused_and_nothing_is_stored(world: World) -> None:
         _receipt(world, NOV, date(2026, 9, 2), "50.00", paid=True)
     assert paid_old.value.code == "OLD_BILL_ALREADY_PAID"
     assert _count(world, tables.soc_entries) == before
+
+
+def test_a_corrected_month_notice_explains_the_reimbursement_path(world: World) -> None:
+    from spenddown.entrypoints import notices
+
+    _set(world, DEC, "600.00")
+    world.clear("600.00")
+    result = _change(
+        world,
+        "400.00",
+        date(2026, 11, 10),
+        date(2026, 11, 15),
+        excess=soc_over_time.Excess.CORRECTED_MONTH,
+    )
+    for lang, words in (("en", "Conlan v. Shewry"), ("es", "reembolso")):
+        _, sections = notices.document(result.notice, lang)
+        assert any(words in p for s in sections for p in s.paragraphs), lang
+
+
+# --- the claim's SOC against the ledger -----------------------------------------------------
+def test_a_claim_whose_soc_differs_from_the_ledger_is_flagged(world: World) -> None:
+    from spenddown.domain.cob.model import Claim, ClaimLine
+    from spenddown.services import claims
+    from support.world import CLAIM_FEES
+
+    world.load(CLAIM_FEES)
+    world.clear("600.00")  # PHYSICIAN cleared $600 on 2026-11-03
+
+    def submit(claim_id: str, soc: str) -> claims.Adjudication:
+        line = ClaimLine(date(2026, 11, 3), "99214", 1, Money.of("700.00"))
+        claim = Claim(claim_id, PHYSICIAN[0], SOC_MEMBER, Money.of(soc), None, (line,))
+        cmd = claims.SubmitClaim(PHYSICIAN[0], PHYSICIAN[1], claim)
+        return claims.adjudicate_claim(cmd, world.app.uow(), world.app.env)
+
+    agreeing = submit("SOC-OK", "600.00")
+    assert not any("SOC MISMATCH" in e for e in agreeing.explanation)
+    differing = submit("SOC-BAD", "150.00")
+    flagged = [e for e in differing.explanation if "SOC MISMATCH" in e]
+    assert flagged == [
+        "SOC MISMATCH: the claim reports a Share of Cost of $150.00, but this provider's "
+        "clearances for these dates of service applied $600.00."
+    ]
+    batch = claims.adjudicate_batch(
+        [
+            Claim(
+                "SOC-BATCH",
+                PHYSICIAN[0],
+                SOC_MEMBER,
+                Money.of("150.00"),
+                None,
+                (ClaimLine(date(2026, 11, 3), "99215", 1, Money.of("700.00")),),
+            )
+        ],
+        world.app.uow,
+        world.app.env,
+    )
+    assert any("SOC MISMATCH" in e for e in next(iter(batch)).explanation)  # type: ignore[union-attr]

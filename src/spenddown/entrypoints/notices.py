@@ -65,6 +65,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "corrected": "As you chose, {month} is corrected instead; your medical bills above the "
         "new Share of Cost for that month can be paid by Medi-Cal.",
         "kept": "These months were already met and keep their Share of Cost: {months}.",
+        "conlan": "If you paid a provider more than your Share of Cost for {month}, ask that "
+        "provider for a refund; if the provider does not pay you back, ask Medi-Cal for "
+        "reimbursement (Conlan v. Shewry; the DHCS Beneficiary Reimbursement process).",
         "rules": "The rules",
         "rule": "This action follows {rule}; the notice is required by 22 CCR 50179.",
         "hearing": "Your right to a State Hearing",
@@ -98,6 +101,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "corrected": "Como usted eligió, se corrige {month}; Medi-Cal puede pagar sus cuentas "
         "médicas por encima del nuevo Costo Compartido de ese mes.",
         "kept": "Estos meses ya se cumplieron y conservan su Costo Compartido: {months}.",
+        "conlan": "Si pagó a un proveedor más que su Costo Compartido de {month}, pídale un "
+        "reembolso; si el proveedor no le devuelve el dinero, pida el reembolso a Medi-Cal "
+        "(Conlan v. Shewry; el proceso de Reembolso al Beneficiario de DHCS).",
         "rules": "Las reglas",
         "rule": "Esta acción sigue {rule}; el aviso lo exige 22 CCR 50179.",
         "hearing": "Su derecho a una Audiencia Estatal",
@@ -176,6 +182,7 @@ def document(notice: Notice, lang: str, hearing: Any = None) -> tuple[str, list[
             how.append(w["credited"].format(month=_month(credited_month, lang), amount=amount))
         if not credited:
             how.append(w["corrected"].format(month=_month(f["changed_on"][:7], lang)))
+            how.append(w["conlan"].format(month=_month(f["changed_on"][:7], lang)))
     if f.get("kept_months"):
         kept = ", ".join(_month(m, lang) for m in f["kept_months"])
         how.append(w["kept"].format(months=kept))

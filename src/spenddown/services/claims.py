@@ -28,6 +28,7 @@ from datetime import date, datetime
 from itertools import islice
 
 from spenddown import rules
+from spenddown.domain.claim_soc import flag_soc_mismatch
 from spenddown.domain.claims_timeliness import check_delay_reason, untimely_lines
 from spenddown.domain.cob.accumulators import policies_in_force
 from spenddown.domain.cob.adjudication import (
@@ -269,6 +270,9 @@ def _adjudicate_and_store(
         rules=rules.cob_rules(min(line.service_date for line in claim.lines)),
         untimely=_untimely(claim, env.clock.now()),
     )
+    days = [line.service_date for line in claim.lines]
+    cleared = uow.repo.cleared_by_provider([claim.member_id], min(days), max(days))
+    result = flag_soc_mismatch(claim, result, cleared)
     uow.repo.add_claim(*_stored(claim, provider, result, env.clock.now()))
     return result
 
@@ -418,6 +422,8 @@ class _Chunk:
                 self.authorizations[authorization.cin].append(authorization)
         ids = [a.authorization_id for found in self.authorizations.values() for a in found]
         self.units_used = repo.units_used(ids) if ids else {}
+        days = [line.service_date for c in claims for line in c.lines]
+        self.cleared = repo.cleared_by_provider(cins, min(days), max(days)) if days else {}
         self._months: dict[tuple[str, BenefitMonth], MemberMonth] = {}
 
     def month(self, cin: str, month: BenefitMonth) -> MemberMonth:
@@ -469,6 +475,7 @@ class _Chunk:
             rules=self.reference.cob(min(line.service_date for line in claim.lines)),
             untimely=_untimely(claim, now),
         )
+        result = flag_soc_mismatch(claim, result, self.cleared)
         rows = _stored(claim, provider, result, now)
         # What the next claims of the chunk must see, as the database would show them.
         self.claim_ids.add((claim.provider_npi, claim.claim_id))

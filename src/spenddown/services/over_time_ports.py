@@ -66,6 +66,9 @@ class OverTimeStore(Protocol):
     def receipt_entries(
         self, case_id: str, budget_unit: str | None, month: BenefitMonth | None
     ) -> list[LedgerEntry]: ...
+    def cleared_by_provider(
+        self, cins: list[str], since: date, until: date
+    ) -> dict[tuple[str, str, date], Money]: ...
     def bill_applied(
         self, case_id: str, provider_name: str, bill_date: date, amount: Money
     ) -> Money: ...

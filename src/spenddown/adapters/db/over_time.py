@@ -84,6 +84,27 @@ class OverTimeRepository:
     ) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def cleared_by_provider(
+        self, cins: list[str], since: date, until: date
+    ) -> dict[tuple[str, str, date], Money]:
+        """Σ applied of the active Medi-Cal clearances per (provider, member, date of
+        service), for the claims' SOC check (docs/rules.md)."""
+        e = t.soc_entries
+        reversal = e.alias("reversal")
+        rows = self.c.execute(
+            select(e.c.provider_npi, e.c.cin, e.c.service_date, func.sum(e.c.applied_cents))
+            .where(
+                e.c.cin.in_(cins),
+                e.c.kind == str(EntryKind.CLEARANCE),
+                e.c.program == str(Program.MEDI_CAL),
+                e.c.service_date >= since,
+                e.c.service_date <= until,
+                ~select(reversal.c.entry_id).where(reversal.c.reverses == e.c.entry_id).exists(),
+            )
+            .group_by(e.c.provider_npi, e.c.cin, e.c.service_date)
+        )
+        return {(r[0], r[1], r[2]): Money.from_cents(int(r[3])) for r in rows}
+
     # --- Medicare ----------------------------------------------------------------------------
     def medicare_status(self, cin: str, month: BenefitMonth) -> MedicareStatus | None:
         m = t.medicare_status
