@@ -288,3 +288,37 @@ def test_a_claim_whose_soc_differs_from_the_ledger_is_flagged(world: World) -> N
         world.app.env,
     )
     assert any("SOC MISMATCH" in e for e in next(iter(batch)).explanation)  # type: ignore[union-attr]
+
+
+# --- retroactive months ----------------------------------------------------------------------
+def test_an_application_date_gives_three_retroactive_months(world: World) -> None:
+    world.load(
+        {
+            "cases": [
+                {
+                    "case_id": "C-1001",
+                    "county_code": "19",
+                    "application_date": "2026-08-05",
+                    "budget_units": [
+                        {"budget_unit": "A", "members": [{"cin": "12345678A"}]},
+                    ],
+                }
+            ]
+        }
+    )
+    with pytest.raises(RuleRefusal) as too_early:
+        _set(world, BenefitMonth(2026, 4), "600.00")
+    assert too_early.value.code == "BEFORE_RETROACTIVE_PERIOD"
+    assert too_early.value.context["field"] == "month"
+    _set(world, BenefitMonth(2026, 5), "600.00")  # the third month before August
+    paid = _receipt(world, BenefitMonth(2026, 5), date(2026, 5, 20), "100.00", paid=True)
+    assert paid.messages
+    assert "Conlan" in paid.messages[0]
+
+
+def test_aged_and_disabled_applications_get_two_retroactive_months_from_2027() -> None:
+    from spenddown.rules.parameters import retroactive_months
+
+    assert retroactive_months(date(2026, 12, 31), aged_or_disabled=True) == 3
+    assert retroactive_months(date(2027, 1, 1), aged_or_disabled=True) == 2
+    assert retroactive_months(date(2027, 1, 1), aged_or_disabled=False) == 3

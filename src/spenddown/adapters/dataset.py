@@ -104,6 +104,10 @@ class CaseIn(_Model):
     case_id: CaseId
     county_code: Annotated[str, BeforeValidator(_text), Field(pattern=COUNTY)]
     budget_units: list[BudgetUnitIn]
+    # The application (docs/rules.md, "Retroactive months"): its date, and whether it is an
+    # aged or disabled (non-MAGI) application.
+    application_date: date | None = None
+    aged_or_disabled: bool = False
 
 
 class MemberIn(_Model):
@@ -299,6 +303,10 @@ def parse_dataset(document: Any) -> Dataset:
                     memberships.append(Membership(case.case_id, bu.budget_unit, cin, bm.role))
         record = CaseRecord(case.case_id, case.county_code, tuple(memberships))
         dataset.cases.append((f"cases[{i}]", record))
+        if case.application_date is not None:
+            dataset.applications.append(
+                (case.case_id, case.application_date, case.aged_or_disabled)
+            )
     months: dict[str, BenefitMonth] = {}
     cins: dict[str, str] = {}
     segments = dataset.eligibility

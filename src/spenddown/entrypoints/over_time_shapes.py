@@ -64,6 +64,7 @@ def receipt(result: ReceiptResult) -> Json:
         "remaining": str(result.remaining),
         "certified": result.certified,
         "programs": list(result.programs),
+        "messages": list(result.messages),
     }
 
 

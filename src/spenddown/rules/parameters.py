@@ -599,6 +599,16 @@ LATE_CLAIM_LIMIT_MONTHS = "medi_cal/claims/late_claim_limit_months"
 DELAY_REASON_CODES = "codes/delay_reason_codes"
 
 
+RETRO_MONTHS = "medi_cal/retroactive_months"
+RETRO_MONTHS_AGED_DISABLED = "medi_cal/retroactive_months_aged_disabled"
+
+
+def retroactive_months(application_date: date, *, aged_or_disabled: bool) -> int:
+    """Months of retroactive coverage before the month of application (docs/rules.md)."""
+    name = RETRO_MONTHS_AGED_DISABLED if aged_or_disabled else RETRO_MONTHS
+    return int(load_parameters().get(name, application_date))
+
+
 def timeliness_rules(on: date) -> TimelinessRules:
     parameters = load_parameters()
     return TimelinessRules(

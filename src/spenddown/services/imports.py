@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from spenddown import rules
 from spenddown.domain.cob.model import Authorization, FeeScheduleEntry, OhcPolicy
@@ -51,6 +52,7 @@ class Dataset:
     fee_schedule: list[tuple[str, FeeScheduleEntry]] = field(default_factory=list)
     authorizations: list[tuple[str, Authorization]] = field(default_factory=list)
     medicare: list[tuple[str, MedicareStatus]] = field(default_factory=list)  # docs/rules.md
+    applications: list[tuple[str, date, bool]] = field(default_factory=list)  # docs/rules.md
 
 
 def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int]:
@@ -107,6 +109,7 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         repo.upsert_memberships(memberships)
         repo.upsert_segments(segments)
         repo.upsert_medicare([status for _, status in dataset.medicare])
+        repo.upsert_applications(dataset.applications)
         repo.upsert_ohc_policies(policies)
         repo.upsert_fees([entry for _, entry in dataset.fee_schedule])
         repo.upsert_authorizations(authorizations)

@@ -47,6 +47,7 @@ from spenddown.services.common import (
 )
 from spenddown.services.medicare import record_buy_ins
 from spenddown.services.ports import Env, EvcRecord, StoredDetermination, UnitOfWork
+from spenddown.services.retro import check_retro_period
 
 # rules.md §1.8: changes further back go through a different county process.
 RETRO_CHANGE_LIMIT_MONTHS = 8
@@ -474,6 +475,7 @@ def set_share_of_cost(cmd: SetShareOfCost, uow: UnitOfWork, env: Env) -> Obligat
             "(--retro-override).",
         )
     with uow:
+        check_retro_period(uow, cmd.case_id, cmd.month)  # docs/rules.md, Retroactive months
         obligation = _set_share_of_cost(cmd, uow, env)
         if cmd.determination is not None:
             uow.repo.save_determination_inputs(cmd.determination, env.clock.now())

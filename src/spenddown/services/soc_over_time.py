@@ -39,6 +39,7 @@ from spenddown.rules.parameters import change_rules
 from spenddown.services.common import today
 from spenddown.services.over_time_ports import ChangeRecord, HearingRecord
 from spenddown.services.ports import Env, UnitOfWork
+from spenddown.services.retro import check_retro_period
 from spenddown.services.share_of_cost import (
     SetShareOfCost,
     _activate_plans,
@@ -331,6 +332,13 @@ def request_hearing(notice_id: str, requested: date, uow: UnitOfWork, env: Env) 
         return HearingResult(hearing, notice, tuple(restored))
 
 
+CONLAN = (
+    "Paid in a retroactive month: the provider must bill Medi-Cal and refund what the member "
+    "paid above the Share of Cost; if it does not, the member can ask Medi-Cal for "
+    "reimbursement (Conlan v. Shewry; Conlan v. Bontá)."
+)
+
+
 # --- receipts and old bills --------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class AddReceipt:
@@ -359,6 +367,7 @@ class ReceiptResult:
     remaining: Money
     certified: bool
     programs: tuple[dict[str, Any], ...]
+    messages: tuple[str, ...] = ()
 
 
 def add_receipt(cmd: AddReceipt, uow: UnitOfWork, env: Env) -> ReceiptResult:
@@ -383,6 +392,7 @@ def add_receipt(cmd: AddReceipt, uow: UnitOfWork, env: Env) -> ReceiptResult:
                 "BUDGET_UNIT_NOT_FOUND",
                 f"No budget unit {cmd.budget_unit} on case {cmd.case_id}.",
             )
+        retro = check_retro_period(uow, cmd.case_id, cmd.month)
         obligations = _sorted(repo.lock_obligations(cmd.case_id, cmd.budget_unit, cmd.month))
         if not obligations:
             raise RuleRefusal(
@@ -456,6 +466,7 @@ def add_receipt(cmd: AddReceipt, uow: UnitOfWork, env: Env) -> ReceiptResult:
         remaining=first.after.remaining,
         certified=first.after.certified,
         programs=tuple(programs),
+        messages=(CONLAN,) if retro and cmd.paid else (),
     )
 
 

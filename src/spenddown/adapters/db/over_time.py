@@ -105,6 +105,19 @@ class OverTimeRepository:
         )
         return {(r[0], r[1], r[2]): Money.from_cents(int(r[3])) for r in rows}
 
+    def upsert_applications(self, applications: list[tuple[str, date, bool]]) -> None:
+        self._upsert_many(
+            t.case_applications,
+            ("case_id", "application_date", "aged_or_disabled"),
+            applications,
+            ("case_id",),
+        )
+
+    def case_application(self, case_id: str) -> tuple[date, bool] | None:
+        a = t.case_applications
+        row = self.c.execute(select(a).where(a.c.case_id == case_id)).first()
+        return None if row is None else (row.application_date, row.aged_or_disabled)
+
     # --- Medicare ----------------------------------------------------------------------------
     def medicare_status(self, cin: str, month: BenefitMonth) -> MedicareStatus | None:
         m = t.medicare_status

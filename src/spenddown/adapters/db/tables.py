@@ -520,6 +520,15 @@ medicare_status = Table(
     CheckConstraint("msp IS NULL OR msp IN ('qmb', 'slmb', 'qi')", name="msp_known"),
 )
 
+# The application behind a case: its date gives the retroactive months (docs/rules.md).
+case_applications = Table(
+    "case_applications",
+    metadata,
+    Column("case_id", String(40), ForeignKey("cases.case_id"), primary_key=True),
+    Column("application_date", Date, nullable=False),
+    Column("aged_or_disabled", Boolean, nullable=False),
+)
+
 part_b_buy_ins = Table(
     "part_b_buy_ins",
     metadata,

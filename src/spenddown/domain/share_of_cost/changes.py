@@ -76,6 +76,25 @@ def effective_month(
     return EffectiveMonth(BenefitMonth.of(reported).plus(1), False, "22 CCR 50653.3(b)")
 
 
+def first_covered_month(application_date: date, retro_months: int) -> BenefitMonth:
+    """The earliest month an application can cover: up to ``retro_months`` before the month of
+    application (42 U.S.C. 1396a(a)(34))."""
+    return BenefitMonth.of(application_date).plus(-retro_months)
+
+
+def check_retroactive(
+    month: BenefitMonth, application_date: date, retro_months: int, field: str = "month"
+) -> None:
+    first = first_covered_month(application_date, retro_months)
+    if month < first:
+        raise RuleRefusal(
+            "BEFORE_RETROACTIVE_PERIOD",
+            f"{field}: {month} is before {first}, the first month the application of "
+            f"{application_date} can cover ({retro_months} retroactive months).",
+            field=field,
+        )
+
+
 def hearing_deadline(notice_date: date, rules: ChangeRules) -> date:
     """W&I 10951: a state hearing may be asked for within 90 days of the notice."""
     return notice_date + timedelta(days=rules.hearing_days)

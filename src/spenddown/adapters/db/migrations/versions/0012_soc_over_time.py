@@ -115,6 +115,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("cin", "month", name=op.f("pk_medicare_status")),
     )
     op.create_table(
+        "case_applications",
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("application_date", sa.Date(), nullable=False),
+        sa.Column("aged_or_disabled", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.case_id"], name=op.f("fk_case_applications_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_applications")),
+    )
+    op.create_table(
         "part_b_buy_ins",
         sa.Column(
             "seq",
@@ -134,6 +144,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("part_b_buy_ins")
+    op.drop_table("case_applications")
     op.drop_table("medicare_status")
     op.drop_table("hearing_requests")
     with op.batch_alter_table("notices", schema=None) as batch_op:
