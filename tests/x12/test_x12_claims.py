@@ -756,3 +756,20 @@ def test_a_276_with_a_wrong_pin_is_401(api: Api) -> None:
     )
     assert response.status_code == 401
     assert response.json()["code"] == "INVALID_CREDENTIALS"
+
+
+def test_a_late_837p_is_co_29_unless_clm20_gives_a_delay_reason(api: Api) -> None:
+    """docs/rules.md, Claim timeliness: seven months after the month of service."""
+    late = claim_837(
+        "CLM-LATE", [cob_line("99213", "100.00", 1, "20260410")], member_id="88888888H"
+    )
+    excused = [
+        s + "***********1" if s.startswith("CLM*") else s
+        for s in claim_837(
+            "CLM-LATE-1", [cob_line("99213", "100.00", 1, "20260410")], member_id="88888888H"
+        )
+    ]
+    text = interchange("837", "005010X222A1", [submission_837([late, excused])])
+    answered = remittance(post(api, text).text)
+    assert ("CO", "29") in {(g, r) for g, r, _ in answered["CLM-LATE"]["lines"][0]["cas"]}
+    assert "29" not in {r for _, r, _ in answered["CLM-LATE-1"]["lines"][0]["cas"]}
