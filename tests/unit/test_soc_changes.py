@@ -80,3 +80,39 @@ def test_receipts_of_the_month_and_old_unpaid_bills_count() -> None:
     with pytest.raises(InvalidInput) as after:
         check_receipt(june, date(2026, 7, 1), paid=False)
     assert after.value.code == "RECEIPT_AFTER_MONTH"
+
+
+def test_the_audit_catches_entries_that_apply_more_than_they_may() -> None:
+    from datetime import UTC, datetime
+
+    from spenddown.domain.eligibility.codes import Program
+    from spenddown.domain.share_of_cost.ledger import (
+        EntryKind,
+        LedgerEntry,
+        Obligation,
+        ObligationKey,
+        Payment,
+        check_obligation,
+    )
+
+    key = ObligationKey("C-1", "A", BenefitMonth(2026, 6), Program.MEDI_CAL)
+    now = datetime(2026, 6, 2, tzinfo=UTC)
+    obligation = Obligation(key, Money.of("600.00"), Money.of("400.00"))
+    clearance = LedgerEntry(
+        "e1", "c1", EntryKind.CLEARANCE, key, "12345678A", Money.of("100.00"),
+        Money.of("500.00"), now, provider_npi="1234567893", service_date=date(2026, 6, 1),
+        billing_code="99213", service_charge=Money.of("200.00"), payment=Payment.PAID,
+        other_coverage_paid=Money.of("160.00"),
+    )  # fmt: skip
+    receipt = LedgerEntry(
+        "e2", "r1", EntryKind.RECEIPT, key, "", Money.of("100.00"), Money.of("400.00"), now,
+        service_date=date(2026, 3, 1), service_charge=Money.of("100.00"), payment=Payment.PAID,
+        provider_name="Valley Hospital",
+    )  # fmt: skip
+    credit = LedgerEntry(
+        "e3", "chg", EntryKind.CREDIT, key, "", Money.zero(), Money.of("400.00"), now
+    )
+    problems = check_obligation(obligation, [clearance, receipt, credit])
+    assert any("more than the 40.00 the member owed" in p for p in problems)
+    assert any("receipt e2 dated 2026-03 cannot count here" in p for p in problems)
+    assert any("credit e3 names no change" in p for p in problems)
