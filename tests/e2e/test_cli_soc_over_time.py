@@ -51,7 +51,7 @@ def test_a_change_gives_its_effective_month_and_a_notice_in_both_languages(
     assert english["title"] == "Notice of Action: Medi-Cal Share of Cost"
     pdf = tmp_path / "notice.pdf"
     spanish = cli.json("notices", "show", change["notice_id"], "--lang", "es", "--pdf", str(pdf))
-    assert spanish["title"] == "Aviso de Acción: Costo Compartido de Medi-Cal"
+    assert spanish["title"] == "Aviso de Acción: Parte del Costo de Medi-Cal"
     hearing_text = " ".join(spanish["sections"][4]["paragraphs"])
     assert "Audiencia Estatal" in hearing_text
     assert "90 días" in hearing_text

@@ -81,27 +81,27 @@ _WORDS: dict[str, dict[str, str]] = {
         "help": "Language help",
     },
     "es": {
-        "title": "Aviso de Acción: Costo Compartido de Medi-Cal",
+        "title": "Aviso de Acción: Parte del Costo de Medi-Cal",
         "header": "Caso {case}, unidad de presupuesto {unit}. Aviso {id}, fecha {issued}.",
         "what": "Qué cambia",
-        "increase": "Su Costo Compartido mensual sube de ${old} a ${new} a partir de {month}.",
-        "decrease": "Su Costo Compartido mensual baja de ${old} a ${new} a partir de {month}.",
-        "correction": "El condado corrigió su Costo Compartido de {month}: es ${new}, no ${old}.",
+        "increase": "Su Parte del Costo mensual sube de ${old} a ${new} a partir de {month}.",
+        "decrease": "Su Parte del Costo mensual baja de ${old} a ${new} a partir de {month}.",
+        "correction": "El condado corrigió su Parte del Costo de {month}: es ${new}, no ${old}.",
         "why": "Por qué",
         "reason": "Motivo: {reason}. El cambio ocurrió el {changed} y se informó el {reported}.",
         "how": "Cómo se calculó",
-        "difference": "Nuevo Costo Compartido ${new} menos el anterior ${old}: un cambio de "
+        "difference": "Nueva Parte del Costo ${new} menos la anterior ${old}: un cambio de "
         "${diff} al mes.",
-        "timely": "Usted informó el cambio a tiempo: el Costo Compartido más bajo cuenta desde "
+        "timely": "Usted informó el cambio a tiempo: la Parte del Costo más baja cuenta desde "
         "el mes del cambio.",
         "late": "El cambio no se informó dentro de 10 días: cuenta desde el mes siguiente al "
         "informe.",
-        "excess": "En {month} usted pagó o debía ${excess} más que su nuevo Costo Compartido.",
-        "credited": "Como usted eligió, eso baja su Costo Compartido de {month} en ${amount}.",
+        "excess": "En {month} usted pagó o debía ${excess} más que su nueva Parte del Costo.",
+        "credited": "Como usted eligió, eso baja su Parte del Costo de {month} en ${amount}.",
         "corrected": "Como usted eligió, se corrige {month}; Medi-Cal puede pagar sus cuentas "
-        "médicas por encima del nuevo Costo Compartido de ese mes.",
-        "kept": "Estos meses ya se cumplieron y conservan su Costo Compartido: {months}.",
-        "conlan": "Si pagó a un proveedor más que su Costo Compartido de {month}, pídale un "
+        "médicas por encima de la nueva Parte del Costo de ese mes.",
+        "kept": "Estos meses ya se cumplieron y conservan su Parte del Costo: {months}.",
+        "conlan": "Si pagó a un proveedor más que su Parte del Costo de {month}, pídale un "
         "reembolso; si el proveedor no le devuelve el dinero, pida el reembolso a Medi-Cal "
         "(Conlan v. Shewry; el proceso de Reembolso al Beneficiario de DHCS).",
         "rules": "Las reglas",
@@ -111,10 +111,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "días, a más tardar el {deadline} (Código de Bienestar e Instituciones 10951). Pídala "
         "en la oficina de su condado o al Departamento de Servicios Sociales de California, "
         "División de Audiencias Estatales.",
-        "pending": "Si pide una audiencia antes del {day}, su Costo Compartido sigue en ${old} "
+        "pending": "Si pide una audiencia antes del {day}, su Parte del Costo sigue en ${old} "
         "hasta la decisión (ayuda pagada pendiente).",
         "requested": "Se pidió una audiencia el {day}.",
-        "held": "Ayuda pagada pendiente: el Costo Compartido sigue en ${old} hasta la decisión.",
+        "held": "Ayuda pagada pendiente: la Parte del Costo sigue en ${old} hasta la decisión.",
         "help": "Ayuda con el idioma",
     },
 }
