@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from spenddown.entrypoints.web import county, family, i18n, provider, sessions
+from spenddown.entrypoints.web import county, county_receipts, family, i18n, provider, sessions
 from spenddown.entrypoints.web.app import (
     csrf_refused,
     render,
@@ -54,3 +54,4 @@ def keep_alive(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] 
 router.include_router(provider.router)
 router.include_router(family.router)
 router.include_router(county.router)
+router.include_router(county_receipts.router)
