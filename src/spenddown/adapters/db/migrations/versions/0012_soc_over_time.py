@@ -1,7 +1,7 @@
 """a Share of Cost over time: other coverage paid, receipts and credits, changes, notices
 
 Revision ID: 0012
-Revises: 0010 (assigned 0005; follows main's head after the rebase)
+Revises: 0008 (assigned 0005; follows main's head after the rebase)
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
