@@ -19,6 +19,13 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("SPENDDOWN_DATABASE_URL") or default_url()
 
 
+def pin_pepper() -> str | None:
+    """The key PINs are peppered with: ``SPENDDOWN_SECRET_KEY`` when it is set (the CLI and the
+    server must hash alike); None without one (development: plain Argon2, docs/operations.md)."""
+    key = os.environ.get("SPENDDOWN_SECRET_KEY", "")
+    return key if len(key) >= 32 else None
+
+
 @dataclass
 class App:
     url: str
@@ -49,5 +56,9 @@ def build(
         from spenddown.adapters.db.migrate import upgrade  # Alembic loads slowly: only when used
 
         upgrade(resolved)
-    env = Env(clock=clock or SystemClock(), pins=pins or Argon2PinHasher(), ids=UlidIds())
+    env = Env(
+        clock=clock or SystemClock(),
+        pins=pins or Argon2PinHasher(pepper=pin_pepper()),
+        ids=UlidIds(),
+    )
     return App(resolved, make_engine(resolved, pool_size=pool_size), env)

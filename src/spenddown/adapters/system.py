@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -20,24 +21,75 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class Argon2PinHasher:
-    """PINs are stored as Argon2id hashes, never in clear."""
+PEPPERED = "sdp1"  # marks a peppered hash: ``sdp1:<key id>:<Argon2 hash>``
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+
+class Argon2PinHasher:
+    """PINs are stored as Argon2id hashes, never in clear.
+
+    With a pepper (the server's secret key, ``SPENDDOWN_SECRET_KEY``), Argon2 hashes
+    HMAC-SHA256(pepper, PIN) and the stored value is ``sdp1:<key id>:<Argon2 hash>``: a database
+    dump alone cannot be cracked, since the 10,000 four-digit PINs are no longer enough to try.
+    The key id (8 hex characters of an HMAC of the pepper) says which key made a hash; a hash
+    made with another key never verifies. A plain Argon2 hash (made before peppering, or without
+    a secret key) still verifies and ``needs_rehash`` asks for it to be replaced (docs/operations.md
+    "PINs")."""
+
+    def __init__(self, hasher: PasswordHasher | None = None, pepper: str | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
+        self._pepper = pepper.encode() if pepper else None
+        self._kid = (
+            hmac.new(self._pepper, b"spenddown PIN pepper id", hashlib.sha256).hexdigest()[:8]
+            if self._pepper
+            else ""
+        )
+        self._dummy: str | None = None
+
+    def _peppered(self, pin: str) -> str:
+        assert self._pepper is not None
+        return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
 
     def hash(self, pin: str) -> str:
-        return self._hasher.hash(pin)
+        if self._pepper is None:
+            return self._hasher.hash(pin)
+        return f"{PEPPERED}:{self._kid}:{self._hasher.hash(self._peppered(pin))}"
 
     def verify(self, pin_hash: str, pin: str) -> bool:
         try:
+            if pin_hash.startswith(PEPPERED + ":"):
+                _, kid, inner = pin_hash.split(":", 2)
+                if self._pepper is None or not hmac.compare_digest(kid, self._kid):
+                    return False  # made with another secret key
+                return self._hasher.verify(inner, self._peppered(pin))
             return self._hasher.verify(pin_hash, pin)
-        except (VerificationError, InvalidHashError):
+        except (VerificationError, InvalidHashError, ValueError):
             return False
 
+    def needs_rehash(self, pin_hash: str) -> bool:
+        """Whether a right PIN's stored hash should be replaced: not peppered with this key
+        (when there is one), or made with other Argon2 parameters."""
+        inner = pin_hash
+        if self._pepper is not None:
+            prefix = f"{PEPPERED}:{self._kid}:"
+            if not pin_hash.startswith(prefix):
+                return True
+            inner = pin_hash[len(prefix) :]
+        try:
+            return bool(self._hasher.check_needs_rehash(inner))
+        except (InvalidHashError, ValueError):
+            return True
+
+    def dummy_hash(self) -> str:
+        """A hash no PIN matches, checked for an unknown NPI so that it costs what a known one
+        costs."""
+        if self._dummy is None:
+            self._dummy = self.hash(secrets.token_hex(16))
+        return self._dummy
+
     def known(self, pin_hash: str, pin: str) -> bool | None:
-        """Nothing is remembered: the check is made here (``PinHasher.known``)."""
-        return self.verify(pin_hash, pin)
+        """Nothing is remembered: None (the caller checks with ``verify``, outside its
+        transaction)."""
+        return None
 
 
 class CachedPinVerifier:
@@ -66,9 +118,15 @@ class CachedPinVerifier:
     def hash(self, pin: str) -> str:
         return self._inner.hash(pin)
 
+    def needs_rehash(self, pin_hash: str) -> bool:
+        return self._inner.needs_rehash(pin_hash)
+
+    def dummy_hash(self) -> str:
+        return self._inner.dummy_hash()
+
     def known(self, pin_hash: str, pin: str) -> bool | None:
-        if self._seconds <= 0:  # nothing is remembered: check here, as without a cache
-            return self._inner.verify(pin_hash, pin)
+        if self._seconds <= 0:  # nothing is remembered
+            return None
         with self._lock:
             found = self._verified.get(self._key(pin_hash, pin))
         if found is not None and found[0] > time.monotonic() and found[1] == pin_hash:

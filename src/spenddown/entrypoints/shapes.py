@@ -359,6 +359,10 @@ def problem(error: SpenddownError, status: int | None = None) -> Json:
     field = error.context.get("field")
     if isinstance(field, str):
         shaped["field"] = field
+    # The sign-in lockout (docs/api.md "Credentials"): what the caller has left.
+    for key in ("tries_left", "locked_until"):
+        if key in error.context:
+            shaped[key] = error.context[key]
     if isinstance(error, ImportErrors):
         shaped["errors"] = list(error.errors)
     return shaped

@@ -15,7 +15,12 @@ from spenddown.domain.identifiers import MemberId
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
-from spenddown.services.common import PIN_ATTEMPTS_BEFORE_LOCK, PIN_LOCK
+from spenddown.services.common import (
+    MEMBER_KIND,
+    count_failure,
+    guard,
+    note_success,
+)
 from spenddown.services.ports import AccessRecord, ApiToken, Env, UnitOfWork
 
 
@@ -147,34 +152,28 @@ def authenticate_member(
     member_id: MemberId, bic_issue_date: date, birth_date: date, uow: UnitOfWork, env: Env
 ) -> str:
     """A member (or parent) proves who they are with the member ID, the card issue date and the
-    date of birth; returns the CIN. One error for any mismatch; 5 wrong tries lock the member's
-    look-ups for 15 minutes (a birth date is easy to guess)."""
+    date of birth; returns the CIN. One error for any mismatch, an unknown member included; 5
+    failures within 15 minutes lock the member's look-ups for anonymous callers (a birth date is
+    easy to guess), checked and counted in one step (``common.guard``)."""
+    subject = member_id.cin
     with uow:
+        guard(uow, env, MEMBER_KIND, subject)
         member = uow.repo.get_member(member_id.cin)
-        now = env.clock.now()
-        locked = uow.repo.member_locked_until(member_id.cin) if member else None
-        if locked is not None and locked > now:
-            raise AuthenticationFailed(
-                "MEMBER_LOCKED", "Too many failed look-ups: try again in 15 minutes."
-            )
         if (
             member is None
             or member.bic_issue_date != bic_issue_date
             or member.birth_date != birth_date
             or not member_id.matches_issue_date(bic_issue_date)
         ):
-            if member is not None:
-                if uow.repo.count_member_failure(member.cin) >= PIN_ATTEMPTS_BEFORE_LOCK:
-                    uow.repo.lock_member(member.cin, now + PIN_LOCK)
-                uow.commit()
+            left = count_failure(uow, env, MEMBER_KIND, subject)
             raise NotFound(
                 "MEMBER_NOT_FOUND",
                 "No member matches this ID, card issue date and date of birth.",
                 member=mask_id(member_id.cin),
+                tries_left=left,
             )
-        if locked is not None:
-            uow.repo.reset_member_failures(member.cin)
-            uow.commit()
+        note_success(uow, env, MEMBER_KIND, subject)
+        uow.commit()
         return member.cin
 
 

@@ -4,9 +4,11 @@ provider authentication with lockout."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -19,9 +21,21 @@ from spenddown.services.ports import Env, UnitOfWork
 
 # Medi-Cal's day is California's day.
 CALIFORNIA = ZoneInfo("America/Los_Angeles")
-# interfaces.md: 5 consecutive wrong PINs lock the NPI for 15 minutes.
-PIN_ATTEMPTS_BEFORE_LOCK = 5
-PIN_LOCK = timedelta(minutes=15)
+# The sign-in lockout (docs/api.md "Credentials"): failures are counted in a sliding window that
+# a success does not reset. 5 failures of one NPI (or member) within 15 minutes lock it for
+# anonymous callers until the oldest of them is 15 minutes old; a caller the NPI or member knows
+# (a signed-in web session, or an address that signed in with the right PIN or dates within
+# TRUST_PERIOD) is counted on its own, so that guesses from elsewhere do not lock an office or a
+# family out. 20 failures from one address, whatever the NPI or member, lock that address.
+LOCK_WINDOW = timedelta(minutes=15)
+SUBJECT_FAILURES = 5
+ADDRESS_FAILURES = 20
+TRUST_PERIOD = timedelta(hours=12)
+KEEP_ATTEMPTS = timedelta(days=2)  # older attempts are pruned (they no longer count)
+PIN_ATTEMPTS_BEFORE_LOCK = SUBJECT_FAILURES  # names used before the sliding window
+PIN_LOCK = LOCK_WINDOW
+NPI_KIND = "npi"
+MEMBER_KIND = "member"
 
 
 def today(env: Env) -> date:
@@ -35,44 +49,210 @@ def aid_code_table(uow: UnitOfWork) -> dict[str, AidCode]:
     return table
 
 
-def _count_failure(uow: UnitOfWork, env: Env, npi: str) -> None:
-    if uow.repo.count_pin_failure(npi) >= PIN_ATTEMPTS_BEFORE_LOCK:
-        uow.repo.lock_provider(npi, env.clock.now() + PIN_LOCK)
-    # The failure must outlive the refused request.
+# --- the lockout -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a sign-in comes from: the caller's address ('' unknown, e.g. the CLI) and whether
+    it is a signed-in web session (its PIN or dates were checked when it signed in)."""
+
+    address: str = ""
+    session: bool = False
+
+
+_ORIGIN: ContextVar[Origin] = ContextVar("sign_in_origin", default=Origin())  # noqa: B039 (frozen)
+
+
+@contextmanager
+def origin(address: str | None, *, session: bool = False) -> Iterator[None]:
+    """Run the use cases inside with this origin (the API and the web pages set it)."""
+    token = _ORIGIN.set(Origin((address or "")[:64], session))
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """How a subject (NPI or CIN) stands for the current caller."""
+
+    failures: int
+    locked_until: datetime | None
+
+    @property
+    def tries_left(self) -> int:
+        return 0 if self.locked_until else max(0, SUBJECT_FAILURES - self.failures)
+
+
+def _until(times: list[datetime], limit: int) -> datetime | None:
+    """``times`` newest first: locked until the ``limit``-th newest leaves the window."""
+    return times[limit - 1] + LOCK_WINDOW if len(times) >= limit else None
+
+
+def standing(uow: UnitOfWork, env: Env, kind: str, subject: str) -> Standing:
+    """The failures that count against the current caller, and the end of its lock if any."""
+    here = _ORIGIN.get()
+    now = env.clock.now()
+    since = now - LOCK_WINDOW
+    repo = uow.repo
+    known = here.session or (
+        bool(here.address) and repo.auth_succeeded(kind, subject, here.address, now - TRUST_PERIOD)
+    )
+    times = repo.auth_failures(kind, subject, since, here.address if known else None)
+    until = _until(times, SUBJECT_FAILURES)
+    if not known and here.address:
+        by_address = _until(repo.address_failures(here.address, since), ADDRESS_FAILURES)
+        if by_address is not None and (until is None or by_address > until):
+            until = by_address
+    return Standing(len(times), until)
+
+
+def _locked(kind: str, until: datetime) -> AuthenticationFailed:
+    what = "wrong PINs or member look-ups: this NPI" if kind == NPI_KIND else "failed look-ups"
+    at = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return AuthenticationFailed(
+        "PIN_LOCKED" if kind == NPI_KIND else "MEMBER_LOCKED",
+        f"Too many {what} is locked until {at}"
+        if kind == NPI_KIND
+        else f"Too many {what}: this member's look-ups are locked until {at}.",
+        tries_left=0,
+        locked_until=at,
+    )
+
+
+def guard(uow: UnitOfWork, env: Env, kind: str, subject: str) -> Standing:
+    """Inside the caller's transaction: serialize the attempts on ``subject`` and refuse a
+    locked one before any work (no hashing). The caller then writes its attempt in the same
+    transaction, so that checking and counting are one step."""
+    uow.repo.lock_auth_subject(kind, subject)
+    now_standing = standing(uow, env, kind, subject)
+    if now_standing.locked_until is not None:
+        raise _locked(kind, now_standing.locked_until)
+    return now_standing
+
+
+def count_failure(uow: UnitOfWork, env: Env, kind: str, subject: str) -> int:
+    """Write a failure (committed: it must outlive the refused request); the tries left."""
+    here = _ORIGIN.get()
+    now = env.clock.now()
+    uow.repo.add_auth_attempt(kind, subject[:64], here.address, now, "failure")
+    uow.repo.prune_auth_attempts(now - KEEP_ATTEMPTS)
+    left = standing(uow, env, kind, subject[:64]).tries_left
     uow.commit()
+    return left
+
+
+def note_success(uow: UnitOfWork, env: Env, kind: str, subject: str) -> None:
+    """Remember that this address signed in rightly (once per TRUST_PERIOD is enough)."""
+    here = _ORIGIN.get()
+    now = env.clock.now()
+    if here.address and not uow.repo.auth_succeeded(
+        kind, subject, here.address, now - TRUST_PERIOD / 2
+    ):
+        uow.repo.add_auth_attempt(kind, subject[:64], here.address, now, "success")
+
+
+def unlock(kind: str, subject: str, uow: UnitOfWork) -> int:
+    """An admin or county unlock: the failures counted so far stop counting (kept, marked
+    ``cleared``). Returns how many were cleared."""
+    with uow:
+        cleared = uow.repo.clear_auth_failures(kind, subject[:64])
+        uow.commit()
+    return cleared
+
+
+def lock_standing(kind: str, subject: str, uow: UnitOfWork, env: Env) -> Standing:
+    """How the subject stands for anonymous callers (the admin's and county's view)."""
+    token = _ORIGIN.set(Origin())
+    try:
+        with uow:
+            return standing(uow, env, kind, subject[:64])
+    finally:
+        _ORIGIN.reset(token)
+
+
+def _wrong(tries_left: int) -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "INVALID_CREDENTIALS",
+        f"The NPI or PIN is not correct ({tries_left} tries left before a 15-minute lock).",
+        tries_left=tries_left,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    npi: str
+    pin_hash: str  # the stored hash the PIN was found right against
 
 
 class PinCheckNeeded(Exception):
-    """Raised by ``authenticate_provider`` (before anything is written) when the PIN's verdict
-    would take the slow hash: ``pin_checked_outside`` makes the check outside the transaction
-    (the hasher remembers it) and runs the use case again."""
+    """Raised by ``authenticate_provider`` (before anything is read or written) when this
+    request's PIN has not been checked yet: ``pin_checked_outside`` checks it (``check_pin``)
+    and runs the use case again."""
 
-    def __init__(self, env: Env, pin_hash: str, pin: str) -> None:
-        super().__init__("the PIN is checked outside the transaction")
-        self.check = functools.partial(env.pins.verify, pin_hash, pin)
+    def __init__(self, npi: str, pin: str, uow: UnitOfWork, env: Env) -> None:
+        super().__init__("the PIN is checked before the use case")
+        self.npi, self.pin, self.uow, self.env = npi, pin, uow, env
 
 
-_CHECKED_OUTSIDE: ContextVar[bool] = ContextVar("pin_checked_outside", default=False)
+_CHECKED: ContextVar[_Checked | None] = ContextVar("pin_checked", default=None)
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
+    """NPI + PIN, with the lockout, before the use case's own transaction.
+
+    1. One short transaction: lock the NPI's attempts, refuse a locked NPI (no hashing), and
+       answer from the keyed cache when it knows the verdict (a wrong one is counted); else
+       write this try as a failure *before* hashing and commit. Concurrent guesses thus never
+       get more hashes than tries left, and nothing a success does lifts a lock.
+    2. Argon2 (peppered) with no connection held; an unknown NPI costs the same (dummy hash).
+    3. A right PIN turns its own failure into a success; an old hash (unpeppered, or older
+       parameters) is replaced by a new one.
+    """
+    subject = npi[:64]
+    with uow:
+        guard(uow, env, NPI_KIND, subject)
+        provider = uow.repo.get_provider(npi)
+        pin_hash = provider.pin_hash if provider is not None else env.pins.dummy_hash()
+        known = env.pins.known(pin_hash, pin)
+        if known is True and provider is not None:
+            return _Checked(provider.npi, pin_hash)
+        if known is False:
+            raise _wrong(count_failure(uow, env, NPI_KIND, subject))
+        here = _ORIGIN.get()
+        seq = uow.repo.add_auth_attempt(NPI_KIND, subject, here.address, env.clock.now(), "failure")
+        uow.commit()
+    right = env.pins.verify(pin_hash, pin) and provider is not None
+    new_hash = env.pins.hash(pin) if right and env.pins.needs_rehash(pin_hash) else None
+    with uow:
+        if not right:
+            raise _wrong(standing(uow, env, NPI_KIND, subject).tries_left)
+        uow.repo.settle_auth_attempt(seq, "success")
+        assert provider is not None
+        if new_hash is not None and uow.repo.replace_pin_hash(provider.npi, pin_hash, new_hash):
+            pin_hash = new_hash
+        uow.commit()
+    return _Checked(provider.npi, pin_hash)
+
+
 def pin_checked_outside(use_case: Callable[P, R]) -> Callable[P, R]:
-    """For a use case that starts with ``authenticate_provider``: Argon2 (tens of milliseconds)
-    is never paid inside its transaction, where it would hold a connection and, on SQLite, the
-    one writer lock that every other request waits for."""
+    """For a use case that starts with ``authenticate_provider``: the PIN is checked first, with
+    the lockout, and Argon2 (tens of milliseconds) is never paid inside the use case's
+    transaction, where it would hold a connection and, on SQLite, the one writer lock."""
 
     @functools.wraps(use_case)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return use_case(*args, **kwargs)
         except PinCheckNeeded as needed:
-            needed.check()  # no transaction open here; the verdict is remembered
-        token = _CHECKED_OUTSIDE.set(True)
+            checked = check_pin(needed.npi, needed.pin, needed.uow, needed.env)
+        token = _CHECKED.set(checked)
         try:
             return use_case(*args, **kwargs)
         finally:
-            _CHECKED_OUTSIDE.reset(token)
+            _CHECKED.reset(token)
 
     return run
 
@@ -80,31 +260,19 @@ def pin_checked_outside(use_case: Callable[P, R]) -> Callable[P, R]:
 def authenticate_provider(
     uow: UnitOfWork, env: Env, npi: str, pin: str, *, member_lookup_follows: bool = False
 ) -> Provider:
-    """NPI + PIN. The same error for an unknown NPI and a wrong PIN; a locked NPI stays locked
-    whatever PIN is tried; a success resets the count. When a member look-up follows, only a
-    found member is a success (failed look-ups count too), so ``find_member`` resets it.
+    """NPI + PIN (``check_pin``: the same error for an unknown NPI and a wrong PIN, a locked NPI
+    stays locked whatever PIN is tried, a success resets nothing). A member look-up that follows
+    counts its failures to the NPI (``find_member``); ``member_lookup_follows`` is kept for the
+    callers and changes nothing since the sliding window.
 
     Called first in its transaction, by a use case wrapped in ``pin_checked_outside``."""
+    del member_lookup_follows
+    checked = _CHECKED.get()
+    if checked is None or checked.npi != npi:
+        raise PinCheckNeeded(npi, pin, uow, env)
     provider = uow.repo.get_provider(npi)
-    now = env.clock.now()
-    if provider is not None and provider.locked_until is not None and provider.locked_until > now:
-        raise AuthenticationFailed(
-            "PIN_LOCKED",
-            "Too many wrong PINs or member look-ups: this NPI is locked for 15 minutes.",
-        )
-    right = False
-    if provider is not None:
-        known = env.pins.known(provider.pin_hash, pin)
-        if known is None and not _CHECKED_OUTSIDE.get():
-            raise PinCheckNeeded(env, provider.pin_hash, pin)
-        # Checked outside already, yet forgotten meanwhile (a full cache): check here.
-        right = env.pins.verify(provider.pin_hash, pin) if known is None else known
-    if provider is None or not right:
-        if provider is not None:
-            _count_failure(uow, env, npi)
+    if provider is None or provider.pin_hash != checked.pin_hash:  # the PIN changed meanwhile
         raise AuthenticationFailed("INVALID_CREDENTIALS", "The NPI or PIN is not correct.")
-    if provider.failed_attempts and not member_lookup_follows:
-        uow.repo.reset_pin_failures(npi)
     return provider
 
 
@@ -119,13 +287,13 @@ def find_member(
         or member.bic_issue_date != bic_issue_date
         or not member_id.matches_issue_date(bic_issue_date)
     ):
+        left = None
         if provider is not None:
-            _count_failure(uow, env, provider.npi)
+            left = count_failure(uow, env, NPI_KIND, provider.npi)
         raise NotFound(
             "MEMBER_NOT_FOUND",
             "No member matches this ID and card issue date.",
             member=mask_id(member_id.cin),
+            **({} if left is None else {"tries_left": left}),
         )
-    if provider is not None and provider.failed_attempts:
-        uow.repo.reset_pin_failures(provider.npi)
     return member

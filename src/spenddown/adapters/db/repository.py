@@ -120,6 +120,7 @@ _OBLIGATION_KEY = ("case_id", "budget_unit", "month", "program")
 # ORDER BY, so the locks of one statement are taken in hash order.
 _CLAIM_ID_LOCKS = 24001
 _IDEMPOTENCY_KEY_LOCKS = 24002
+_AUTH_SUBJECT_LOCKS = 24003
 _ADVISORY_LOCKS = sql_text(
     "SELECT pg_advisory_xact_lock(:kind, h)"
     " FROM (SELECT DISTINCT hashtext(v) AS h FROM unnest(CAST(:values AS text[])) AS v) AS hashes"
@@ -330,7 +331,95 @@ class SqlRepository(OverTimeRepository):
         )
         return [self._segment(r) for r in rows]
 
-    # --- PIN lockout ---------------------------------------------------------------------
+    # --- sign-in attempts ----------------------------------------------------------------
+    def lock_auth_subject(self, kind: str, subject: str) -> None:
+        """PostgreSQL: a transaction advisory lock on the NPI or CIN (also one that does not
+        exist), so that checking the count and writing an attempt are one step; SQLite's one
+        writer serializes them already."""
+        self._advisory_locks(_AUTH_SUBJECT_LOCKS, [f"{kind}:{subject}"])
+
+    def auth_failures(
+        self, kind: str, subject: str, since: datetime, address: str | None = None
+    ) -> list[datetime]:
+        a = t.auth_attempts
+        query = (
+            select(a.c.at)
+            .where(
+                a.c.kind == kind,
+                a.c.subject == subject,
+                a.c.at > since,
+                a.c.outcome == "failure",
+            )
+            .order_by(a.c.at.desc())
+            .limit(1000)
+        )
+        if address is not None:
+            query = query.where(a.c.address == address)
+        return [_utc(at) or since for at in self.c.execute(query).scalars()]
+
+    def address_failures(self, address: str, since: datetime) -> list[datetime]:
+        a = t.auth_attempts
+        query = (
+            select(a.c.at)
+            .where(a.c.address == address, a.c.at > since, a.c.outcome == "failure")
+            .order_by(a.c.at.desc())
+            .limit(1000)
+        )
+        return [_utc(at) or since for at in self.c.execute(query).scalars()]
+
+    def auth_succeeded(self, kind: str, subject: str, address: str, since: datetime) -> bool:
+        a = t.auth_attempts
+        query = (
+            select(a.c.seq)
+            .where(
+                a.c.kind == kind,
+                a.c.subject == subject,
+                a.c.address == address,
+                a.c.at > since,
+                a.c.outcome == "success",
+            )
+            .limit(1)
+        )
+        return self.c.execute(query).first() is not None
+
+    def add_auth_attempt(
+        self, kind: str, subject: str, address: str, at: datetime, outcome: str
+    ) -> int:
+        a = t.auth_attempts
+        row = self.c.execute(
+            insert(a)
+            .values(kind=kind, subject=subject, address=address, at=at, outcome=outcome)
+            .returning(a.c.seq)
+        ).first()
+        assert row is not None
+        return int(row[0])
+
+    def settle_auth_attempt(self, seq: int, outcome: str) -> None:
+        a = t.auth_attempts
+        self.c.execute(update(a).where(a.c.seq == seq).values(outcome=outcome))
+
+    def clear_auth_failures(self, kind: str, subject: str) -> int:
+        a = t.auth_attempts
+        result = self.c.execute(
+            update(a)
+            .where(a.c.kind == kind, a.c.subject == subject, a.c.outcome == "failure")
+            .values(outcome="cleared")
+        )
+        return int(result.rowcount or 0)
+
+    def prune_auth_attempts(self, before: datetime) -> None:
+        a = t.auth_attempts
+        self.c.execute(delete(a).where(a.c.at < before))
+
+    def replace_pin_hash(self, npi: str, old: str, new: str) -> bool:
+        """A right PIN's hash, re-made (peppered): only if the PIN has not changed meanwhile."""
+        p = t.providers
+        result = self.c.execute(
+            update(p).where(p.c.npi == npi, p.c.pin_hash == old).values(pin_hash=new)
+        )
+        return bool(result.rowcount)
+
+    # --- PIN lockout (before revision 0007) -----------------------------------------------
     def count_pin_failure(self, npi: str) -> int:
         p = t.providers
         row = self.c.execute(
@@ -750,14 +839,18 @@ class SqlRepository(OverTimeRepository):
                 label=token.label,
                 created_at=token.created_at,
                 revoked_at=token.revoked_at,
+                expires_at=token.expires_at,
+                county_code=token.county_code,
             )
         )
 
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
         k = t.api_tokens
         row = self.c.execute(select(k).where(k.c.token_hash == token_hash)).first()
-        if row is None:
-            return None
+        return None if row is None else self._token(row)
+
+    @staticmethod
+    def _token(row: Any) -> ApiToken:
         return ApiToken(
             row.token_id,
             row.token_hash,
@@ -766,7 +859,36 @@ class SqlRepository(OverTimeRepository):
             row.label,
             _utc(row.created_at) or datetime.now(UTC),
             _utc(row.revoked_at),
+            _utc(row.expires_at),
+            row.county_code,
         )
+
+    def list_tokens(self) -> list[ApiToken]:
+        k = t.api_tokens
+        return [self._token(r) for r in self.c.execute(select(k).order_by(k.c.created_at))]
+
+    def revoke_token(self, token_id: str, at: datetime) -> ApiToken | None:
+        k = t.api_tokens
+        self.c.execute(
+            update(k)
+            .where(k.c.token_id == token_id, k.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        row = self.c.execute(select(k).where(k.c.token_id == token_id)).first()
+        return None if row is None else self._token(row)
+
+    def member_counties(self, cin: str) -> set[str]:
+        """The counties of the member's cases and eligibility (a county token's scope)."""
+        bm, c, e = t.budget_unit_members, t.cases, t.eligibility
+        from_cases = select(c.c.county_code).join(bm, bm.c.case_id == c.c.case_id)
+        from_cases = from_cases.where(bm.c.cin == cin)
+        from_eligibility = select(e.c.county_code).where(e.c.cin == cin)
+        return set(self.c.execute(from_cases.union(from_eligibility)).scalars())
+
+    def case_county(self, case_id: str) -> str | None:
+        c = t.cases
+        value = self.c.execute(select(c.c.county_code).where(c.c.case_id == case_id)).scalar()
+        return None if value is None else str(value)
 
     def append_access(self, *records: AccessRecord) -> None:
         """One statement for the lot (a batch of concurrent requests' rows)."""
@@ -780,6 +902,7 @@ class SqlRepository(OverTimeRepository):
                     "action": r.action,
                     "cin": r.cin,
                     "outcome": r.outcome,
+                    "address": r.address,
                 }
                 for r in records
             ],
@@ -799,6 +922,7 @@ class SqlRepository(OverTimeRepository):
                 r.cin,
                 r.outcome,
                 r.seq,
+                r.address,
             )
             for r in self.c.execute(query)
         ]

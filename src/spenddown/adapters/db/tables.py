@@ -289,6 +289,11 @@ api_tokens = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    # Security (docs/operations.md "Tokens"): a token ends at ``expires_at`` (NULL: never, for
+    # tokens made before expiry existed); a county token sees its county only (NULL: statewide,
+    # only when created so).
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("county_code", String(2), nullable=True),
     CheckConstraint("role IN ('county', 'plan', 'admin')", name="role_known"),
     CheckConstraint("(role = 'plan') = (plan_code IS NOT NULL)", name="plan_has_code"),
 )
@@ -305,7 +310,30 @@ access_log = Table(
     Column("action", String(80), nullable=False),
     Column("cin", String(9), nullable=True),
     Column("outcome", String(40), nullable=False),  # "ok" or the error code
+    Column("address", String(64), nullable=True),  # the caller's address (docs/api.md)
     Index("ix_access_log_cin", "cin"),
+)
+
+# Every failed sign-in (a wrong PIN, a failed member look-up) and every PIN checked with the slow
+# hash, for the sliding-window lockout (services/common.py, docs/api.md "Credentials"). A try
+# that needs the slow hash is written as a failure *before* hashing and turned into a success
+# after: a success never erases other failures. ``subject`` is the NPI or CIN as sent (unknown
+# ones too, so that they behave like known ones); ``address`` the caller's ('' unknown).
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(8), nullable=False),  # npi | member
+    Column("subject", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    CheckConstraint("kind IN ('npi', 'member')", name="kind_known"),
+    CheckConstraint("outcome IN ('failure', 'success', 'cleared')", name="outcome_known"),
+    Index("ix_auth_attempts_subject", "kind", "subject", "at"),
+    Index("ix_auth_attempts_address", "address", "at"),
 )
 
 ohc_policies = Table(

@@ -73,7 +73,10 @@ ROUTERS = (
 
 def build_app(settings: Settings) -> bootstrap.App:
     """The production wiring: Argon2 PINs behind a keyed, short-lived cache of verified ones."""
-    pins = CachedPinVerifier(Argon2PinHasher(), settings.secret_key, settings.pin_cache_seconds)
+    pepper = None if settings.secret_key_generated else settings.secret_key
+    pins = CachedPinVerifier(
+        Argon2PinHasher(pepper=pepper), settings.secret_key, settings.pin_cache_seconds
+    )
     return bootstrap.build(settings.database_url, pins=pins, pool_size=settings.pool_size)
 
 
