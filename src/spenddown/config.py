@@ -5,12 +5,21 @@ when the process stops. A key that is set must be at least 32 characters."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET = 32
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(text: str) -> tuple[Network, ...]:
+    """``SPENDDOWN_TRUSTED_PROXIES``: addresses or CIDR networks, comma-separated."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+    )
 
 
 class Settings(BaseSettings):
@@ -27,6 +36,19 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="Demo mode: session cookies also over HTTP")
     pool_size: int = Field(default=10, ge=1, le=200)
     pin_cache_seconds: int = Field(default=60, ge=0, le=900)
+    trusted_proxies: str = Field(
+        default="",
+        max_length=2000,
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.1.0.0/16) of the "
+        "reverse proxies whose X-Forwarded-For names the caller; default none: the caller is the "
+        "peer address (access log, lockout by address)",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        proxy_networks(value)  # raises ValueError on a bad entry
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:

@@ -18,6 +18,7 @@ from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
 from spenddown.services.common import (
     MEMBER_KIND,
     count_failure,
+    current_origin,
     guard,
     note_success,
 )
@@ -103,8 +104,14 @@ def record_access(
 ) -> None:
     """Append one line to the access log, in a transaction of its own so that refused requests
     are logged too."""
+    address = current_origin().address or None
     record_accesses(
-        [AccessRecord(env.clock.now(), actor, principal_role, action, cin, outcome)], uow
+        [
+            AccessRecord(
+                env.clock.now(), actor, principal_role, action, cin, outcome, address=address
+            )
+        ],
+        uow,
     )
 
 

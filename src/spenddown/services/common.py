@@ -72,6 +72,17 @@ def origin(address: str | None, *, session: bool = False) -> Iterator[None]:
         _ORIGIN.reset(token)
 
 
+def current_origin() -> Origin:
+    return _ORIGIN.get()
+
+
+def enter_session() -> None:
+    """A signed-in web session is acting (its PIN or dates were right at sign-in): for the rest
+    of this request its failures are counted apart from anonymous ones, so that an anonymous
+    lockout does not stop it. Called by the web pages in the request's own context."""
+    _ORIGIN.set(Origin(_ORIGIN.get().address, session=True))
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """How a subject (NPI or CIN) stands for the current caller."""

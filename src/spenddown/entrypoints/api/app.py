@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from spenddown import bootstrap
 from spenddown.adapters.system import Argon2PinHasher, CachedPinVerifier
-from spenddown.config import Settings
+from spenddown.config import Settings, proxy_networks
 from spenddown.entrypoints.api import docs, errors
 from spenddown.entrypoints.api.audit import MaskMemberIds
 from spenddown.entrypoints.api.guard import InputGuard
@@ -106,7 +106,8 @@ def create_app(app: bootstrap.App | None = None, settings: Settings | None = Non
     docs.mount(api)
     errors.install(api)
     mount_pages(api, settings)  # the web pages at / (entrypoints/web, docs/web.md)
-    api.add_middleware(AccessLogMiddleware, spenddown=lambda: spenddown)
+    proxies = proxy_networks(settings.trusted_proxies) if settings is not None else ()
+    api.add_middleware(AccessLogMiddleware, spenddown=lambda: spenddown, proxies=proxies)
     api.add_middleware(InputGuard)  # outermost: size, characters, JSON shape; headers
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     logging.getLogger("uvicorn.access").addFilter(_MASK)
@@ -200,7 +201,9 @@ def server_options() -> dict[str, Any]:
     return {
         "access_log": False,
         "log_config": log_config(),
-        "proxy_headers": True,
+        # The caller's address is read by the application, from X-Forwarded-For only when the
+        # peer is one of SPENDDOWN_TRUSTED_PROXIES (middleware.caller_address).
+        "proxy_headers": False,
         "server_header": False,
         "loop": "auto",
         "http": "auto",

@@ -37,6 +37,7 @@ class AccessEntry:
     actor: str = "-"
     cin: str | None = None
     outcome: str | None = None
+    address: str = ""  # the caller's address (``middleware.caller_address``)
 
 
 def current(request: Request) -> AccessEntry:

@@ -11,6 +11,7 @@ concurrent requests share a few commits instead of paying one each (issue 7, fig
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import queue
 import threading
@@ -21,8 +22,10 @@ from concurrent.futures import Future, InvalidStateError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spenddown import bootstrap
+from spenddown.config import Network
 from spenddown.entrypoints.api import audit, errors
 from spenddown.services.access import record_accesses
+from spenddown.services.common import origin
 from spenddown.services.ports import AccessRecord
 
 log = logging.getLogger("spenddown.api")
@@ -109,17 +112,52 @@ def _settle(future: Future[None], error: BaseException | None) -> None:
         pass
 
 
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def caller_address(scope: Scope, proxies: tuple[Network, ...]) -> str:
+    """The caller's address: the peer, or, when the peer is a configured proxy
+    (``SPENDDOWN_TRUSTED_PROXIES``), the nearest address in ``X-Forwarded-For`` that is not one
+    of the proxies. Without configured proxies the header is ignored (anyone can send it)."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else ""
+    if not proxies or not _in(peer, proxies):
+        return peer[:64]
+    hops: list[str] = []
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            hops += [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, proxies):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer[:64]  # a forged or broken header: the proxy is all we know
+    return peer[:64]
+
+
 class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, spenddown: Callable[[], bootstrap.App]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        spenddown: Callable[[], bootstrap.App],
+        proxies: tuple[Network, ...] = (),
+    ) -> None:
         self.app = app
         self.spenddown = spenddown
+        self.proxies = proxies
         self.writer = AccessLogWriter(spenddown)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        entry = audit.AccessEntry()
+        entry = audit.AccessEntry(address=caller_address(scope, self.proxies))
         scope.setdefault("state", {})[audit.STATE_KEY] = entry
         started = time.perf_counter()
         # ``logged``: the access line was attempted (once); ``sent``: the client has a status;
@@ -148,7 +186,8 @@ class AccessLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_logged)
+            with origin(entry.address):  # the lockout counts failures per address too
+                await self.app(scope, receive, send_logged)
         except Exception as error:
             if sent:
                 if not replaced:
@@ -180,5 +219,13 @@ class AccessLogMiddleware:
         outcome = entry.outcome or ("OK" if status < 400 else f"HTTP_{status}")
         now = self.spenddown().env.clock.now()
         await self.writer.write(
-            AccessRecord(now, entry.actor, entry.role, entry.action, entry.cin, outcome)
+            AccessRecord(
+                now,
+                entry.actor,
+                entry.role,
+                entry.action,
+                entry.cin,
+                outcome,
+                address=entry.address or None,
+            )
         )

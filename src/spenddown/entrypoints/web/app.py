@@ -26,6 +26,7 @@ from spenddown.domain.errors import SpenddownError
 from spenddown.entrypoints.web import i18n, sessions
 from spenddown.entrypoints.web.i18n import N_
 from spenddown.services.access import record_access
+from spenddown.services.common import enter_session
 
 log = logging.getLogger("spenddown.web")
 
@@ -131,6 +132,7 @@ def signed_in(request: Request, role: str) -> tuple[str, dict[str, str]] | None:
     held = vault(request).get(data.get("credential"), role, subject)
     if held is None:
         return None
+    enter_session()  # signed in: an anonymous lockout does not stop this session
     return subject, held
 
 
