@@ -109,7 +109,7 @@ def steer(case: Any, number: int) -> None:
                     primary[name] = _money_or(primary.get(name), "0")
     elif path == "/v1/billing-checks":
         body.update(member_id=SOC_MEMBER, bic_issue_date=ISSUE.isoformat())
-        body.update(provider_npi=PHYSICIAN[0])
+        body.update(provider_npi=PHYSICIAN[0], birth_date="1960-05-01")
     elif path == "/v1/members/{member_id}/estimates":
         case.path_parameters["member_id"] = SOC_MEMBER
         body["procedure_code"] = "97153"

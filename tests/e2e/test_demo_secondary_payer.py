@@ -95,6 +95,8 @@ def test_seed_family_estimate_claim_and_balance_billing(demo_db: str, tmp_path: 
         *LEO,
         "--issue-date",
         "2024-09-09",
+        "--birth-date",  # the family's proof (docs/api.md "Credentials")
+        "2018-04-02",
         "--provider",
         COASTAL[0],
         "--date",

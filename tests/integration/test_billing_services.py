@@ -11,7 +11,7 @@ import pytest
 
 from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
 from spenddown.domain.cob.model import Claim, ClaimLine, ClaimPrimary, PayerType, PrimaryLine
-from spenddown.domain.errors import InvalidInput, NotFound
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound
 from spenddown.domain.identifiers import parse_member_id
 from spenddown.domain.money import Money
 from spenddown.services import billing, claims
@@ -78,9 +78,19 @@ def check(
     claim_id: str | None = None,
     member: str = SOC_MEMBER,
     issue: date = ISSUE,
+    born: date | None = date(1960, 5, 1),
+    pin: str | None = None,
 ) -> billing.BillingCheck:
+    """The family's check (member ID, issue date, birth date); with ``pin`` the provider's."""
     cmd = billing.BillingCheckCommand(
-        parse_member_id(member), issue, provider, DAY, m(amount), claim_id
+        parse_member_id(member),
+        issue,
+        provider,
+        DAY,
+        m(amount),
+        claim_id,
+        birth_date=None if pin is not None else born,
+        pin=pin,
     )
     return billing.billing_check(cmd, world.app.uow(), world.app.env)
 
@@ -176,6 +186,49 @@ def test_billing_check_needs_the_member_and_a_known_provider(world: World) -> No
     with pytest.raises(NotFound) as unknown:
         check(world, "10.00", UNKNOWN_NPI)
     assert unknown.value.code == "PROVIDER_NOT_FOUND"
+
+
+def test_billing_check_needs_credentials_and_an_anonymous_brute_force_gets_nothing(
+    world: World,
+) -> None:
+    """Issue 14: without the birth date (or a PIN) nothing is answered, whatever issue date is
+    tried; a family's wrong tries lock the member's look-ups; an unknown member looks the same."""
+    world.load(DATA)
+    with pytest.raises(AuthenticationFailed) as anonymous:
+        check(world, "10.00", born=None)
+    assert anonymous.value.code == "AUTHENTICATION_REQUIRED"
+    for day in range(5):  # issue-date guesses with a guessed birth date
+        with pytest.raises(NotFound) as guess:
+            check(world, "10.00", issue=date(2024, 1, 1 + day), born=date(1970, 1, 1))
+        assert guess.value.code == "MEMBER_NOT_FOUND"
+        assert guess.value.context["tries_left"] == 4 - day
+    with pytest.raises(AuthenticationFailed) as locked:
+        check(world, "10.00")  # the right dates: still locked for anonymous callers
+    assert locked.value.code == "MEMBER_LOCKED"
+    for day in range(5):  # an unknown member answers exactly alike
+        with pytest.raises(NotFound) as unknown:
+            check(world, "10.00", member="10101010Z", issue=date(2024, 1, 1 + day))
+        assert unknown.value.detail == guess.value.detail
+        assert unknown.value.context["tries_left"] == 4 - day
+    with pytest.raises(AuthenticationFailed) as unknown_locked:
+        check(world, "10.00", member="10101010Z")
+    assert unknown_locked.value.code == "MEMBER_LOCKED"
+
+
+def test_billing_check_as_the_provider_with_its_pin(world: World) -> None:
+    world.load(DATA)
+    assert check(world, "10.00", pin=PHYSICIAN[1]).allowed in (True, False)
+    with pytest.raises(AuthenticationFailed) as wrong:
+        check(world, "10.00", pin="0000")
+    assert wrong.value.code == "INVALID_CREDENTIALS"
+    with pytest.raises(NotFound):  # a failed look-up counts toward the NPI's lockout
+        check(world, "10.00", pin=PHYSICIAN[1], issue=date(2024, 1, 1))
+    for _ in range(3):
+        with pytest.raises(AuthenticationFailed):
+            check(world, "10.00", pin="0000")
+    with pytest.raises(AuthenticationFailed) as locked:
+        check(world, "10.00", pin=PHYSICIAN[1])
+    assert locked.value.code == "PIN_LOCKED"
 
 
 def test_accumulators_after_two_claims_with_deductibles(world: World) -> None:

@@ -4,13 +4,20 @@ every request touching member data; the family's own view of its Share of Cost."
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, mask_id
+from spenddown.domain.errors import (
+    AuthenticationFailed,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    mask_id,
+)
 from spenddown.domain.identifiers import MemberId
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
@@ -41,6 +48,7 @@ class Principal:
     role: Role
     actor: str  # NPI, token id, or "member"
     plan_code: str | None = None
+    county_code: str | None = None  # a county token's county (None: statewide)
 
     @property
     def label(self) -> str:
@@ -71,26 +79,110 @@ def parse_role(text: str) -> tuple[Role, str | None]:
     return role, code.upper() or None
 
 
-def create_token(role_text: str, label: str, uow: UnitOfWork, env: Env) -> IssuedToken:
+TOKEN_DAYS = 90  # default lifetime of a new token
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(
+    role_text: str,
+    label: str,
+    uow: UnitOfWork,
+    env: Env,
+    *,
+    county: str | None = None,
+    days: int = TOKEN_DAYS,
+    from_api: bool = False,
+) -> IssuedToken:
+    """A new token, valid for ``days``. A county token is scoped to ``county`` (a 2-digit county
+    code), statewide when None: the CLI and the API ask for one or ``statewide`` explicitly. An
+    admin token is never made through the API (``from_api``): only with database access (the
+    CLI), so that a stolen admin token cannot mint others silently."""
     role, plan_code = parse_role(role_text)
+    if from_api and role is Role.ADMIN:
+        raise Forbidden(
+            "FORBIDDEN", "Admin tokens are created with the CLI only (spenddown tokens create)."
+        )
+    if county is not None and (role is not Role.COUNTY or not _COUNTY.fullmatch(county)):
+        raise InvalidInput(
+            "INVALID_REQUEST",
+            "county: a county token's 2-digit county code (e.g. 19); only for role county.",
+            field="county",
+        )
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            "INVALID_REQUEST", f"days: 1 to {MAX_TOKEN_DAYS} days.", field="expires_in_days"
+        )
     secret = "sd_" + secrets.token_urlsafe(32)
+    now = env.clock.now()
     with uow:
         if plan_code is not None and uow.repo.get_plan(plan_code) is None:
             raise NotFound("PLAN_NOT_FOUND", f"No plan {plan_code}.")
         token = ApiToken(
-            env.ids.new_id("t_"), _digest(secret), str(role), plan_code, label, env.clock.now()
+            env.ids.new_id("t_"),
+            _digest(secret),
+            str(role),
+            plan_code,
+            label,
+            now,
+            expires_at=now + timedelta(days=days),
+            county_code=county,
         )
         uow.repo.add_token(token)
         uow.commit()
     return IssuedToken(token, secret)
 
 
-def authenticate_token(secret: str, uow: UnitOfWork) -> Principal:
+_COUNTY = re.compile(r"[0-9]{2}", re.ASCII)
+
+
+def authenticate_token(secret: str, uow: UnitOfWork, now: datetime | None = None) -> Principal:
+    """The token's role; revoked and expired tokens are refused alike."""
     with uow:
         token = uow.repo.token_by_hash(_digest(secret))
-    if token is None or token.revoked_at is not None:
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and now is not None and token.expires_at <= now)
+    ):
         raise AuthenticationFailed("INVALID_TOKEN", "The bearer token is not valid.")
-    return Principal(Role(token.role), token.token_id, token.plan_code)
+    return Principal(Role(token.role), token.token_id, token.plan_code, token.county_code)
+
+
+def list_tokens(uow: UnitOfWork) -> list[ApiToken]:
+    """Every token (never its secret, which is not stored), oldest first."""
+    with uow:
+        return uow.repo.list_tokens()
+
+
+def revoke_token(token_id: str, uow: UnitOfWork, env: Env) -> ApiToken:
+    """Revoke a token at once (idempotent: a revoked token keeps its first revocation time)."""
+    with uow:
+        token = uow.repo.revoke_token(token_id, env.clock.now())
+        if token is None:
+            raise NotFound("TOKEN_NOT_FOUND", "No token with this id.")
+        uow.commit()
+    return token
+
+
+def in_county(
+    principal: Principal, uow: UnitOfWork, *, cin: str | None = None, case_id: str | None = None
+) -> bool:
+    """Whether a county token may see this member or case: a statewide token always; a county
+    token when the case is of its county, or the member has a case or eligibility there (an
+    unknown member is left to the use case, which answers MEMBER_NOT_FOUND)."""
+    county = principal.county_code
+    if principal.role is not Role.COUNTY or county is None:
+        return True
+    with uow:
+        if case_id is not None:
+            found = uow.repo.case_county(case_id)
+            if found is not None and found != county:
+                return False
+        if cin is not None:
+            counties = uow.repo.member_counties(cin)
+            if counties and county not in counties:
+                return False
+    return True
 
 
 def record_access(

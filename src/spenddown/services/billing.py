@@ -2,8 +2,11 @@
 accumulator statement for the primary's coordination-of-benefits department, and the savings
 estimate (issue 4). Each gathers facts in one read-only transaction and calls the pure domain.
 
-The balance-billing check is for families: the member ID and card issue date must match (an
-unknown ID and a wrong date give the same MEMBER_NOT_FOUND), and there is no provider lockout."""
+The balance-billing check reads a member's data, so it needs credentials (docs/api.md
+"Credentials"): the family's (member ID, card issue date and date of birth, with the member
+lockout), the provider's own (NPI + PIN, with the PIN lockout; failed member look-ups count to
+it), or a county, plan or admin token checked by the caller (``staff``). An unknown member and a
+wrong date give the same MEMBER_NOT_FOUND."""
 
 from __future__ import annotations
 
@@ -29,13 +32,20 @@ from spenddown.domain.cob.estimate import (
 )
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.model import Provider, ProviderType
-from spenddown.domain.errors import InvalidInput, NotFound, mask_id
+from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound, mask_id
 from spenddown.domain.identifiers import MemberId, parse_billing_code
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
+from spenddown.services.access import authenticate_member
 from spenddown.services.claims import member_month
-from spenddown.services.common import aid_code_table, find_member, today
+from spenddown.services.common import (
+    aid_code_table,
+    authenticate_provider,
+    find_member,
+    pin_checked_outside,
+    today,
+)
 from spenddown.services.eligibility import own_obligations
 from spenddown.services.medicare import is_qmb
 from spenddown.services.ports import Env, UnitOfWork
@@ -52,6 +62,9 @@ class BillingCheckCommand:
     # The bill is Medicare cost sharing (deductible, coinsurance, copayment) from a Medicare
     # provider: a QMB member owes none of it (docs/rules.md).
     medicare_cost_sharing: bool = False
+    birth_date: date | None = None  # the family's proof, with the card issue date
+    pin: str | None = None  # the provider's proof: the PIN of ``provider_npi``
+    staff: bool = False  # a county, plan or admin token, checked by the caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +128,26 @@ def _has_ltc_soc(uow: UnitOfWork, cin: str, month: BenefitMonth) -> bool:
     return False
 
 
+@pin_checked_outside
 def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> BillingCheck:
     """rules.md §6: may this provider bill the family this amount for this date of service?"""
     if not cmd.amount.is_positive():
         raise InvalidInput("INVALID_AMOUNT", "amount: the bill must be more than $0.00.")
     if cmd.service_date > today(env):
         raise InvalidInput("SERVICE_DATE_IN_FUTURE", "service_date is in the future.")
+    if cmd.pin is None and cmd.birth_date is not None and not cmd.staff:
+        authenticate_member(cmd.member_id, cmd.bic_issue_date, cmd.birth_date, uow, env)
+    elif cmd.pin is None and not cmd.staff:
+        raise AuthenticationFailed(
+            "AUTHENTICATION_REQUIRED",
+            "The balance-billing check needs the member's date of birth (with the member ID and "
+            "card issue date), or the provider's NPI and PIN, or a token.",
+        )
     with uow:
-        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, None)
+        checker = None
+        if cmd.pin is not None:
+            checker = authenticate_provider(uow, env, cmd.provider_npi, cmd.pin)
+        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, checker)
         provider = _provider(uow, cmd.provider_npi)
         cin, day = member.cin, cmd.service_date
         month = BenefitMonth.of(day)

@@ -7,8 +7,8 @@ Credentials (interfaces.md "Authentication and roles"):
 - county, plan:<CODE>, admin: ``Authorization: Bearer <token>``.
 - a member: ``X-Member-Issue-Date`` and ``X-Member-Birth-Date`` with the member ID in the path
   (checked by the family-view use case).
-- the balance-billing check needs none (the member ID and card issue date in the body are the
-  proof); credentials sent anyway are checked, so that the access log names a real caller.
+- the balance-billing check: the family's member ID, card issue date and date of birth in the
+  body, or a provider's Basic credentials, or any token (docs/api.md "Credentials").
 
 No credentials, or wrong ones: 401. Valid credentials of a role the endpoint does not serve:
 403 ``FORBIDDEN`` (Basic credentials sent to an endpoint that no provider may use are refused with
@@ -32,7 +32,7 @@ from spenddown.domain.errors import AuthenticationFailed, Forbidden
 from spenddown.entrypoints.api import audit
 from spenddown.entrypoints.api.guard import has_control
 from spenddown.services import providers
-from spenddown.services.access import Principal, Role, authenticate_token
+from spenddown.services.access import Principal, Role, authenticate_token, in_county
 
 MAX_CREDENTIAL = 512  # longer user names, PINs or tokens are refused before any work
 
@@ -60,8 +60,8 @@ class _DocBearer(HTTPBearer):
 
 PROVIDER_BASIC = _DocBasic(
     scheme_name="providerBasic",
-    description="Providers: user = NPI, password = PIN. 5 wrong PINs (or failed member "
-    "look-ups) in a row lock the NPI for 15 minutes.",
+    description="Providers: user = NPI, password = PIN. 5 wrong PINs or failed member look-ups "
+    "within 15 minutes lock the NPI for anonymous callers (docs/api.md).",
     auto_error=False,
 )
 TOKEN_BEARER = _DocBearer(
@@ -134,16 +134,47 @@ def _resolve(request: Request, allowed: frozenset[Role], check_pin: bool) -> Cal
         return Caller(Principal(Role.PROVIDER, provider.npi), pin)
     if scheme == "bearer" and param:
         app = get_app(request)
-        principal = authenticate_token(param, app.uow())
+        principal = authenticate_token(param, app.uow(), app.env.clock.now())
         entry.role, entry.actor = principal.label, principal.actor
         if principal.role not in allowed:
             raise Forbidden("FORBIDDEN", f"The {principal.label} role may not use this endpoint.")
+        _county_scope(request, principal, app)
         return Caller(principal)
     if header:
         raise AuthenticationFailed(
             "INVALID_CREDENTIALS", "Use Basic (providers) or Bearer (tokens) authorization."
         )
     raise _required("This endpoint needs credentials: Basic NPI:PIN or a Bearer token.")
+
+
+# Endpoints a county-scoped token may use without naming a member or a case: they read no
+# member's data (determinations) or check the member themselves (a claim names its member).
+_NO_MEMBER_ROUTES = frozenset({"/v1/soc/determinations", "/v1/claims/{claim_id}"})
+
+
+def _county_scope(request: Request, principal: Principal, app: bootstrap.App) -> None:
+    """A county token made for one county (``spenddown tokens create --county``) reads and
+    changes that county's members and cases only; what spans the state (a month's clearances,
+    a plan's roster, the monthly cycle, the whole access log) needs a statewide token."""
+    if principal.role is not Role.COUNTY or principal.county_code is None:
+        return
+    case_id = request.path_params.get("case_id")
+    cin = audit.current(request).cin
+    if case_id is None and cin is None:
+        route = getattr(request.scope.get("route"), "path", "")
+        if route in _NO_MEMBER_ROUTES:
+            return
+        raise Forbidden(
+            "FORBIDDEN", "This county token is for one county: name a member of that county."
+        )
+    if not in_county(principal, app.uow(), cin=cin, case_id=case_id):
+        raise Forbidden("FORBIDDEN", "This member or case is not in this token's county.")
+
+
+def county_scope(caller: Caller, app: bootstrap.App, *, cin: str) -> None:
+    """The same check, for a route that learns the member after authentication."""
+    if not in_county(caller.principal, app.uow(), cin=cin):
+        raise Forbidden("FORBIDDEN", "This member is not in this token's county.")
 
 
 def requires(*roles: Role, check_pin: bool = True) -> Callable[..., Caller]:
@@ -212,14 +243,31 @@ MemberOrCounty = Annotated[Caller | None, Depends(member_or_county)]
 ALL_ROLES = frozenset(Role)
 
 
-def anyone(request: Request) -> Caller | None:
-    """No credentials needed (the balance-billing check): without an ``Authorization`` header the
-    caller is logged as a member; with one, it is checked like anywhere else (any role)."""
+def member_or_anyone_with_credentials(request: Request, **_: Any) -> Caller | None:
+    """The balance-billing check: without an ``Authorization`` header the caller is the family
+    (the member ID, card issue date and date of birth in the body are checked by the use case,
+    with the member lockout); a provider's Basic credentials are checked by the use case too
+    (with the PIN lockout); a token is checked here (any token role)."""
     if request.headers.get("authorization"):
-        return _resolve(request, ALL_ROLES, True)
+        return _resolve(request, ALL_ROLES - {Role.MEMBER}, False)
     entry = audit.current(request)
     entry.role, entry.actor = str(Role.MEMBER), str(Role.MEMBER)
     return None
 
 
-Anyone = Annotated[Caller | None, Depends(anyone)]
+member_or_anyone_with_credentials.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "provider_basic",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[None, Security(PROVIDER_BASIC)],
+        ),
+        inspect.Parameter(
+            "token_bearer",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[None, Security(TOKEN_BEARER)],
+        ),
+    ]
+)
+Anyone = Annotated[Caller | None, Depends(member_or_anyone_with_credentials)]

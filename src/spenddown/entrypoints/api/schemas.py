@@ -429,6 +429,19 @@ class TokenRequest(_In):
         ),
     ]
     label: Annotated[str, Field(min_length=1, max_length=100, examples=["county worker"])]
+    county: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[0-9]{2}$",
+            description="For role county: the county the token may see (2-digit code).",
+            examples=["19"],
+        ),
+    ] = None
+    statewide: bool = Field(
+        default=False,
+        description="For role county: a token for every county (instead of `county`).",
+    )
+    expires_in_days: int = Field(default=90, ge=1, le=3650, description="Lifetime in days.")
 
 
 # --- responses: eligibility -------------------------------------------------------------------
@@ -812,13 +825,32 @@ class ImportCounts(BaseModel):
     soc: int
 
 
-class IssuedToken(_Out):
+class TokenOut(_Out):
     token_id: str
     role: Literal["county", "plan", "admin"]
     plan_code: str | None
+    county_code: str | None = Field(description="A county token's county; null: statewide.")
     label: str
     created_at: Timestamp
+    expires_at: Timestamp | None = Field(description="null: made before tokens expired")
+    revoked_at: Timestamp | None
+
+
+class IssuedToken(TokenOut):
     token: str = Field(description="The bearer token; shown once, stored only as a hash.")
+
+
+class TokenList(_Out):
+    tokens: list[TokenOut]
+
+
+class LockoutOut(_Out):
+    kind: Literal["provider", "member"]
+    subject: str = Field(description="The NPI, or the member's CIN")
+    failures: int = Field(description="Failures counted in the last 15 minutes")
+    tries_left: int
+    locked_until: Timestamp | None
+    cleared: int | None = Field(default=None, description="Failures cleared by this unlock")
 
 
 class AccessRecordOut(_Out):
@@ -829,6 +861,7 @@ class AccessRecordOut(_Out):
     action: str
     member_id: str | None
     outcome: str = Field(description="OK or the problem code")
+    address: str | None = Field(default=None, description="The caller's address, when known")
 
 
 class AccessLog(_Out):
@@ -906,6 +939,7 @@ class BillingCheckRequest(_In):
                 {
                     "member_id": "12345678A",
                     "bic_issue_date": "2025-02-01",
+                    "birth_date": "1960-05-01",
                     "provider_npi": "1234567893",
                     "service_date": "2026-11-03",
                     "amount": "900.00",
@@ -916,6 +950,13 @@ class BillingCheckRequest(_In):
 
     member_id: MemberIdIn
     bic_issue_date: DateIn
+    birth_date: Annotated[
+        DateIn | None,
+        Field(
+            description="The member's date of birth: the family's proof, with the member ID "
+            "and the card issue date (not needed with provider credentials or a token)."
+        ),
+    ] = None
     provider_npi: NpiIn
     service_date: DateIn
     amount: MoneyIn = Field(description="The amount on the bill the provider sent the family.")

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.shapes import Json
 from spenddown.services.access import FamilyView, IssuedToken
-from spenddown.services.ports import AccessRecord
+from spenddown.services.common import Standing
+from spenddown.services.ports import AccessRecord, ApiToken
 
 
 def family_view(view: FamilyView) -> Json:
@@ -48,6 +49,7 @@ def access_log(records: Sequence[AccessRecord], since: int) -> Json:
                 "action": r.action,
                 "member_id": r.cin,
                 "outcome": r.outcome,
+                "address": r.address,
             }
             for r in records
         ],
@@ -55,15 +57,33 @@ def access_log(records: Sequence[AccessRecord], since: int) -> Json:
     }
 
 
-def issued_token(issued: IssuedToken) -> Json:
-    token = issued.token
+def token(token: ApiToken) -> Json:
     return {
         "token_id": token.token_id,
         "role": token.role,
         "plan_code": token.plan_code,
+        "county_code": token.county_code,
         "label": token.label,
         "created_at": shapes.timestamp(token.created_at),
-        "token": issued.secret,
+        "expires_at": None if token.expires_at is None else shapes.timestamp(token.expires_at),
+        "revoked_at": None if token.revoked_at is None else shapes.timestamp(token.revoked_at),
+    }
+
+
+def issued_token(issued: IssuedToken) -> Json:
+    return {**token(issued.token), "token": issued.secret}
+
+
+def lockout(kind: str, subject: str, standing: Standing, cleared: int | None = None) -> Json:
+    return {
+        "kind": kind,
+        "subject": subject,
+        "failures": standing.failures,
+        "tries_left": standing.tries_left,
+        "locked_until": None
+        if standing.locked_until is None
+        else shapes.timestamp(standing.locked_until),
+        "cleared": cleared,
     }
 
 

@@ -246,9 +246,20 @@ def billing_check(
             help="The bill is Medicare deductible or coinsurance from a Medicare provider.",
         ),
     ] = False,
+    birth_date: Annotated[
+        str | None,
+        typer.Option("--birth-date", help="The member's date of birth (the family's proof)."),
+    ] = None,
+    pin: Annotated[
+        str | None,
+        typer.Option(
+            "--pin", envvar="SPENDDOWN_PIN", help="The provider's PIN (the provider's proof)."
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """May this provider send the family this bill? (rules.md §6, balance billing)"""
+    """May this provider send the family this bill? (rules.md §6, balance billing) Needs the
+    family's --birth-date or the provider's --pin (with the lockouts of docs/api.md)."""
     from spenddown.domain.identifiers import parse_member_id, parse_npi
     from spenddown.domain.money import Money
     from spenddown.domain.months import parse_date
@@ -262,6 +273,8 @@ def billing_check(
         Money.parse(amount, "--amount"),
         claim,
         medicare_cost_sharing=medicare_cost_sharing,
+        birth_date=None if birth_date is None else parse_date(birth_date, "--birth-date"),
+        pin=pin,
     )
     with opened(ctx) as app_:
         result = billing.billing_check(cmd, app_.uow(), app_.env)

@@ -924,25 +924,50 @@ def tokens_create(
     ctx: typer.Context,
     role: Annotated[str, typer.Option("--role", help="county, admin or plan:<CODE>.")],
     label: Annotated[str, typer.Option("--label", help="Who the token is for.")] = "",
+    county: Annotated[
+        str | None,
+        typer.Option("--county", help="For --role county: its 2-digit county code (e.g. 19)."),
+    ] = None,
+    statewide: Annotated[
+        bool, typer.Option("--statewide", help="For --role county: every county.")
+    ] = False,
+    days: Annotated[int, typer.Option("--days", help="Lifetime in days (1-3650).")] = 90,
     as_json: Json = False,
 ) -> None:
-    """Create an API bearer token; it is printed once and stored hashed."""
+    """Create an API bearer token; it is printed once and stored hashed. A county token needs
+    --county or --statewide. Admin tokens are made here only (not through the API)."""
+    from spenddown.domain.errors import InvalidInput
     from spenddown.services import access
 
+    if role.strip().lower() == "county" and (county is None) == (not statewide):
+        raise InvalidInput(
+            "INVALID_REQUEST", "--county: a county token needs --county CODE or --statewide."
+        )
+    if statewide and role.strip().lower() != "county":
+        raise InvalidInput("INVALID_REQUEST", "--statewide: only for --role county.")
     with opened(ctx) as app_:
-        issued = access.create_token(role, label or role, app_.uow(), app_.env)
+        issued = access.create_token(
+            role, label or role, app_.uow(), app_.env, county=county, days=days
+        )
+    expires = issued.token.expires_at
     if as_json:
         print_json(
             {
                 "token_id": issued.token.token_id,
                 "role": issued.token.role,
                 "plan_code": issued.token.plan_code,
+                "county_code": issued.token.county_code,
+                "expires_at": None if expires is None else expires.isoformat(),
                 "token": issued.secret,
             }
         )
         return
     out = render.console()
-    out.print(f"Token {issued.token.token_id} for {role} (shown once, keep it safe):", markup=False)
+    out.print(
+        f"Token {issued.token.token_id} for {role} (shown once, keep it safe; expires "
+        f"{expires:%Y-%m-%d}):",
+        markup=False,
+    )
     out.print(issued.secret, markup=False)
 
 
@@ -964,6 +989,83 @@ def _port_free_or_exit(host: str, port: int, fix: str) -> None:
                 soft_wrap=True,
             )
             raise typer.Exit(EXIT_OTHER) from None
+
+
+@tokens_app.command("list")
+@handled
+def tokens_list(ctx: typer.Context, as_json: Json = False) -> None:
+    """Every token: id, role, county, label, created, expires, revoked (never the secret)."""
+    from spenddown.services import access
+
+    with opened(ctx) as app_:
+        tokens = access.list_tokens(app_.uow())
+
+    def when(value: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+    rows = [
+        {
+            "token_id": t.token_id,
+            "role": t.role if t.plan_code is None else f"plan:{t.plan_code}",
+            "county_code": t.county_code,
+            "label": t.label,
+            "created_at": when(t.created_at),
+            "expires_at": when(t.expires_at),
+            "revoked_at": when(t.revoked_at),
+        }
+        for t in tokens
+    ]
+    if as_json or _settings(ctx).json:
+        print_json({"tokens": rows})
+        return
+    out = render.console()
+    for row in rows:
+        scope = row["county_code"] or ("statewide" if row["role"] == "county" else "")
+        state = "revoked" if row["revoked_at"] else f"expires {row['expires_at'] or 'never'}"
+        out.print(
+            f"{row['token_id']}  {row['role']:8} {scope:9} {state}  {row['label']}", markup=False
+        )
+
+
+@tokens_app.command("revoke")
+@handled
+def tokens_revoke(
+    ctx: typer.Context,
+    token_id: Annotated[str, typer.Argument(help="The token's id (t_...).")],
+) -> None:
+    """Revoke a token: it stops working at once."""
+    from spenddown.services import access
+
+    with opened(ctx) as app_:
+        token = access.revoke_token(token_id, app_.uow(), app_.env)
+    render.console().print(f"Token {token.token_id} revoked.", markup=False)
+
+
+@app.command()
+@handled
+def unlock(
+    ctx: typer.Context,
+    npi: Annotated[str | None, typer.Option("--npi", help="Unlock this provider.")] = None,
+    member: Annotated[
+        str | None, typer.Option("--member", help="Unlock this member's look-ups.")
+    ] = None,
+) -> None:
+    """Lift a sign-in lockout: the failures counted so far for the NPI or member stop
+    counting (docs/operations.md "Lockout")."""
+    from spenddown.domain.errors import InvalidInput
+    from spenddown.domain.identifiers import parse_member_id, parse_npi
+    from spenddown.services import common
+
+    if (npi is None) == (member is None):
+        raise InvalidInput("INVALID_REQUEST", "Give --npi or --member (one of them).")
+    if npi is not None:
+        kind, subject = common.NPI_KIND, parse_npi(npi, "--npi")
+    else:
+        kind, subject = common.MEMBER_KIND, parse_member_id(member or "", "--member").cin
+    with opened(ctx) as app_:
+        cleared = common.unlock(kind, subject, app_.uow())
+    shown = subject if kind == common.NPI_KIND else "member " + subject[-4:].rjust(9, "*")
+    render.console().print(f"Unlocked {shown}: {cleared} failure(s) cleared.", markup=False)
 
 
 def _program() -> str:

@@ -180,7 +180,7 @@ def bill_check(
         return csrf_refused(request, "family_bill.html", context)
     app = spenddown(request)
     try:
-        member, issue, _ = _member(held)
+        member, issue, born = _member(held)
         cmd = billing.BillingCheckCommand(
             member_id=member,
             bic_issue_date=issue,
@@ -188,6 +188,7 @@ def bill_check(
             service_date=forms.day(service_date, "service_date"),
             amount=forms.required_money(amount, "amount", language(request)),
             claim_id=forms.text(claim_id, "claim_id", required=False, limit=40) or None,
+            birth_date=born,
         )
         result = shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env))
     except SpenddownError as error:

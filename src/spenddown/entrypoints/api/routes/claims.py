@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from spenddown.adapters.claim_format import ClaimIn
 from spenddown.domain.cob.adjudication import adjudication_from_record
 from spenddown.domain.cob.model import Claim
-from spenddown.domain.errors import InvalidInput, NotFound
+from spenddown.domain.errors import Forbidden, InvalidInput, NotFound
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
@@ -21,6 +21,7 @@ from spenddown.entrypoints.api.deps import (
     AppDep,
     ProviderOrCounty,
     ProviderTransaction,
+    county_scope,
 )
 from spenddown.entrypoints.api.routes import make_router, ok
 from spenddown.entrypoints.api.routing import FloatJsonRoute
@@ -93,6 +94,8 @@ def get_claim(
         provider_npi = caller.npi
     stored = claims.find_claim(claim_id.strip(), app.uow(), provider_npi=provider_npi)
     access.cin = stored.cin  # the adjudication does not carry the member
+    if caller.role is Role.COUNTY:
+        county_scope(caller, app, cin=stored.cin)
     return ok(shapes.adjudication(adjudication_from_record(dict(stored.adjudication))))
 
 
@@ -103,9 +106,17 @@ def get_claim(
     dependencies=[audited("billing.check")],
 )
 def billing_check(body: schemas.BillingCheckRequest, caller: Anyone, app: AppDep) -> JSONResponse:
-    """For families: no credentials needed, the member ID and the card issue date are the proof
-    (a wrong one is `MEMBER_NOT_FOUND`). The verdict, what the provider may collect, the rule it
-    rests on, a plain explanation and what the family can do."""
+    """Needs credentials: the family's (`birth_date` in the body with the member ID and the card
+    issue date; 5 failures lock the member's look-ups, `MEMBER_LOCKED`), the provider's own
+    (Basic NPI:PIN of `provider_npi`, with the PIN lockout) or a county, plan or admin token.
+    Without any: 401 `AUTHENTICATION_REQUIRED`, and nothing about the member. The verdict, what
+    the provider may collect, the rule it rests on, a plain explanation and what the family can
+    do."""
+    pin = None
+    if caller is not None and caller.role is Role.PROVIDER:
+        npi, pin = caller.credentials()
+        if npi != body.provider_npi:
+            raise Forbidden("FORBIDDEN", "A provider checks its own bills only (provider_npi).")
     cmd = billing.BillingCheckCommand(
         member_id=body.member_id,
         bic_issue_date=body.bic_issue_date,
@@ -114,5 +125,8 @@ def billing_check(body: schemas.BillingCheckRequest, caller: Anyone, app: AppDep
         amount=body.amount,
         claim_id=body.claim_id,
         medicare_cost_sharing=body.medicare_cost_sharing,
+        birth_date=body.birth_date if caller is None else None,
+        pin=pin,
+        staff=caller is not None and caller.role is not Role.PROVIDER,
     )
     return ok(shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env)))
