@@ -261,12 +261,13 @@ def billing_check(
         "provider_npi": PHYSICIAN[0],
         "service_date": SERVICE_DATE,
         "amount": amount,
+        "birth_date": "1960-05-01",  # the family's proof (docs/api.md "Credentials")
         **extra,
     }
     return api.client.post("/v1/billing-checks", json=body, headers=headers or {})
 
 
-def test_billing_check_without_credentials_allowed_and_not_allowed(api: Api) -> None:
+def test_billing_check_by_the_family_allowed_and_not_allowed(api: Api) -> None:
     """rules.md §6: the physician verified the member and cleared her whole $600 SOC on the day
     of service: it may collect $600 and no more (W&I §14019.4)."""
     assert api.verify(SOC_MEMBER, PHYSICIAN).status_code == 200
@@ -297,7 +298,7 @@ def test_billing_check_without_credentials_allowed_and_not_allowed(api: Api) -> 
     assert npi["field"] == "provider_npi"
     assert problem(billing_check(api, "0.00"), 422, "INVALID_AMOUNT")
     assert problem(billing_check(api, "1.234"), 422, "INVALID_AMOUNT")["field"] == "amount"
-    # Credentials are not needed, but those sent are checked.
+    # The provider's own credentials instead of the birth date; they are checked.
     problem(billing_check(api, "10.00", basic((PHYSICIAN[0], "0000"))), 401, "INVALID_CREDENTIALS")
 
     rows = [row for row in access_rows(api) if row[1] == "billing.check"]
@@ -307,6 +308,51 @@ def test_billing_check_without_credentials_allowed_and_not_allowed(api: Api) -> 
         ("member", "billing.check", SOC_MEMBER, "OK"),
     ]
     assert rows[-1] == ("provider", "billing.check", SOC_MEMBER, "INVALID_CREDENTIALS")
+
+
+def test_billing_check_brute_force_of_the_issue_date_gets_nothing(api: Api) -> None:
+    """Issue 14: the card issue date no longer falls to 366 anonymous tries. Without the birth
+    date nothing is answered; with guessed birth dates 5 tries lock the member's look-ups, and
+    an unknown member answers exactly alike (nothing tells whether the member exists)."""
+    anonymous = {k: v for k, v in BILLING_CHECK_BODY.items()}
+    for day in range(1, 32):  # a month of issue dates without credentials: all 401
+        anonymous["bic_issue_date"] = f"2025-01-{day:02d}"
+        response = api.client.post("/v1/billing-checks", json=anonymous)
+        body = problem(response, 401, "AUTHENTICATION_REQUIRED")
+        assert "may_collect" not in body and "remaining" not in response.text
+    answers = []
+    for member in (SOC_MEMBER, "10101010Z"):  # a real member and an unknown one
+        seen = []
+        for day in range(1, 8):
+            guess = billing_check(
+                api,
+                "10.00",
+                member_id=member,
+                bic_issue_date=f"2025-02-{day:02d}",
+                birth_date="1961-01-01",
+            )
+            body = guess.json()
+            seen.append((guess.status_code, body["code"], body.get("tries_left")))
+        answers.append(seen)
+    assert answers[0] == answers[1]
+    assert answers[0] == [
+        (404, "MEMBER_NOT_FOUND", 4),
+        (404, "MEMBER_NOT_FOUND", 3),
+        (404, "MEMBER_NOT_FOUND", 2),
+        (404, "MEMBER_NOT_FOUND", 1),
+        (404, "MEMBER_NOT_FOUND", 0),
+        (401, "MEMBER_LOCKED", 0),
+        (401, "MEMBER_LOCKED", 0),
+    ]
+    # Even the right issue date and birth date are refused now, from this (anonymous) caller.
+    problem(billing_check(api, "10.00"), 401, "MEMBER_LOCKED")
+    # A county unlock lifts it.
+    unlocked = api.client.delete(
+        f"/v1/lockouts/members/{SOC_MEMBER}", headers=api.headers("county")
+    )
+    assert unlocked.status_code == 200, unlocked.text
+    assert unlocked.json()["cleared"] == 5
+    assert billing_check(api, "10.00").status_code == 200
 
 
 def test_billing_check_with_the_claim_says_what_the_member_owes(api: Api) -> None:
@@ -488,7 +534,8 @@ ROLES = ("provider", "county", "plan:HN", "plan:LA", "admin", "anonymous", "memb
 ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/v1/claims", d4_claim(), {"provider"}),
     ("GET", "/v1/claims/CLM-D4", None, {"provider", "county"}),
-    ("POST", "/v1/billing-checks", BILLING_CHECK_BODY, set(ROLES)),
+    # Issue 14: the family proves itself with the birth date in the body (not in this body).
+    ("POST", "/v1/billing-checks", BILLING_CHECK_BODY, set(ROLES) - {"anonymous", "member"}),
     ("GET", ACCUMULATORS, None, {"member", "county"}),
     ("POST", ESTIMATES, estimate_body(), {"member", "county"}),
 ]
@@ -531,7 +578,10 @@ def test_the_new_operations_are_documented(api: Api) -> None:
     assert paths["/v1/claims"]["post"]["security"] == [{"providerBasic": []}]
     assert "201" in paths["/v1/claims"]["post"]["responses"]
     assert "409" in paths["/v1/claims"]["post"]["responses"]
-    assert "security" not in paths["/v1/billing-checks"]["post"]
+    assert paths["/v1/billing-checks"]["post"]["security"] == [
+        {"providerBasic": []},
+        {"tokenBearer": []},
+    ]
     for path in ("/v1/claims/{claim_id}", "/v1/members/{member_id}/accumulators"):
         assert "get" in paths[path]
     assert "post" in paths["/v1/members/{member_id}/estimates"]
