@@ -209,8 +209,19 @@ def error_message(error: SpenddownError, gettext: Any, variant: str = "") -> tup
     ``variant`` picks a page's own wording of a code (``_FAMILY``)."""
     known = ERRORS.get(error.code + variant) or ERRORS.get(error.code)
     if known is not None:
-        return gettext(known), None
+        return gettext(known) + _lockout_note(error, gettext), None
     return error.detail, "en"
+
+
+def _lockout_note(error: SpenddownError, gettext: Any) -> str:
+    """What a visitor has left in the sign-in lockout (docs/api.md "Credentials")."""
+    until = error.context.get("locked_until")
+    if isinstance(until, str):
+        return " " + gettext(N_("Locked until %(time)s UTC.")) % {"time": until[11:16]}
+    left = error.context.get("tries_left")
+    if isinstance(left, int):
+        return " " + gettext(N_("Tries left before a 15-minute lock: %(left)d.")) % {"left": left}
+    return ""
 
 
 # --- rendering --------------------------------------------------------------------------------
