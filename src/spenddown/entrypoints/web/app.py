@@ -217,10 +217,11 @@ def _lockout_note(error: SpenddownError, gettext: Any) -> str:
     """What a visitor has left in the sign-in lockout (docs/api.md "Credentials")."""
     until = error.context.get("locked_until")
     if isinstance(until, str):
-        return " " + gettext(N_("Locked until %(time)s UTC.")) % {"time": until[11:16]}
+        return " " + str(gettext(N_("Locked until %(time)s UTC."))) % {"time": until[11:16]}
     left = error.context.get("tries_left")
     if isinstance(left, int):
-        return " " + gettext(N_("Tries left before a 15-minute lock: %(left)d.")) % {"left": left}
+        note = str(gettext(N_("Tries left before a 15-minute lock: %(left)d.")))
+        return " " + note % {"left": left}
     return ""
 
 
