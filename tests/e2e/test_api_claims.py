@@ -25,8 +25,8 @@ from api_support import (
 from spenddown.entrypoints.api import schemas
 from support.world import CLINIC, MONTH, PHYSICIAN, SOC_MEMBER
 
-ABA_BOTH = ("1765432103", "1111")  # the ACME-PPO network and the member's plan HN
-ABA_PPO_ONLY = ("1888888884", "2222")  # the ACME-PPO network only: no Medi-Cal at all
+ABA_BOTH = ("1765432103", "1471")  # the ACME-PPO network and the member's plan HN
+ABA_PPO_ONLY = ("1888888884", "2582")  # the ACME-PPO network only: no Medi-Cal at all
 ACCUMULATORS = f"/v1/members/{SOC_MEMBER}/accumulators"
 ESTIMATES = f"/v1/members/{SOC_MEMBER}/estimates"
 

@@ -35,7 +35,7 @@ SECONDARY_PAYER: dict[str, Any] = {
         {
             "npi": "1765432103",
             "name": "Bright Steps ABA",
-            "pin": "1111",
+            "pin": "1471",
             "type": "aba",
             "medi_cal_ffs": False,
             "plans": ["HN"],

@@ -146,3 +146,24 @@ def test_the_access_log_records_the_callers_address(api: Api) -> None:
     addresses = [r["address"] for r in records["records"] if r["action"] == "audit_log.read"]
     # Without configured proxies the header is ignored; with them the nearest client is taken.
     assert addresses == [STRANGER[0], "192.0.2.44"]
+
+
+def test_a_new_pin_must_follow_the_policy(api: Api) -> None:
+    provider = {
+        "npi": PHYSICIAN[0],
+        "name": "Valley Family Medicine",
+        "type": "physician",
+        "medi_cal_ffs": True,
+        "plans": ["HN"],
+    }
+    for pin, why in (("1", "4 to 12 digits"), ("1234", "run of digits"), ("7893", "the NPI")):
+        refused = api.client.post(
+            "/v1/imports",
+            json={"providers": [{**provider, "pin": pin}]},
+            headers=api.headers("admin"),
+        )
+        assert refused.status_code == 422, refused.text
+        (error,) = refused.json()["errors"]
+        assert error.startswith("providers[0].pin: ")
+        assert why in error
+    assert verify(api.client, PHYSICIAN).status_code == 200  # the old PIN is kept

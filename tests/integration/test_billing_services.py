@@ -18,8 +18,8 @@ from spenddown.services import billing, claims
 from support.world import CLINIC, ISSUE, PHYSICIAN, SOC_MEMBER, TODAY, World
 
 DAY = date(2026, 11, 3)
-ABA_BOTH = ("1765432103", "1111")  # ACME-PPO network and the member's plan HN
-ABA_PPO_ONLY = ("1888888884", "2222")  # ACME-PPO network only: no Medi-Cal at all
+ABA_BOTH = ("1765432103", "1471")  # ACME-PPO network and the member's plan HN
+ABA_PPO_ONLY = ("1888888884", "2582")  # ACME-PPO network only: no Medi-Cal at all
 UNKNOWN_NPI = "1999999992"
 COMMERCIAL = ClaimPrimary(PayerType.COMMERCIAL, "Acme PPO", "A-1", date(2026, 11, 10))
 

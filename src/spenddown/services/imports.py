@@ -19,6 +19,7 @@ from spenddown.domain.eligibility.model import (
 )
 from spenddown.domain.errors import ImportErrors
 from spenddown.domain.medicare import MedicareStatus
+from spenddown.domain.pins import pin_problem
 from spenddown.services.common import aid_code_table
 from spenddown.services.ports import Env, UnitOfWork
 from spenddown.services.share_of_cost import SetShareOfCost, _set_shares_of_cost
@@ -159,6 +160,10 @@ def _providers(
                 errors.append(f"{path}.pin: a new provider needs a PIN")
             else:
                 keeping.append(record.provider)
+            continue
+        weak = pin_problem(record.pin, record.provider.npi)
+        if weak is not None:  # the policy for new PINs (domain/pins.py); never echo the PIN
+            errors.append(f"{path}.pin: {weak}")
             continue
         with_pin.append(replace(record.provider, pin_hash=env.pins.hash(record.pin)))
         hashed_npis.add(record.provider.npi)
