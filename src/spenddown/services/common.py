@@ -185,7 +185,7 @@ def lock_standing(kind: str, subject: str, uow: UnitOfWork, env: Env) -> Standin
 def _wrong(tries_left: int) -> AuthenticationFailed:
     return AuthenticationFailed(
         "INVALID_CREDENTIALS",
-        f"The NPI or PIN is not correct ({tries_left} tries left before a 15-minute lock).",
+        "The NPI or PIN is not correct.",  # the same words each time; tries_left says more
         tries_left=tries_left,
     )
 
