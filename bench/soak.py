@@ -65,6 +65,7 @@ def request(i: int, day: date, run: str) -> dict[str, Any]:
         }
     if slot < 16:
         body = {**card, "provider_npi": npi(provider), "service_date": str(day), "amount": "20.00"}
+        body["birth_date"] = BORN  # the family's proof (docs/api.md "Credentials")
         return _post("/v1/billing-checks", None, body)
     if slot < 19:
         claim = {
