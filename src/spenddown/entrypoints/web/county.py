@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spenddown.domain.eligibility.codes import Program
-from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
+from spenddown.domain.errors import AuthenticationFailed, Forbidden, InvalidInput, SpenddownError
 from spenddown.domain.months import BenefitMonth
 from spenddown.entrypoints import household as household_body
 from spenddown.entrypoints import shapes
@@ -49,10 +49,12 @@ def _worker(request: Request) -> Principal | None:
         return None
     app = spenddown(request)
     try:
-        principal = authenticate_token(who[1]["token"], app.uow())
+        principal = authenticate_token(who[1]["token"], app.uow(), app.env.clock.now())
     except AuthenticationFailed:
         return None
-    return principal if principal.role is Role.COUNTY else None
+    # The county pages list cases statewide: a county-scoped token uses the API (docs/api.md).
+    statewide = principal.role is Role.COUNTY and principal.county_code is None
+    return principal if statewide else None
 
 
 @router.get(SIGN_IN)
@@ -68,9 +70,17 @@ def sign_in(request: Request, csrf: Csrf = "", token: FormText = "") -> Response
         return csrf_refused(request, "county_sign_in.html", {})
     app = spenddown(request)
     try:
-        principal = authenticate_token(forms.text(token, "token", limit=512), app.uow())
+        principal = authenticate_token(
+            forms.text(token, "token", limit=512), app.uow(), app.env.clock.now()
+        )
         if principal.role is not Role.COUNTY:
             raise AuthenticationFailed("INVALID_TOKEN", "The bearer token is not valid.")
+        if principal.county_code is not None:
+            raise Forbidden(
+                "FORBIDDEN",
+                "These pages need a statewide county token; a token for one county works "
+                "with the API.",
+            )
     except SpenddownError as error:
         return render(request, "county_sign_in.html", failure(request, error), 401)
     credential = vault(request).put(ROLE, principal.actor, {"token": token.strip()})
