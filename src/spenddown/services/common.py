@@ -241,6 +241,7 @@ def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
         if not right:
             raise _wrong(standing(uow, env, NPI_KIND, subject).tries_left)
         uow.repo.settle_auth_attempt(seq, "success")
+        uow.repo.prune_auth_attempts(env.clock.now() - KEEP_ATTEMPTS)
         assert provider is not None
         if new_hash is not None and uow.repo.replace_pin_hash(provider.npi, pin_hash, new_hash):
             pin_hash = new_hash

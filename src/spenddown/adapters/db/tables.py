@@ -334,6 +334,7 @@ auth_attempts = Table(
     CheckConstraint("outcome IN ('failure', 'success', 'cleared')", name="outcome_known"),
     Index("ix_auth_attempts_subject", "kind", "subject", "at"),
     Index("ix_auth_attempts_address", "address", "at"),
+    Index("ix_auth_attempts_at", "at"),  # pruning
 )
 
 ohc_policies = Table(

@@ -39,6 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("auth_attempts", schema=None) as batch_op:
         batch_op.create_index("ix_auth_attempts_address", ["address", "at"], unique=False)
+        batch_op.create_index("ix_auth_attempts_at", ["at"], unique=False)
         batch_op.create_index("ix_auth_attempts_subject", ["kind", "subject", "at"], unique=False)
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
@@ -55,5 +56,6 @@ def downgrade() -> None:
         batch_op.drop_column("expires_at")
     with op.batch_alter_table("auth_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_auth_attempts_subject")
+        batch_op.drop_index("ix_auth_attempts_at")
         batch_op.drop_index("ix_auth_attempts_address")
     op.drop_table("auth_attempts")
