@@ -1,6 +1,6 @@
 """Provider authentication for transactions that have no use case of their own (listing
 clearances, reading an obligation): NPI + PIN with the lockout of ``common.authenticate_provider``,
-in a transaction of its own so that a failure or a reset of the count is kept."""
+checked before the use case (``common.check_pin``) so that a failure is kept."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from spenddown.services.ports import Env, UnitOfWork
 def authenticate(npi: str, pin: str, uow: UnitOfWork, env: Env) -> Provider:
     """The provider, or ``AuthenticationFailed`` (``INVALID_CREDENTIALS`` / ``PIN_LOCKED``).
 
-    A wrong PIN is counted (and committed) by ``authenticate_provider`` before it raises; a
-    success resets the count, committed here."""
+    A wrong PIN is counted (and committed) before the error; a success resets nothing."""
     with uow:
         provider = authenticate_provider(uow, env, npi, pin)
         uow.commit()

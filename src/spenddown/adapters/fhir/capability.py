@@ -13,7 +13,7 @@ def capability_statement(
 ) -> release.CapabilityStatement:
     basic = (
         "Providers authenticate with HTTP Basic: user = NPI, password = PIN (5 wrong PINs or "
-        "failed member look-ups in a row lock the NPI for 15 minutes)."
+        "failed member look-ups within 15 minutes lock the NPI for anonymous callers)."
     )
     document = {
         "resourceType": "CapabilityStatement",

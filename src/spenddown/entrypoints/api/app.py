@@ -45,10 +45,12 @@ secondary payer: claim adjudication, the balance-billing check, the accumulator 
 the savings estimate.
 
 **Credentials.** Providers: HTTP Basic with NPI and PIN (5 wrong PINs or failed member look-ups
-in a row lock the NPI for 15 minutes). County, plan and admin: `Authorization: Bearer <token>`
-(`spenddown tokens create --role county|admin|plan:<CODE>`). Members: the member ID in the path
-with `X-Member-Issue-Date` and `X-Member-Birth-Date`. The balance-billing check needs none: the
-member ID and card issue date in the body.
+within 15 minutes lock the NPI for anonymous callers; a success resets nothing; answers carry
+`tries_left` and `locked_until`). County, plan and admin: `Authorization: Bearer <token>`
+(`spenddown tokens create --role county|admin|plan:<CODE>`; tokens expire and can be revoked).
+Members: the member ID in the path with `X-Member-Issue-Date` and `X-Member-Birth-Date`, with
+the same lockout per member. The balance-billing check: the family's member ID, card issue date
+and `birth_date` in the body, or the provider's Basic credentials, or a token.
 
 **Money** is a string with two decimals (`"600.00"`); inputs take a string or a number with at
 most two decimals. **Errors** are RFC 9457 problem details (`application/problem+json`) with a

@@ -4,7 +4,8 @@ insurance, and the savings estimate with Medi-Cal as secondary payer.
 A member authenticates with the member ID (path), the card issue date and the date of birth
 (headers ``X-Member-Issue-Date``, ``X-Member-Birth-Date``; for the family view also a JSON body
 ``{"bic_issue_date", "birth_date"}``); a wrong one is `MEMBER_NOT_FOUND`, and
-5 wrong tries lock the member's look-ups for 15 minutes. A county token needs no headers."""
+5 failures within 15 minutes lock the member's look-ups for anonymous callers (docs/api.md "The
+lockout"). A county token needs no headers."""
 
 from __future__ import annotations
 
