@@ -4,6 +4,8 @@ provider authentication with lockout."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -211,6 +213,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+_NPI_SHAPE = re.compile(r"[0-9]{10}", re.ASCII)
+_PRINTABLE = re.compile(r"[\x21-\x7e]{1,64}", re.ASCII)
+
+
+def _subject(text: str) -> str:
+    """The key an attempt is counted under: the NPI as sent, or a digest of anything that is
+    not short printable ASCII (stored text never holds control characters)."""
+    if _PRINTABLE.fullmatch(text):
+        return text
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:56]
+
+
 def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
     """NPI + PIN, with the lockout, before the use case's own transaction.
 
@@ -222,10 +236,12 @@ def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
     3. A right PIN turns its own failure into a success; an old hash (unpeppered, or older
        parameters) is replaced by a new one.
     """
-    subject = npi[:64]
+    subject = _subject(npi)
     with uow:
         guard(uow, env, NPI_KIND, subject)
-        provider = uow.repo.get_provider(npi)
+        # Only an NPI's shape is looked up (a NUL byte or any other text never reaches the
+        # database); anything else is an unknown NPI, checked against the dummy hash alike.
+        provider = uow.repo.get_provider(npi) if _NPI_SHAPE.fullmatch(npi) else None
         pin_hash = provider.pin_hash if provider is not None else env.pins.dummy_hash()
         known = env.pins.known(pin_hash, pin)
         if known is True and provider is not None:
