@@ -230,3 +230,13 @@ def test_a_locked_npi_refuses_the_right_pin_with_when_it_ends(
     assert locked.value.code == "PIN_LOCKED"
     assert locked.value.context["locked_until"] == "2026-11-23T18:15:00Z"
     assert locked.value.context["tries_left"] == 0
+
+
+def test_a_user_name_that_is_no_npi_is_an_unknown_npi(counted: tuple[World, Counting]) -> None:
+    """A NUL byte or any other text as the NPI never reaches the database (PostgreSQL refuses
+    NUL in text): it is counted under a digest and answered like an unknown NPI."""
+    world, hasher = counted
+    for name in ("1234567893\x00", "x" * 300, "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"):
+        outcomes = [sign_in(world, "0000", name) for _ in range(6)]
+        assert outcomes == ["INVALID_CREDENTIALS"] * 5 + ["PIN_LOCKED"]
+    assert set(hasher.verified) == {hasher.dummy_hash()}
