@@ -11,7 +11,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from conftest import SHOTS, Server, check, leo_claim
+from spenddown import bootstrap
 from spenddown.entrypoints.cli import demo
+from spenddown.services import common
 
 PHYSICIAN = demo.PHYSICIAN
 ROSA = demo.ROSA
@@ -108,14 +110,22 @@ def test_provider_verifies_clears_and_reverses(context: BrowserContext, server: 
     check(stale, "provider-reversal-refused")
 
 
-def test_provider_lockout_after_five_wrong_pins(page: Page) -> None:
+def test_provider_lockout_after_five_wrong_pins(page: Page, server: Server) -> None:
     priya = demo.PROVIDER_BY_NAME["Priya Raman, MD"]
-    for _ in range(5):
+    for left in range(4, -1, -1):
         sign_in(page, priya.npi, "9999")
         expect(page.get_by_role("alert")).to_contain_text("not correct")
+        expect(page.get_by_role("alert")).to_contain_text(f"lock: {left}.")
     sign_in(page, priya.npi, priya.pin)  # the right PIN, too late
     expect(page.get_by_role("alert")).to_contain_text("locked for 15 minutes")
+    expect(page.get_by_role("alert")).to_contain_text("Locked until")
     check(page, "provider-locked")
+    # The county or an admin lifts it (`spenddown unlock`); later journeys sign in as Priya.
+    app = bootstrap.build(server.url, pins=demo.DEMO_PINS)
+    try:
+        assert common.unlock(common.NPI_KIND, priya.npi, app.uow()) == 5
+    finally:
+        app.close()
 
 
 def test_provider_submits_a_claim_and_reads_the_remittance(page: Page, server: Server) -> None:
