@@ -377,7 +377,7 @@ def field_failure(
     known = ERRORS.get(error.code + variant) or ERRORS.get(error.code)
     lang: str | None = None
     if known is not None:
-        message = gettext(known)
+        message = gettext(known) + _lockout_note(error, gettext)
     elif field is not None and field in FIELD_MESSAGES:
         message = gettext(FIELD_MESSAGES[field])
     else:
