@@ -69,6 +69,7 @@ def billing_check(**overrides: Any) -> dict[str, Any]:
         "provider_npi": PHYSICIAN[0],
         "service_date": SERVICE_DATE,
         "amount": "900.00",
+        "birth_date": "1960-05-01",  # the family's proof (docs/api.md "Credentials")
     }
     return {**body, **overrides}
 
