@@ -1,7 +1,7 @@
 """security: sliding-window lockout, token expiry and county scope, caller address
 
 Revision ID: 0007
-Revises: 0008 (chained after main's head at the rebase; assigned: 0005)
+Revises: 0012 (chained after main's head at the rebase; assigned: 0005)
 Create Date: 2026-12-04 15:45:00
 
 Tokens made before this revision keep ``expires_at`` NULL (no expiry) and a county token's
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
