@@ -65,6 +65,7 @@ def requests(api: Api) -> list[Callable[[httpx.Client], httpx.Response]]:
         "provider_npi": PHYSICIAN[0],
         "service_date": SERVICE_DATE,
         "amount": "900.00",
+        "birth_date": "1960-05-01",  # the family's proof (docs/api.md "Credentials")
     }
     county, admin = api.headers("county"), api.headers("admin")
     return [

@@ -16,7 +16,7 @@ from spenddown.services import billing, medicare
 from spenddown.services.audit import audit_ledger
 from support.world import ISSUE, World, base_dataset, make_world
 
-MEDICARE_ONLY = ("1588667638", "4321")  # a Medicare provider not enrolled in Medi-Cal
+MEDICARE_ONLY = ("1588667638", "4316")  # a Medicare provider not enrolled in Medi-Cal
 NOV = BenefitMonth(2026, 11)
 
 
@@ -71,6 +71,7 @@ def _check(world: World, cin: str, cost_sharing: bool) -> billing.BillingCheck:
         date(2026, 11, 3),
         Money.of("48.00"),
         medicare_cost_sharing=cost_sharing,
+        staff=True,  # as a county token would ask (the credentials are not what is tested)
     )
     return billing.billing_check(cmd, world.app.uow(), world.app.env)
 
