@@ -2,7 +2,7 @@
 start, from tests/support/postgres.py), a small synthetic population, and the figure record.
 
 Every figure is a ratio against a baseline measured in the same run, on the same machine and
-database, plus the absolute numbers (engineering.md "Performance")."""
+database, plus the absolute numbers (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
     python -m bench.run [--quick]
 
-Each figure is a ratio against a baseline measured in the same run (engineering.md)."""
+Each figure is a ratio against a baseline measured in the same run (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The REST API end to end through HTTP (``TestClient``) on SQLite and PostgreSQL: every
 endpoint, every role boundary, PIN lockout and its reset, a changed PIN, idempotent retries, the
 activation cursor, problem details with field paths, the access log, and logs without personal
-data (interfaces.md "REST API", issue 3)."""
+data (docs/api.md, issue 3)."""
 
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def test_obligation_seen_by_a_provider_only_after_verifying_the_member(api: Api)
 def test_idempotent_clearance_returns_the_first_result_also_after_a_restart(api: Api) -> None:
     first = api.clear(SOC_MEMBER, PHYSICIAN, "150.00", idempotency_key="visit-1")
     again = api.clear(SOC_MEMBER, PHYSICIAN, "150.00", idempotency_key="visit-1")
-    # Both 201 (interfaces.md: "→ 201 Clearance"); the retry is the first result.
+    # Both 201 (docs/api.md "Notes": idempotent clearances); the retry is the first result.
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert first.json()["remaining"] == "450.00"
@@ -613,7 +613,7 @@ def test_family_view_by_member_headers_or_county(api: Api) -> None:
         422,
         "INVALID_DATE",
     )
-    # interfaces.md: "in headers or body": the same in a JSON body, with GET or POST
+    # docs/api.md "Credentials": in headers or body: the same in a JSON body, with GET or POST
     proof = {"bic_issue_date": ISSUE_TEXT, "birth_date": "1960-05-01"}
     assert api.client.request("GET", path, json=proof).json() == body
     assert api.client.post(path, json=proof).json() == body

@@ -1,5 +1,5 @@
 """Medi-Cal as secondary payer through the REST API (issue 4), on SQLite and PostgreSQL: a claim
-adjudicated (rules.md §5 D4), stored once (``DUPLICATE_CLAIM``), read back by its provider and
+adjudicated (docs/rules.md §5 D4), stored once (``DUPLICATE_CLAIM``), read back by its provider and
 the county only; bad claims as 422 problems with the field path; the balance-billing check
 (§6) without credentials; the accumulator statement; the savings estimate; every role against
 each of these endpoints it must not use; and the access log."""
@@ -106,7 +106,7 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def d4_claim(claim_id: str = "CLM-D4", **overrides: Any) -> dict[str, Any]:
-    """rules.md §5 D4: Medicare allowed 100, paid 80, coinsurance 20; Medi-Cal allows 95."""
+    """docs/rules.md §5 D4: Medicare allowed 100, paid 80, coinsurance 20; Medi-Cal allows 95."""
     body = {
         "claim_id": claim_id,
         "provider_npi": PHYSICIAN[0],
@@ -268,7 +268,7 @@ def billing_check(
 
 
 def test_billing_check_by_the_family_allowed_and_not_allowed(api: Api) -> None:
-    """rules.md §6: the physician verified the member and cleared her whole $600 SOC on the day
+    """docs/rules.md §6: the physician verified the member and cleared her whole $600 SOC on the day
     of service: it may collect $600 and no more (W&I §14019.4)."""
     assert api.verify(SOC_MEMBER, PHYSICIAN).status_code == 200
     assert api.clear(SOC_MEMBER, PHYSICIAN, "600.00").status_code == 201
@@ -357,7 +357,7 @@ def test_billing_check_brute_force_of_the_issue_date_gets_nothing(api: Api) -> N
 
 
 def test_billing_check_with_the_claim_says_what_the_member_owes(api: Api) -> None:
-    """rules.md §5.7: with the claim, the provider may collect only the SOC on it ($10)."""
+    """docs/rules.md §5.7: with the claim, the provider may collect only the SOC on it ($10)."""
     assert api.clear(SOC_MEMBER, CLINIC, "590.00", service_date="2026-11-02").status_code == 201
     assert api.clear(SOC_MEMBER, PHYSICIAN, "10.00").status_code == 201
     line = {

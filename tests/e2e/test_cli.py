@@ -1,4 +1,4 @@
-"""The ``spenddown`` command line end to end (interfaces.md "CLI"): in-process with Typer's
+"""The ``spenddown`` command line end to end (docs/cli.md): in-process with Typer's
 CliRunner, and the installed console script as a subprocess, against a temporary SQLite file.
 
 The CLI runs on the real clock, so provider transactions use a copy of the world dataset moved to
@@ -351,7 +351,7 @@ def test_soc_compute_w1_and_d2(cli: Cli) -> None:
     steps = [(s["rule"], s["amount"]) for s in d2["steps"]]
     assert ("22 CCR 50549.2", "-20.00") in steps
     assert all(isinstance(s["description"], str) and s["description"] for s in d2["steps"])
-    # interfaces.md: --json is global too (before the command)
+    # docs/cli.md: --json is global too (before the command)
     before = cli("--json", *d2_args, "--program", "medically_needy")
     assert before.exit_code == 0, before.output
     assert json.loads(before.stdout) == d2

@@ -48,7 +48,7 @@ def test_adjudicate_one_claim_d4_and_duplicate(cli: Cli) -> None:
     _world(cli)
     path = cli.write("claim.json", _claim("CLM-9"))
     result = cli.json("adjudicate", str(path), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1])
-    assert result["totals"]["medi_cal_paid"] == "15.00"  # rules.md §5 D4
+    assert result["totals"]["medi_cal_paid"] == "15.00"  # docs/rules.md §5 D4
     assert result["lines"][0]["provider_write_off"] == "5.00"
     again = cli.json(
         "adjudicate", str(path), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1], exit_code=3

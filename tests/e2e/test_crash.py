@@ -1,7 +1,8 @@
-"""Crash safety (issue 3, engineering.md): SIGKILL the server in the middle of 500 concurrent
-clearances from several providers, restart it, and check that every clearance answered 201 is
-stored, that retries with the same idempotency key apply nothing twice, that the audit is
-clean, and that each certification produced exactly one plan activation. On both engines."""
+"""Crash safety (issue 3, docs/architecture.md "Tests that mean something"): SIGKILL the server
+in the middle of 500 concurrent clearances from several providers, restart it, and check that
+every clearance answered 201 is stored, that retries with the same idempotency key apply nothing
+twice, that the audit is clean, and that each certification produced exactly one plan activation.
+On both engines."""
 
 from __future__ import annotations
 

@@ -161,7 +161,7 @@ def _adjudication(system: str, code: str, value: str) -> Json:
 
 
 def fhir_claim(rest: Json) -> Json:
-    """The FHIR Claim for a REST Claim body (interfaces.md), mapped as docs/fhir.md says."""
+    """The FHIR Claim for a REST Claim body (docs/formats.md §2), mapped as docs/fhir.md says."""
     body = copy.deepcopy(sample("claim-d4-medicare.json"))
     member = {"system": codes.MEMBER_ID, "value": rest["member_id"]}
     body["identifier"][0]["value"] = rest["claim_id"]

@@ -1,5 +1,5 @@
 """``POST /fhir/Claim/$submit`` (issue 5) on SQLite and PostgreSQL: the same adjudication as
-``POST /v1/claims`` for the worked examples of rules.md §5 (D4, D5b, D6) and for denials, as a
+``POST /v1/claims`` for the worked examples of docs/rules.md §5 (D4, D5b, D6) and for denials, as a
 ClaimResponse with CARIN Blue Button adjudication amounts; the sample file; bad claims answered
 with an OperationOutcome and a 4xx."""
 

@@ -1,5 +1,5 @@
 """``POST /fhir/CoverageEligibilityRequest/$submit`` (issue 5) on SQLite and PostgreSQL: the
-same verification as ``POST /v1/eligibility/verifications`` for every case of rules.md §2 and
+same verification as ``POST /v1/eligibility/verifications`` for every case of docs/rules.md §2 and
 §4 (unmet SOC, certified, LTC, dual aid codes, restricted scope, no eligibility), every answer
 valid FHIR, and bad input answered with an OperationOutcome and a 4xx."""
 

@@ -1,4 +1,4 @@
-"""rules.md §6 balance billing, accumulators and the savings estimate through the services, on
+"""docs/rules.md §6 balance billing, accumulators and the savings estimate through the services, on
 both engines (the world and fee schedule of tests/integration/test_claims.py)."""
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def test_seed_provider_in_both_networks_may_not_invoice_the_family(world: World)
 def test_rules_5_7_with_a_claim_may_collect_what_the_claim_says_the_member_owes(
     world: World,
 ) -> None:
-    """rules.md §5.7: after Medi-Cal the member owes only the SOC on the claim ($10)."""
+    """docs/rules.md §5.7: after Medi-Cal the member owes only the SOC on the claim ($10)."""
     world.load(DATA)
     certify_with_physician_soc(world)
     line = ClaimLine(DAY, "99213", 1, m("150"), PrimaryLine(m("150"), m("120"), copay=m("30")))
@@ -178,7 +178,7 @@ def test_rules_5_7_with_a_claim_may_collect_what_the_claim_says_the_member_owes(
 
 
 def test_billing_check_needs_the_member_and_a_known_provider(world: World) -> None:
-    """rules.md §2: a wrong issue date and an unknown ID give the same error."""
+    """docs/rules.md §2: a wrong issue date and an unknown ID give the same error."""
     world.load(DATA)
     with pytest.raises(NotFound) as wrong_date:
         check(world, "10.00", issue=date(2024, 1, 1))
@@ -232,7 +232,7 @@ def test_billing_check_as_the_provider_with_its_pin(world: World) -> None:
 
 
 def test_accumulators_after_two_claims_with_deductibles(world: World) -> None:
-    """rules.md §5.6 and the seed (Medi-Cal's part of the deductible counts as met).
+    """docs/rules.md §5.6 and the seed (Medi-Cal's part of the deductible counts as met).
 
     CLM-A1 (DAY): PPO allowed 150, paid 0, deductible 150; Medi-Cal A = 95, pays min(150, 95)
       = 95 less the $10 SOC on the claim = 85; member owes 10. Deductible: Medi-Cal 85,
@@ -270,7 +270,7 @@ def test_accumulators_after_two_claims_with_deductibles(world: World) -> None:
 
 
 def test_estimate_lists_the_providers_that_take_both(world: World) -> None:
-    """Seed and rules.md §5.1: only a provider in the PPO network AND in the member's Medi-Cal
+    """Seed and docs/rules.md §5.1: only a provider in the PPO network AND in the member's Medi-Cal
     plan (HN) lets Medi-Cal pay the copays and deductible. Fee schedule 97153 $16.50 × 4 = $66;
     the member's SOC this month is $600; the year starts on the PPO plan year (2026-01-01)."""
     world.load(DATA)

@@ -1,4 +1,4 @@
-"""rules.md §5 through the claim use case and storage, on both engines."""
+"""docs/rules.md §5 through the claim use case and storage, on both engines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""rules.md §3 (clearance, reversal, certification) and §1.8 (SOC changes), on both engines."""
+"""docs/rules.md §3 (clearance, reversal, certification) and §1.8 (SOC changes), on both engines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""rules.md §3 Concurrency: many providers clearing one budget unit at the same moment never
+"""docs/rules.md §3 Concurrency: many providers clearing one budget unit at the same moment never
 apply more than the SOC, never lose a clearance and never certify twice. And claims (§5) sent at
 the same moment are decided as one after the other would be: never more authorized units paid
 than approved, one claim ID adjudicated once. Both engines."""
@@ -97,7 +97,7 @@ def test_one_idempotency_key_sent_at_once_for_two_members_clears_once(world: Wor
     assert audit_ledger(world.app.uow()) == []
 
 
-# --- claims (rules.md §5): authorization units and claim IDs under concurrent submission ------
+# --- claims (docs/rules.md §5): authorization units and claim IDs under concurrent submission -----
 def aba_claim(claim_id: str, cin: str = "22222222B", units: int = 2) -> Claim:
     line = ClaimLine(date(2026, 11, 3), "97153", units, Money.of("16.50") * units)
     return Claim(claim_id, PHYSICIAN[0], cin, Money.zero(), None, (line,))

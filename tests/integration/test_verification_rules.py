@@ -1,4 +1,4 @@
-"""rules.md §2 (verification), against SQLite and PostgreSQL."""
+"""docs/rules.md §2 (verification), against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ result through X12 (270 → 271, 837P → 835 via ``POST /v1/x12``) and through 
 Each answer is reduced to one small dict (interop_support.py: eligible, EVC present, eligibility
 status, aid codes, SOC amount and remaining, plan code and HCP status, OHC codes; per claim
 line: status, denial CARC, Medi-Cal paid, member owes) and the three must be equal to each
-other AND to the literal written here (rules.md §2, §4, §5), so that the test also fails when
+other AND to the literal written here (docs/rules.md §2, §4, §5), so that the test also fails when
 the three interfaces are wrong together. The world is tests/support/world.py (fixed clock
 2026-11-23, service date 2026-11-03) plus a fee schedule and a pay-and-chase (OHC A) member."""
 
@@ -119,7 +119,7 @@ class Case:
     claim: dict[str, Any] = field(default_factory=dict)
 
 
-# --- verifications (rules.md §2, §4) -----------------------------------------------------------
+# --- verifications (docs/rules.md §2, §4) ---------------------------------------------------------
 UNMET = {
     "eligible": False,
     "evc": False,
@@ -241,7 +241,7 @@ VERIFICATIONS = [
     ),
 ]
 
-# --- claims (rules.md §5) -----------------------------------------------------------------------
+# --- claims (docs/rules.md §5) --------------------------------------------------------------------
 MEDICARE = {
     "payer_type": "medicare",
     "payer_name": "Medicare",

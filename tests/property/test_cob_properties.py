@@ -1,4 +1,4 @@
-"""rules.md §5 properties of Medi-Cal's payment as secondary payer (Hypothesis)."""
+"""docs/rules.md §5 properties of Medi-Cal's payment as secondary payer (Hypothesis)."""
 
 from __future__ import annotations
 

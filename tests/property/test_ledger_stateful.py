@@ -1,5 +1,5 @@
-"""Stateful property tests of the Share of Cost ledger (engineering.md, "Tests that mean
-something"; rules.md §1.8, §3, §4).
+"""Stateful property tests of the Share of Cost ledger (docs/architecture.md, "Tests that mean
+something"; docs/rules.md §1.8, §3, §4).
 
 ``LedgerServiceMachine`` fires random clearances, retries, reversals, SOC changes, county
 certifications, month starts and clock ticks through the real use cases at a SQLite file. It keeps
@@ -247,7 +247,7 @@ class LedgerServiceMachine(RuleBasedStateMachine):
         )
 
     def predict_clearance(self, cmd: share_of_cost.ClearShareOfCost) -> Refusal | Replay | Apply:
-        """rules.md §3, in the order the checks are made."""
+        """docs/rules.md §3, in the order the checks are made."""
         charge = cents(cmd.service_charge)
         code = cmd.billing_code.strip().upper()
         if charge <= 0:
@@ -407,7 +407,7 @@ class LedgerServiceMachine(RuleBasedStateMachine):
         key: str | None,
         budget_unit: str,
     ) -> object:
-        """The common case: a SOC member's service this month (rules.md §3)."""
+        """The common case: a SOC member's service this month (docs/rules.md §3)."""
         return self.clear(
             cin, provider, code, date(2026, 11, day), charge, Payment.PAID, key, budget_unit
         )
@@ -483,7 +483,7 @@ class LedgerServiceMachine(RuleBasedStateMachine):
         amount=soc_amounts,
     )
     def set_soc(self, unit: Unit, month: BenefitMonth, program: Program, amount: int) -> None:
-        """rules.md §1.8: a county worker records or changes a SOC."""
+        """docs/rules.md §1.8: a county worker records or changes a SOC."""
         key = ObligationKey(unit[0], unit[1], month, program)
         before = self.obligations.get(key)
         expected: Refusal | None = None
@@ -527,7 +527,7 @@ class LedgerServiceMachine(RuleBasedStateMachine):
 
     @rule(unit=st.sampled_from(UNITS), month=st.sampled_from([NOV, NOV, OCT]))
     def certify_by_county(self, unit: Unit, month: BenefitMonth) -> None:
-        """rules.md §3: a county worker certifies from receipts."""
+        """docs/rules.md §3: a county worker certifies from receipts."""
         keys = self.unit_obligations(unit, month)
         expected: Refusal | None = None
         if not keys:
@@ -555,7 +555,7 @@ class LedgerServiceMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.month_starts < 3)  # the first run, and reruns
     @rule(month=st.sampled_from([NOV, NOV, OCT]))
     def start_month(self, month: BenefitMonth) -> None:
-        """rules.md §4: month start certifies LTC SOCs; running it again does nothing."""
+        """docs/rules.md §4: month start certifies LTC SOCs; running it again does nothing."""
         self.month_starts += 1
         due = [
             o for k, o in self.obligations.items() if k.month == month and o.ltc and not o.certified
@@ -808,7 +808,7 @@ class LedgerDomainMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.obligation is not None)
     @rule(amount=st.one_of(st.integers(0, 120_000), st.sampled_from([0, 1])))
     def change_amount(self, amount: int) -> None:
-        """rules.md §1.8."""
+        """docs/rules.md §1.8."""
         before = self.current()
         new_amount = Money.from_cents(amount)
         outcome = attempt(lambda: ledger.change_amount(before, new_amount, self.active(), self.now))
@@ -851,7 +851,7 @@ class LedgerDomainMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.obligation is not None)
     @rule()
     def start_month(self) -> None:
-        """rules.md §4."""
+        """docs/rules.md §4."""
         before = self.current()
         after = ledger.certify_ltc_automatically(before, self.now)
         if after is None:

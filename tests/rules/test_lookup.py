@@ -1,6 +1,6 @@
-"""Parameter lookup by date (engineering.md: latest value on or before the day) and the typed
-accessors: MNL (22 CCR 50603), reform (rules.md § 1.6), asset limits (rules.md § 1.7), code
-lists (rules.md § 7)."""
+"""Parameter lookup by date (docs/rules.md §0.1: latest value on or before the day) and the typed
+accessors: MNL (22 CCR 50603), reform (docs/rules.md §1.6), asset limits (docs/rules.md §1.7), code
+lists (docs/rules.md §7)."""
 
 from __future__ import annotations
 
@@ -88,12 +88,12 @@ def test_mnl_in_force_since_1989_and_refused_before() -> None:
      (8, "1692"), (9, "1825"), (10, "1959")],
 )  # fmt: skip
 def test_maintenance_need_level_by_household_size(size: int, mnl: str) -> None:
-    """22 CCR 50603 table (rules.md § 1.3)."""
+    """22 CCR 50603 table (docs/rules.md §1.3)."""
     assert maintenance_need_level(size, BenefitMonth(2026, 11)) == Money.of(mnl)
 
 
 def test_mnl_above_10_persons_is_refused_while_the_increment_is_unverified() -> None:
-    """rules.md § 1.3: refuse sizes above 10 unless the increment is configured."""
+    """docs/rules.md §1.3: refuse sizes above 10 unless the increment is configured."""
     with pytest.raises(RuleRefusal) as raised:
         maintenance_need_level(11, BenefitMonth(2026, 11))
     assert raised.value.code == "HOUSEHOLD_SIZE_UNSUPPORTED"
@@ -152,7 +152,7 @@ def test_determination_parameters_of_a_month() -> None:
     assert params.maintenance_need_level_citation == "22 CCR 50603"
 
 
-# --- asset limits (rules.md § 1.7) ----------------------------------------------------------
+# --- asset limits (docs/rules.md §1.7) ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("on", "size", "limit"),
     [
@@ -166,7 +166,7 @@ def test_determination_parameters_of_a_month() -> None:
         (date(2022, 7, 1), 1, "130000"),
         (date(2022, 7, 1), 2, "195000"),
         (date(2023, 12, 31), 4, "325000"),
-        (date(2023, 12, 31), 11, "780000"),  # no cap at ten persons (rules.md §1.7)
+        (date(2023, 12, 31), 11, "780000"),  # no cap at ten persons (docs/rules.md §1.7)
         # from 2024-01-01: no limit
         (date(2024, 1, 1), 1, None),
         (date(2025, 12, 31), 5, None),
@@ -199,7 +199,7 @@ def test_asset_limit_before_first_date_and_bad_size() -> None:
         asset_limit(0, date(2026, 1, 1))
 
 
-# --- code lists (rules.md § 7) ---------------------------------------------------------------
+# --- code lists (docs/rules.md §7) ---------------------------------------------------------------
 def test_aid_code_attributes() -> None:
     codes = aid_codes()
     assert codes["C1"].scope is Scope.RESTRICTED
@@ -222,7 +222,7 @@ def test_aid_code_attributes() -> None:
 
 
 def test_ohc_codes_and_their_scopes() -> None:
-    """rules.md § 5.3: cost avoidance C D E F H K L P Q W; A pay and chase; V ended 2017."""
+    """docs/rules.md §5.3: cost avoidance C D E F H K L P Q W; A pay and chase; V ended 2017."""
     codes = ohc_codes()
     cost_avoidance = {code for code, ohc in codes.items() if ohc.cost_avoidance and not ohc.ended}
     assert cost_avoidance == set("CDEFHKLPQW")

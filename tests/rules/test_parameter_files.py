@@ -1,8 +1,8 @@
-"""Code-health of the parameter files (engineering.md: PolicyEngine-style checks).
+"""Code-health of the parameter files (docs/rules.md §0.1: PolicyEngine-style checks).
 
 Every file must load, carry a description, a unit and at least one reference, use only known
 keys, have ISO-date keys in ascending order, and hold no float; the MNL table (22 CCR 50603)
-must have every row 1..10; every aid code (rules.md § 7) must have every attribute.
+must have every row 1..10; every aid code (docs/rules.md §7) must have every attribute.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def test_mnl_table_has_every_row_1_to_10_on_every_date() -> None:
 
 
 def test_mnl_table_values_of_1989() -> None:
-    """rules.md § 1.3: 600, 934, 934, 1,100, 1,259, 1,417, 1,550, 1,692, 1,825, 1,959."""
+    """docs/rules.md §1.3: 600, 934, 934, 1,100, 1,259, 1,417, 1,550, 1,692, 1,825, 1,959."""
     parameter = load_parameters().parameter("medi_cal/share_of_cost/maintenance_need_level")
     assert parameter.values[0][0] == date(1989, 7, 1)
     assert list(parameter.values[0][1].values()) == [
@@ -170,7 +170,7 @@ def test_determination_parameters_carry_their_citation(name: str, citation: str)
 
 
 def test_every_aid_code_has_every_attribute() -> None:
-    """rules.md § 7: logic reads soc, ltc, scope, program; verified marks the source."""
+    """docs/rules.md §7: logic reads soc, ltc, scope, program; verified marks the source."""
     parameter = load_parameters().parameter("codes/aid_codes")
     for effective, codes in parameter.values:
         for code, attributes in codes.items():
@@ -183,7 +183,7 @@ def test_every_aid_code_has_every_attribute() -> None:
 
 
 def test_ohc_codes_declare_the_scopes_they_avoid_cost_for() -> None:
-    """rules.md § 5.3 / § 7: every cost-avoidance code covers at least one known scope."""
+    """docs/rules.md §5.3 / § 7: every cost-avoidance code covers at least one known scope."""
     codes = load_parameters().parameter("codes/ohc_codes").latest
     for code, attributes in codes.items():
         scopes = attributes.get("scopes", [])

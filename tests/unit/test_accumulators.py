@@ -1,5 +1,5 @@
-"""Accumulators per member, OHC policy and plan year (rules.md §5.6 deductible credit; the seed:
-"whatever portion of the deductible was met by the secondary insurance will be counted to the
+"""Accumulators per member, OHC policy and plan year (docs/rules.md §5.6 deductible credit; the
+seed: "whatever portion of the deductible was met by the secondary insurance will be counted to the
 deductible just as if you had paid it yourself")."""
 
 from __future__ import annotations

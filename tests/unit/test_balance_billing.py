@@ -1,4 +1,4 @@
-"""rules.md §6 balance billing on the pure check: W&I §14019.4, §14019.3, §14018.2,
+"""docs/rules.md §6 balance billing on the pure check: W&I §14019.4, §14019.3, §14018.2,
 22 CCR §51002 and the seed's "contracted with both" rule."""
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def test_seed_contracted_with_both_may_not_invoice_the_family() -> None:
 
 
 def test_rules_6_with_a_claim_the_member_owes_what_the_adjudication_says() -> None:
-    """rules.md §5.7: after Medi-Cal the member owes only the SOC on the claim."""
+    """docs/rules.md §5.7: after Medi-Cal the member owes only the SOC on the claim."""
     facts = replace(BASE, billed_medi_cal=True, claim_id="CLM-1", soc_for_service=m("10.00"))
     result = check_balance_billing(facts)
     assert (result.allowed, str(result.may_collect)) == (False, "10.00")
@@ -123,7 +123,8 @@ def test_rules_6_no_medi_cal_that_month_is_allowed() -> None:
 
 
 def test_rules_6_ltc_patient_liability_may_be_collected() -> None:
-    """22 CCR §51002 and rules.md §4: an LTC facility bills the resident the patient liability."""
+    """22 CCR §51002 and docs/rules.md §4: an LTC facility bills the resident the patient
+    liability."""
     facts = replace(
         BASE,
         plan_code=None,

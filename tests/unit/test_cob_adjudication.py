@@ -1,4 +1,4 @@
-"""rules.md §5 worked examples and denial paths, on the pure adjudication."""
+"""docs/rules.md §5 worked examples and denial paths, on the pure adjudication."""
 
 from __future__ import annotations
 
@@ -232,7 +232,8 @@ def test_rules_5_denials(
     assert str(first.medi_cal_paid) == "0.00"
     assert str(first.member_owes) == member_owes
     assert adjudication.status == "denied"
-    # rules.md §5.8: the member's part is patient responsibility (PR), the rest contractual (CO)
+    # docs/rules.md §5.8: the member's part is patient responsibility (PR), the rest
+    # contractual (CO)
     group = "PR" if first.member_owes.is_positive() else "CO"
     assert [(a.group, a.carc, str(a.amount)) for a in first.adjustments] == [
         (group, carc, "100.00")
@@ -241,7 +242,7 @@ def test_rules_5_denials(
 
 @pytest.mark.parametrize("carc", ["197", "15", "29", "16", "18"])
 def test_rules_5_4_primary_provider_error_is_denied_the_same_way(carc: str) -> None:
-    """18 (duplicate) is in neither list of rules.md §5.4: only a known "not covered" denial
+    """18 (duplicate) is in neither list of docs/rules.md §5.4: only a known "not covered" denial
     lets Medi-Cal pay as primary."""
     denied = PrimaryLine(m("0"), m("0"), denial_carc=carc)
     first = run(line(primary=denied), "95", payer=PayerType.COMMERCIAL).lines[0]

@@ -1,4 +1,4 @@
-"""SOC determination (rules.md § 1): every worked example is its own test, each citing its rule.
+"""SOC determination (docs/rules.md §1): every worked example is its own test, each citing its rule.
 
 W1, W2, W6 and D1 give *countable* (net) income: they are fed as unearned income of a family
 budget, which applies no disregard, so the number given is the net nonexempt income.
@@ -60,7 +60,7 @@ def money(value: str) -> Money:
     return Money.of(value)
 
 
-# --- worked examples of rules.md § 1 ---------------------------------------------------------
+# --- worked examples of docs/rules.md §1 ---------------------------------------------------------
 def test_w1_one_person_countable_1800_soc_1200() -> None:
     """W1 (22 CCR 50653, 50603): $1,800 − MNL $600 = $1,200."""
     result = determine(unearned=("1800",))
@@ -263,7 +263,7 @@ def test_child_only_household_size_may_count_the_parents() -> None:
 
 # --- validation ----------------------------------------------------------------------------
 def test_household_size_above_10_is_refused() -> None:
-    """rules.md § 1.3: the increment above 10 is unverified: refuse."""
+    """docs/rules.md §1.3: the increment above 10 is unverified: refuse."""
     with pytest.raises(RuleRefusal) as raised:
         determine(unearned=("1000",), size=11)
     assert raised.value.code == "HOUSEHOLD_SIZE_UNSUPPORTED"

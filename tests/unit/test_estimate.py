@@ -1,4 +1,5 @@
-"""Savings estimate (issue 4; rules.md §5.6; seed: ABA, many visits a week) on the pure domain."""
+"""Savings estimate (issue 4; docs/rules.md §5.6; seed: ABA, many visits a week) on the pure
+domain."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_seed_aba_worked_example_without_soc() -> None:
       visit 13: the last $60 of deductible + $30 copay = $90 (cumulative $1,530);
       visits 14…: $30 copay each; $6,000 − $1,530 = $4,470 = 149 × $30 → the out-of-pocket
       maximum is reached at visit 13 + 149 = 162; visits 163–260 cost nothing. Total $6,000.
-    With Medi-Cal as secondary (rules.md §5.6, paid = max(0, min(L, A − P))):
+    With Medi-Cal as secondary (docs/rules.md §5.6, paid = max(0, min(L, A − P))):
       visits 1–12: L = 120, P = 0 → pays min(120, 66) = $66, write-off $54;
       visit 13: L = 90, P = 30 → pays min(90, 36) = $36, write-off $54;
       visits 14–162: L = 30, P = 90 → A − P < 0 → pays $0, write-off $30.
@@ -72,7 +73,7 @@ def test_seed_aba_worked_example_without_soc() -> None:
 
 
 def test_seed_aba_worked_example_with_a_monthly_share_of_cost() -> None:
-    """Same pattern, SOC $100 a month (rules.md §5.6: the SOC comes off Medi-Cal's payment from
+    """Same pattern, SOC $100 a month (docs/rules.md §5.6: the SOC comes off Medi-Cal's payment from
     the month's first visit; the family pays min(SOC, the month's cost sharing)).
 
     Visits per month from Monday 2026-01-05: Jan 20 (1–20), Feb 20 (21–40), Mar 22, Apr 22,
@@ -168,7 +169,7 @@ def test_cost_sharing_and_pattern_are_checked() -> None:
 
 
 def test_rules_5_1_and_seed_provider_takes_both_to_qualify() -> None:
-    """rules.md §5.1: a plan member's provider must contract with the plan; the seed: many plan
+    """docs/rules.md §5.1: a plan member's provider must contract with the plan; the seed: many plan
     providers do not take straight Medi-Cal, and the provider must take the primary too."""
     both = provider_fit(
         npi="1",

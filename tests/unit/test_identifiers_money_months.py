@@ -1,4 +1,4 @@
-"""rules.md §8 identifiers, money conventions of interfaces.md, benefit months."""
+"""docs/rules.md §8 identifiers, money conventions of docs/api.md "Conventions", benefit months."""
 
 from __future__ import annotations
 

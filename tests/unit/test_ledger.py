@@ -1,4 +1,4 @@
-"""The ledger state machine in the domain (rules.md §3, §4, §1.8), without storage."""
+"""The ledger state machine in the domain (docs/rules.md §3, §4, §1.8), without storage."""
 
 from __future__ import annotations
 

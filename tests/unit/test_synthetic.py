@@ -91,7 +91,7 @@ def test_claims_are_for_members_eligible_in_the_claims_month() -> None:
     authorizations = {a["id"] for a in data.dataset["authorizations"]}
     assert len(data.claims) == 200
     for document in data.claims:
-        claim = parse_claim(document)  # the Claim of interfaces.md
+        claim = parse_claim(document)  # the Claim of docs/formats.md §2
         assert 1 <= len(claim.lines) <= 3
         assert claim.provider_npi in providers
         for line in claim.lines:

@@ -1,6 +1,6 @@
 """837P → 835 (005010X222A1 → 005010X221A1) through POST /v1/x12, on SQLite and PostgreSQL: the
 sample claims (COB loops 2320/2330B/2430) pass pyx12's 837P map, every line pays and leaves the
-member what POST /v1/claims says (rules.md §5), the 835 balances and passes pyx12's 835 map,
+member what POST /v1/claims says (docs/rules.md §5), the 835 balances and passes pyx12's 835 map,
 and an 837P written by x12sdk's models is answered too."""
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def test_submission_written_by_x12sdk_is_answered(api: Api) -> None:
     claims.pop("_bpr")
     assert sorted(claims) == ["SDK-0", "SDK-1", "SDK-2"]
     for claim in claims.values():
-        # 99213 is not restricted-scope (rules.md §5): denied 96, and the member may owe it
+        # 99213 is not restricted-scope (docs/rules.md §5): denied 96, and the member may owe it
         # (the domain does not protect the member here), so group PR and CLP05 = 100.00
         assert claim["clp"][2] == "4"
         assert claim["lines"][0]["cas"] == [("PR", "96", Decimal("100.00"))]

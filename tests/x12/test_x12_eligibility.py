@@ -1,5 +1,5 @@
 """270 → 271 (005010X279A1) through POST /v1/x12, on SQLite and PostgreSQL: the same answers as
-POST /v1/eligibility/verifications for every subscriber of a realistic interchange (rules.md
+POST /v1/eligibility/verifications for every subscriber of a realistic interchange (docs/rules.md
 §2), the AAA codes, the authentication rules, pyx12 reading the 271, x12sdk round-tripping it
 and x12sdk-built inquiries answered."""
 
@@ -108,7 +108,7 @@ CASES = [  # member, REST overrides, AAA03 expected for refusals
 
 
 def test_sample_270_answers_like_the_rest_api(api: Api) -> None:
-    """rules.md §2 through both interfaces: eligible, EVC present, SOC, remaining, aid codes,
+    """docs/rules.md §2 through both interfaces: eligible, EVC present, SOC, remaining, aid codes,
     plan and OHC agree for every subscriber; refusals are AAA with the guide's codes, the
     unknown ID and the wrong issue date with the same one (75)."""
     response = post(api, sample("eligibility-270.x12"))

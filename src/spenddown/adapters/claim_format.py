@@ -1,4 +1,4 @@
-"""The Claim request of interfaces.md, parsed with pydantic into a domain ``Claim``.
+"""The Claim request of docs/formats.md §2, parsed with pydantic into a domain ``Claim``.
 
 Used by the REST API (as its request body, so OpenAPI documents it) and by the CLI
 (``spenddown adjudicate CLAIM.json`` and ``--batch FILE.jsonl``)."""

@@ -1,4 +1,4 @@
-"""Parse an import document (interfaces.md "Import format") into a ``Dataset``.
+"""Parse an import document (docs/formats.md §1) into a ``Dataset``.
 
 Shapes are checked with pydantic; every error is reported with its path in the file
 (``members[3].cin: ...``), all of them at once. References between records (a member on a case,

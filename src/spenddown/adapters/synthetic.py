@@ -1,5 +1,5 @@
 """Synthetic, state-like data (``spenddown generate``): a population in the import format of
-interfaces.md and claims in the format of ``spenddown adjudicate --batch``.
+docs/formats.md §1 and claims in the format of ``spenddown adjudicate --batch``.
 
 What it makes, deterministically from the seed (the same seed, sizes and last month give the
 same data; only claim dates in the current month are held back to ``today``):
@@ -188,8 +188,8 @@ def money(cents: int) -> str:
 
 @dataclass(frozen=True)
 class Synthetic:
-    dataset: dict[str, Any]  # the import format (interfaces.md)
-    claims: list[dict[str, Any]]  # Claims (interfaces.md), one per line in a batch file
+    dataset: dict[str, Any]  # the import format (docs/formats.md §1)
+    claims: list[dict[str, Any]]  # Claims (docs/formats.md §2), one per line in a batch file
 
     @property
     def member_months(self) -> int:

@@ -1,4 +1,4 @@
-"""Identifiers (rules.md §8): NPI, CIN, the 14-character card (BIC) ID, EVC numbers.
+"""Identifiers (docs/rules.md §8): NPI, CIN, the 14-character card (BIC) ID, EVC numbers.
 
 The state's card check-digit algorithm is not public; spenddown uses its own, documented one:
 Luhn mod 10 over the digit string in which the CIN's letter is replaced by its two-digit value

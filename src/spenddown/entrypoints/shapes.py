@@ -1,10 +1,10 @@
-"""The JSON shapes of interfaces.md, built from service results as plain dicts.
+"""The JSON shapes of docs/api.md and docs/cli.md "JSON", built from service results as plain dicts.
 
 This is the one place that decides what a Verification, a Clearance, an Obligation, a
 Determination, ... looks like on the wire; the CLI prints these dicts with ``--json`` and the
 REST API returns them. Framework-free on purpose.
 
-Conventions (interfaces.md): money is a string with two decimals (``"600.00"``), dates
+Conventions (docs/api.md "Conventions"): money is a string with two decimals (``"600.00"``), dates
 ``YYYY-MM-DD``, months ``YYYY-MM``, timestamps ISO 8601 in UTC (``2026-11-23T18:00:00Z``).
 """
 
@@ -112,7 +112,7 @@ def clearance(result: ClearanceResult) -> Json:
         "reversed": result.reversed,
         "provider_npi": result.provider_npi,
         "created_at": timestamp(result.created_at),
-        # One expense can clear the Medi-Cal and the CMSP obligation of a unit (rules.md §3).
+        # One expense can clear the Medi-Cal and the CMSP obligation of a unit (docs/rules.md §3).
         "programs": [
             {
                 "program": str(p.program),
@@ -324,7 +324,7 @@ def activations(page: ActivationPage) -> Json:
 
 # --- imports and audit -----------------------------------------------------------------------
 def import_counts(counts: Mapping[str, int]) -> Json:
-    """Records read per kind (interfaces.md: ``POST /v1/imports`` → counts per kind)."""
+    """Records read per kind (docs/formats.md §1: ``POST /v1/imports`` → counts per kind)."""
     return dict(counts)
 
 
@@ -368,7 +368,7 @@ def problem(error: SpenddownError, status: int | None = None) -> Json:
     return shaped
 
 
-# --- claims (rules.md §5) ----------------------------------------------------------------------
+# --- claims (docs/rules.md §5) --------------------------------------------------------------------
 def adjudication(result: Adjudication) -> Json:
     totals = result.totals
     return {

@@ -133,7 +133,7 @@ def aid_codes(on: date | None = None) -> dict[str, AidCode]:
 @dataclass(frozen=True, slots=True)
 class OhcCoverage:
     """What an OHC code covers: ``OhcCode`` plus the service scopes the primary covers
-    (medical | dental | vision | pharmacy); used for cost avoidance (rules.md § 5.3)."""
+    (medical | dental | vision | pharmacy); used for cost avoidance (docs/rules.md §5.3)."""
 
     code: str
     cost_avoidance: bool
@@ -278,7 +278,7 @@ def _mnl_138_fpl_table(parameter: Parameter, on: date, sizes: list[int]) -> dict
 def determination_parameters(
     month: BenefitMonth, reform: str | None = None
 ) -> DeterminationParameters:
-    """Every parameter of the SOC determination for ``month`` (rules.md § 1)."""
+    """Every parameter of the SOC determination for ``month`` (docs/rules.md §1)."""
     _check_reform(reform)
     tree = load_parameters()
     on = month.first_day
@@ -444,7 +444,7 @@ def maintenance_need_level(
 
 # --- asset limits ---------------------------------------------------------------------------
 def asset_limit(household_size: int, on: date) -> Money | None:
-    """Property limit of non-MAGI programs on ``on`` (rules.md § 1.7); None means no limit."""
+    """Property limit of non-MAGI programs on ``on`` (docs/rules.md §1.7); None means no limit."""
     if isinstance(household_size, bool) or not isinstance(household_size, int):
         raise InvalidInput("INVALID_HOUSEHOLD_SIZE", "household_size must be a whole number.")
     if household_size < 1:
@@ -471,7 +471,7 @@ COB_DENIAL_CATEGORIES = "medi_cal/cob/primary_denial_categories"
 
 
 def cob_rules(on: date) -> CobRules:
-    """The primary-denial categories and CARC descriptions in force on ``on`` (rules.md §5)."""
+    """The primary-denial categories and CARC descriptions in force on ``on`` (docs/rules.md §5)."""
     parameter = load_parameters().parameter(COB_DENIAL_CATEGORIES)
     raw = parameter.value_at(on)
     return CobRules(

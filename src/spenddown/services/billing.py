@@ -1,4 +1,4 @@
-"""Family-facing Medi-Cal-as-secondary use cases: the balance-billing check (rules.md §6), the
+"""Family-facing Medi-Cal-as-secondary use cases: the balance-billing check (docs/rules.md §6), the
 accumulator statement for the primary's coordination-of-benefits department, and the savings
 estimate (issue 4). Each gathers facts in one read-only transaction and calls the pure domain.
 
@@ -130,7 +130,7 @@ def _has_ltc_soc(uow: UnitOfWork, cin: str, month: BenefitMonth) -> bool:
 
 @pin_checked_outside
 def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> BillingCheck:
-    """rules.md §6: may this provider bill the family this amount for this date of service?"""
+    """docs/rules.md §6: may this provider bill the family this amount for this date of service?"""
     if not cmd.amount.is_positive():
         raise InvalidInput("INVALID_AMOUNT", "amount: the bill must be more than $0.00.")
     if cmd.service_date > today(env):
@@ -210,7 +210,7 @@ def billing_check(cmd: BillingCheckCommand, uow: UnitOfWork, env: Env) -> Billin
             ),
             claim_id=cmd.claim_id,
             ltc_patient_liability=ltc_liability,
-            medi_cal_copayments=Money.zero(),  # rules.md §6: currently none
+            medi_cal_copayments=Money.zero(),  # docs/rules.md §6: currently none
             in_primary_network=bool(networks & set(provider.primary_networks)),
             qmb=is_qmb(uow, cin, month),
             medicare_cost_sharing=cmd.medicare_cost_sharing,

@@ -1,4 +1,4 @@
-"""Medi-Cal as secondary payer (rules.md §5): adjudicate and store claims; look them up.
+"""Medi-Cal as secondary payer (docs/rules.md §5): adjudicate and store claims; look them up.
 
 One claim (``adjudicate_claim``, ``adjudicate_batch_claim``): the use case gathers what the pure
 adjudication needs (the member's months, the provider's enrollment, the fee schedule,
@@ -87,7 +87,7 @@ from spenddown.services.ports import (
 )
 
 MAX_LINES = 50  # a CMS-1500 has 6 service lines; an 837P allows 50
-BATCH_CHUNK = 1000  # claims per transaction (engineering.md: commits of 1,000)
+BATCH_CHUNK = 1000  # claims per transaction (docs/architecture.md "Measured choices")
 MAX_BATCH_CHUNK = 10_000  # keeps every chunk's IN (...) lists within SQLite's limits
 CHUNK_ATTEMPTS = 3  # a chunk whose claim ID another transaction stored meanwhile is run again
 

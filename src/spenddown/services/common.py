@@ -307,7 +307,7 @@ def authenticate_provider(
 def find_member(
     uow: UnitOfWork, env: Env, member_id: MemberId, bic_issue_date: date, provider: Provider | None
 ) -> Member:
-    """rules.md §2: an unknown ID and a wrong issue date give the same error, so IDs cannot be
+    """docs/rules.md §2: an unknown ID and a wrong issue date give the same error, so IDs cannot be
     probed; both count toward the provider's lockout."""
     member = uow.repo.get_member(member_id.cin)
     if (

@@ -1,4 +1,4 @@
-"""Eligibility verification (rules.md §2): every call is recorded; every eligible answer gets
+"""Eligibility verification (docs/rules.md §2): every call is recorded; every eligible answer gets
 a new EVC stored with what was verified, for whom and by whom (W&I §14018.2)."""
 
 from __future__ import annotations

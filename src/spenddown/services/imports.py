@@ -1,4 +1,4 @@
-"""Import a dataset (interfaces.md "Import format"): upsert by natural key, the whole file in
+"""Import a dataset (docs/formats.md §1): upsert by natural key, the whole file in
 one transaction, every error reported with its path (``members[3].cin: ...``)."""
 
 from __future__ import annotations

@@ -22,6 +22,6 @@ def authenticate(npi: str, pin: str, uow: UnitOfWork, env: Env) -> Provider:
 
 def provider_has_verified(npi: str, cin: str, uow: UnitOfWork) -> bool:
     """Whether this provider has verified this member's eligibility at least once: a provider
-    sees a member's obligation only after a verification (interfaces.md)."""
+    sees a member's obligation only after a verification (docs/api.md "Endpoints and roles")."""
     with uow:
         return uow.repo.has_verified(npi, cin)

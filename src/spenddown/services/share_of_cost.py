@@ -2,7 +2,7 @@
 
 Each use case is one transaction. Obligations are locked (``lock_obligations``) before they are
 read for a change, so that concurrent clearances on one budget unit never apply more than the
-SOC, never lose a clearance and never certify twice (rules.md §3, Concurrency).
+SOC, never lose a clearance and never certify twice (docs/rules.md §3, Concurrency).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from spenddown.services.medicare import record_buy_ins
 from spenddown.services.ports import Env, EvcRecord, StoredDetermination, UnitOfWork
 from spenddown.services.retro import check_retro_period
 
-# rules.md §1.8: changes further back go through a different county process.
+# docs/rules.md §1.8: changes further back go through a different county process.
 RETRO_CHANGE_LIMIT_MONTHS = 8
 PROGRAM_ORDER = {Program.MEDI_CAL: 0, Program.CMSP: 1}
 
@@ -313,7 +313,7 @@ def _clearance_message(certified: bool, remaining: Money, is_reversed: bool) -> 
 # --- use cases -------------------------------------------------------------------------------
 @pin_checked_outside
 def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> ClearanceResult:
-    """rules.md §3: apply min(charge, remaining) to the budget unit's SOC for the month."""
+    """docs/rules.md §3: apply min(charge, remaining) to the budget unit's SOC for the month."""
     if not cmd.service_charge.is_positive():
         raise InvalidInput("INVALID_SERVICE_CHARGE", "service_charge must be more than $0.00.")
     countable = countable_charge(cmd.service_charge, cmd.other_coverage_paid)
@@ -359,7 +359,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         certified: dict[Program, bool] = {}
         refusal: SpenddownError | None = None
         # One clearance per rendered service, and a dollar of expense counts once: the same
-        # service may not clear another budget unit either (rules.md §3, system.md).
+        # service may not clear another budget unit either (docs/rules.md §3).
         if service_cleared:
             raise RuleRefusal(
                 "DUPLICATE_CLEARANCE",
@@ -416,7 +416,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
 
 @pin_checked_outside
 def reverse_clearance(cmd: ReverseClearance, uow: UnitOfWork, env: Env) -> ClearanceResult:
-    """rules.md §3: only by the provider who made it, only while the month is not certified."""
+    """docs/rules.md §3: only by the provider who made it, only while the month is not certified."""
     with uow:
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin)
         group = uow.repo.entries_of_clearance(cmd.clearance_id)
@@ -465,7 +465,7 @@ def reverse_clearance(cmd: ReverseClearance, uow: UnitOfWork, env: Env) -> Clear
 
 
 def set_share_of_cost(cmd: SetShareOfCost, uow: UnitOfWork, env: Env) -> ObligationView:
-    """County SOC record for a budget unit and month (rules.md §1.8 retro rules)."""
+    """County SOC record for a budget unit and month (docs/rules.md §1.8 retro rules)."""
     current = BenefitMonth.of(today(env))
     if current.months_since(cmd.month) > RETRO_CHANGE_LIMIT_MONTHS and not cmd.retro_override:
         raise RuleRefusal(
@@ -638,7 +638,7 @@ def certify_by_county(cmd: CertifyByCounty, uow: UnitOfWork, env: Env) -> list[O
 
 
 def start_month(month: BenefitMonth, uow: UnitOfWork, env: Env) -> CycleResult:
-    """rules.md §4: certify every LTC SOC of the month automatically; idempotent."""
+    """docs/rules.md §4: certify every LTC SOC of the month automatically; idempotent."""
     certified = 0
     with uow:
         now = env.clock.now()

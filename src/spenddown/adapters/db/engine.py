@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_SQLITE_FILE = "spenddown.db"
 
-# engineering.md: several SQLite writers relying on busy_timeout starve each other for seconds;
-# one in-process writer lock is fair. One lock per database file.
+# docs/architecture.md "Measured choices": several SQLite writers relying on busy_timeout
+# starve each other for seconds; one in-process writer lock is fair. One lock per database file.
 _SQLITE_LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 

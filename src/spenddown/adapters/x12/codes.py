@@ -49,7 +49,7 @@ class RejectReason(StrEnum):
     DATE_IN_FUTURE = "63"  # 2100C
     INVALID_PATIENT_ID = "64"  # 2100D: Medi-Cal members are always subscribers
     INVALID_SUBSCRIBER_ID = "72"  # 2100C: not a CIN nor a card ID
-    SUBSCRIBER_NOT_FOUND = "75"  # 2100C: unknown ID *or* wrong issue date (rules.md §2)
+    SUBSCRIBER_NOT_FOUND = "75"  # 2100C: unknown ID *or* wrong issue date (docs/rules.md §2)
 
 
 class FollowUp(StrEnum):

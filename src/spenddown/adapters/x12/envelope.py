@@ -1,7 +1,8 @@
 """The X12 5010 envelope: segments, the ISA/GS/ST control structure and its errors.
 
 Segments are streamed by x12sdk's ``X12SegmentReader`` (no per-request map loading, no models
-on the read path: engineering.md). ``_TextSegmentReader`` only changes how the reader is opened:
+on the read path: docs/architecture.md "Measured choices"). ``_TextSegmentReader`` only changes
+how the reader is opened:
 x12sdk's own ``__enter__`` treats a string that names an existing file as a path, which must
 never happen to a request body.
 

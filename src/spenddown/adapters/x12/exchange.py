@@ -7,7 +7,7 @@ caller (HTTP Basic, or ``--npi``/``--pin``). Each subscriber is one call of the 
 case and each claim one call of the claim use case, each in its own transaction, exactly as the
 REST API does, so the results are the same.
 
-Authentication (interfaces.md, lockout included):
+Authentication (docs/api.md "Credentials", lockout included):
 - 270: the first subscriber's verification checks the PIN. A refusal then rejects every
   information receiver with a 2100B AAA (41) and verifies nobody else, so one interchange counts
   one wrong PIN. Failed member look-ups count as in the REST API; if they lock the NPI part-way,

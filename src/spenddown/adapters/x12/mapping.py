@@ -69,7 +69,7 @@ MAX_MSG = 10  # 2110C MSG repeats
 # --- 270/271 ----------------------------------------------------------------------------------
 def subscriber_rejection(error: SpenddownError) -> Rejection:
     """AAA in 2100C for a refused verification. An unknown ID and a wrong issue date are the
-    same error in the use case (rules.md §2) and so the same AAA03 (75) here."""
+    same error in the use case (docs/rules.md §2) and so the same AAA03 (75) here."""
     by_code = {
         "MEMBER_NOT_FOUND": RejectReason.SUBSCRIBER_NOT_FOUND,
         "INVALID_MEMBER_ID": RejectReason.INVALID_SUBSCRIBER_ID,

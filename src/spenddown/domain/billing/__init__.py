@@ -1,4 +1,4 @@
-"""What a provider may bill a Medi-Cal member (rules.md §6)."""
+"""What a provider may bill a Medi-Cal member (docs/rules.md §6)."""
 
 from spenddown.domain.billing.balance_billing import (
     BillingCheck,

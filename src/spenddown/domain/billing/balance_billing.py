@@ -1,4 +1,4 @@
-"""May this provider bill the family this amount? The balance-billing check of rules.md §6.
+"""May this provider bill the family this amount? The balance-billing check of docs/rules.md §6.
 
 A provider who accepted the member as a Medi-Cal patient may collect only
 
@@ -27,7 +27,7 @@ from datetime import date
 
 from spenddown.domain.money import Money
 
-# The rules a verdict rests on (rules.md §2, §1, §6).
+# The rules a verdict rests on (docs/rules.md §2, §1, §6).
 NO_BALANCE_BILLING = "W&I 14019.4"
 REFUND = "W&I 14019.3"
 WHAT_MAY_BE_COLLECTED = "22 CCR 51002"
@@ -80,8 +80,9 @@ class BillingFacts:
 
 @dataclass(frozen=True, slots=True)
 class BillingCheck:
-    """interfaces.md BillingCheck. ``may_collect`` is what the provider may collect on this bill
-    (never more than the bill); ``protected`` says whether Medi-Cal's billing rules apply."""
+    """docs/api.md "Endpoints and roles": BillingCheck. ``may_collect`` is what the provider may
+    collect on this bill (never more than the bill); ``protected`` says whether Medi-Cal's billing
+    rules apply."""
 
     allowed: bool
     may_collect: Money
@@ -92,7 +93,8 @@ class BillingCheck:
 
 
 def check_balance_billing(facts: BillingFacts) -> BillingCheck:
-    """rules.md §6: the verdict on one bill, with its rule, reasons and the family's options."""
+    """docs/rules.md §6: the verdict on one bill, with its rule, reasons and the family's
+    options."""
     month = f"{facts.service_date:%B %Y}"
     if facts.qmb and facts.medicare_cost_sharing:
         return _qmb(facts, month)

@@ -1,4 +1,4 @@
-"""Accumulators per member, OHC policy and plan year (rules.md §5.6, seed document).
+"""Accumulators per member, OHC policy and plan year (docs/rules.md §5.6, seed document).
 
 For each claim line of the plan year (``plan_year_start`` .. one year later − 1 day):
 

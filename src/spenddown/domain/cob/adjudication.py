@@ -1,4 +1,4 @@
-"""Medi-Cal as secondary payer: adjudicate a claim line by line (rules.md §5).
+"""Medi-Cal as secondary payer: adjudicate a claim line by line (docs/rules.md §5).
 
 Per line, in this order: eligibility in the month (177), delivery system and provider
 enrollment (B7), Share of Cost (178), restricted scope (96), bill the primary first (22), the
@@ -229,7 +229,7 @@ def adjudicate(
                 protected=False,
             )
             continue
-        # rules.md §5.1: a plan member is served through the plan, else fee-for-service.
+        # docs/rules.md §5.1: a plan member is served through the plan, else fee-for-service.
         if month.plan_code is not None:
             delivery_system, plan_code = "plan", month.plan_code
             enrolled = month.plan_code in provider.plans
@@ -271,7 +271,7 @@ def adjudicate(
             continue
         primary = line.primary
         work.has_primary = primary is not None
-        # rules.md §5.3: bill the primary first when its coverage includes the service.
+        # docs/rules.md §5.3: bill the primary first when its coverage includes the service.
         if primary is None and line.scope in month.cost_avoidance_scopes:
             _deny(
                 work,
@@ -351,7 +351,7 @@ def adjudicate(
                 f"{work.liability.display()}; Medi-Cal allows {work.allowed.display()} and pays "
                 f"the lesser of {work.liability.display()} and "
                 f"{work.allowed.display()} − {primary.paid.display()}: "
-                f"{work.paid.display()} (rules.md §5.6)."
+                f"{work.paid.display()} (docs/rules.md §5.6)."
             )
         else:
             if primary is not None:
@@ -429,7 +429,7 @@ def _cap_crossover(works: list[_Work], explanation: list[str]) -> None:
 
 
 def soc_by_line(soc: Money, lines: list[tuple[Money, Money]]) -> list[Money]:
-    """rules.md §5.6: the Share of Cost on a claim comes off what Medi-Cal pays, line by line
+    """docs/rules.md §5.6: the Share of Cost on a claim comes off what Medi-Cal pays, line by line
     from the first. ``lines`` holds each line's (Medi-Cal payment before the SOC, what the
     member would owe without Medi-Cal); the answer is each line's SOC, and Medi-Cal pays
     ``max(0, payment − SOC)`` there. What is left once Medi-Cal pays nothing more is still the

@@ -10,7 +10,7 @@ The year is simulated visit by visit: visits fall on the first ``visits_per_week
 
 and the primary pays ``allowed − (d + c)``. Without Medi-Cal the family pays every ``d + c``.
 
-With Medi-Cal as secondary (a provider that takes both, rules.md §5.6), per visit
+With Medi-Cal as secondary (a provider that takes both, docs/rules.md §5.6), per visit
 ``Medi-Cal pays max(0, min(L, A − P))`` (L = cost sharing, A = Medi-Cal allowed, P = primary
 paid); per month the family pays only its Share of Cost, ``min(SOC, that month's cost sharing)``,
 taken from the month's first visits and off Medi-Cal's payment; the provider writes off the rest
@@ -163,9 +163,9 @@ def provider_fit(
     member_networks: Iterable[str],
     member_plan: str | None,
 ) -> ProviderFit:
-    """rules.md §5.1 and the seed: a provider qualifies when it is in the network of the member's
-    private insurance AND enrolled in the member's Medi-Cal delivery system (the member's plan,
-    or fee-for-service when the member has no plan)."""
+    """docs/rules.md §5.1 and the seed: a provider qualifies when it is in the network of the
+    member's private insurance AND enrolled in the member's Medi-Cal delivery system (the
+    member's plan, or fee-for-service when the member has no plan)."""
     networks = set(member_networks)
     in_network = sorted(networks & set(primary_networks))
     takes_primary = bool(in_network)
@@ -375,8 +375,8 @@ def _explained(
     steps.append(
         "With Medi-Cal as secondary, at a provider that takes both: after your insurance pays, "
         "Medi-Cal pays what it left you, up to Medi-Cal's rate: max(0, min(your share, Medi-Cal "
-        "allowed − insurance paid)) per visit (rules.md §5.6). The provider writes off the rest "
-        "and may not bill you for it (W&I §14019.4; 22 CCR §51002)."
+        "allowed − insurance paid)) per visit (docs/rules.md §5.6). The provider writes off the "
+        "rest and may not bill you for it (W&I §14019.4; 22 CCR §51002)."
     )
     if result.monthly_soc.is_positive():
         steps.append(

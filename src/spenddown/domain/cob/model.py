@@ -1,5 +1,5 @@
 """Claims with the primary payer's adjudication, the Medi-Cal fee schedule, authorizations and
-other-health-coverage policies (rules.md §5; interfaces.md Claim and Adjudication)."""
+other-health-coverage policies (docs/rules.md §5; docs/formats.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Code lists as domain types (rules.md §7). Values come from dated files in ``rules``;
+"""Code lists as domain types (docs/rules.md §7). Values come from dated files in ``rules``;
 logic reads attributes (SOC, LTC, scope, program), never a hard-coded list of codes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The eligibility verification response (rules.md §2), built from a member's segments and
+"""The eligibility verification response (docs/rules.md §2), built from a member's segments and
 SOC obligations for one month. Pure: the service supplies the data, the clock and the EVC."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class EligibilityStatus:
 
 
 def check_service_date(service_date: date, today: date) -> BenefitMonth:
-    """rules.md §2: from 12 months before the current month up to today."""
+    """docs/rules.md §2: from 12 months before the current month up to today."""
     if service_date.year < 1900:
         raise InvalidInput(
             "SERVICE_DATE_TOO_OLD", f"The date of service {service_date} is too old."

@@ -1,4 +1,4 @@
-"""Share-of-cost determination (rules.md § 1): pure, no I/O.
+"""Share-of-cost determination (docs/rules.md §1): pure, no I/O.
 
 SOC = max(0, round_half_up_to_dollar(net nonexempt income) − maintenance need level), monthly
 (22 CCR 50653). Every number comes from ``DeterminationParameters`` (built from the dated
@@ -569,7 +569,7 @@ def _maintenance_need_level(
 def determine_share_of_cost(
     request: DeterminationRequest, params: DeterminationParameters
 ) -> Determination:
-    """Monthly share of cost of one budget unit (rules.md § 1)."""
+    """Monthly share of cost of one budget unit (docs/rules.md §1)."""
     _validate(request, params)
     # Household size is checked first so that an unsupported size is refused before any work
     # (long-term care uses the personal needs allowance: any household size will do).

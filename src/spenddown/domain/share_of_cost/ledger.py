@@ -122,7 +122,7 @@ class Application:
 
 
 def refuse_clearance_if_closed(obligation: Obligation, *, ltc_facility: bool) -> None:
-    """rules.md §3 and §4: a certified SOC takes no more clearances; an LTC auto-certified SOC
+    """docs/rules.md §3 and §4: a certified SOC takes no more clearances; an LTC auto-certified SOC
     is collected by the facility, which alone may still clear it online."""
     if obligation.certified_by is CertifiedBy.LTC_AUTO:
         if not ltc_facility:
@@ -160,7 +160,7 @@ def apply_clearance(
 def apply_reversal(
     obligation: Obligation, clearance: LedgerEntry, provider_npi: str, *, already_reversed: bool
 ) -> Obligation:
-    """rules.md §3: only by the provider who made it, only while the month is not certified."""
+    """docs/rules.md §3: only by the provider who made it, only while the month is not certified."""
     if clearance.kind is not EntryKind.CLEARANCE:
         raise RuleRefusal("NOT_A_CLEARANCE", "Only a clearance can be reversed.")
     if clearance.provider_npi != provider_npi:
@@ -213,7 +213,7 @@ def apply_county_entry(obligation: Obligation, amount: Money, now: datetime) -> 
 
 
 def certify_ltc_automatically(obligation: Obligation, now: datetime) -> Obligation | None:
-    """Month start (rules.md §4): certify an LTC SOC; None when nothing is to be done."""
+    """Month start (docs/rules.md §4): certify an LTC SOC; None when nothing is to be done."""
     if obligation.certified or not obligation.ltc:
         return None
     return replace(obligation, certified_by=CertifiedBy.LTC_AUTO, certified_at=now)
@@ -222,8 +222,8 @@ def certify_ltc_automatically(obligation: Obligation, now: datetime) -> Obligati
 def change_amount(
     obligation: Obligation, new_amount: Money, active_applied: Money, now: datetime
 ) -> Obligation:
-    """rules.md §1.8: a decrease may be applied to any month (a certified month stays certified);
-    an increase is refused once the month is certified."""
+    """docs/rules.md §1.8: a decrease may be applied to any month (a certified month stays
+    certified); an increase is refused once the month is certified."""
     if new_amount.amount < 0:
         raise InvalidInput("INVALID_AMOUNT", "A Share of Cost cannot be negative.")
     if obligation.certified and new_amount > obligation.amount:

@@ -1,4 +1,4 @@
-"""The FastAPI application (interfaces.md "REST API") and ``run`` for ``spenddown serve``.
+"""The FastAPI application (docs/api.md) and ``run`` for ``spenddown serve``.
 
 ``create_app()`` without arguments reads ``Settings`` from the environment (``SPENDDOWN_*``),
 migrates the database and caches verified PINs (``CachedPinVerifier``); it is also the factory

@@ -1,6 +1,7 @@
 """The access log of the API, and the application's request log without personal data.
 
-interfaces.md: every request that reads or changes member data is written to an append-only log
+docs/api.md "The access log": every request that reads or changes member data is written to an
+append-only log
 (who, role, what, which member, when, outcome), refused requests included. Each route that
 touches member data names its action with ``audited("...")``; authentication fills in who; the
 member comes from the path, the query or the body (``member_id``) or from the route (a reversal

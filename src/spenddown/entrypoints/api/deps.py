@@ -1,6 +1,6 @@
 """Dependencies: the application, and who is calling (``Annotated`` aliases for the routes).
 
-Credentials (interfaces.md "Authentication and roles"):
+Credentials (docs/api.md "Credentials"):
 - providers: HTTP Basic, user = NPI, password = PIN. For the transactions whose use case takes
   the NPI and PIN (verify, clear, reverse) the use case checks them, with the lockout; for the
   others (``providers.authenticate``) they are checked here.

@@ -45,7 +45,7 @@ _MONEY_TEXT = re.compile(
 
 def _money(value: Any) -> Money:
     if isinstance(value, str) and not _MONEY_TEXT.fullmatch(value.strip()):
-        # interfaces.md: "a string or a number with at most two decimals": digits, no "$",
+        # docs/formats.md §2: "a string or a number with at most two decimals": digits, no "$",
         # no thousands separators, no exponent (the CLI and the web pages take those).
         raise PydanticCustomError(
             "INVALID_AMOUNT", 'give money as digits with at most two decimals, e.g. "150.00".'

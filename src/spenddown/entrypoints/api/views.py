@@ -14,8 +14,8 @@ from spenddown.services.ports import AccessRecord, ApiToken
 
 
 def family_view(view: FamilyView) -> Json:
-    """interfaces.md: the family's view: SOC, remaining, each clearance (provider name, date,
-    amount). No provider NPI, billing code or EVC."""
+    """docs/api.md "Endpoints and roles": the family's view: SOC, remaining, each clearance
+    (provider name, date, amount). No provider NPI, billing code or EVC."""
     return {
         "member_id": view.member_id,
         "month": str(view.month),

@@ -36,7 +36,7 @@ TRUE = {"1", "true", "yes", "y", "x"}
 def adjudicate(
     ctx: typer.Context,
     claim_file: Annotated[
-        Path | None, typer.Argument(help="A claim (JSON, the Claim of interfaces.md).")
+        Path | None, typer.Argument(help="A claim (JSON, the Claim of docs/formats.md §2).")
     ] = None,
     npi: Annotated[str | None, typer.Option("--npi", envvar="SPENDDOWN_NPI")] = None,
     pin: Annotated[str | None, typer.Option("--pin", envvar="SPENDDOWN_PIN")] = None,
@@ -49,7 +49,7 @@ def adjudicate(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Adjudicate a claim as Medi-Cal, the secondary payer (rules.md §5)."""
+    """Adjudicate a claim as Medi-Cal, the secondary payer (docs/rules.md §5)."""
     from spenddown.adapters.claim_format import parse_claim
     from spenddown.services import claims
 
@@ -258,7 +258,7 @@ def billing_check(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """May this provider send the family this bill? (rules.md §6, balance billing) Needs the
+    """May this provider send the family this bill? (docs/rules.md §6, balance billing) Needs the
     family's --birth-date or the provider's --pin (with the lockouts of docs/api.md)."""
     from spenddown.domain.identifiers import parse_member_id, parse_npi
     from spenddown.domain.money import Money

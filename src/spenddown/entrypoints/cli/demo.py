@@ -190,7 +190,7 @@ def demo_months(on: date) -> list[BenefitMonth]:
 
 
 def demo_dataset(on: date) -> dict[str, Any]:
-    """The import document (interfaces.md "Import format") for the month of ``on`` and the two
+    """The import document (docs/formats.md §1) for the month of ``on`` and the two
     months before it."""
     months = [str(m) for m in demo_months(on)]
     return {
@@ -358,7 +358,7 @@ DEMO_CLAIM_FILE = "spenddown-demo-claim.json"
 
 def example_claim(on: date) -> dict[str, Any]:
     """Coastal's claim for Leo's ABA visit on ``on`` after the PPO applied it to the
-    deductible (the Claim of interfaces.md), for the tour's ``adjudicate`` step."""
+    deductible (the Claim of docs/formats.md §2), for the tour's ``adjudicate`` step."""
     coastal = PROVIDER_BY_NAME["Coastal Behavioral Health"]
     return {
         "claim_id": f"ABA-{on:%Y%m%d}",

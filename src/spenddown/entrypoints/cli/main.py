@@ -1,4 +1,4 @@
-"""The ``spenddown`` command line (interfaces.md "CLI").
+"""The ``spenddown`` command line (docs/cli.md).
 
 Each command parses its options into domain values, runs one use case against the database named
 by ``--db`` (else ``SPENDDOWN_DATABASE_URL``, else ``spenddown.db`` in the working directory),
@@ -123,7 +123,7 @@ def main(
     as_json: Annotated[
         bool,
         typer.Option(
-            "--json", help="Print the JSON of interfaces.md (as the --json of each command)."
+            "--json", help="Print the JSON of docs/cli.md (as the --json of each command)."
         ),
     ] = False,
 ) -> None:
@@ -261,7 +261,7 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
 
 
 # --- option types ----------------------------------------------------------------------------
-Json = Annotated[bool, typer.Option("--json", help="Print the JSON of interfaces.md.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the JSON of docs/cli.md.")]
 Npi = Annotated[
     str, typer.Option("--npi", help="Provider NPI (10 digits).", envvar="SPENDDOWN_NPI")
 ]

@@ -61,9 +61,10 @@ def dollars(value: object) -> str:
 TEMPLATES.filters["num"] = number
 TEMPLATES.filters["usd"] = dollars
 
-# A design document's section ("rules.md §5.6") is not something a remittance's reader can open:
-# the pages drop it; the page cites the law and docs/rules.md itself.
-_DESIGN_CITATION = re.compile(r"\s*\((?:rules|interfaces|engineering)\.md\s*§\s*[0-9.]*[0-9]\)")
+# A section of the project's docs ("(docs/rules.md §5.6)" in an adjudication's explanation) is for
+# API clients and developers, not for a remittance's reader: the pages drop it; the page cites the
+# law itself.
+_DESIGN_CITATION = re.compile(r"\s*\((?:docs/)?rules\.md\s*§\s*[0-9.]*[0-9]\)")
 
 
 def without_design_citations(text: object) -> str:
@@ -147,8 +148,8 @@ def sign_in_again(request: Request, role: str, page: str) -> RedirectResponse:
 def audit(
     request: Request, role: str, actor: str, action: str, cin: str | None, outcome: str
 ) -> None:
-    """The pages write the same access log as the API (interfaces.md: every request that reads
-    or changes member data)."""
+    """The pages write the same access log as the API (docs/api.md "The access log": every
+    request that reads or changes member data)."""
     app = spenddown(request)
     try:
         record_access(role, actor, action, cin, outcome, app.uow(), app.env)

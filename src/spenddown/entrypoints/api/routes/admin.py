@@ -43,7 +43,7 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
 @router.post(
     "/v1/imports",
     response_model=schemas.ImportCounts,
-    summary="Load a dataset (interfaces.md import format, JSON or YAML): all or nothing",
+    summary="Load a dataset (docs/formats.md §1, JSON or YAML): all or nothing",
     dependencies=[audited("data.import")],
     openapi_extra={
         "requestBody": {

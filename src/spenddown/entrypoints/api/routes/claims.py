@@ -1,4 +1,4 @@
-"""Medi-Cal as secondary payer (rules.md §5–6): claims (provider), their adjudications (provider:
+"""Medi-Cal as secondary payer (docs/rules.md §5–6): claims (provider), their adjudications (provider:
 own only; county), and the balance-billing check (the family with the member's ID, issue date and
 birth date; the provider with its PIN; a token)."""
 
@@ -47,7 +47,7 @@ ClaimIdParam = Annotated[
     dependencies=[audited("claim.submit")],
 )
 def submit_claim(body: ClaimIn, caller: ProviderTransaction, app: AppDep) -> JSONResponse:
-    """rules.md §5: delivery system and enrollment, eligibility and SOC, bill the primary
+    """docs/rules.md §5: delivery system and enrollment, eligibility and SOC, bill the primary
     first, primary denials, authorization, then `max(0, min(L, A − P))` per line (no primary:
     `min(charge, A)`), the SOC on the claim, what the member owes and the write-off, each with
     its explanation. Stored: the same `claim_id` again is `DUPLICATE_CLAIM` (409). A provider
@@ -103,7 +103,7 @@ def get_claim(
 @checks.post(
     "/v1/billing-checks",
     response_model=schemas.BillingCheck,
-    summary="May this provider bill the family this amount? (rules.md §6)",
+    summary="May this provider bill the family this amount? (docs/rules.md §6)",
     dependencies=[audited("billing.check")],
 )
 def billing_check(body: schemas.BillingCheckRequest, caller: Anyone, app: AppDep) -> JSONResponse:

@@ -77,7 +77,7 @@ async def _proof_in_body(
     birth_date: BirthDateHeader = None,
 ) -> tuple[date | None, date | None]:
     """The member's issue date and birth date: from the headers, else from a JSON body
-    ``{"bic_issue_date", "birth_date"}`` (interfaces.md: "in headers or body")."""
+    ``{"bic_issue_date", "birth_date"}`` (docs/api.md "Credentials": in headers or body)."""
     if issue_date is not None or birth_date is not None:
         return issue_date, birth_date
     raw = await request.body()
