@@ -1,19 +1,23 @@
 """Parse an import document (docs/formats.md §1) into a ``Dataset``.
 
-Shapes are checked with pydantic; every error is reported with its path in the file
-(``members[3].cin: ...``), all of them at once. References between records (a member on a case,
-a plan on a segment) are checked by the import use case against the database as well."""
+The document is first validated against its JSON Schema (``schemas/dataset.schema.json``, Draft
+2020-12, docs/formats.md §1), then read with pydantic into domain values; every error is reported
+with its path in the file (``members[3].cin: ...``), all of them at once, and nothing is
+imported. References between records (a member on a case, a plan on a segment) are checked by
+the import use case against the database as well."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired
 
+import jsonschema_rs
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from typing_extensions import TypedDict
@@ -252,9 +256,80 @@ def read_document(text: str, where: str, *, as_json: bool) -> Any:
         ) from None
 
 
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "dataset.schema.json"
+
+
+@functools.cache
+def dataset_validator() -> jsonschema_rs.Validator:
+    """The import document's JSON Schema (Draft 2020-12), compiled once per process."""
+    return jsonschema_rs.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _json_ready(value: Any) -> Any:
+    """YAML's own types as their JSON text: a date as ``YYYY-MM-DD``, a key as a string."""
+    if isinstance(value, dict):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _schema_message(error: jsonschema_rs.ValidationError) -> list[str]:
+    # Without the value itself: an import error may quote a field, never a person's data.
+    where = _path(tuple(error.instance_path))
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return [
+            f"{where}.{kind.property}: Field required"
+            if where
+            else f"{kind.property}: Field required"
+        ]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        prefix = f"{where}." if where else ""
+        return [f"{prefix}{name}: Extra inputs are not permitted" for name in kind.unexpected]
+    messages: dict[Any, Callable[[Any], str]] = {
+        jsonschema_rs.ValidationErrorKind.Type: lambda k: (
+            f"should be of type {' or '.join(k.types)}"
+        ),
+        jsonschema_rs.ValidationErrorKind.Enum: lambda k: (
+            "should be one of " + ", ".join(json.dumps(o) for o in k.options)
+        ),
+        jsonschema_rs.ValidationErrorKind.Pattern: lambda k: f"should match pattern '{k.pattern}'",
+        jsonschema_rs.ValidationErrorKind.MinLength: lambda k: (
+            f"should have at least {k.limit} characters"
+        ),
+        jsonschema_rs.ValidationErrorKind.MaxLength: lambda k: (
+            f"should have at most {k.limit} characters"
+        ),
+        jsonschema_rs.ValidationErrorKind.Minimum: lambda k: f"should be at least {k.limit}",
+        jsonschema_rs.ValidationErrorKind.Maximum: lambda k: f"should be at most {k.limit}",
+    }
+    for kind_type, message in messages.items():
+        if isinstance(kind, kind_type):
+            return [f"{where or '(document)'}: {message(kind)}"]
+    return [f"{where or '(document)'}: does not match the import format ({kind.name})"]
+
+
+def schema_errors(document: Any) -> list[str]:
+    """Every way ``document`` departs from the import format's JSON Schema, with its path."""
+    validator = dataset_validator()
+    try:
+        found = list(validator.iter_errors(document))
+    except ValueError:  # a YAML date or a non-text key: checked in its JSON form
+        found = list(validator.iter_errors(_json_ready(document)))
+    return [message for error in found for message in _schema_message(error)]
+
+
 def parse_dataset(document: Any) -> Dataset:
     if not isinstance(document, dict):
         raise ImportErrors(["(document): a dataset is a mapping of lists (plans, members, ...)"])
+    refused = schema_errors(document)
+    if refused:
+        raise ImportErrors(refused)
     try:
         raw = DatasetIn.model_validate(document)
     except ValidationError as error:
