@@ -100,3 +100,19 @@ def test_the_schema_code_lists_are_the_domains(definition: str, field: str, enum
 def test_the_ohc_scopes_are_the_domains() -> None:
     items = schema()["$defs"]["ohc_policy"]["properties"]["scope"]["items"]
     assert items["enum"] == [member.value for member in ServiceScope]
+
+
+def test_the_examples_of_docs_formats_md_are_valid() -> None:
+    from pathlib import Path
+
+    from spenddown.adapters.claim_format import parse_claim
+
+    text = (Path(__file__).parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S)
+    claim = re.search(r"```json\n(.*?)```", text, re.S)
+    assert example is not None
+    assert claim is not None
+    document = yaml.safe_load(example.group(1))
+    assert schema_errors(document) == []
+    assert len(parse_dataset(document).members) == 1
+    assert parse_claim(json.loads(claim.group(1))).claim_id == "CLM-1001"

@@ -55,7 +55,7 @@ def _text(value: Any) -> Any:
 
 
 # Text without control characters (C0, DEL, C1), no longer than its column on either engine
-# (SQLite would store a longer one, PostgreSQL refuse it): docs/operations.md "Import limits".
+# (SQLite would store a longer one, PostgreSQL refuse it): docs/operations.md "Input limits".
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
