@@ -22,7 +22,9 @@ THIS = Path(__file__).resolve()
 DOCUMENT = re.compile(r"(?<![\w/.-])docs/([\w./-]+?\.md)\b")
 # Sections following a citation: "§3", "§ 3.2", "§3, §4 and §1.8", "§5–6".
 FIRST_SECTION = re.compile(r"\s*§\s*(\d+(?:\.\d+)*)")
-NEXT_SECTION = re.compile(r"(?:\s*(?:,|;|/|\band\b|\bor\b)\s*|\s+)§\s*(\d+(?:\.\d+)*)|[–-](\d+)\b")
+NEXT_SECTION = re.compile(
+    r"(?:\s*(?:,|;|/|\band\b|\bor\b)\s*|\s+)§\s*(\d+(?:\.\d+)*)|[–-]\s*§?\s*(\d+(?:\.\d+)*)"
+)
 # A section cited after a bare document name: only docs/X.md is a stable citation.
 BARE_SECTION = re.compile(r"(?<![\w/.-])([\w-]+\.md)\s*§")
 # The design documents (outside the repository), by name or by path.
@@ -123,6 +125,7 @@ FAKE = Path("src/example.py")
         ("see docs/rules.md §5.42", ["docs/rules.md has no §5.42"]),
         ("(docs/rules.md §3, §77)", ["docs/rules.md has no §77"]),
         ("docs/rules.md §5–9", ["docs/rules.md has no §9"]),
+        ("docs/rules.md §1.9–§1.42", ["docs/rules.md has no §1.42"]),
         ("see docs/nowhere.md", ["docs/nowhere.md does not exist"]),
         ("as rules.md §5.6 says", ["cite a section as docs/rules.md §N", "rules.md is a design"]),
         ("interfaces.md: the family's view", ["interfaces.md is a design document"]),
