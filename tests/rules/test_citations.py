@@ -124,7 +124,7 @@ FAKE = Path("src/example.py")
         ("docs/rules.md §5–6", []),
         ("see docs/rules.md §5.42", ["docs/rules.md has no §5.42"]),
         ("(docs/rules.md §3, §77)", ["docs/rules.md has no §77"]),
-        ("docs/rules.md §5–9", ["docs/rules.md has no §9"]),
+        ("docs/rules.md §5–12", ["docs/rules.md has no §12"]),
         ("docs/rules.md §1.9–§1.42", ["docs/rules.md has no §1.42"]),
         ("see docs/nowhere.md", ["docs/nowhere.md does not exist"]),
         ("as rules.md §5.6 says", ["cite a section as docs/rules.md §N", "rules.md is a design"]),

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 import yaml
+from pydantic import TypeAdapter
 
 from spenddown.adapters import synthetic
 from spenddown.adapters.dataset import SCHEMA_PATH, parse_dataset, schema_errors
@@ -116,3 +117,34 @@ def test_the_examples_of_docs_formats_md_are_valid() -> None:
     assert schema_errors(document) == []
     assert len(parse_dataset(document).members) == 1
     assert parse_claim(json.loads(claim.group(1))).claim_id == "CLM-1001"
+
+
+def test_the_schema_has_every_field_the_import_reads_and_no_other() -> None:
+    """A field added to the import's models must be added to the schema (and docs/formats.md):
+    else the schema refuses documents the import reads."""
+    from spenddown.adapters import dataset as models
+
+    definitions = schema()["$defs"]
+    pairs: dict[str, Any] = {
+        "plan": models.PlanIn,
+        "provider": models.ProviderIn,
+        "budget_unit_member": models.BudgetUnitMemberIn,
+        "budget_unit": models.BudgetUnitIn,
+        "case": models.CaseIn,
+        "member": models.MemberIn,
+        "aid_code": models.AidCodeIn,
+        "soc": models.SocIn,
+        "ohc_policy": models.OhcPolicyIn,
+        "fee": models.FeeIn,
+        "authorization": models.AuthorizationIn,
+    }
+    for name, model in pairs.items():
+        assert set(definitions[name]["properties"]) == set(model.model_fields), name
+        required = {f for f, info in model.model_fields.items() if info.is_required()}
+        assert set(definitions[name]["required"]) == required, name
+    typed = {"eligibility": models.EligibilityIn, "medicare": models.MedicareIn}
+    for name, typed_dict in typed.items():
+        assert set(definitions[name]["properties"]) == set(typed_dict.__annotations__), name
+        required = TypeAdapter(typed_dict).json_schema().get("required", [])
+        assert set(definitions[name]["required"]) == set(required), name
+    assert set(schema()["properties"]) == set(models.DatasetIn.model_fields)

@@ -108,7 +108,7 @@ class CaseIn(_Model):
     case_id: CaseId
     county_code: Annotated[str, BeforeValidator(_text), Field(pattern=COUNTY)]
     budget_units: list[BudgetUnitIn]
-    # The application (docs/rules.md, "Retroactive months"): its date, and whether it is an
+    # The application (docs/rules.md §9.6, retroactive months): its date, and whether it is an
     # aged or disabled (non-MAGI) application.
     application_date: date | None = None
     aged_or_disabled: bool = False
@@ -153,7 +153,7 @@ class EligibilityIn(TypedDict):
     county_code: Annotated[str, Field(pattern=COUNTY)]
     plan: NotRequired[Annotated[str, _sized(16)] | None]
     ohc_codes: NotRequired[list[ShortText]]
-    # Medicare on the member-month (docs/rules.md): {"part_a": true, "part_b": true}, and a
+    # Medicare on the member-month (docs/rules.md §9.5): {"part_a": true, "part_b": true}, and a
     # Medicare Savings Program ("qmb", "slmb", "qi" or null).
     medicare: NotRequired[MedicareIn]
     msp: NotRequired[Literal["qmb", "slmb", "qi"] | None]
