@@ -1,6 +1,6 @@
-"""Medi-Cal as secondary payer (docs/rules.md §5–6): claims (provider), their adjudications (provider:
-own only; county), and the balance-billing check (the family with the member's ID, issue date and
-birth date; the provider with its PIN; a token)."""
+"""Medi-Cal as secondary payer (docs/rules.md §5–6): claims (provider), their adjudications
+(provider: own only; county), and the balance-billing check (the family with the member's ID,
+issue date and birth date; the provider with its PIN; a token)."""
 
 from __future__ import annotations
 
