@@ -19,6 +19,7 @@ BRIGHT_STEPS = demo.PROVIDER_BY_NAME["Bright Steps ABA Therapy"]
 
 # One server and one browser for all the journeys (``make test`` runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("browser")
+DESK = {"width": 1280, "height": 900}
 SPANISH_MONTH = re.compile(
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
@@ -166,6 +167,7 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
 
 
 def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) -> None:
+    page.set_viewport_size(DESK)  # the English journey above runs at phone width
     sign_in(page, LEO)
     page.get_by_role("link", name="Español").click()
     page.get_by_role("link", name="¿Se permite esta factura?").click()
@@ -200,7 +202,7 @@ def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) 
 
 def test_family_print_button_needs_javascript(browser: Browser, server: Server) -> None:
     context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
+        viewport=DESK,
         base_url=server.base,
         locale="en-US",
         java_script_enabled=False,
