@@ -234,6 +234,8 @@ def _month(text: str, language: str) -> str:
 def sentences(lines: Sequence[str], language: str) -> list[dict[str, str | None]]:
     """Each sentence as ``{text, lang}``: translated when a pattern knows it (``lang`` None),
     else the English sentence with ``lang`` ``"en"``."""
+    if language == i18n.DEFAULT:  # the domain's own English, word for word
+        return [{"text": line, "lang": None} for line in lines]
     gettext: Callable[[str], str] = i18n.gettext_for(language)
     shown: list[dict[str, str | None]] = []
     for line in lines:
@@ -249,5 +251,5 @@ def sentences(lines: Sequence[str], language: str) -> list[dict[str, str | None]
             shown.append({"text": gettext(template) % values, "lang": None})
             break
         else:
-            shown.append({"text": line, "lang": None if language == "en" else "en"})
+            shown.append({"text": line, "lang": "en"})
     return shown
