@@ -19,6 +19,10 @@ BRIGHT_STEPS = demo.PROVIDER_BY_NAME["Bright Steps ABA Therapy"]
 
 # One server and one browser for all the journeys (``make test`` runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("browser")
+DESK = {"width": 1280, "height": 900}
+SPANISH_MONTH = re.compile(
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
 
 
 def sign_in(page: Page, member: demo.DemoMember, born: str | None = None) -> None:
@@ -72,26 +76,59 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     sign_in(page, LEO)
     page.get_by_role("link", name="Is this bill allowed?").click()
     check(page, "family-bill-form")
-    page.get_by_label("Provider NPI").fill(COASTAL.npi)
+    # No provider: the error pattern (summary linking to the field, message at it, title).
+    page.get_by_label("Amount on the bill ($)").fill("54,00")
+    page.get_by_role("button", name="Check the bill").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text(
+        "Choose the provider from the list, or enter the NPI printed on the bill."
+    )
+    expect(page.locator("#provider-error")).to_contain_text("Choose the provider")
+    expect(page.locator("#provider")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Amount on the bill ($)")).to_have_value("54,00")  # kept
+    summary.get_by_role("link").click()
+    expect(page.locator("#provider")).to_be_focused()
+    check(page, "family-bill-error")
+
+    # The provider chosen by name; an amount that could be read two ways is asked back at its
+    # field, never guessed; `54,00` is fifty-four dollars, never $5,400.
+    page.get_by_label("Provider", exact=True).select_option(label=COASTAL.name)
     page.get_by_label("Date of service").fill(server.today)
-    page.get_by_label("Amount on the bill ($)").fill("54.00")
+    page.get_by_label("Amount on the bill ($)").fill("1.500")
+    page.get_by_role("button", name="Check the bill").click()
+    expect(page.locator("#amount-error")).to_be_visible()
+    expect(page.get_by_label("Provider", exact=True)).to_have_value(COASTAL.npi)  # kept
+    page.get_by_label("Amount on the bill ($)").fill("54,00")
     page.get_by_role("button", name="Check the bill").click()
     result = page.locator("#result")
     expect(result.get_by_role("heading", level=2)).to_have_text("No, this bill is not allowed.")
     expect(result).to_contain_text("The provider may collect: $0.00")
+    expect(result.locator(".what-to-do li").first).to_have_text("Do not pay this bill.")
+    expect(result).to_contain_text("1-888-452-8609")
     expect(result).to_contain_text("W&I 14019.4")
-    expect(result.get_by_role("heading", name="What to do")).to_be_visible()
-    check(page, "family-bill-not-allowed")
+    check(page, "family-bill-not-allowed", readme="family-bill.png")
 
-    page.get_by_label("Provider NPI").fill(BRIGHT_STEPS.npi)
+    page.get_by_label("Provider", exact=True).select_option(label=BRIGHT_STEPS.name)
     page.get_by_role("button", name="Check the bill").click()
     expect(result.get_by_role("heading", level=2)).to_have_text("Yes, this bill is allowed.")
 
-    page.get_by_label("Provider NPI").fill("1234567890")  # a bad check digit
+    page.get_by_text("Provider not in the list").click()
+    page.get_by_label("Provider NPI (optional)").fill("1234567890")  # a bad check digit
     page.get_by_role("button", name="Check the bill").click()
-    expect(page.get_by_role("alert")).to_contain_text("An NPI is 10 digits")
+    expect(page.get_by_role("alert")).to_contain_text("NPI")
+    expect(page.locator("#provider_npi")).to_have_attribute("aria-invalid", "true")
 
     page.get_by_role("link", name="Savings estimate").click()
+    expect(page.get_by_label("Service", exact=True)).to_have_value("aba")
+    expect(page.get_by_label("Hours per visit")).to_have_value("1")
+    expect(page.get_by_text("Units per visit")).to_have_count(0)
+    page.get_by_label("Hours per visit").fill("1.1")
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator("#hours_per_visit-error")).to_contain_text("how long each visit is")
+    expect(page.get_by_label("Deductible ($)")).to_have_value("1500.00")
+    page.get_by_label("Hours per visit").fill("1")
     page.get_by_role("button", name="Estimate").click()
     result = page.locator("#result")
     expect(result.get_by_role("heading", level=2)).to_have_text(
@@ -102,13 +139,24 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     chart = result.get_by_role("img", name="What you pay each month, without and with Medi-Cal")
     expect(chart).to_be_visible()
     assert chart.locator("rect.without").count() == 12
+    # Readable on a 375 px phone: every label draws at 12 px or more.
+    heights = chart.locator("text.tick").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert len(heights) >= 12
+    assert min(heights) >= 12, heights
     expect(result.locator("li", has_text=COASTAL.name).first).to_contain_text("takes both")
-    check(page, "family-savings")
+    check(page, "family-savings", readme="family-savings.png")
 
     page.get_by_role("link", name="Deductible statement").click()
     statement = page.locator("section.statement").first
     expect(statement.locator(".medi-cal-paid")).to_have_text("$66.00")
     expect(statement).to_contain_text("SEED-1")
+    expect(statement.locator(".insurer")).not_to_be_empty()
+    expect(statement.locator(".policy-number")).to_be_visible()
+    expect(page.locator(".member-name")).to_have_text(f"{LEO.first} {LEO.last}")
+    expect(page.locator(".member-born")).not_to_be_empty()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
     check(page, "family-statement")
     page.emulate_media(media="print")
     expect(page.locator("header.site")).to_be_hidden()
@@ -116,6 +164,59 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     expect(statement).to_be_visible()
     page.screenshot(path=str(SHOTS / "family-statement-print.png"), full_page=True)
     assert page.pdf(format="Letter")[:4] == b"%PDF"
+
+
+def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) -> None:
+    page.set_viewport_size(DESK)  # the English journey above runs at phone width
+    sign_in(page, LEO)
+    page.get_by_role("link", name="Español").click()
+    page.get_by_role("link", name="¿Se permite esta factura?").click()
+    page.get_by_role("button", name="Revisar la factura").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.get_by_role("alert")).to_contain_text("Elija el proveedor de la lista")
+    page.get_by_label("Proveedor", exact=True).select_option(label=COASTAL.name)
+    page.get_by_label("Fecha de servicio").fill(server.today)
+    page.get_by_label("Importe de la factura ($)").fill("54,00")  # Spanish: $54.00
+    page.get_by_role("button", name="Revisar la factura").click()
+    result = page.locator("#result")
+    expect(result.get_by_role("heading", level=2)).to_have_text(
+        "No, esta factura no está permitida."
+    )
+    expect(result.locator(".what-to-do li").first).to_have_text("No pague esta factura.")
+    expect(result).to_contain_text("Oficina del Ombudsman")
+    expect(result).to_contain_text("1-888-452-8609")
+    expect(result.locator("[lang=en]")).to_have_count(0)  # every sentence in Spanish
+    check(page, "family-bill-not-allowed-es")
+
+    page.get_by_role("link", name="Cálculo de ahorros").click()
+    expect(page.get_by_label("Servicio", exact=True)).to_contain_text("Terapia ABA")
+    page.get_by_role("button", name="Calcular").click()
+    expect(page.locator("#result table tbody tr").first).to_contain_text(SPANISH_MONTH)
+    check(page, "family-savings-es")
+
+    page.get_by_role("link", name="Constancia del deducible").click()
+    expect(page.locator(".member-born")).to_contain_text(" de ")
+    expect(page.locator("section.statement tbody td").first).to_contain_text(" de ")
+    check(page, "family-statement-es")
+
+
+def test_family_print_button_needs_javascript(browser: Browser, server: Server) -> None:
+    context = browser.new_context(
+        viewport=DESK,
+        base_url=server.base,
+        locale="en-US",
+        java_script_enabled=False,
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, LEO)
+        page.goto("/family/statement")
+        expect(page.locator(".member-name")).to_be_visible()
+        expect(page.get_by_role("button", name="Print")).to_be_hidden()
+        # (axe needs JavaScript: the same page with it is checked above.)
+        page.screenshot(path=str(SHOTS / "family-statement-desk-nojs.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_spanish_from_the_browser_language(browser: Browser, server: Server) -> None:

@@ -14,7 +14,8 @@ from spenddown.domain.cob.model import Claim, ClaimLine, ClaimPrimary, PayerType
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, NotFound
 from spenddown.domain.identifiers import parse_member_id
 from spenddown.domain.money import Money
-from spenddown.services import billing, claims
+from spenddown.entrypoints.web import explain
+from spenddown.services import access, billing, claims, providers
 from support.world import CLINIC, ISSUE, PHYSICIAN, SOC_MEMBER, TODAY, World
 
 DAY = date(2026, 11, 3)
@@ -302,3 +303,33 @@ def test_estimate_lists_the_providers_that_take_both(world: World) -> None:
             world.app.uow(),
         )
     assert missing.value.code == "FEE_NOT_FOUND"
+
+
+def test_family_pages_read_the_directory_and_the_member(world: World) -> None:
+    """The family pages' provider directory (every provider by name) and the member's name and
+    birth date for the deductible statement (docs/web.md, "Pages")."""
+    world.load(DATA)
+    directory = providers.directory(world.app.uow())
+    npis = [npi for npi, _ in directory]
+    assert PHYSICIAN[0] in npis
+    assert CLINIC[0] in npis
+    names = [name for _, name in directory]
+    assert names == sorted(names)
+    member = access.member_profile(SOC_MEMBER, world.app.uow())
+    assert member is not None
+    assert member.cin == SOC_MEMBER
+    assert access.member_profile("99999999Z", world.app.uow()) is None
+
+
+def test_every_verdict_sentence_is_shown_in_spanish(world: World) -> None:
+    """web/explain.py knows each sentence of a refused and of an allowed bill: none is left in
+    English on the Spanish page."""
+    world.load(DATA)
+    world.verify()
+    world.clear("600.00")
+    for amount in ("900.00", "600.00"):
+        result = check(world, amount)
+        shown = explain.sentences([*result.explanation, *result.what_to_do], "es")
+        assert [s["text"] for s in shown if s["lang"] == "en"] == []
+        english = explain.sentences(list(result.what_to_do), "en")
+        assert [s["text"] for s in english] == list(result.what_to_do)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from spenddown.domain.eligibility.model import Member
 from spenddown.domain.errors import (
     AuthenticationFailed,
     Forbidden,
@@ -330,3 +331,9 @@ def _family_view(cin: str, month: BenefitMonth, uow: UnitOfWork) -> FamilyView:
                 )
             views.append(FamilyObligation(obligation, tuple(clearances)))
     return FamilyView(cin, month, tuple(views))
+
+
+def member_profile(cin: str, uow: UnitOfWork) -> Member | None:
+    """The signed-in member's name and birth date, for the deductible statement."""
+    with uow:
+        return uow.repo.get_member(cin)

@@ -25,3 +25,9 @@ def provider_has_verified(npi: str, cin: str, uow: UnitOfWork) -> bool:
     sees a member's obligation only after a verification (docs/api.md "Endpoints and roles")."""
     with uow:
         return uow.repo.has_verified(npi, cin)
+
+
+def directory(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """Every provider's (NPI, name), by name: what a family chooses from (docs/web.md)."""
+    with uow:
+        return uow.repo.provider_directory()

@@ -708,6 +708,12 @@ class SqlRepository(OverTimeRepository):
             query = query.where(v.c.month == str(month))
         return self.c.execute(query.limit(1)).first() is not None
 
+    def provider_directory(self) -> list[tuple[str, str]]:
+        """Every provider's (NPI, name), by name: the family pages' directory."""
+        p = t.providers.c
+        rows = self.c.execute(select(p.npi, p.name).order_by(p.name, p.npi)).all()
+        return [(r.npi, r.name) for r in rows]
+
     def providers_in_networks(self, networks: list[str]) -> list[Provider]:
         """Providers in any of these primary networks (few: a scan of the provider table)."""
         wanted = set(networks)

@@ -339,6 +339,22 @@ FIELD_MESSAGES: Mapping[str, str] = {
     "payer_name": N_("Enter the name of the primary insurance."),
     "claim_number": N_("Enter the primary insurance's claim number."),
     "adjudication_date": N_("Enter the date the primary insurance processed the claim."),
+    # The family pages (docs/web.md, "Families").
+    "provider": N_("Choose the provider from the list, or enter the NPI printed on the bill."),
+    "provider_npi": N_("Enter the provider's 10-digit NPI, printed on the bill."),
+    "amount": N_("Enter the amount on the bill in dollars and cents, for example 54.00."),
+    "bill_claim_id": N_("Enter the claim number printed on the bill (at most 40 characters)."),
+    "service": N_("Choose the service, or enter its procedure code."),
+    "hours_per_visit": N_("Enter how long each visit is, in hours, for example 1 or 1.5."),
+    "visits_per_week": N_("Enter how many visits a week, a whole number from 1 to 7."),
+    "weeks": N_("Enter for how many weeks, a whole number from 1 to 52."),
+    "primary_allowed_per_unit": N_(
+        "Enter what your insurance allows for the service, for example 30.00."
+    ),
+    "deductible": N_("Enter your insurance's yearly deductible, for example 1500.00."),
+    "out_of_pocket_max": N_("Enter your insurance's out-of-pocket maximum, for example 6000.00."),
+    "copay_per_visit": N_("Enter the copay per visit in dollars and cents, for example 30.00."),
+    "coinsurance_percent": N_("Enter the coinsurance as a number from 0 to 100."),
 }
 
 # Errors whose code says which field they are about (the use case does not always name it).

@@ -12,16 +12,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spenddown.domain.cob.estimate import PrimaryCostSharing, ServicePattern
-from spenddown.domain.errors import SpenddownError
+from spenddown.domain.errors import InvalidInput, SpenddownError
 from spenddown.domain.identifiers import MemberId
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
 from spenddown.entrypoints import shapes
-from spenddown.entrypoints.web import forms, sessions
+from spenddown.entrypoints.web import explain, forms, i18n, sessions
 from spenddown.entrypoints.web.app import (
     audit,
     csrf_refused,
     failure,
+    field_failure,
     language,
     render,
     sign_in_again,
@@ -30,7 +31,8 @@ from spenddown.entrypoints.web.app import (
     status_of,
     vault,
 )
-from spenddown.services import access, billing
+from spenddown.entrypoints.web.i18n import N_
+from spenddown.services import access, billing, providers
 from spenddown.services.common import today
 
 router = APIRouter(include_in_schema=False)
@@ -146,20 +148,38 @@ def month_page(request: Request) -> Response:
 
 
 # --- is this bill allowed? ---------------------------------------------------------------------
+def _directory(request: Request) -> list[tuple[str, str]]:
+    return providers.directory(spenddown(request).uow())
+
+
+def _bill(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    return render(
+        request, "family_bill.html", {"providers": _directory(request), **context}, status
+    )
+
+
 @router.get("/family/bill")
 def bill_page(request: Request) -> Response:
     if _family(request) is None:
         return _again(request)
     app = spenddown(request)
-    return render(
-        request, "family_bill.html", {"form": {"service_date": today(app.env).isoformat()}}
-    )
+    return _bill(request, {"form": {"service_date": today(app.env).isoformat()}})
+
+
+def _provider_npi(chosen: str, typed: str) -> str:
+    """The NPI typed (the bill's) wins over the provider chosen by name; one of them is needed."""
+    if typed.strip():
+        return forms.npi(typed, "provider_npi")
+    if chosen.strip():
+        return forms.npi(chosen, "provider")
+    raise InvalidInput("INVALID_REQUEST", "provider: this field is required.", field="provider")
 
 
 @router.post("/family/bill")
 def bill_check(
     request: Request,
     csrf: Csrf = "",
+    provider: FormText = "",
     provider_npi: FormText = "",
     service_date: FormText = "",
     amount: FormText = "",
@@ -170,6 +190,7 @@ def bill_check(
         return _again(request)
     cin, held = who
     form = {
+        "provider": provider[:20],
         "provider_npi": provider_npi[:20],
         "service_date": service_date[:20],
         "amount": amount[:20],
@@ -177,36 +198,50 @@ def bill_check(
     }
     context: dict[str, Any] = {"form": form}
     if not sessions.csrf_ok(request, csrf):
-        return csrf_refused(request, "family_bill.html", context)
+        return csrf_refused(request, "family_bill.html", {"providers": [], **context})
     app = spenddown(request)
+    lang = language(request)
     try:
         member, issue, born = _member(held)
         cmd = billing.BillingCheckCommand(
             member_id=member,
             bic_issue_date=issue,
-            provider_npi=forms.npi(provider_npi, "provider_npi"),
+            provider_npi=_provider_npi(provider, provider_npi),
             service_date=forms.day(service_date, "service_date"),
-            amount=forms.required_money(amount, "amount", language(request)),
-            claim_id=forms.text(claim_id, "claim_id", required=False, limit=40) or None,
+            amount=forms.required_money(amount, "amount", lang),
+            claim_id=forms.text(claim_id, "bill_claim_id", required=False, limit=40) or None,
             birth_date=born,
         )
         result = shapes.billing_check(billing.billing_check(cmd, app.uow(), app.env))
     except SpenddownError as error:
         audit(request, ROLE, ROLE, "billing.check", cin, error.code)
-        return render(
-            request, "family_bill.html", {**context, **failure(request, error)}, status_of(error)
-        )
+        shown = field_failure(request, error, {"bill_claim_id": "claim_id", "npi": "provider"})
+        return _bill(request, {**context, **shown}, status_of(error))
     audit(request, ROLE, ROLE, "billing.check", cin, "OK")
-    return render(request, "family_bill.html", {**context, "check": result})
+    result["explanation"] = explain.sentences(result["explanation"], lang)
+    result["what_to_do"] = explain.sentences(result["what_to_do"], lang)
+    return _bill(request, {**context, "check": result})
 
 
 # --- savings estimate --------------------------------------------------------------------------
+# Common services in plain words (docs/web.md, "Families"): the code billed and the minutes of
+# one billed unit (15 for the timed CPT codes; None: one unit per visit). A family may give a
+# code instead.
+SERVICES: dict[str, tuple[str, str, int | None]] = {
+    "aba": (N_("ABA therapy with a behavior technician"), "97153", 15),
+    "aba_supervision": (N_("ABA supervision by the behavior analyst"), "97155", 15),
+    "speech": (N_("Speech therapy"), "92507", None),
+    "occupational": (N_("Occupational therapy"), "97530", 15),
+    "physical": (N_("Physical therapy"), "97110", 15),
+    "office_visit": (N_("Doctor's office visit"), "99213", None),
+}
 ESTIMATE_DEFAULTS = {
-    "procedure_code": "97153",
-    "units_per_visit": "4",
+    "service": "aba",
+    "procedure_code": "",
+    "hours_per_visit": "1",
     "visits_per_week": "5",
     "weeks": "52",
-    "primary_allowed_per_unit": "30.00",
+    "allowed_per_hour": "120.00",
     "deductible": "1500.00",
     "out_of_pocket_max": "6000.00",
     "copay_per_visit": "30.00",
@@ -214,22 +249,44 @@ ESTIMATE_DEFAULTS = {
 }
 
 
+def _units(hours: str, minutes: int | None) -> int:
+    """Billed units per visit from the visit's length in hours (``1,5`` or ``1.5``)."""
+    if minutes is None:
+        return 1
+    try:
+        units = Decimal(hours.strip().replace(",", ".")) * 60 / minutes
+    except ArithmeticError:
+        units = Decimal(0)
+    if units != units.to_integral_value() or not 1 <= units <= 99:
+        raise InvalidInput(
+            "INVALID_REQUEST", "hours_per_visit: a multiple of 15 minutes.", field="hours_per_visit"
+        )
+    return int(units)
+
+
+def _savings(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    gettext = i18n.gettext_for(language(request))
+    services = [(key, gettext(name), code) for key, (name, code, _) in SERVICES.items()]
+    return render(request, "family_savings.html", {"services": services, **context}, status)
+
+
 @router.get("/family/savings")
 def savings_page(request: Request) -> Response:
     if _family(request) is None:
         return _again(request)
-    return render(request, "family_savings.html", {"form": dict(ESTIMATE_DEFAULTS)})
+    return _savings(request, {"form": dict(ESTIMATE_DEFAULTS)})
 
 
 @router.post("/family/savings")
 def savings(
     request: Request,
     csrf: Csrf = "",
+    service: FormText = "",
     procedure_code: FormText = "",
-    units_per_visit: FormText = "",
+    hours_per_visit: FormText = "",
     visits_per_week: FormText = "",
     weeks: FormText = "52",
-    primary_allowed_per_unit: FormText = "",
+    allowed_per_hour: FormText = "",
     deductible: FormText = "",
     out_of_pocket_max: FormText = "",
     copay_per_visit: FormText = "",
@@ -240,11 +297,12 @@ def savings(
         return _again(request)
     cin, _ = who
     form = {
+        "service": service[:20],
         "procedure_code": procedure_code[:20],
-        "units_per_visit": units_per_visit[:6],
+        "hours_per_visit": hours_per_visit[:6],
         "visits_per_week": visits_per_week[:6],
         "weeks": weeks[:6],
-        "primary_allowed_per_unit": primary_allowed_per_unit[:20],
+        "allowed_per_hour": allowed_per_hour[:20],
         "deductible": deductible[:20],
         "out_of_pocket_max": out_of_pocket_max[:20],
         "copay_per_visit": copay_per_visit[:20],
@@ -252,46 +310,51 @@ def savings(
     }
     context: dict[str, Any] = {"form": form}
     if not sessions.csrf_ok(request, csrf):
-        return csrf_refused(request, "family_savings.html", context)
+        return csrf_refused(request, "family_savings.html", {"services": [], **context})
     app = spenddown(request)
+    lang = language(request)
     try:
+        code = forms.text(procedure_code, "procedure_code", required=False, limit=20).upper()
+        known = SERVICES.get(service.strip())
+        if not code and known is None:
+            raise InvalidInput("INVALID_REQUEST", "service: choose one.", field="service")
+        minutes = known[2] if known is not None and not code else 15
+        units = _units(hours_per_visit, minutes)
+        per_hour = forms.required_money(allowed_per_hour, "primary_allowed_per_unit", lang)
+        per_unit = (
+            per_hour
+            if minutes is None
+            else Money.parse(str((per_hour.amount * minutes / 60).quantize(Decimal("0.01"))))
+        )
         cmd = billing.EstimateCommand(
             cin=cin,
             pattern=ServicePattern(
-                forms.text(procedure_code, "procedure_code", limit=20).upper(),
-                forms.whole(units_per_visit, "units_per_visit", 1, 99),
+                code or (known[1] if known else ""),
+                units,
                 forms.whole(visits_per_week, "visits_per_week", 1, 7),
                 forms.whole(weeks, "weeks", 1, 52),
             ),
             cost_sharing=PrimaryCostSharing(
-                forms.required_money(deductible, "deductible", language(request)),
-                forms.required_money(out_of_pocket_max, "out_of_pocket_max", language(request)),
-                forms.money(
-                    copay_per_visit, "copay_per_visit", required=False, lang=language(request)
-                ),
+                forms.required_money(deductible, "deductible", lang),
+                forms.required_money(out_of_pocket_max, "out_of_pocket_max", lang),
+                forms.money(copay_per_visit, "copay_per_visit", required=False, lang=lang),
                 forms.percent(coinsurance_percent, "coinsurance_percent"),
             ),
-            primary_allowed_per_unit=forms.required_money(
-                primary_allowed_per_unit, "primary_allowed_per_unit", language(request)
-            ),
+            primary_allowed_per_unit=per_unit,
             as_of=today(app.env),
         )
         result = shapes.estimate(billing.estimate(cmd, app.uow()))
     except SpenddownError as error:
         audit(request, ROLE, ROLE, "member.estimate", cin, error.code)
-        return render(
-            request, "family_savings.html", {**context, **failure(request, error)}, status_of(error)
-        )
+        shown = field_failure(request, error, {"primary_allowed_per_unit": "allowed_per_hour"})
+        return _savings(request, {**context, **shown}, status_of(error))
     audit(request, ROLE, ROLE, "member.estimate", cin, "OK")
-    return render(
-        request,
-        "family_savings.html",
-        {**context, "estimate": result, "chart": chart(result["months"])},
-    )
+    result["explanation"] = explain.sentences(result["explanation"], lang)
+    return _savings(request, {**context, "estimate": result, "chart": chart(result["months"])})
 
 
 # The chart: one pair of bars per month (without / with Medi-Cal), in a 640 × 300 view box.
-CHART_W, CHART_H, LEFT, BOTTOM, TOP = 640, 300, 64, 40, 16
+CHART_W, CHART_H, LEFT, BOTTOM, TOP = 640, 300, 96, 40, 16
 
 
 def chart(months: list[dict[str, Any]]) -> dict[str, Any]:
@@ -360,11 +423,18 @@ def statement_page(request: Request) -> Response:
     app = spenddown(request)
     try:
         statements = shapes.accumulators(billing.accumulators(cin, None, app.uow()))
+        member = access.member_profile(cin, app.uow())
     except SpenddownError as error:
         return render(request, "family_statement.html", failure(request, error), status_of(error))
     audit(request, ROLE, ROLE, "member.accumulators", cin, "OK")
     return render(
         request,
         "family_statement.html",
-        {"statements": statements, "last4": cin[-4:], "printed": today(app.env).isoformat()},
+        {
+            "statements": statements,
+            "member_id": cin,
+            "member_name": "" if member is None else f"{member.first_name} {member.last_name}",
+            "born": None if member is None else member.birth_date,
+            "printed": today(app.env).isoformat(),
+        },
     )
