@@ -1254,6 +1254,26 @@ class SqlRepository(OverTimeRepository):
         )
         return [self._claim(r) for r in rows]
 
+    @staticmethod
+    def _claim_line(r: Row[Any]) -> StoredClaimLine:
+        return StoredClaimLine(
+            r.claim_id,
+            r.line,
+            r.cin,
+            r.service_date,
+            r.procedure_code,
+            r.units,
+            r.status,
+            r.authorization_id,
+            r.medi_cal_paid_cents,
+            r.soc_cents,
+            r.member_owes_cents,
+            r.primary_deductible_cents,
+            r.deductible_credit_cents,
+            r.primary_out_of_pocket_cents,
+            r.provider_npi,
+        )
+
     def claim_lines_of(self, cin: str, start: date, end: date) -> list[StoredClaimLine]:
         cl = t.claim_lines
         rows = self.c.execute(
@@ -1261,26 +1281,7 @@ class SqlRepository(OverTimeRepository):
             .where(cl.c.cin == cin, cl.c.service_date >= start, cl.c.service_date <= end)
             .order_by(cl.c.service_date, cl.c.claim_id, cl.c.line)
         )
-        return [
-            StoredClaimLine(
-                r.claim_id,
-                r.line,
-                r.cin,
-                r.service_date,
-                r.procedure_code,
-                r.units,
-                r.status,
-                r.authorization_id,
-                r.medi_cal_paid_cents,
-                r.soc_cents,
-                r.member_owes_cents,
-                r.primary_deductible_cents,
-                r.deductible_credit_cents,
-                r.primary_out_of_pocket_cents,
-                r.provider_npi,
-            )
-            for r in rows
-        ]
+        return [self._claim_line(r) for r in rows]
 
     # --- claim corrections (replacement and void) ---------------------------------------------
     def claim_lines_of_claim(self, provider_npi: str, claim_id: str) -> list[StoredClaimLine]:
@@ -1290,26 +1291,7 @@ class SqlRepository(OverTimeRepository):
             .where(cl.c.provider_npi == provider_npi, cl.c.claim_id == claim_id)
             .order_by(cl.c.line)
         )
-        return [
-            StoredClaimLine(
-                r.claim_id,
-                r.line,
-                r.cin,
-                r.service_date,
-                r.procedure_code,
-                r.units,
-                r.status,
-                r.authorization_id,
-                r.medi_cal_paid_cents,
-                r.soc_cents,
-                r.member_owes_cents,
-                r.primary_deductible_cents,
-                r.deductible_credit_cents,
-                r.primary_out_of_pocket_cents,
-                r.provider_npi,
-            )
-            for r in rows
-        ]
+        return [self._claim_line(r) for r in rows]
 
     def correct_claim(self, correction: ClaimCorrection) -> None:
         """Keep the original in claim_corrections, then remove its lines and its row: what

@@ -377,21 +377,25 @@ def line_adjustments(
     the primary's own contractual reduction (charge − its allowed), added to OA-23 when there
     was a primary, else to CO-45."""
     usage = remarks or rules.remark_rules()
+    return _merge(_balanced(result, line.charge.amount, line.primary is not None, usage))
+
+
+def _balanced(
+    result: LineResult, charge: Decimal, has_primary: bool, remarks: RemarkRules
+) -> list[CasAmount]:
+    """The line's adjustments, plus the gap between its charge and what Medi-Cal paid: OA-23
+    when there was a primary, else CO-45 (unmerged)."""
     out = [
-        CasAmount(_grouped(a.group, a.carc, usage), a.carc, a.amount.amount)
+        CasAmount(_grouped(a.group, a.carc, remarks), a.carc, a.amount.amount)
         for a in result.adjustments
     ]
-    gap = (
-        line.charge.amount
-        - result.medi_cal_paid.amount
-        - sum((a.amount for a in out), Decimal("0.00"))
-    )
+    gap = charge - result.medi_cal_paid.amount - sum((a.amount for a in out), Decimal("0.00"))
     if gap != 0:
-        if line.primary is not None:
+        if has_primary:
             out.append(CasAmount(AdjustmentGroup.OTHER, Carc.PRIOR_PAYER.value, gap))
         else:
             out.append(CasAmount(AdjustmentGroup.CONTRACTUAL, Carc.ABOVE_ALLOWED.value, gap))
-    return _merge(out)
+    return out
 
 
 def line_remarks(result: LineResult, remarks: RemarkRules) -> list[str]:
@@ -473,21 +477,7 @@ def reversal_payment(
     ):
         for result, stored in zip(original.lines, correction.original_lines, strict=True):
             assert result.charge is not None
-            out = [
-                CasAmount(_grouped(a.group, a.carc, remarks), a.carc, a.amount.amount)
-                for a in result.adjustments
-            ]
-            gap = (
-                result.charge.amount
-                - result.medi_cal_paid.amount
-                - sum((a.amount for a in out), Decimal("0.00"))
-            )
-            if gap:
-                out.append(
-                    CasAmount(AdjustmentGroup.OTHER, Carc.PRIOR_PAYER.value, gap)
-                    if result.has_primary
-                    else CasAmount(AdjustmentGroup.CONTRACTUAL, Carc.ABOVE_ALLOWED.value, gap)
-                )
+            out = _balanced(result, result.charge.amount, result.has_primary, remarks)
             lines.append(
                 ServicePayment(
                     procedure=stored.procedure_code,
