@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -226,10 +227,18 @@ def test_sample_05_answers_its_three_claims(world: World) -> None:
     assert len(answered_claims(result.text)) == 3
 
 
+def received_on(world: World, day: str) -> None:
+    """The TR3's examples bill 2005 services: the test receives them within the six-month
+    filing limit (docs/rules.md §9.7), as their submitter did, so that timeliness (CARC 29) does
+    not hide what the test is about."""
+    world.clock.at = datetime.fromisoformat(day).replace(hour=18, tzinfo=UTC)
+
+
 def test_sample_02_is_adjudicated_with_the_primarys_payment(sample_world: World) -> None:
     """TR3 example (Medicare secondary payer in the original; Medi-Cal here): the commercial
     primary paid 80.00 of 120.00 and left PR-2 15.00. Medi-Cal allows 100.00 for 99203 and pays
     min(15.00, 100.00 − 80.00) = 15.00, not min(120.00, 100.00)."""
+    received_on(sample_world, "2005-02-15")
     text, kinds = answer_as_world(
         sample_world,
         "02-stupidedi-medicare-secondary-payer-COB.edi",
@@ -250,6 +259,7 @@ def test_sample_03_claim_level_cob_and_dependent(sample_world: World) -> None:
     19.40, 7.26 and 10.23 to the member after the primary paid 20.60, 7.74 and 10.81. Medi-Cal
     pays min(L, A − P): 19.40 + min(7.26, 10.00 − 7.74) + 0 = 21.66. The patient is Ted Smith
     (2010CA), adjudicated as his own member."""
+    received_on(sample_world, "2005-11-15")
     text, kinds = answer_as_world(
         sample_world,
         "03-stupidedi-COB-payer-a-to-payer-b.edi",
