@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from time import monotonic, sleep
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -225,20 +226,65 @@ def _subject(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:56]
 
 
+# How long a PIN check waits for concurrent checks of the same NPI that hold its last tries
+# (an office's burst of first requests), before it is refused as locked.
+PENDING_WAIT_SECONDS = 5.0
+
+
 def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
     """NPI + PIN, with the lockout, before the use case's own transaction.
 
     1. One short transaction: lock the NPI's attempts, refuse a locked NPI (no hashing), and
        answer from the keyed cache when it knows the verdict (a wrong one is counted); else
-       write this try as a failure *before* hashing and commit. Concurrent guesses thus never
-       get more hashes than tries left, and nothing a success does lifts a lock.
+       write this try as ``pending`` *before* hashing and commit. A pending try counts toward
+       the lock like a failure, so concurrent guesses never get more hashes than tries left,
+       and nothing a success does lifts a lock.
     2. Argon2 (peppered) with no connection held; an unknown NPI costs the same (dummy hash).
-    3. A right PIN turns its own failure into a success; an old hash (unpeppered, or older
-       parameters) is replaced by a new one.
-    """
+    3. The try is settled: a right PIN a success (an old hash is replaced by a new one), a
+       wrong one a failure.
+
+    A check that finds the NPI locked only while other checks of it are pending (an office
+    sending several first requests at once) waits for them to settle, up to
+    ``PENDING_WAIT_SECONDS``, instead of refusing the office."""
     subject = _subject(npi)
+    deadline = monotonic() + PENDING_WAIT_SECONDS
+    while True:
+        started = _start_pin_check(npi, pin, subject, uow, env, deadline)
+        if started is not None:
+            break
+        sleep(0.02)
+    if isinstance(started, _Checked):
+        return started
+    provider, pin_hash, seq = started
+    right = env.pins.verify(pin_hash, pin) and provider is not None
+    new_hash = env.pins.hash(pin) if right and env.pins.needs_rehash(pin_hash) else None
     with uow:
-        guard(uow, env, NPI_KIND, subject)
+        uow.repo.settle_auth_attempt(seq, "success" if right else "failure")
+        if not right:
+            left = standing(uow, env, NPI_KIND, subject).tries_left
+            uow.commit()
+            raise _wrong(left)
+        uow.repo.prune_auth_attempts(env.clock.now() - KEEP_ATTEMPTS)
+        assert provider is not None
+        if new_hash is not None and uow.repo.replace_pin_hash(provider.npi, pin_hash, new_hash):
+            pin_hash = new_hash
+        uow.commit()
+    return _Checked(provider.npi, pin_hash)
+
+
+def _start_pin_check(
+    npi: str, pin: str, subject: str, uow: UnitOfWork, env: Env, deadline: float
+) -> _Checked | tuple[Provider | None, str, int] | None:
+    """Step 1 of ``check_pin``: the verdict from the cache, or (provider, hash, pending try) to
+    hash outside, or None to wait for pending checks of the NPI."""
+    with uow:
+        try:
+            guard(uow, env, NPI_KIND, subject)
+        except AuthenticationFailed:
+            since = env.clock.now() - LOCK_WINDOW
+            if monotonic() < deadline and uow.repo.auth_pending(NPI_KIND, subject, since):
+                return None
+            raise
         # Only an NPI's shape is looked up (a NUL byte or any other text never reaches the
         # database); anything else is an unknown NPI, checked against the dummy hash alike.
         provider = uow.repo.get_provider(npi) if _NPI_SHAPE.fullmatch(npi) else None
@@ -249,20 +295,9 @@ def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
         if known is False:
             raise _wrong(count_failure(uow, env, NPI_KIND, subject))
         here = _ORIGIN.get()
-        seq = uow.repo.add_auth_attempt(NPI_KIND, subject, here.address, env.clock.now(), "failure")
+        seq = uow.repo.add_auth_attempt(NPI_KIND, subject, here.address, env.clock.now(), "pending")
         uow.commit()
-    right = env.pins.verify(pin_hash, pin) and provider is not None
-    new_hash = env.pins.hash(pin) if right and env.pins.needs_rehash(pin_hash) else None
-    with uow:
-        if not right:
-            raise _wrong(standing(uow, env, NPI_KIND, subject).tries_left)
-        uow.repo.settle_auth_attempt(seq, "success")
-        uow.repo.prune_auth_attempts(env.clock.now() - KEEP_ATTEMPTS)
-        assert provider is not None
-        if new_hash is not None and uow.repo.replace_pin_hash(provider.npi, pin_hash, new_hash):
-            pin_hash = new_hash
-        uow.commit()
-    return _Checked(provider.npi, pin_hash)
+    return provider, pin_hash, seq
 
 
 def pin_checked_outside(use_case: Callable[P, R]) -> Callable[P, R]:

@@ -72,6 +72,10 @@ from spenddown.services.ports import (
     VerificationRecord,
 )
 
+# Attempts that count toward a lock: failures, and PINs being checked (a "pending" try is
+# written before Argon2 runs and settled after; docs/operations.md "Lockout").
+COUNTED_ATTEMPTS = ("failure", "pending")
+
 
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes: every stored time is UTC."""
@@ -348,7 +352,7 @@ class SqlRepository(OverTimeRepository):
                 a.c.kind == kind,
                 a.c.subject == subject,
                 a.c.at > since,
-                a.c.outcome == "failure",
+                a.c.outcome.in_(COUNTED_ATTEMPTS),
             )
             .order_by(a.c.at.desc())
             .limit(1000)
@@ -361,11 +365,22 @@ class SqlRepository(OverTimeRepository):
         a = t.auth_attempts
         query = (
             select(a.c.at)
-            .where(a.c.address == address, a.c.at > since, a.c.outcome == "failure")
+            .where(a.c.address == address, a.c.at > since, a.c.outcome.in_(COUNTED_ATTEMPTS))
             .order_by(a.c.at.desc())
             .limit(1000)
         )
         return [_utc(at) or since for at in self.c.execute(query).scalars()]
+
+    def auth_pending(self, kind: str, subject: str, since: datetime) -> bool:
+        a = t.auth_attempts
+        query = (
+            select(a.c.seq)
+            .where(
+                a.c.kind == kind, a.c.subject == subject, a.c.at > since, a.c.outcome == "pending"
+            )
+            .limit(1)
+        )
+        return self.c.execute(query).first() is not None
 
     def auth_succeeded(self, kind: str, subject: str, address: str, since: datetime) -> bool:
         a = t.auth_attempts
@@ -402,7 +417,7 @@ class SqlRepository(OverTimeRepository):
         a = t.auth_attempts
         result = self.c.execute(
             update(a)
-            .where(a.c.kind == kind, a.c.subject == subject, a.c.outcome == "failure")
+            .where(a.c.kind == kind, a.c.subject == subject, a.c.outcome.in_(COUNTED_ATTEMPTS))
             .values(outcome="cleared")
         )
         return int(result.rowcount or 0)

@@ -331,7 +331,9 @@ auth_attempts = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("outcome", String(10), nullable=False),
     CheckConstraint("kind IN ('npi', 'member')", name="kind_known"),
-    CheckConstraint("outcome IN ('failure', 'success', 'cleared')", name="outcome_known"),
+    CheckConstraint(
+        "outcome IN ('failure', 'pending', 'success', 'cleared')", name="outcome_known"
+    ),
     Index("ix_auth_attempts_subject", "kind", "subject", "at"),
     Index("ix_auth_attempts_address", "address", "at"),
     Index("ix_auth_attempts_at", "at"),  # pruning

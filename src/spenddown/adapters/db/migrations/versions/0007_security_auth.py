@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=10), nullable=False),
         sa.CheckConstraint("kind IN ('npi', 'member')", name=op.f("ck_auth_attempts_kind_known")),
         sa.CheckConstraint(
-            "outcome IN ('failure', 'success', 'cleared')",
+            "outcome IN ('failure', 'pending', 'success', 'cleared')",
             name=op.f("ck_auth_attempts_outcome_known"),
         ),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_auth_attempts")),
