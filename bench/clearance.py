@@ -21,7 +21,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.common import PIN, PINS, Figure, cin, npi, population, postgres, today_ca
+from bench.common import (
+    PIN,
+    PINS,
+    Figure,
+    cin,
+    local_code,
+    npi,
+    population,
+    postgres,
+    today_ca,
+)
 from spenddown import bootstrap
 from spenddown.adapters.dataset import parse_dataset
 from spenddown.domain.identifiers import parse_member_id
@@ -63,7 +73,7 @@ def clearing(url: str, w: int, run: str) -> tuple[bootstrap.App, Callable[[int],
             parse_member_id(cin(unit)),
             ISSUED,
             day,
-            f"{run}W{w}N{n}",
+            local_code(f"{run}W{w}N{n}"),  # a distinct, valid local code per clearance
             Money.of("1.00"),
             Payment.PAID,
         )
