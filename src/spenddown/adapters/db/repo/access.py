@@ -1,0 +1,258 @@
+"""Access: sign-in attempts and the lockout, API tokens, the access log and idempotency
+keys (docs/api.md "Credentials")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from spenddown.adapters.db import tables as t
+from spenddown.adapters.db.repo.base import (
+    _AUTH_SUBJECT_LOCKS,
+    _IDEMPOTENCY_KEY_LOCKS,
+    RepositoryBase,
+    _utc,
+)
+from spenddown.services.ports import AccessRecord, ApiToken
+
+# Attempts that count toward a lock: failures, and PINs being checked (a "pending" try is
+# written before Argon2 runs and settled after; docs/operations.md "Lockout").
+COUNTED_ATTEMPTS = ("failure", "pending")
+
+
+_INSERT_ACCESS = insert(t.access_log)
+
+
+class AccessRepository(RepositoryBase):
+    def lock_auth_subject(self, kind: str, subject: str) -> None:
+        """PostgreSQL: a transaction advisory lock on the NPI or CIN (also one that does not
+        exist), so that checking the count and writing an attempt are one step; SQLite's one
+        writer serializes them already."""
+        self._advisory_locks(_AUTH_SUBJECT_LOCKS, [f"{kind}:{subject}"])
+
+    def auth_failures(
+        self, kind: str, subject: str, since: datetime, address: str | None = None
+    ) -> list[datetime]:
+        a = t.auth_attempts
+        query = (
+            select(a.c.at)
+            .where(
+                a.c.kind == kind,
+                a.c.subject == subject,
+                a.c.at > since,
+                a.c.outcome.in_(COUNTED_ATTEMPTS),
+            )
+            .order_by(a.c.at.desc())
+            .limit(1000)
+        )
+        if address is not None:
+            query = query.where(a.c.address == address)
+        return [_utc(at) or since for at in self.c.execute(query).scalars()]
+
+    def address_failures(self, address: str, since: datetime) -> list[datetime]:
+        a = t.auth_attempts
+        query = (
+            select(a.c.at)
+            .where(a.c.address == address, a.c.at > since, a.c.outcome.in_(COUNTED_ATTEMPTS))
+            .order_by(a.c.at.desc())
+            .limit(1000)
+        )
+        return [_utc(at) or since for at in self.c.execute(query).scalars()]
+
+    def auth_pending(self, kind: str, subject: str, since: datetime) -> bool:
+        a = t.auth_attempts
+        query = (
+            select(a.c.seq)
+            .where(
+                a.c.kind == kind, a.c.subject == subject, a.c.at > since, a.c.outcome == "pending"
+            )
+            .limit(1)
+        )
+        return self.c.execute(query).first() is not None
+
+    def auth_succeeded(self, kind: str, subject: str, address: str, since: datetime) -> bool:
+        a = t.auth_attempts
+        query = (
+            select(a.c.seq)
+            .where(
+                a.c.kind == kind,
+                a.c.subject == subject,
+                a.c.address == address,
+                a.c.at > since,
+                a.c.outcome == "success",
+            )
+            .limit(1)
+        )
+        return self.c.execute(query).first() is not None
+
+    def add_auth_attempt(
+        self, kind: str, subject: str, address: str, at: datetime, outcome: str
+    ) -> int:
+        a = t.auth_attempts
+        row = self.c.execute(
+            insert(a)
+            .values(kind=kind, subject=subject, address=address, at=at, outcome=outcome)
+            .returning(a.c.seq)
+        ).first()
+        assert row is not None
+        return int(row[0])
+
+    def settle_auth_attempt(self, seq: int, outcome: str) -> None:
+        a = t.auth_attempts
+        self.c.execute(update(a).where(a.c.seq == seq).values(outcome=outcome))
+
+    def clear_auth_failures(self, kind: str, subject: str) -> int:
+        a = t.auth_attempts
+        result = self.c.execute(
+            update(a)
+            .where(a.c.kind == kind, a.c.subject == subject, a.c.outcome.in_(COUNTED_ATTEMPTS))
+            .values(outcome="cleared")
+        )
+        return int(result.rowcount or 0)
+
+    def prune_auth_attempts(self, before: datetime) -> None:
+        a = t.auth_attempts
+        self.c.execute(delete(a).where(a.c.at < before))
+
+    def replace_pin_hash(self, npi: str, old: str, new: str) -> bool:
+        """A right PIN's hash, re-made (peppered): only if the PIN has not changed meanwhile."""
+        p = t.providers
+        result = self.c.execute(
+            update(p).where(p.c.npi == npi, p.c.pin_hash == old).values(pin_hash=new)
+        )
+        return bool(result.rowcount)
+
+    def count_pin_failure(self, npi: str) -> int:
+        p = t.providers
+        row = self.c.execute(
+            update(p)
+            .where(p.c.npi == npi)
+            .values(failed_attempts=p.c.failed_attempts + 1)
+            .returning(p.c.failed_attempts)
+        ).first()
+        return int(row[0]) if row else 0
+
+    def lock_provider(self, npi: str, until: datetime) -> None:
+        p = t.providers
+        self.c.execute(
+            update(p).where(p.c.npi == npi).values(failed_attempts=0, locked_until=until)
+        )
+
+    def reset_pin_failures(self, npi: str) -> None:
+        p = t.providers
+        self.c.execute(update(p).where(p.c.npi == npi).values(failed_attempts=0, locked_until=None))
+
+    def member_locked_until(self, cin: str) -> datetime | None:
+        m = t.members
+        row = self.c.execute(select(m.c.locked_until).where(m.c.cin == cin)).first()
+        return _utc(row[0]) if row else None
+
+    def count_member_failure(self, cin: str) -> int:
+        m = t.members
+        row = self.c.execute(
+            update(m)
+            .where(m.c.cin == cin)
+            .values(failed_lookups=m.c.failed_lookups + 1)
+            .returning(m.c.failed_lookups)
+        ).first()
+        return int(row[0]) if row else 0
+
+    def lock_member(self, cin: str, until: datetime) -> None:
+        m = t.members
+        self.c.execute(update(m).where(m.c.cin == cin).values(failed_lookups=0, locked_until=until))
+
+    def reset_member_failures(self, cin: str) -> None:
+        m = t.members
+        self.c.execute(update(m).where(m.c.cin == cin).values(failed_lookups=0, locked_until=None))
+
+    def lock_idempotency_key(self, npi: str, key: str) -> None:
+        """On PostgreSQL, until the transaction ends: the clearances of one provider's key are
+        made one at a time even when they clear different budget units."""
+        self._advisory_locks(_IDEMPOTENCY_KEY_LOCKS, [f"{npi}:{key}"])
+
+    def add_token(self, token: ApiToken) -> None:
+        self.c.execute(
+            insert(t.api_tokens).values(
+                token_id=token.token_id,
+                token_hash=token.token_hash,
+                role=token.role,
+                plan_code=token.plan_code,
+                label=token.label,
+                created_at=token.created_at,
+                revoked_at=token.revoked_at,
+                expires_at=token.expires_at,
+                county_code=token.county_code,
+            )
+        )
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        k = t.api_tokens
+        row = self.c.execute(select(k).where(k.c.token_hash == token_hash)).first()
+        return None if row is None else self._token(row)
+
+    @staticmethod
+    def _token(row: Any) -> ApiToken:
+        return ApiToken(
+            row.token_id,
+            row.token_hash,
+            row.role,
+            row.plan_code,
+            row.label,
+            _utc(row.created_at) or datetime.now(UTC),
+            _utc(row.revoked_at),
+            _utc(row.expires_at),
+            row.county_code,
+        )
+
+    def list_tokens(self) -> list[ApiToken]:
+        k = t.api_tokens
+        return [self._token(r) for r in self.c.execute(select(k).order_by(k.c.created_at))]
+
+    def revoke_token(self, token_id: str, at: datetime) -> ApiToken | None:
+        k = t.api_tokens
+        self.c.execute(
+            update(k)
+            .where(k.c.token_id == token_id, k.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        row = self.c.execute(select(k).where(k.c.token_id == token_id)).first()
+        return None if row is None else self._token(row)
+
+    def append_access(self, *records: AccessRecord) -> None:
+        """One statement for the lot (a batch of concurrent requests' rows)."""
+        self.c.execute(
+            _INSERT_ACCESS,
+            [
+                {
+                    "at": r.at,
+                    "actor": r.actor,
+                    "role": r.role,
+                    "action": r.action,
+                    "cin": r.cin,
+                    "outcome": r.outcome,
+                    "address": r.address,
+                }
+                for r in records
+            ],
+        )
+
+    def access_records(self, cin: str | None, after_seq: int, limit: int) -> list[AccessRecord]:
+        log = t.access_log
+        query = select(log).where(log.c.seq > after_seq).order_by(log.c.seq).limit(limit)
+        if cin is not None:
+            query = query.where(log.c.cin == cin)
+        return [
+            AccessRecord(
+                _utc(r.at) or datetime.now(UTC),
+                r.actor,
+                r.role,
+                r.action,
+                r.cin,
+                r.outcome,
+                r.seq,
+                r.address,
+            )
+            for r in self.c.execute(query)
+        ]

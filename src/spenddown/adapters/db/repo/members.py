@@ -1,0 +1,352 @@
+"""Members and eligibility: members, cases, budget units, member-months (eligibility
+segments), aid codes, plans and providers, and the receipts of verifications (EVCs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, bindparam, insert, select
+
+from spenddown.adapters.db import tables as t
+from spenddown.adapters.db.repo.base import RepositoryBase, _month, _utc
+from spenddown.domain.eligibility.codes import AidCode, Program, Scope
+from spenddown.domain.eligibility.model import (
+    BudgetUnitRole,
+    EligibilitySegment,
+    Member,
+    Membership,
+    Plan,
+    Provider,
+    ProviderType,
+)
+from spenddown.domain.months import BenefitMonth
+from spenddown.services.ports import EvcRecord, VerificationRecord
+
+_GET_MEMBER = select(t.members).where(t.members.c.cin == bindparam("cin"))
+_GET_PROVIDER = select(t.providers).where(t.providers.c.npi == bindparam("npi"))
+_ALL_PLANS = select(t.plans)
+_ALL_AID_CODES = select(t.aid_codes)
+_SEGMENTS = (
+    select(t.eligibility)
+    .where(t.eligibility.c.cin == bindparam("cin"), t.eligibility.c.month == bindparam("month"))
+    .order_by(t.eligibility.c.aid_code)
+)
+
+
+_EVC_EXISTS = select(t.evcs.c.evc).where(t.evcs.c.evc == bindparam("evc"))
+_INSERT_EVC = insert(t.evcs)
+_INSERT_VERIFICATION = insert(t.verifications)
+
+
+class MembersRepository(RepositoryBase):
+    def get_member(self, cin: str) -> Member | None:
+        row = self.c.execute(_GET_MEMBER, {"cin": cin}).first()
+        if row is None:
+            return None
+        return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
+
+    def get_provider(self, npi: str) -> Provider | None:
+        row = self.c.execute(_GET_PROVIDER, {"npi": npi}).first()
+        return None if row is None else self._provider(row)
+
+    @staticmethod
+    def _provider(row: Row[Any]) -> Provider:
+        return Provider(
+            npi=row.npi,
+            name=row.name,
+            type=ProviderType(row.type),
+            pin_hash=row.pin_hash,
+            medi_cal_ffs=row.medi_cal_ffs,
+            plans=tuple(row.plans),
+            primary_networks=tuple(row.primary_networks),
+            failed_attempts=row.failed_attempts,
+            locked_until=_utc(row.locked_until),
+        )
+
+    def get_plan(self, code: str) -> Plan | None:
+        row = self.c.execute(select(t.plans).where(t.plans.c.code == code)).first()
+        return Plan(row.code, row.name) if row else None
+
+    def plans(self) -> dict[str, Plan]:
+        return {r.code: Plan(r.code, r.name) for r in self.c.execute(_ALL_PLANS)}
+
+    def stored_aid_codes(self) -> dict[str, AidCode]:
+        return {
+            r.aid_code: AidCode(
+                r.aid_code,
+                r.soc,
+                r.ltc,
+                Scope(r.scope),
+                Program(r.program),
+                r.verified,
+                r.description,
+            )
+            for r in self.c.execute(_ALL_AID_CODES)
+        }
+
+    def case_exists(self, case_id: str) -> bool:
+        return (
+            self.c.execute(select(t.cases.c.case_id).where(t.cases.c.case_id == case_id)).first()
+            is not None
+        )
+
+    def budget_unit_exists(self, case_id: str, budget_unit: str) -> bool:
+        bu = t.budget_units
+        query = select(bu.c.case_id).where(bu.c.case_id == case_id, bu.c.budget_unit == budget_unit)
+        return self.c.execute(query).first() is not None
+
+    def memberships_of(self, cin: str) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m).where(m.c.cin == cin).order_by(m.c.case_id, m.c.budget_unit)
+        )
+        return [self._membership(r) for r in rows]
+
+    def members_of_budget_unit(self, case_id: str, budget_unit: str) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m)
+            .where(m.c.case_id == case_id, m.c.budget_unit == budget_unit)
+            .order_by(m.c.cin)
+        )
+        return [self._membership(r) for r in rows]
+
+    @staticmethod
+    def _segment(row: Row[Any]) -> EligibilitySegment:
+        return EligibilitySegment(
+            row.cin,
+            _month(row.month),
+            row.aid_code,
+            row.county_code,
+            row.plan_code,
+            tuple(row.ohc_codes),
+        )
+
+    def segments(self, cin: str, month: BenefitMonth) -> list[EligibilitySegment]:
+        rows = self.c.execute(_SEGMENTS, {"cin": cin, "month": str(month)})
+        return [self._segment(r) for r in rows]
+
+    def plan_segments(self, plan_code: str, month: BenefitMonth) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e)
+            .where(e.c.plan_code == plan_code, e.c.month == str(month))
+            .order_by(e.c.cin, e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    def provider_directory(self) -> list[tuple[str, str]]:
+        """Every provider's (NPI, name), by name: the family pages' directory."""
+        p = t.providers.c
+        rows = self.c.execute(select(p.npi, p.name).order_by(p.name, p.npi)).all()
+        return [(r.npi, r.name) for r in rows]
+
+    def providers_in_networks(self, networks: list[str]) -> list[Provider]:
+        """Providers in any of these primary networks (few: a scan of the provider table)."""
+        wanted = set(networks)
+        rows = self.c.execute(select(t.providers.c.npi).order_by(t.providers.c.npi)).all()
+        found = [self.get_provider(r.npi) for r in rows]
+        return [p for p in found if p is not None and wanted & set(p.primary_networks)]
+
+    def member_counties(self, cin: str) -> set[str]:
+        """The counties of the member's cases and eligibility (a county token's scope)."""
+        bm, c, e = t.budget_unit_members, t.cases, t.eligibility
+        from_cases = select(c.c.county_code).join(bm, bm.c.case_id == c.c.case_id)
+        from_cases = from_cases.where(bm.c.cin == cin)
+        from_eligibility = select(e.c.county_code).where(e.c.cin == cin)
+        return set(self.c.execute(from_cases.union(from_eligibility)).scalars())
+
+    def case_county(self, case_id: str) -> str | None:
+        c = t.cases
+        value = self.c.execute(select(c.c.county_code).where(c.c.case_id == case_id)).scalar()
+        return None if value is None else str(value)
+
+    def lock_members(self, cins: list[str]) -> set[str]:
+        """The members among ``cins`` that exist. On PostgreSQL each is locked until the
+        transaction ends (``FOR NO KEY UPDATE``, taken in CIN order, so two transactions never
+        wait on each other in a cycle; rows that refer to the member can still be inserted)."""
+        m = t.members
+        query = select(m.c.cin).where(self._one_of(m.c.cin, cins))
+        if self._locking:
+            query = query.order_by(m.c.cin).with_for_update(key_share=True)
+        return set(self.c.execute(query).scalars())
+
+    def providers_by_npi(self, npis: list[str]) -> dict[str, Provider]:
+        p = t.providers
+        rows = self.c.execute(select(p).where(self._one_of(p.c.npi, npis)))
+        return {r.npi: self._provider(r) for r in rows}
+
+    def segments_of(self, cins: list[str], months: list[BenefitMonth]) -> list[EligibilitySegment]:
+        e = t.eligibility
+        rows = self.c.execute(
+            select(e)
+            .where(self._one_of(e.c.cin, cins), self._one_of(e.c.month, [str(m) for m in months]))
+            .order_by(e.c.cin, e.c.month, e.c.aid_code)
+        )
+        return [self._segment(r) for r in rows]
+
+    def memberships_of_members(self, cins: list[str]) -> list[Membership]:
+        m = t.budget_unit_members
+        rows = self.c.execute(
+            select(m)
+            .where(self._one_of(m.c.cin, cins))
+            .order_by(m.c.cin, m.c.case_id, m.c.budget_unit)
+        )
+        return [self._membership(r) for r in rows]
+
+    def existing_members(self, cins: set[str]) -> set[str]:
+        m = t.members
+        return {r.cin for r in self._in_chunks(select(m.c.cin), m.c.cin, cins)}
+
+    def existing_budget_units(self, case_ids: set[str]) -> set[tuple[str, str]]:
+        bu = t.budget_units
+        query = select(bu.c.case_id, bu.c.budget_unit)
+        return {(r.case_id, r.budget_unit) for r in self._in_chunks(query, bu.c.case_id, case_ids)}
+
+    def budget_unit_months_with_aid_codes(
+        self, case_ids: set[str], aid_codes: set[str], role: BudgetUnitRole
+    ) -> set[tuple[str, str, BenefitMonth]]:
+        """(case, budget unit, month) where a member of ``role`` has one of ``aid_codes``."""
+        if not aid_codes:
+            return set()
+        m, e = t.budget_unit_members, t.eligibility
+        query = (
+            select(m.c.case_id, m.c.budget_unit, e.c.month)
+            .distinct()
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.aid_code.in_(sorted(aid_codes)))
+        )
+        rows = self._in_chunks(query, m.c.case_id, case_ids)
+        return {(r.case_id, r.budget_unit, _month(r.month)) for r in rows}
+
+    def budget_unit_plan_members(
+        self, case_ids: set[str], role: BudgetUnitRole
+    ) -> list[tuple[Membership, EligibilitySegment]]:
+        """Each member of ``role`` on these cases' budget units with each of their segments
+        that names a plan."""
+        m, e = t.budget_unit_members, t.eligibility
+        query = (
+            select(m, e)
+            .join(e, e.c.cin == m.c.cin)
+            .where(m.c.role == str(role), e.c.plan_code.is_not(None))
+        )
+        return [
+            (self._membership(r), self._segment(r))
+            for r in self._in_chunks(query, m.c.case_id, case_ids)
+        ]
+
+    def evc_exists(self, evc: str) -> bool:
+        return self.c.execute(_EVC_EXISTS, {"evc": evc}).first() is not None
+
+    def add_evc(self, record: EvcRecord) -> None:
+        self.c.execute(
+            _INSERT_EVC,
+            dict(
+                evc=record.evc,
+                source=record.source,
+                provider_npi=record.provider_npi,
+                cin=record.cin,
+                service_date=record.service_date,
+                month=str(record.month),
+                aid_codes=list(record.aid_codes),
+                created_at=record.created_at,
+            ),
+        )
+
+    def add_verification(self, record: VerificationRecord) -> None:
+        self.c.execute(
+            _INSERT_VERIFICATION,
+            dict(
+                verification_id=record.verification_id,
+                provider_npi=record.provider_npi,
+                cin=record.cin,
+                service_date=record.service_date,
+                month=str(record.month),
+                eligible=record.eligible,
+                eligibility_status=record.eligibility_status,
+                evc=record.evc,
+                created_at=record.created_at,
+            ),
+        )
+
+    def has_verified(self, provider_npi: str, cin: str, month: BenefitMonth | None = None) -> bool:
+        v = t.verifications
+        query = select(v.c.verification_id).where(v.c.provider_npi == provider_npi, v.c.cin == cin)
+        if month is not None:
+            query = query.where(v.c.month == str(month))
+        return self.c.execute(query.limit(1)).first() is not None
+
+    def upsert_plans(self, plans: list[Plan]) -> None:
+        self._upsert_many(t.plans, ("code", "name"), [(p.code, p.name) for p in plans], ("code",))
+
+    def upsert_providers(self, providers: list[Provider], *, keep_pin: bool) -> None:
+        """With ``keep_pin`` an existing provider keeps its PIN and lockout state (the rows must
+        all exist); otherwise the PIN is set and the lockout cleared."""
+        columns = ("npi", "name", "type", "medi_cal_ffs", "plans", "primary_networks")
+        rows = [
+            (
+                p.npi,
+                p.name,
+                str(p.type),
+                p.medi_cal_ffs,
+                p.plans,
+                p.primary_networks,
+                p.pin_hash,
+                0,
+                None,
+            )
+            for p in providers
+        ]
+        everything = (*columns, "pin_hash", "failed_attempts", "locked_until")
+        self._upsert_many(t.providers, everything, rows, ("npi",), columns if keep_pin else None)
+
+    def upsert_members(self, members: list[Member]) -> None:
+        self._upsert_many(
+            t.members,
+            ("cin", "bic_issue_date", "first_name", "last_name", "birth_date"),
+            [(m.cin, m.bic_issue_date, m.first_name, m.last_name, m.birth_date) for m in members],
+            ("cin",),
+        )
+
+    def upsert_cases(self, cases: list[tuple[str, str]]) -> None:
+        """(case ID, county code) pairs."""
+        self._upsert_many(t.cases, ("case_id", "county_code"), cases, ("case_id",))
+
+    def upsert_memberships(self, memberships: list[Membership]) -> None:
+        """The budget units are created as needed (their case must exist)."""
+        unit = ("case_id", "budget_unit")
+        self._upsert_many(
+            t.budget_units, unit, [(m.case_id, m.budget_unit) for m in memberships], unit
+        )
+        self._upsert_many(
+            t.budget_unit_members,
+            (*unit, "cin", "role"),
+            [(m.case_id, m.budget_unit, m.cin, str(m.role)) for m in memberships],
+            (*unit, "cin"),
+        )
+
+    def upsert_aid_codes(self, aid_codes: list[AidCode]) -> None:
+        self._upsert_many(
+            t.aid_codes,
+            ("aid_code", "soc", "ltc", "scope", "program", "verified", "description"),
+            [
+                (a.aid_code, a.soc, a.ltc, str(a.scope), str(a.program), a.verified, a.description)
+                for a in aid_codes
+            ],
+            ("aid_code",),
+        )
+
+    def upsert_segments(self, segments: list[EligibilitySegment]) -> None:
+        text: dict[BenefitMonth, str] = {}  # a few months for a million rows
+        for s in segments:
+            if s.month not in text:
+                text[s.month] = str(s.month)
+        self._upsert_many(
+            t.eligibility,
+            ("cin", "month", "aid_code", "county_code", "plan_code", "ohc_codes"),
+            [
+                (s.cin, text[s.month], s.aid_code, s.county_code, s.plan_code, s.ohc_codes)
+                for s in segments
+            ],
+            ("cin", "month", "aid_code"),
+        )
