@@ -3,6 +3,7 @@ segments), aid codes, plans and providers, and the receipts of verifications (EV
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
@@ -44,6 +45,15 @@ class MembersRepository(RepositoryBase):
         if row is None:
             return None
         return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
+
+    def members_born_on(self, birth_date: date) -> list[Member]:
+        """The members born on a day (the county's search by name and birth date compares the
+        names in the service, accents and case aside: services/cases.py)."""
+        m = t.members
+        rows = self.c.execute(select(m).where(m.c.birth_date == birth_date).order_by(m.c.cin))
+        return [
+            Member(r.cin, r.bic_issue_date, r.first_name, r.last_name, r.birth_date) for r in rows
+        ]
 
     def get_provider(self, npi: str) -> Provider | None:
         row = self.c.execute(_GET_PROVIDER, {"npi": npi}).first()
