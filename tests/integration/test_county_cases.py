@@ -114,3 +114,21 @@ def test_an_unknown_case_is_not_found(world: World) -> None:
     with pytest.raises(NotFound) as missing:
         cases.case_view("C-9999", world.app.uow())
     assert missing.value.code == "CASE_NOT_FOUND"
+
+
+def test_the_beginning_of_a_case_id_lists_the_cases_that_start_with_it(world: World) -> None:
+    world.load(
+        {
+            "cases": [
+                {
+                    "case_id": "C-10-77",
+                    "county_code": "10",
+                    "budget_units": [{"budget_unit": "A", "members": [{"cin": "99999999J"}]}],
+                }
+            ]
+        }
+    )
+    assert found(world, key="C-1") == ["C-10-77", "C-1001"]
+    assert found(world, key="C-2") == ["C-2002"]
+    assert found(world, key="C-") == []  # too short to list
+    assert found(world, key="C-%") == []  # a wildcard is a character like any other

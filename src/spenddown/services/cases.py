@@ -19,6 +19,7 @@ from spenddown.domain.share_of_cost.ledger import EntryKind, LedgerEntry, Obliga
 from spenddown.services.ports import Repository, UnitOfWork
 
 MAX_MATCHES = 50
+MIN_PREFIX = 3  # a case ID's beginning ("C-19") lists the cases that start with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,8 @@ def find_cases(
     name: str = "",
     birth_date: date | None = None,
 ) -> list[CaseMatch]:
-    """The cases that match: ``key`` as a case ID, ``member_id`` (the cases the member is on),
+    """The cases that match: ``key`` as a case ID (or the beginning of case IDs, at least
+    three characters, when no case has it exactly), ``member_id`` (the cases the member is on),
     or ``name`` with ``birth_date`` (both needed: a name alone finds too many people). An empty
     list when nothing matches."""
     if name.strip() and birth_date is None:
@@ -114,8 +116,12 @@ def find_cases(
     with uow:
         repo = uow.repo
         found: dict[str, set[str]] = {}
-        if key.strip() and repo.case_exists(key.strip()):
-            found.setdefault(key.strip(), set())
+        typed = key.strip()
+        if typed and repo.case_exists(typed):
+            found.setdefault(typed, set())
+        elif len(typed) >= MIN_PREFIX and member_id is None:
+            for case_id in repo.case_ids_starting(typed, MAX_MATCHES):
+                found.setdefault(case_id, set())
         cins: list[str] = []
         if member_id is not None:
             cins.append(member_id.cin)

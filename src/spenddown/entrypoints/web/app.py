@@ -197,6 +197,27 @@ ERRORS: Mapping[str, str] = {
         "This person pays toward more than one budget unit this month: choose the budget unit "
         "this bill counts for."
     ),
+    # The county pages (docs/web.md, "County pages").
+    "FORBIDDEN_COUNTY": N_(
+        "These pages need a statewide county token; a token for one county works with the API."
+    ),
+    "BUDGET_UNIT_NOT_FOUND": N_("This case has no budget unit by this name."),
+    "OBLIGATION_NOT_FOUND": N_("This budget unit has no Share of Cost for this month."),
+    "CASE_NOT_FOUND": N_("No case has this ID."),
+    "RETRO_CHANGE_TOO_OLD": N_(
+        "This month is too far back to change here: tick the box for the county's retroactive "
+        "process if it went through it."
+    ),
+    "RECEIPT_IN_FUTURE": N_("The date of the receipt or bill is after today."),
+    "RECEIPT_AFTER_MONTH": N_(
+        "The bill is dated after this month: an expense counts only toward the month it was "
+        "incurred or a later one."
+    ),
+    "OLD_BILL_ALREADY_PAID": N_(
+        "A bill from an earlier month that was already paid cannot meet this month's Share of "
+        "Cost; only an unpaid old bill can."
+    ),
+    "BILL_ALREADY_USED": N_("This bill has already met Share of Cost for its whole amount."),
     "INSECURE_CONNECTION": N_(
         "Signing in needs a secure connection: this server sends its session cookie over "
         "https:// only. Use the https:// address, or ask whoever runs spenddown to serve it "
@@ -378,6 +399,10 @@ def field_failure(
     error: SpenddownError,
     ids: Mapping[str, str] | None = None,
     variant: str = "",
+    *,
+    messages: Mapping[str, str] | None = None,
+    code_fields: Mapping[str, str] | None = None,
+    default_field: str | None = None,
 ) -> dict[str, Any]:
     """An error as the GOV.UK / USWDS error pattern shows it (docs/web.md, "Errors"): the
     template variables ``errors`` (each ``{field, id, message, lang}``: the summary at the top
@@ -387,16 +412,26 @@ def field_failure(
     ``ids`` maps a field name to the id of its input when they differ on the page (the clear
     form's date of service is ``clear_service_date``). A known code keeps its own translated
     words; a field's shape error gets the field's words; anything else shows the use case's
-    detail without the leading ``field:`` (in English, marked as such)."""
+    detail without the leading ``field:`` (in English, marked as such).
+
+    A page may give its own words for its fields (``messages``, over ``FIELD_MESSAGES``), the
+    field of codes that name none (``code_fields``, over ``CODE_FIELDS``), and the field of any
+    error that names none (``default_field``: a one-field form)."""
     gettext = i18n.gettext_for(language(request))
-    field = error.context.get("field") or CODE_FIELDS.get(error.code)
+    field = (
+        error.context.get("field")
+        or (code_fields or {}).get(error.code)
+        or CODE_FIELDS.get(error.code)
+        or default_field
+    )
     field = field if isinstance(field, str) else None
+    words = {**FIELD_MESSAGES, **(messages or {})}
     known = ERRORS.get(error.code + variant) or ERRORS.get(error.code)
     lang: str | None = None
     if known is not None:
         message = gettext(known) + _lockout_note(error, gettext)
-    elif field is not None and field in FIELD_MESSAGES:
-        message = gettext(FIELD_MESSAGES[field])
+    elif field is not None and field in words:
+        message = gettext(words[field])
     else:
         message, lang = error.detail, "en"
         if field is not None and message.startswith(field + ":"):

@@ -37,6 +37,16 @@ def day(value: str | None, field: str) -> date:
     return parse_date(text(value, field, limit=20), field)
 
 
+def day_at(value: str | None, field: str) -> date:
+    """``day``, the error naming its field (``parse_date`` does not), for the error pattern."""
+    try:
+        return day(value, field)
+    except InvalidInput as error:
+        if "field" in error.context:
+            raise
+        raise InvalidInput(error.code, error.detail, field=field) from None
+
+
 def month(value: str | None, field: str = "month") -> BenefitMonth:
     return BenefitMonth.parse(text(value, field, limit=10), field)
 

@@ -100,6 +100,17 @@ class MembersRepository(RepositoryBase):
             is not None
         )
 
+    def case_ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Case IDs that start with ``prefix`` (``C-19`` lists a county's cases), in order."""
+        c = t.cases
+        query = (
+            select(c.c.case_id)
+            .where(c.c.case_id.startswith(prefix, autoescape=True))
+            .order_by(c.c.case_id)
+            .limit(limit)
+        )
+        return [str(r.case_id) for r in self.c.execute(query)]
+
     def budget_unit_exists(self, case_id: str, budget_unit: str) -> bool:
         bu = t.budget_units
         query = select(bu.c.case_id).where(bu.c.case_id == case_id, bu.c.budget_unit == budget_unit)
