@@ -54,9 +54,15 @@ def test_county_computes_sets_certifies_and_starts_the_month(page: Page, server:
     check(page, "county-whatif")
     page.goto("/county")
 
+    # An invalid household size: the error pattern, in words, never the field's API name.
     page.get_by_label("Household size").fill("0")
     page.get_by_role("button", name="Compute").click()
-    expect(page.get_by_role("alert")).to_contain_text("household_size")
+    expect(page.get_by_role("alert")).to_contain_text("Enter the household size")
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#household_size")
+    expect(page.locator("#household_size-error")).to_contain_text("a whole number from 1 to 10")
+    expect(page.locator("#household_size")).to_have_value("0")
+    expect(page.locator("main")).not_to_contain_text("household_size")
+    assert page.title().startswith("Error:")
 
     page.get_by_role("link", name="Case work").click()
     check(page, "county-cases")

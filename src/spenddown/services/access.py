@@ -22,7 +22,7 @@ from spenddown.domain.errors import (
 from spenddown.domain.identifiers import MemberId
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
-from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation
+from spenddown.domain.share_of_cost.ledger import EntryKind, Obligation, Payment
 from spenddown.services.common import (
     MEMBER_KIND,
     count_failure,
@@ -236,9 +236,23 @@ class FamilyClearance:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilyCountyEntry:
+    """What the county put on the month: a receipt or old bill the family brought (MC 177), or
+    a credit carried from a Share of Cost decrease (docs/rules.md, "A Share of Cost over
+    time")."""
+
+    kind: str  # "receipt" | "credit"
+    provider_name: str | None  # a receipt's provider; a credit has none
+    bill_date: date | None  # a receipt's bill date; a credit has none
+    amount: Money  # what counted toward this month
+    paid: bool | None  # a receipt: paid or still owed
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyObligation:
     obligation: Obligation
     clearances: tuple[FamilyClearance, ...]
+    county_entries: tuple[FamilyCountyEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +343,18 @@ def _family_view(cin: str, month: BenefitMonth, uow: UnitOfWork) -> FamilyView:
                         entry.entry_id in reversed_ids,
                     )
                 )
-            views.append(FamilyObligation(obligation, tuple(clearances)))
+            county = tuple(
+                FamilyCountyEntry(
+                    str(entry.kind),
+                    entry.provider_name,
+                    entry.service_date,
+                    entry.applied,
+                    None if entry.payment is None else entry.payment is Payment.PAID,
+                )
+                for entry in entries
+                if entry.kind in (EntryKind.RECEIPT, EntryKind.CREDIT)
+            )
+            views.append(FamilyObligation(obligation, tuple(clearances), county))
     return FamilyView(cin, month, tuple(views))
 
 

@@ -119,6 +119,17 @@ def _month_view(held: dict[str, str], month: BenefitMonth, request: Request) -> 
             }
             for c in item.clearances
         ]
+        # What the county recorded on the month: receipts and old bills, a decrease's credit.
+        shaped["county_entries"] = [
+            {
+                "kind": e.kind,
+                "provider_name": e.provider_name or "",
+                "bill_date": shapes.day(e.bill_date),
+                "amount": shapes.money(e.amount),
+                "paid": e.paid,
+            }
+            for e in item.county_entries
+        ]
         obligations.append(shaped)
     return {"month": str(month), "obligations": obligations}
 
@@ -414,8 +425,31 @@ def _nice(top: Decimal) -> Decimal:
 
 
 # --- the deductible-credit statement -------------------------------------------------------------
+# The insurer needs the policy (or member) number, which spenddown does not store (the other
+# coverage data has carrier, network and plan year only): the family types it in a small form
+# and it is printed on the statement, kept nowhere (docs/web.md, "The deductible statement").
+POLICY_NUMBER = N_(
+    "Enter the policy or member number as it is on your insurance card (letters, digits and "
+    "dashes, at most 40 characters)."
+)
+
+
 @router.get("/family/statement")
 def statement_page(request: Request) -> Response:
+    return _statement(request, {})
+
+
+@router.post("/family/statement")
+def statement_with_number(
+    request: Request, csrf: Csrf = "", carrier: FormText = "", policy_number: FormText = ""
+) -> Response:
+    """The statement again with the policy number typed for one insurer printed on it."""
+    if not sessions.csrf_ok(request, csrf):
+        return csrf_refused(request, "family_statement.html", {"statements": []})
+    return _statement(request, {carrier[:100]: policy_number[:60]}, posted=True)
+
+
+def _statement(request: Request, numbers: dict[str, str], *, posted: bool = False) -> Response:
     who = _family(request)
     if who is None:
         return _again(request)
@@ -427,14 +461,32 @@ def statement_page(request: Request) -> Response:
     except SpenddownError as error:
         return render(request, "family_statement.html", failure(request, error), status_of(error))
     audit(request, ROLE, ROLE, "member.accumulators", cin, "OK")
+    extra: dict[str, Any] = {"policy_numbers": {}}
+    status = 200
+    carriers = [str(s["carrier"]) for s in statements]
+    for carrier, typed in numbers.items():
+        if carrier not in carriers:
+            continue
+        field = f"policy_number_{carriers.index(carrier) + 1}"
+        try:
+            number = forms.text(typed, field, limit=40)
+            if not all(c.isalnum() or c in " -/." for c in number):
+                raise InvalidInput("INVALID_REQUEST", f"{field}: {POLICY_NUMBER}", field=field)
+            extra["policy_numbers"][carrier] = number
+        except SpenddownError as error:
+            extra.update(field_failure(request, error, messages={field: POLICY_NUMBER}))
+            extra["typed_numbers"] = {carrier: typed}
+            status = status_of(error)
     return render(
         request,
         "family_statement.html",
         {
+            **extra,
             "statements": statements,
             "member_id": cin,
             "member_name": "" if member is None else f"{member.first_name} {member.last_name}",
             "born": None if member is None else member.birth_date,
             "printed": today(app.env).isoformat(),
         },
+        status,
     )
