@@ -157,8 +157,15 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     expect(page.locator(".member-name")).to_have_text(f"{LEO.first} {LEO.last}")
     expect(page.locator(".member-born")).not_to_be_empty()
     expect(page.get_by_role("button", name="Print")).to_be_visible()
+    # The policy number is typed by the family, printed on the statement, kept nowhere.
+    page.locator("#policy_number_1").fill("BSC 4471-0093")
+    page.get_by_role("button", name="Add to the statement").first.click()
+    statement = page.locator("section.statement").first
+    expect(statement.locator(".policy-number")).to_have_text("BSC 4471-0093")
+    expect(statement.locator(".letter")).to_contain_text("Policy or member number: BSC 4471-0093")
     check(page, "family-statement")
     page.emulate_media(media="print")
+    expect(page.locator(".policy-form").first).to_be_hidden()
     expect(page.locator("header.site")).to_be_hidden()
     expect(page.locator("footer.site")).to_be_hidden()
     expect(statement).to_be_visible()
@@ -192,11 +199,25 @@ def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) 
     expect(page.get_by_label("Servicio", exact=True)).to_contain_text("Terapia ABA")
     page.get_by_role("button", name="Calcular").click()
     expect(page.locator("#result table tbody tr").first).to_contain_text(SPANISH_MONTH)
+    # Every sentence of the explanation and every provider's reason in Spanish.
+    english = page.locator("#result [lang=en]").all_text_contents()
+    assert english == [], english
+    expect(page.locator("#result details")).to_contain_text("Sin Medi-Cal usted paga primero")
     check(page, "family-savings-es")
 
     page.get_by_role("link", name="Constancia del deducible").click()
     expect(page.locator(".member-born")).to_contain_text(" de ")
     expect(page.locator("section.statement tbody td").first).to_contain_text(" de ")
+    # A policy number with characters a card never has: asked again at its field, kept.
+    page.locator("#policy_number_1").fill("<BSC>")
+    page.get_by_role("button", name="Añadir a la constancia").first.click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#policy_number_1")
+    expect(page.locator("#policy_number_1-error")).to_contain_text("número de póliza")
+    expect(page.locator("#policy_number_1")).to_have_value("<BSC>")
+    page.locator("#policy_number_1").fill("BSC-4471")
+    page.get_by_role("button", name="Añadir a la constancia").first.click()
+    expect(page.locator("section.statement .policy-number").first).to_have_text("BSC-4471")
     check(page, "family-statement-es")
 
 

@@ -361,6 +361,8 @@ def savings(
         return _savings(request, {**context, **shown}, status_of(error))
     audit(request, ROLE, ROLE, "member.estimate", cin, "OK")
     result["explanation"] = explain.sentences(result["explanation"], lang)
+    for provider in result.get("providers") or ():
+        provider["why"] = explain.sentences([provider["why"]], lang)[0]
     return _savings(request, {**context, "estimate": result, "chart": chart(result["months"])})
 
 
