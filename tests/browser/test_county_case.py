@@ -147,16 +147,14 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     expect(units).to_contain_text("Maria Garcia")
     expect(units).to_contain_text(demo.JOSE.cin)
     expect(units).to_contain_text(w["rr"])
-    months = page.locator("article.case-month")
+    months = page.locator("table.months tr.case-month")
     assert months.count() >= 2  # units A and B this month, and the months before
     first = months.first
     expect(first.locator(".remaining")).to_have_text(re.compile(r"^\$[0-9,]+\.[0-9]{2}$"))
     # The seed's clinic clearance on the parents' unit, with the provider's name.
-    ledger = page.locator("table.entries")
-    expect(ledger.filter(has_text="Eastside Community Clinic").first).to_contain_text("$120.00")
-    expect(ledger.filter(has_text="Eastside Community Clinic").first).to_contain_text(
-        w["clearance"]
-    )
+    entry = page.locator("table.entries tr", has_text="Eastside Community Clinic").first
+    expect(entry).to_contain_text("$120.00")
+    expect(entry).to_contain_text(w["clearance"])
     check(page, f"county-case-{tag}", readme={"en-phone": "county-case.png"}.get(tag))
     if tag == "es-phone":
         check(page, "county-case-es", readme="county-case-es.png")
@@ -167,7 +165,7 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     expect(page.locator("#r_case")).to_have_value(GARCIA)
     expect(page.locator("#r_unit")).to_have_value("A")
     page.go_back()
-    page.locator("article.case-month").first.get_by_role("link", name=w["set"]).click()
+    page.locator("tr.case-month").first.get_by_role("link", name=w["set"]).click()
     expect(page.locator("#set_case")).to_have_value(GARCIA)
     expect(page.locator("#cert_case")).to_have_value(GARCIA)
     page.go_back()
@@ -302,7 +300,7 @@ def test_receipts_the_county_records_show_to_the_family(
     w = WORDS[lang]
     page = county_page(browser, server, lang, size)
     find(page, ANA_CASE)
-    page.locator("article.case-month").first.get_by_role("link", name=w["record"]).click()
+    page.locator("tr.case-month").first.get_by_role("link", name=w["record"]).click()
     page.locator("#r_provider").fill(provider)
     page.locator("#r_date").fill(server.today)
     page.locator("#r_amount").fill(typed)
@@ -312,7 +310,7 @@ def test_receipts_the_county_records_show_to_the_family(
     expect(page.locator("table.receipts")).to_contain_text(provider)
     # The case page shows it in the month's ledger.
     page.locator("main").get_by_role("link", name=re.compile(ANA_CASE)).first.click()
-    expect(page.locator("table.entries").first).to_contain_text(provider)
+    expect(page.locator("table.entries tr.receipt", has_text=provider)).to_contain_text(shown)
     page.context.close()
 
     family = new_page(browser, server, size)
