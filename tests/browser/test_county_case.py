@@ -155,7 +155,7 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     entry = page.locator("table.entries tr", has_text="Eastside Community Clinic").first
     expect(entry).to_contain_text("$120.00")
     expect(entry).to_contain_text(w["clearance"])
-    check(page, f"county-case-{tag}", readme={"en-phone": "county-case.png"}.get(tag))
+    check(page, f"county-case-{tag}", readme={"en-desk": "county-case.png"}.get(tag))
     if tag == "es-phone":
         check(page, "county-case-es", readme="county-case-es.png")
 
