@@ -155,6 +155,14 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     entry = page.locator("table.entries tr", has_text="Eastside Community Clinic").first
     expect(entry).to_contain_text("$120.00")
     expect(entry).to_contain_text(w["clearance"])
+    # Every target is at least 44 × 44 px: the buttons, the fields, the actions' links.
+    sizes = page.locator(
+        "main button, main a.button, main input:not([type=hidden]), main .action-list a"
+    ).evaluate_all(
+        "els => els.filter(e => e.offsetParent).map(e => {"
+        " const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"
+    )
+    assert sizes and all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
     check(page, f"county-case-{tag}", readme={"en-desk": "county-case.png"}.get(tag))
     if tag == "es-phone":
         check(page, "county-case-es", readme="county-case-es.png")

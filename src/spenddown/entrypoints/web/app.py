@@ -288,6 +288,7 @@ POSTED_TO_PAGE = (
     ("/provider/clear", "/provider"),
     ("/county/cases/", "/county/cases"),
     ("/county/cycle", "/county/cases"),
+    ("/county/find", "/county"),
 )
 
 
