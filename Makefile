@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint format audit bench bench-quick postgres chromium clean
+.PHONY: install demo test test-fast lint format audit bench bench-quick postgres chromium wrk clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
@@ -30,6 +30,10 @@ postgres:
 
 chromium:
 	@bash scripts/ensure-chromium
+
+# The benchmarks over HTTP drive the server with Debian's wrk (docs/performance.md).
+wrk:
+	@bash scripts/ensure-wrk
 
 test: install postgres chromium
 	$(BIN)/pytest -n 2 --dist loadgroup
@@ -53,10 +57,10 @@ format: install
 	$(BIN)/ruff format src tests $(wildcard bench)
 	$(BIN)/ruff check --fix src tests $(wildcard bench)
 
-bench: install postgres
+bench: install postgres wrk
 	$(BIN)/python -m bench.run
 
-bench-quick: install postgres
+bench-quick: install postgres wrk
 	$(BIN)/python -m bench.run --quick
 
 clean:

@@ -43,6 +43,10 @@ class Figure:
     min_ratio: float | None = None
     min_value: float | None = None
     max_p99_ms: float | None = None
+    # The row of issue 16's targets table this figure measures (bench/targets.py ``TARGETS``).
+    key: str | None = None
+    memory_mb: float | None = None  # peak memory, for a figure whose target bounds it
+    unavailable: str | None = None  # why the figure could not be measured in this run
 
     @property
     def ratio(self) -> float:
@@ -51,6 +55,8 @@ class Figure:
     @property
     def verdict(self) -> str:
         """Met, or what falls short and by how much (empty for a figure without a target)."""
+        if self.unavailable is not None:
+            return "not available"
         short = []
         if self.min_ratio is not None and self.ratio < self.min_ratio:
             short.append(f"ratio {self.ratio:.0%} < {self.min_ratio:.0%}")

@@ -2,7 +2,8 @@
 
     python -m bench.run [--quick]
 
-Each figure is a ratio against a baseline measured in the same run (docs/performance.md)."""
+Each figure is a ratio against a baseline measured in the same run (docs/performance.md); after
+the figures, issue 16's targets with their verdicts (bench/targets.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bench import (
     eligibility_import,
     growth,
     soak,
+    targets,
     verification_http,
     whatif,
     x12,
@@ -101,6 +103,8 @@ def main() -> None:
         print(f"{module.__name__}: {time.monotonic() - started:.0f} s", flush=True)
     total = f"{(time.monotonic() - began) / 60:.1f} minutes"
     print(table(figures))
+    print()
+    print(targets.table(figures))
     print(f"whole run: {total}")
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -109,7 +113,7 @@ def main() -> None:
     path.write_text(
         f"# Benchmarks {stamp}\n\n{machine()}\n\n`python -m bench.run"
         f"{' --quick' if args.quick else ''}` ({total}; load average before: {load_before})\n\n"
-        f"{table(figures)}\n",
+        f"{table(figures)}\n\n## Issue 16's targets\n\n{targets.table(figures)}\n",
         encoding="utf-8",
     )
     print(f"written to {path}")

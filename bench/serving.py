@@ -6,6 +6,7 @@ process on loopback only, bounded in time and count")."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -43,8 +44,11 @@ def seed_dataset(url: str, data: dict[str, Any], *, production_pins: bool) -> No
     """Migrate the database and import ``data`` (e.g. ``bench.common.population``). With
     ``production_pins`` each provider's PIN is hashed with the server's Argon2 parameters (so a
     first request pays what it pays in production); else with cheap ones (when first requests
-    are not measured: the server verifies a PIN with the parameters stored in its hash)."""
-    pins = Argon2PinHasher(PasswordHasher()) if production_pins else PINS
+    are not measured: the server verifies a PIN with the parameters stored in its hash).
+    Production PINs are peppered with the servers' secret key as the server stores them: an
+    unpeppered hash would be replaced on its first right PIN (``needs_rehash``), and the
+    replaced hash misses the verified-PIN cache, so every provider would pay Argon2 twice."""
+    pins = Argon2PinHasher(PasswordHasher(), pepper=SECRET) if production_pins else PINS
     app = bootstrap.build(url, pins=pins)
     try:
         import_dataset(parse_dataset(data), app.uow(), app.env)
@@ -111,22 +115,46 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=15)
 
 
+def _pinned(cmd: list[str], cpu: int | None) -> list[str]:
+    """``cmd`` run on core ``cpu`` only (``taskset`` execs it: the pid stays the server's)."""
+    return cmd if cpu is None else ["taskset", "-c", str(cpu), *cmd]
+
+
+@functools.cache
+def workers_option() -> bool:
+    """Whether this ``spenddown serve`` takes ``--workers N`` (issue 16's several processes)."""
+    out = subprocess.run(
+        [str(SPENDDOWN), "serve", "--help"], capture_output=True, text=True, check=False
+    )
+    return "--workers" in out.stdout
+
+
 @contextlib.contextmanager
-def servers(database_url: str, pool_size: int = 10) -> Iterator[tuple[Served, Served]]:
+def servers(
+    database_url: str, pool_size: int = 10, *, cpu: int | None = None
+) -> Iterator[tuple[Served, Served]]:
     """The bare baseline app and ``spenddown serve`` (production settings: Argon2 PINs behind
-    the verified-PIN cache) on the same database, with the same pool size: ``(bare, app)``."""
+    the verified-PIN cache) on the same database, with the same pool size: ``(bare, app)``;
+    both pinned to core ``cpu`` when given."""
     bare = [sys.executable, "-m", "bench.bare_app", "--url", database_url]
     bare += ["--pool-size", str(pool_size), "--port", str(free_port())]
     app = [str(SPENDDOWN), "serve", "--port", str(free_port())]
-    with _serving([bare, app], _server_env(database_url, pool_size)) as (bare_served, served):
+    commands = [_pinned(bare, cpu), _pinned(app, cpu)]
+    with _serving(commands, _server_env(database_url, pool_size)) as (bare_served, served):
         yield bare_served, served
 
 
 @contextlib.contextmanager
-def serve(database_url: str, pool_size: int = 10) -> Iterator[Served]:
-    """``spenddown serve`` alone (production settings) on the database."""
-    app = [str(SPENDDOWN), "serve", "--port", str(free_port())]
-    with _serving([app], _server_env(database_url, pool_size)) as (served,):
+def serve(
+    database_url: str, pool_size: int = 10, *, workers: int | None = None, cpu: int | None = None
+) -> Iterator[Served]:
+    """``spenddown serve`` alone (production settings) on the database; with ``workers``, as
+    ``spenddown serve --workers N`` (check ``workers_option()`` first)."""
+    app = [str(SPENDDOWN), "serve"]
+    if workers is not None:
+        app += ["--workers", str(workers)]
+    app += ["--port", str(free_port())]
+    with _serving([_pinned(app, cpu)], _server_env(database_url, pool_size)) as (served,):
         yield served
 
 

@@ -199,6 +199,7 @@ def run(quick: bool) -> list[Figure]:
             "(no target; issue 7 sets none)",
             f"baseline: x12sdk X12SegmentReader parse-only of the same file; "
             f"{count} claims, {denied} denied; ratio {claims_ratio:.3%}",
+            key="837p-835",  # bench/targets.py
         ),
         Figure(
             "6b. X12 270 → 271 end to end, in process (SQLite, EVC + audit)",
@@ -208,6 +209,7 @@ def run(quick: bool) -> list[Figure]:
             "(no target; issue 7 sets none)",
             f"baseline: x12sdk X12SegmentReader parse-only of the same file; "
             f"{count} subscribers; ratio {inquiries_ratio:.3%}",
+            key="270-271",  # bench/targets.py
         ),
     ]
 
