@@ -113,38 +113,29 @@ class Answered:
     """Answers counted so far, as bounds: ``wrk`` leaves up to one request per connection
     in flight uncounted when it stops (the server still stores it)."""
 
-    units: int
     low: int = 0
     high: int = 0
-    eligible_low: int = 0
-    eligible_high: int = 0
 
-    def _eligible(self, n: int, sent: int) -> int:
-        return sum(is_eligible(member_of(i % sent, self.units)) for i in range(n))
-
-    def exact(self, n: int, sent: int) -> None:
-        """``n`` requests answered, the first ``n`` of ``sent`` (cycled), each counted."""
+    def exact(self, n: int) -> None:
+        """``n`` requests answered, each counted (``bench.load`` waits for its answers)."""
         self.low, self.high = self.low + n, self.high + n
-        eligible = self._eligible(n, sent)
-        self.eligible_low += eligible
-        self.eligible_high += eligible
 
-    def wrk(self, n: int, sent: int, connections: int = CONNECTIONS) -> None:
-        """``n`` answers counted by ``wrk``, which sends the list in order from its start."""
+    def wrk(self, n: int, connections: int = CONNECTIONS) -> None:
+        """``n`` answers counted by ``wrk``."""
         self.low += n
         self.high += n + connections
-        self.eligible_low += self._eligible(n, sent)
-        self.eligible_high += self._eligible(n + connections, sent)
 
 
-def check_stored(url: str, answered: Answered) -> None:
-    """One verification and one access-log row per answer, an EVC per eligible answer."""
+def check_stored(url: str, answered: Answered, units: int) -> None:
+    """One verification and one access-log row per answer, and an EVC for each verification
+    of an eligible member, none for the others (checked per stored verification, whichever
+    requests ``wrk`` left in flight)."""
+    index = {cin(i): i for i in range(units)}
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            stored = connection.execute(
-                select(func.count()).select_from(tables.verifications)
-            ).scalar_one()
+            v = tables.verifications
+            rows = connection.execute(select(v.c.cin, v.c.evc.is_not(None))).all()
             evcs = connection.execute(
                 select(func.count())
                 .select_from(tables.evcs)
@@ -157,15 +148,19 @@ def check_stored(url: str, answered: Answered) -> None:
             ).scalar_one()
     finally:
         engine.dispose()
-    if not (
-        answered.low <= stored <= answered.high
-        and logged == stored
-        and answered.eligible_low <= evcs <= answered.eligible_high
-    ):
+    stored = len(rows)
+    wrong = [member for member, has_evc in rows if has_evc != is_eligible(index[member])]
+    with_evc = sum(1 for _, has_evc in rows if has_evc)
+    if not (answered.low <= stored <= answered.high and logged == stored) or wrong:
         raise RuntimeError(
-            f"verification figure: {answered.low}–{answered.high} answers "
-            f"({answered.eligible_low}–{answered.eligible_high} eligible) but {stored} "
-            f"verifications, {logged} access-log rows and {evcs} EVCs stored"
+            f"verification figure: {answered.low}–{answered.high} answers but {stored} "
+            f"verifications and {logged} access-log rows stored; {len(wrong)} verifications "
+            "with an EVC for an ineligible member or without one for an eligible member"
+        )
+    if evcs != with_evc:
+        raise RuntimeError(
+            f"verification figure: {evcs} EVCs from verifications, {with_evc} verifications "
+            "name one"
         )
 
 
@@ -188,7 +183,7 @@ def measure(
     seconds, rounds = _rounds(quick)
     serving.seed_dataset(url, dataset(units, senders, day.strftime("%Y-%m")), production_pins=True)
     requests = verifications(units, senders, day)
-    answered = Answered(units)
+    answered = Answered()
     bare_runs: list[dict[str, Any]] = []
     later_runs: list[dict[str, Any]] = []
     with serving.servers(url, cpu=SERVER_CPU) as (bare_server, server):
@@ -196,15 +191,15 @@ def measure(
         # First and later requests one at a time: the first of each provider pays Argon2.
         first = serving.load(base, requests[:senders], connections=1, seconds=60)
         _check_ok(first, "first requests")
-        answered.exact(first["requests"], len(requests))
+        answered.exact(first["requests"])
         later_alone = serving.load(base, requests, connections=1, seconds=1, cycle=True)
         _check_ok(later_alone, "later requests alone")
-        answered.exact(later_alone["requests"], len(requests))
+        answered.exact(later_alone["requests"])
         wrk.run(bare_base, bare_reads(units), seconds=1, cpu=WRK_CPU)  # warm-up
         for _ in range(rounds):
             bare_runs.append(wrk.run(bare_base, bare_reads(units), seconds=seconds, cpu=WRK_CPU))
             later = wrk.run(base, requests, seconds=seconds, cpu=WRK_CPU)
-            answered.wrk(later["requests"], len(requests))
+            answered.wrk(later["requests"])
             later_runs.append(later)
     value, baseline = _median(later_runs, "rps"), _median(bare_runs, "rps")
     key = "verification-1w" if engine == "PostgreSQL" else None
@@ -227,7 +222,7 @@ def measure(
     figures = [one_worker]
     if engine == "PostgreSQL" and two_workers:
         figures.append(_two_workers(url, requests, senders, value, answered, quick))
-    check_stored(url, answered)
+    check_stored(url, answered, units)
     return figures
 
 
@@ -259,10 +254,10 @@ def _two_workers(
         # process pays Argon2 again. wrk's 8 connections each cycle through every provider, so
         # a 2 s warm-up, not measured, reaches every provider on both processes.
         warm = wrk.run(server.base, requests, seconds=2)
-        answered.wrk(warm["requests"], len(requests))
+        answered.wrk(warm["requests"])
         for _ in range(rounds):
             result = wrk.run(server.base, requests, seconds=seconds)
-            answered.wrk(result["requests"], len(requests))
+            answered.wrk(result["requests"])
             runs.append(result)
     return Figure(
         name,
