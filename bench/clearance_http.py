@@ -1,6 +1,8 @@
 """Figure 3: SOC clearance over HTTP under contention (issue 7): 16 connections (16 providers)
 clearing Share of Cost on 10 budget units, each ``POST /v1/soc/clearances`` with its own
 idempotency key, against ``spenddown serve`` on PostgreSQL and on SQLite. Throughput and p99.
+As in figure 2 (issue 16), the servers run on core 0 (``taskset -c 0``) and the load on core 1;
+the load stays ``bench.load`` (not ``wrk``): the checks below need every answer's body.
 
 Baseline, measured in the same run with the same load generator and connections: the bare
 FastAPI endpoint doing one indexed read (``bench.bare_app``). It is the floor of one request
@@ -39,6 +41,7 @@ from spenddown.services.audit import audit_ledger
 
 UNITS = 10
 CONNECTIONS = 16
+SERVER_CPU, LOAD_CPU = 0, 1  # as figure 2 (bench/verification_http.py)
 PROVIDERS = 16
 SOC = "1000000.00"  # not met during the run: every clearance applies its whole charge
 RETRIES = 200
@@ -146,18 +149,30 @@ def measure(url: str, engine: str, quick: bool, stored_units: int = UNITS) -> Fi
     serving.seed_dataset(url, dataset(month, stored_units), production_pins=False)
     warm_requests = clearances(5000, day, "W")
     requests = clearances(int(seconds * 2000), day, "R")  # more than the run can send
-    with serving.servers(url) as (bare_server, server):
+    with serving.servers(url, cpu=SERVER_CPU) as (bare_server, server):
         reads = [{"method": "GET", "path": BARE_PATH.format(cin=cin(i))} for i in range(UNITS)]
-        serving.load(bare_server.base, reads, connections=CONNECTIONS, seconds=1, cycle=True)
+        serving.load(
+            bare_server.base, reads, connections=CONNECTIONS, seconds=1, cycle=True, cpu=LOAD_CPU
+        )
         bare = serving.load(
-            bare_server.base, reads, connections=CONNECTIONS, seconds=seconds, cycle=True
+            bare_server.base,
+            reads,
+            connections=CONNECTIONS,
+            seconds=seconds,
+            cycle=True,
+            cpu=LOAD_CPU,
         )
         warm = serving.load(
             server.base, warm_requests, connections=CONNECTIONS, seconds=1, responses=True
         )
         answers = list(_answers(warm, "warm-up").values())
         result = serving.load(
-            server.base, requests, connections=CONNECTIONS, seconds=seconds, responses=True
+            server.base,
+            requests,
+            connections=CONNECTIONS,
+            seconds=seconds,
+            responses=True,
+            cpu=LOAD_CPU,
         )
         run_answers = _answers(result, "clearances")
         answers += run_answers.values()
@@ -183,7 +198,8 @@ def measure(url: str, engine: str, quick: bool, stored_units: int = UNITS) -> Fi
         bare["rps"],
         "clearances/s",
         TARGET,
-        f"{engine}; p50 {result['p50_ms']:.1f} ms; {result['requests']} clearances, ledger "
+        f"{engine}; server on core {SERVER_CPU}, bench.load on core {LOAD_CPU}; "
+        f"p50 {result['p50_ms']:.1f} ms; {result['requests']} clearances, ledger "
         f"exact, audit clean, {len(sample)} retries identical; baseline: bare read endpoint, "
         f"p99 {bare['p99_ms']:.1f} ms",
         p99_ms=result["p99_ms"],

@@ -167,9 +167,10 @@ def load(
     max_requests: int | None = None,
     cycle: bool = False,
     responses: bool = False,
+    cpu: int | None = None,
 ) -> dict[str, Any]:
-    """Run ``python -m bench.load`` in its own process; its JSON result (with ``responses``:
-    every answer as ``[index, status, body]``)."""
+    """Run ``python -m bench.load`` in its own process (pinned to core ``cpu`` when given); its
+    JSON result (with ``responses``: every answer as ``[index, status, body]``)."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "requests.json"
         spec.write_text(json.dumps(requests), encoding="utf-8")
@@ -183,7 +184,7 @@ def load(
         if responses:
             cmd += ["--responses", str(answers)]
         out = subprocess.run(
-            cmd,
+            _pinned(cmd, cpu),
             cwd=ROOT,
             capture_output=True,
             text=True,
