@@ -3,7 +3,9 @@
     python -m bench.run [--quick]
 
 Each figure is a ratio against a baseline measured in the same run (docs/performance.md); after
-the figures, issue 16's targets with their verdicts (bench/targets.py)."""
+the figures, issue 16's targets with their verdicts (bench/targets.py). A figure module that
+fails (an error, or its checks after the run) is reported and the others still run: its rows
+say "not measured", and the run exits 1 after writing the table."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import os
 import platform
 import sqlite3
 import subprocess
+import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,15 +101,21 @@ def main() -> None:
     figures: list[Figure] = []
     began = time.monotonic()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    failed: list[str] = []
     for module in FIGURES:
         started = time.monotonic()
-        figures += module.run(args.quick)
+        try:
+            figures += module.run(args.quick)
+        except Exception as error:  # reported; the run exits 1 at the end
+            traceback.print_exc()
+            failed.append(f"{module.__name__}: {type(error).__name__}: {error}")
         print(f"{module.__name__}: {time.monotonic() - started:.0f} s", flush=True)
     total = f"{(time.monotonic() - began) / 60:.1f} minutes"
+    failures = "".join(f"\n- FAILED {line}" for line in failed)
     print(table(figures))
     print()
     print(targets.table(figures))
-    print(f"whole run: {total}")
+    print(f"whole run: {total}{failures}")
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     commit = machine().rsplit("commit ", 1)[-1]
@@ -113,10 +123,12 @@ def main() -> None:
     path.write_text(
         f"# Benchmarks {stamp}\n\n{machine()}\n\n`python -m bench.run"
         f"{' --quick' if args.quick else ''}` ({total}; load average before: {load_before})\n\n"
-        f"{table(figures)}\n\n## Issue 16's targets\n\n{targets.table(figures)}\n",
+        f"{table(figures)}\n\n## Issue 16's targets\n\n{targets.table(figures)}\n{failures}\n",
         encoding="utf-8",
     )
     print(f"written to {path}")
+    if failed:  # a figure whose run or checks failed fails the run, after the table
+        sys.exit(1)
 
 
 if __name__ == "__main__":

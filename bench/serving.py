@@ -31,7 +31,7 @@ from spenddown.services.imports import import_dataset
 
 SECRET = "bench-http-secret-bench-http-secret-0123456789"  # noqa: S105 - a throw-away server
 SPENDDOWN = Path(sys.executable).with_name("spenddown")
-READY_TIMEOUT_S = 60
+READY_TIMEOUT_S = 180  # a server pinned to one core of a loaded 2-core machine starts slowly
 
 
 def free_port() -> int:
