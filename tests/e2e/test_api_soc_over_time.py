@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_support import Api, make_api
+from api_support import Api, assert_shape, basic, make_api
 
-from support.world import MONTH
+from spenddown.entrypoints.api import schemas
+from support.world import MONTH, PHARMACY, SOC_MEMBER
 
 
 @pytest.fixture
@@ -100,3 +101,51 @@ def test_receipts_meet_the_month(api: Api) -> None:
     assert response.json()["certified"] is True
     listed = api.client.get(f"/v1/receipts?case_id=C-1001&month={MONTH}", headers=county).json()
     assert [(r["provider_name"], r["applied"]) for r in listed] == [("Valley Hospital", "600.00")]
+
+
+def test_a_drug_clearance_counts_on_the_day_it_was_received(api: Api) -> None:
+    """docs/rules.md §9.1 (22 CCR 50657): the API's `service_type` and `counted_date`."""
+    api.client.put(
+        "/v1/cases/C-1001/budget-units/A/soc/2026-12",
+        json={"amount": "600.00"},
+        headers=api.headers("county"),
+    ).raise_for_status()
+    api.clock.advance(days=10)  # 2026-12-03
+    body = {
+        "member_id": SOC_MEMBER,
+        "bic_issue_date": "2025-02-01",
+        "service_date": "2026-11-30",
+        "billing_code": "99213",
+        "service_charge": "35.00",
+        "payment": "paid",
+        "service_type": "drug",
+        "counted_date": "2026-12-02",
+    }
+    outside = api.client.post(
+        "/v1/soc/clearances", json={**body, "month": "2026-11"}, headers=basic(PHARMACY)
+    )
+    assert outside.status_code == 422, outside.text
+    assert (outside.json()["code"], outside.json()["field"]) == (
+        "SERVICE_OUTSIDE_MONTH",
+        "counted_date",
+    )
+    missing = api.client.post(
+        "/v1/soc/clearances", json={**body, "counted_date": None}, headers=basic(PHARMACY)
+    )
+    assert missing.json()["code"] == "COUNTED_DATE_REQUIRED"
+    cleared = api.client.post("/v1/soc/clearances", json=body, headers=basic(PHARMACY))
+    assert cleared.status_code == 201, cleared.text
+    result = cleared.json()
+    assert_shape(schemas.Clearance, result)
+    assert (result["month"], result["service_type"], result["counted_date"]) == (
+        "2026-12",
+        "drug",
+        "2026-12-02",
+    )
+    assert result["remaining"] == "565.00"
+    ledger = api.client.get(
+        f"/v1/soc/obligations/{SOC_MEMBER}/2026-12", headers=api.headers("county")
+    )
+    assert ledger.status_code == 200, ledger.text
+    entries = [e for e in ledger.json()["ledger"] if e["kind"] == "clearance"]
+    assert [(e["service_type"], e["counted_date"]) for e in entries] == [("drug", "2026-12-02")]

@@ -3,7 +3,7 @@ end to end (docs/cli.md), on the real clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from spenddown.domain.months import BenefitMonth
@@ -86,3 +86,24 @@ def test_receipts_certify_a_month_as_their_sum(cli: Cli) -> None:
     )  # fmt: skip
     assert refused["code"] == "RECEIPT_AFTER_MONTH"
     assert cli("audit").exit_code == 0
+
+
+def test_clear_a_drug_counts_on_the_day_it_was_received(cli: Cli) -> None:
+    """docs/rules.md §9.1 (22 CCR 50657): dispensed the last day of last month, received the
+    1st of this month: it counts toward this month's SOC; named as last month's, refused."""
+    _loaded(cli)
+    first = date.fromisoformat(f"{MONTH}-01")
+    dispensed = first - timedelta(days=1)
+    args = (
+        "clear", "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1], "--member", SOC_MEMBER,
+        "--issue-date", ISSUE, "--date", dispensed.isoformat(), "--code", "99213",
+        "--charge", "25.00", "--service-type", "drug", "--counted-date", first.isoformat(),
+    )  # fmt: skip
+    refused = cli.json(*args, "--month", str(BenefitMonth.of(dispensed)), exit_code=2)
+    assert (refused["code"], refused["field"]) == ("SERVICE_OUTSIDE_MONTH", "counted_date")
+    result = cli.json(*args, "--month", MONTH)
+    assert (result["month"], result["service_date"]) == (MONTH, dispensed.isoformat())
+    assert (result["service_type"], result["counted_date"]) == ("drug", first.isoformat())
+    assert result["applied"] == "25.00"
+    unknown = cli.json(*args[:-4], "--service-type", "vaccine", exit_code=2)
+    assert unknown["code"] == "INVALID_SERVICE_TYPE"

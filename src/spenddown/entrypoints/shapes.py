@@ -124,6 +124,8 @@ def clearance(result: ClearanceResult) -> Json:
         ],
         "messages": list(result.messages),
         "other_coverage_paid": money(result.other_coverage_paid),
+        "service_type": result.service_type,
+        "counted_date": day(result.counted_date),
     }
 
 
@@ -151,6 +153,8 @@ def ledger_entry(entry: LedgerEntry, reversed_ids: frozenset[str] = frozenset())
         "other_coverage_paid": money(entry.other_coverage_paid),
         "provider_name": entry.provider_name,
         "change_id": entry.change_id,
+        "service_type": entry.service_type,
+        "counted_date": day(entry.counted_date),
     }
 
 

@@ -38,6 +38,11 @@ from spenddown.domain.share_of_cost.ledger import (
     ObligationKey,
     Payment,
 )
+from spenddown.domain.share_of_cost.service_dates import (
+    ServiceType,
+    check_in_month,
+    counted_date,
+)
 from spenddown.services.common import (
     aid_code_table,
     authenticate_provider,
@@ -70,6 +75,11 @@ class ClearShareOfCost:
     # What Medicare or other coverage paid on the service: only the rest counts toward the SOC
     # (docs/rules.md, What counts toward a Share of Cost).
     other_coverage_paid: Money | None = None
+    # The date the service counts on by its type (22 CCR 50657; docs/rules.md §9.1): a drug
+    # on the date received, an appliance on its order date, a global fee on the last service.
+    service_type: ServiceType = ServiceType.OTHER
+    counted_date: date | None = None
+    month: BenefitMonth | None = None  # the SOC month the provider means to clear, if said
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,8 @@ class ClearanceResult:
     programs: tuple[ProgramApplication, ...]
     messages: tuple[str, ...]
     other_coverage_paid: Money | None = None
+    service_type: str | None = None
+    counted_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +311,8 @@ def _result_from_entries(
         programs=tuple(programs),
         messages=messages,
         other_coverage_paid=first.other_coverage_paid,
+        service_type=first.service_type,
+        counted_date=first.counted_date,
     )
 
 
@@ -318,6 +332,9 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         raise InvalidInput("INVALID_SERVICE_CHARGE", "service_charge must be more than $0.00.")
     countable = countable_charge(cmd.service_charge, cmd.other_coverage_paid)
     billing_code = parse_billing_code(cmd.billing_code)
+    # The SOC month is the month of the date the service type counts on (docs/rules.md §9.1).
+    counted = counted_date(cmd.service_type, cmd.service_date, cmd.counted_date)
+    check_in_month(cmd.service_type, counted, cmd.month)
     if cmd.idempotency_key is not None and not 1 <= len(cmd.idempotency_key) <= 100:
         raise InvalidInput(
             "INVALID_IDEMPOTENCY_KEY", "idempotency_key must be 1 to 100 characters."
@@ -326,7 +343,8 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
         check_text(cmd.idempotency_key, "idempotency_key", 100, "INVALID_IDEMPOTENCY_KEY")
     with uow:
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
-        month = check_service_date(cmd.service_date, today(env))
+        check_service_date(cmd.service_date, today(env))
+        month = check_service_date(counted, today(env))
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         _, locked = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
         obligations = _sorted(locked)
@@ -344,6 +362,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
                 and first.billing_code == billing_code
                 and first.service_charge == cmd.service_charge
                 and first.other_coverage_paid == cmd.other_coverage_paid
+                and (first.counted_date or first.service_date) == counted
             )
             if not same:
                 raise RuleRefusal(
@@ -378,7 +397,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
             if application.certifies:
                 _activate_plans(uow, application.after, now)
                 evc = _issue_evc(
-                    uow, env, provider.npi, member.cin, cmd.service_date, obligation.key.program
+                    uow, env, provider.npi, member.cin, counted, obligation.key.program
                 )
             entry = LedgerEntry(
                 entry_id=env.ids.new_id("e_"),
@@ -397,6 +416,8 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
                 idempotency_key=cmd.idempotency_key,
                 evc=evc,
                 other_coverage_paid=cmd.other_coverage_paid,
+                service_type=str(cmd.service_type),
+                counted_date=counted,
             )
             uow.repo.save_obligation(application.after, now)
             uow.repo.add_entry(entry)

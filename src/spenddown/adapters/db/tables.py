@@ -180,6 +180,9 @@ soc_entries = Table(
     Column("other_coverage_paid_cents", BigInteger, nullable=True),
     Column("provider_name", String(200), nullable=True),
     Column("change_id", String(40), nullable=True),
+    # docs/rules.md §9.1, dates of service by service type (migration 0013)
+    Column("service_type", String(10), nullable=True),
+    Column("counted_date", Date, nullable=True),
     ForeignKeyConstraint(
         ["case_id", "budget_unit", "month", "program"],
         [
@@ -205,6 +208,10 @@ soc_entries = Table(
         name="receipt_complete",
     ),
     CheckConstraint("kind <> 'credit' OR change_id IS NOT NULL", name="credit_names_change"),
+    CheckConstraint(
+        "service_type IS NULL OR service_type IN ('drug', 'appliance', 'global', 'other')",
+        name="service_type_known",
+    ),
     CheckConstraint("applied_cents >= 0 AND remaining_after_cents >= 0", name="amounts_positive"),
     CheckConstraint(
         "kind <> 'clearance' OR (service_charge_cents > 0 AND provider_npi IS NOT NULL)",

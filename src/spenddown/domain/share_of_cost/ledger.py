@@ -14,7 +14,8 @@ Invariants (checked here, by database constraints, and again by ``spenddown audi
    most once, only by its provider and only before certification.
 4. One active clearance per rendered service (provider, member, date of service, billing code).
 5. A certified month is never un-certified and its SOC never increased.
-6. A clearance applies at most what the member owed (charge − other coverage paid); a receipt at
+6. A clearance applies at most what the member owed (charge − other coverage paid) and counts in
+   the month of the date its service type counts on (22 CCR 50657); a receipt at
    most its amount, dated in its month or, unpaid, before it (Hunt v. Kizer); a credit names
    its change (docs/rules.md, "A Share of Cost over time").
 """
@@ -95,6 +96,10 @@ class LedgerEntry:
     other_coverage_paid: Money | None = None  # what Medicare or other coverage paid
     provider_name: str | None = None  # a receipt's provider (a receipt has no NPI)
     change_id: str | None = None  # a credit's change of circumstance
+    # A clearance's service type and the date it counts on (22 CCR 50657; docs/rules.md §9.1);
+    # None on entries written before migration 0013.
+    service_type: str | None = None
+    counted_date: date | None = None
 
 
 def new_obligation(
@@ -251,6 +256,14 @@ def _check_over_time(where: str, entry: LedgerEntry) -> list[str]:
             problems.append(
                 f"{where}: clearance {entry.entry_id} applies {entry.applied}, more than the "
                 f"{owed} the member owed"
+            )
+        if (
+            entry.counted_date is not None
+            and BenefitMonth.of(entry.counted_date) != entry.key.month
+        ):
+            problems.append(
+                f"{where}: clearance {entry.entry_id} counts on {entry.counted_date}, outside "
+                "its month"
             )
     if entry.kind is EntryKind.RECEIPT:
         if entry.service_charge is None or entry.service_date is None or entry.payment is None:

@@ -163,6 +163,7 @@ Timestamp = Annotated[
 ProgramName = Literal["medi-cal", "cmsp"]
 CertifiedBy = Literal["clearances", "county", "ltc_auto"]
 PaymentName = Literal["paid", "obligated"]
+ServiceTypeName = Literal["drug", "appliance", "global", "other"]
 
 
 class _In(BaseModel):
@@ -239,6 +240,30 @@ class ClearanceRequest(_In):
         Field(
             description="What Medicare or other coverage paid on the service (the primary's "
             "paid amount on its EOB): only service_charge − other_coverage_paid counts."
+        ),
+    ] = None
+    service_type: Annotated[
+        ServiceTypeName,
+        Field(
+            description="Which date the service counts on for the SOC (22 CCR 50657, "
+            "docs/rules.md §9.1): drug (a prescription drug: the date received), appliance "
+            "(dental prosthesis, prosthetic, orthotic or eye appliance: the date ordered from "
+            "the laboratory), global (a global billing agreement: the last service, or the "
+            "delivery), other (the date of service)."
+        ),
+    ] = "other"
+    counted_date: Annotated[
+        DateIn | None,
+        Field(
+            description="The date the service type counts on (required for drug, appliance "
+            "and global; left out for other). The clearance counts toward the SOC of its month."
+        ),
+    ] = None
+    month: Annotated[
+        MonthIn | None,
+        Field(
+            description="The SOC month the office means to clear (the MC 177S month); when "
+            "the date the service counts on is in another month: SERVICE_OUTSIDE_MONTH."
         ),
     ] = None
 
@@ -572,6 +597,14 @@ class Clearance(_Out):
         description="What Medicare or other coverage paid on the service; the clearance "
         "counted at most service_charge − other_coverage_paid (docs/rules.md)",
     )
+    service_type: ServiceTypeName | None = Field(
+        None, description="The service type (docs/rules.md §9.1); null on older clearances"
+    )
+    counted_date: DateOut | None = Field(
+        None,
+        description="The date the clearance counts on by its service type; the month is its "
+        "month (22 CCR 50657)",
+    )
 
 
 class LedgerEntryOut(_Out):
@@ -598,6 +631,12 @@ class LedgerEntryOut(_Out):
     )
     provider_name: str | None = Field(None, description="A receipt's provider")
     change_id: str | None = Field(None, description="A credit's change of circumstance")
+    service_type: ServiceTypeName | None = Field(
+        None, description="A clearance's service type (docs/rules.md §9.1)"
+    )
+    counted_date: DateOut | None = Field(
+        None, description="The date a clearance counts on by its service type (22 CCR 50657)"
+    )
 
 
 class _ObligationFields(_Out):

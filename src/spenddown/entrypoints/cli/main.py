@@ -43,6 +43,7 @@ from spenddown.domain.identifiers import parse_member_id, parse_npi
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth, parse_date
 from spenddown.domain.share_of_cost.ledger import Payment
+from spenddown.domain.share_of_cost.service_dates import parse_service_type
 from spenddown.entrypoints import household as household_body
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.cli import render
@@ -490,6 +491,30 @@ def clear(
             help="What Medicare or other coverage paid on the service: only the rest counts.",
         ),
     ] = None,
+    service_type: Annotated[
+        str,
+        typer.Option(
+            "--service-type",
+            help="drug, appliance, global or other: which date the service counts on "
+            "(22 CCR 50657, docs/rules.md §9.1).",
+        ),
+    ] = "other",
+    counted: Annotated[
+        str | None,
+        typer.Option(
+            "--counted-date",
+            help="YYYY-MM-DD the service type counts on: the drug received, the appliance "
+            "ordered from the laboratory, the global agreement's last service (or delivery).",
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            help="The SOC month (YYYY-MM) you mean to clear; refused when the service counts "
+            "in another month.",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Clear Share of Cost with one service the member paid or obligated."""
@@ -502,6 +527,9 @@ def clear(
         if other_coverage_paid is None
         else Money.parse(other_coverage_paid, "--other-coverage-paid")
     )
+    kind = parse_service_type(service_type)
+    counted_on = None if counted is None else parse_date(counted, "--counted-date")
+    clear_month = None if month is None else BenefitMonth.parse(month, "--month")
     with opened(ctx) as app_:
         cmd = share_of_cost.ClearShareOfCost(
             npi=command_npi,
@@ -515,6 +543,9 @@ def clear(
             idempotency_key=key,
             budget_unit=budget_unit,
             other_coverage_paid=covered,
+            service_type=kind,
+            counted_date=counted_on,
+            month=clear_month,
         )
         result = share_of_cost.clear_share_of_cost(cmd, app_.uow(), app_.env)
     if id_only and not as_json:

@@ -95,6 +95,10 @@ def clearance(c: Json) -> None:
         ("Member", c["member_id"]),
         ("Budget unit", f"{c['case_id']}/{c['budget_unit']} (month {c['month']})"),
         ("Service", f"{c['billing_code']} on {c['service_date']}, charge ${c['service_charge']}"),
+    ]
+    if c.get("service_type") not in (None, "other"):  # docs/rules.md §9.1
+        rows.append(("Counts on", f"{c['counted_date']} ({c['service_type']})"))
+    rows += [
         ("Payment", c["payment"]),
         ("Applied", f"${c['applied']}"),
         ("Remaining", f"${c['remaining']}"),

@@ -20,6 +20,7 @@ from spenddown.domain.errors import InvalidInput, SpenddownError
 from spenddown.domain.identifiers import MemberId, issue_date_from_julian
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Payment
+from spenddown.domain.share_of_cost.service_dates import parse_service_type
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.web import forms, i18n, sessions
 from spenddown.entrypoints.web.app import (
@@ -108,6 +109,13 @@ SCOPES = {"full": N_("full scope"), "restricted": N_("restricted scope")}
 PROGRAMS = {"medi-cal": "Medi-Cal", "cmsp": "CMSP"}
 VERIFY_IDS = {"service_date": "service_date"}
 CLEAR_IDS = {"service_date": "clear_service_date", "payment": "payment_paid"}
+# The clearance form's service types (docs/rules.md §9.1, 22 CCR 50657), in the select's order.
+SERVICE_TYPES = (
+    ("other", N_("Visit, test or other service (counts on the date of service)")),
+    ("drug", N_("Prescription drug (counts on the date received)")),
+    ("appliance", N_("Dental, prosthetic, orthotic or eye appliance (counts on the order date)")),
+    ("global", N_("Global fee (counts on the last service, or the delivery)")),
+)
 
 
 def _verify_form(app_today: date, values: dict[str, str] | None = None) -> dict[str, str]:
@@ -335,6 +343,7 @@ def _card_context(card: dict[str, Any], clear_form: dict[str, str] | None = None
         "desk": desk,
         "clear": form,
         "clear_form": _can_clear(result, desk),
+        "service_types": SERVICE_TYPES,
         "form": _verify_form(date.fromisoformat(result["service_date"])) | {"service_date": ""},
         "idempotency_key": secrets.token_urlsafe(16),
     }
@@ -352,6 +361,8 @@ def clear(
     payment: FormText = "paid",
     budget_unit: FormText = "",
     idempotency_key: FormText = "",
+    service_type: FormText = "other",
+    counted_date: FormText = "",
 ) -> Response:
     typed = {
         "member_id": member_id[:20],
@@ -361,6 +372,8 @@ def clear(
         "service_charge": service_charge[:20],
         "payment": payment if payment in ("paid", "obligated") else "",
         "budget_unit": budget_unit[:40],
+        "service_type": service_type[:12],
+        "counted_date": counted_date[:20],
     }
     who = _office(request)
     if who is None:
@@ -372,7 +385,7 @@ def clear(
     if recalled:
         context.update(_card_context(recalled, typed))
     else:
-        context.update({"clear": typed, "clear_form": True})
+        context.update({"clear": typed, "clear_form": True, "service_types": SERVICE_TYPES})
     context["idempotency_key"] = idempotency_key[:100] or secrets.token_urlsafe(16)
     if not sessions.csrf_ok(request, csrf):
         return csrf_refused(request, "provider_verify.html", context)
@@ -396,6 +409,10 @@ def clear(
             # The form's one-time key: a double submit (reload, double click) clears once.
             idempotency_key=forms.text(idempotency_key, "idempotency_key", required=False) or None,
             budget_unit=forms.text(budget_unit, "budget_unit", required=False, limit=40) or None,
+            service_type=parse_service_type(service_type or "other"),
+            counted_date=(
+                forms.day(counted_date, "counted_date") if counted_date.strip() else None
+            ),
         )
         result = shapes.clearance(share_of_cost.clear_share_of_cost(cmd, app.uow(), app.env))
     except SpenddownError as error:

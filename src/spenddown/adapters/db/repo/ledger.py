@@ -279,6 +279,8 @@ class LedgerRepository(RepositoryBase):
                 ),
                 provider_name=entry.provider_name,
                 change_id=entry.change_id,
+                service_type=entry.service_type,
+                counted_date=entry.counted_date,
             ),
         )
 
@@ -314,6 +316,8 @@ class LedgerRepository(RepositoryBase):
             ),
             provider_name=row.provider_name,
             change_id=row.change_id,
+            service_type=row.service_type,
+            counted_date=row.counted_date,
         )
 
     def _entries(self, *conditions: Any) -> list[LedgerEntry]:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from spenddown.domain.errors import Forbidden, InvalidInput
 from spenddown.domain.share_of_cost.ledger import Payment
+from spenddown.domain.share_of_cost.service_dates import ServiceType
 from spenddown.entrypoints import household, shapes
 from spenddown.entrypoints.api import schemas
 from spenddown.entrypoints.api.audit import audited
@@ -52,6 +53,9 @@ def clear(body: schemas.ClearanceRequest, caller: ProviderTransaction, app: AppD
         idempotency_key=body.idempotency_key,
         budget_unit=body.budget_unit,
         other_coverage_paid=body.other_coverage_paid,
+        service_type=ServiceType(body.service_type),
+        counted_date=body.counted_date,
+        month=body.month,
     )
     result = share_of_cost.clear_share_of_cost(cmd, app.uow(), app.env)
     return ok(shapes.clearance(result), 201)
