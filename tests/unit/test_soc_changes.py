@@ -102,7 +102,8 @@ def test_the_audit_catches_entries_that_apply_more_than_they_may() -> None:
         "e1", "c1", EntryKind.CLEARANCE, key, "12345678A", Money.of("100.00"),
         Money.of("500.00"), now, provider_npi="1234567893", service_date=date(2026, 6, 1),
         billing_code="99213", service_charge=Money.of("200.00"), payment=Payment.PAID,
-        other_coverage_paid=Money.of("160.00"),
+        other_coverage_paid=Money.of("160.00"), service_type="drug",
+        counted_date=date(2026, 7, 2),
     )  # fmt: skip
     receipt = LedgerEntry(
         "e2", "r1", EntryKind.RECEIPT, key, "", Money.of("100.00"), Money.of("400.00"), now,
@@ -116,3 +117,5 @@ def test_the_audit_catches_entries_that_apply_more_than_they_may() -> None:
     assert any("more than the 40.00 the member owed" in p for p in problems)
     assert any("receipt e2 dated 2026-03 cannot count here" in p for p in problems)
     assert any("credit e3 names no change" in p for p in problems)
+    # docs/rules.md §9.1: a drug received in July does not count toward June
+    assert any("clearance e1 counts on 2026-07-02, outside its month" in p for p in problems)
