@@ -98,3 +98,35 @@ def test_medicare_and_msp_are_checked_on_import(medicare_world: World) -> None:
     with pytest.raises(ImportErrors) as refused:
         parse_dataset(document)
     assert any("eligibility" in e and "msp" in e for e in refused.value.errors)
+
+
+def test_medicare_imported_after_certification_gets_its_buy_in_once(world: World) -> None:
+    """docs/rules.md §9.5: November is certified before the import tells that the member has
+    Part B without an MSP; the import writes the buy-in, a second import nothing more, and
+    neither the QMB spouse nor a member of an uncertified unit gets one."""
+    world.clear("600.00")  # certifies C-1001/A for November, no Medicare known yet
+    assert medicare.buy_ins_since(None, world.app.uow()).buy_ins == ()
+    document = _dataset()
+    for row in document["eligibility"]:
+        if row["cin"] == "33333333C":  # unit B, not certified
+            row["medicare"] = {"part_a": False, "part_b": True}
+            row["msp"] = None
+    world.load(document)
+    page = medicare.buy_ins_since(None, world.app.uow())
+    assert [(b.cin, b.month, b.case_id, b.budget_unit) for b in page.buy_ins] == [
+        ("12345678A", NOV, "C-1001", "A")
+    ]
+    assert audit_ledger(world.app.uow()) == []
+    world.load(document)  # the same file again
+    assert len(medicare.buy_ins_since(None, world.app.uow()).buy_ins) == 1
+
+
+def test_medicare_with_an_msp_imported_after_certification_gets_no_buy_in(world: World) -> None:
+    world.clear("600.00")
+    document = _dataset()
+    for row in document["eligibility"]:
+        if row["cin"] == "12345678A":
+            row["msp"] = "slmb"  # the MSP pays Part B already
+    world.load(document)
+    assert medicare.buy_ins_since(None, world.app.uow()).buy_ins == ()
+    assert audit_ledger(world.app.uow()) == []

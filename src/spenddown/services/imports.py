@@ -21,6 +21,7 @@ from spenddown.domain.errors import ImportErrors
 from spenddown.domain.medicare import MedicareStatus
 from spenddown.domain.pins import pin_problem
 from spenddown.services.common import aid_code_table
+from spenddown.services.medicare import catch_up_buy_ins
 from spenddown.services.ports import Env, UnitOfWork
 from spenddown.services.share_of_cost import SetShareOfCost, _set_shares_of_cost
 
@@ -117,6 +118,8 @@ def import_dataset(dataset: Dataset, uow: UnitOfWork, env: Env) -> dict[str, int
         refused = _set_shares_of_cost([command for _, command in dataset.soc], uow, env)
         if refused:
             raise ImportErrors([f"{dataset.soc[i][0]}: {error.detail}" for i, error in refused])
+        # Medicare arriving after a month was certified: its Part B buy-in (docs/rules.md §9.5)
+        catch_up_buy_ins(uow, [status for _, status in dataset.medicare], env.clock.now())
         stored = [c.determination for _, c in dataset.soc if c.determination is not None]
         if stored:
             repo.save_determination_inputs_many(stored, env.clock.now())

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.eligibility.model import BudgetUnitRole
-from spenddown.domain.medicare import needs_part_b_buy_in
+from spenddown.domain.medicare import MedicareStatus, needs_part_b_buy_in
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import Obligation
 from spenddown.services.ports import UnitOfWork
@@ -52,6 +52,23 @@ def record_buy_ins(uow: UnitOfWork, obligation: Obligation, now: datetime) -> in
             written += uow.repo.add_buy_in(
                 membership.cin, key.month, key.case_id, key.budget_unit, now
             )
+    return written
+
+
+def catch_up_buy_ins(uow: UnitOfWork, statuses: list[MedicareStatus], now: datetime) -> int:
+    """In the import's transaction, after its Medicare statuses are stored: a member-month that
+    needs the Part B buy-in (Medicare, no MSP) and whose Medi-Cal SOC month was certified before
+    the status arrived gets its event now (docs/rules.md §9.5). The event is unique per
+    member-month, so a re-import writes nothing more; an MSP writes none."""
+    wanted = {(s.cin, s.month) for s in statuses if needs_part_b_buy_in(s)}
+    if not wanted:
+        return 0
+    written = 0
+    cins = sorted({cin for cin, _ in wanted})
+    months = sorted({month for _, month in wanted})
+    for cin, month, case_id, budget_unit in uow.repo.certified_units_of_members(cins, months):
+        if (cin, month) in wanted:
+            written += uow.repo.add_buy_in(cin, month, case_id, budget_unit, now)
     return written
 
 

@@ -163,6 +163,32 @@ class OverTimeRepository:
             )
         return found
 
+    def certified_units_of_members(
+        self, cins: list[str], months: list[BenefitMonth]
+    ) -> list[tuple[str, BenefitMonth, str, str]]:
+        """(CIN, month, case, unit) of every certified Medi-Cal obligation of a unit in which
+        the member is eligible, for these members and months (in chunks of 500 members)."""
+        m, o = t.budget_unit_members, t.soc_obligations
+        found: list[tuple[str, BenefitMonth, str, str]] = []
+        month_texts = sorted({str(month) for month in months})
+        if not month_texts:
+            return found
+        for start in range(0, len(cins), 500):
+            rows = self.c.execute(
+                select(m.c.cin, o.c.month, o.c.case_id, o.c.budget_unit)
+                .join(o, (o.c.case_id == m.c.case_id) & (o.c.budget_unit == m.c.budget_unit))
+                .where(
+                    m.c.cin.in_(cins[start : start + 500]),
+                    m.c.role == "eligible",
+                    o.c.program == str(Program.MEDI_CAL),
+                    o.c.certified_by.is_not(None),
+                    o.c.month.in_(month_texts),
+                )
+                .order_by(m.c.cin, o.c.month, o.c.case_id, o.c.budget_unit)
+            )
+            found.extend((r[0], BenefitMonth.parse(r[1]), r[2], r[3]) for r in rows)
+        return found
+
     def buy_in_count(self, cin: str, month: BenefitMonth) -> int:
         b = t.part_b_buy_ins
         return int(
