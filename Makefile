@@ -9,14 +9,16 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint format audit bench bench-quick postgres chromium wrk clean
+.PHONY: install demo test test-fast lint format audit bench bench-quick postgres chromium wrk fonts clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check --user "uv==$(UV_VERSION)"
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
+# The notices' PDF prints the language-help taglines in Unicode fonts (Debian packages).
 install: $(VENV)/.installed
+	@bash scripts/ensure-fonts
 
 PORT ?= 8000
 
@@ -34,6 +36,9 @@ chromium:
 # The benchmarks over HTTP drive the server with Debian's wrk (docs/performance.md).
 wrk:
 	@bash scripts/ensure-wrk
+
+fonts:
+	@bash scripts/ensure-fonts
 
 test: install postgres chromium
 	$(BIN)/pytest -n 2 --dist loadgroup

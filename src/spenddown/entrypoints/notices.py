@@ -4,8 +4,12 @@ PDF (fpdf2). The facts are the domain's (``domain/notices.py``); this module onl
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
@@ -15,32 +19,9 @@ from jinja2 import Environment
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.notices import Notice
+from spenddown.entrypoints.taglines import PHONE, TAGLINES, Tagline
 
 LANGUAGES = ("en", "es")
-
-# Language-help taglines (ACA section 1557, 45 CFR 92.11; DHCS notices carry them in the
-# threshold languages). Only Latin-script languages are printed here: the PDF's core font is
-# Latin-1 (docs/rules.md, "Notices of action").
-TAGLINES = (
-    (
-        "English",
-        "ATTENTION: If you need help in your language, call your county office. Aids and "
-        "services for people with disabilities, like documents in braille and large print, are "
-        "also available at no cost.",
-    ),
-    (
-        "Español",
-        "ATENCIÓN: Si necesita ayuda en su idioma, llame a la oficina de su condado. También "
-        "hay ayudas y servicios para personas con discapacidades, como documentos en braille y "
-        "con letra grande, sin costo.",
-    ),
-    (
-        "Tagalog",
-        "PAUNAWA: Kung kailangan mo ng tulong sa iyong wika, tumawag sa tanggapan ng iyong "
-        "county. Mayroon ding mga tulong at serbisyo para sa mga taong may kapansanan, gaya ng "
-        "mga dokumento sa braille at malalaking letra, nang walang bayad.",
-    ),
-)
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -198,7 +179,7 @@ def document(notice: Notice, lang: str, hearing: Any = None) -> tuple[str, list[
         if hearing.aid_paid_pending:
             rights.append(w["held"].format(old=old))
     sections.append(Section(w["hearing"], tuple(rights)))
-    sections.append(Section(w["help"], tuple(f"{name}: {text}" for name, text in TAGLINES)))
+    sections.append(Section(w["help"], tuple(f"{t.language}: {t.text}" for t in TAGLINES)))
     return w["title"], sections
 
 
@@ -228,6 +209,8 @@ def as_json(notice: Notice, lang: str, hearing: Any = None) -> dict[str, Any]:
         "lang": lang,
         "title": title,
         "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in sections],
+        # The language-help taglines, each in its language (docs/rules.md §9.3)
+        "taglines": [{"lang": t.lang, "language": t.language, "text": t.text} for t in TAGLINES],
     }
 
 
@@ -243,8 +226,10 @@ line-height:1.5;color:#111}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.
 </style></head>
 <body><main><h1>{{ title }}</h1>
 {% for section in sections %}<section><h2>{{ section.heading }}</h2>
-{% for p in section.paragraphs %}<p>{{ p }}</p>
-{% endfor %}</section>
+{% if loop.last %}{% for t in taglines %}<p class="tagline"><span lang="en">{{ t.language }}:</span>
+<span lang="{{ t.lang }}"{% if t.rtl %} dir="rtl"{% endif %}>{{ t.text }}</span></p>
+{% endfor %}{% else %}{% for p in section.paragraphs %}<p>{{ p }}</p>
+{% endfor %}{% endif %}</section>
 {% endfor %}</main></body></html>
 """
 )
@@ -252,7 +237,62 @@ line-height:1.5;color:#111}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.
 
 def as_html(notice: Notice, lang: str, hearing: Any = None) -> str:
     title, sections = document(notice, lang, hearing)
-    return _HTML.render(lang=lang, title=title, sections=sections)
+    return _HTML.render(lang=lang, title=title, sections=sections, taglines=TAGLINES)
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+# Unicode fonts (scripts/ensure-fonts installs Debian's packages): the body in DejaVu Sans, each
+# tagline in a font of its script, shaped by HarfBuzz (uharfbuzz) where the script needs it.
+FONT_DIRS = ("/usr/share/fonts",)
+BODY_FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# script → (file, index in a TrueType collection, HarfBuzz script tag or None: no shaping)
+SCRIPT_FONTS: dict[str, tuple[str, int, str | None]] = {
+    "latin": ("DejaVuSans.ttf", 0, None),
+    "cyrillic": ("DejaVuSans.ttf", 0, None),
+    "armenian": ("DejaVuSans.ttf", 0, None),
+    "arabic": ("NotoSansArabic-Regular.ttf", 0, "arab"),
+    "devanagari": ("NotoSansDevanagari-Regular.ttf", 0, "deva"),
+    "gurmukhi": ("NotoSansGurmukhi-Regular.ttf", 0, "guru"),
+    "khmer": ("NotoSansKhmer-Regular.ttf", 0, "khmr"),
+    "lao": ("NotoSansLao-Regular.ttf", 0, "lao"),
+    "thai": ("NotoSansThai-Regular.ttf", 0, "thai"),
+    # Noto Sans CJK Regular.ttc: 0 Japanese, 1 Korean, 2 Simplified, 3 Traditional Chinese
+    "japanese": ("NotoSansCJK-Regular.ttc", 0, None),
+    "hangul": ("NotoSansCJK-Regular.ttc", 0, None),
+    "han-hans": ("NotoSansCJK-Regular.ttc", 0, None),
+    "han-hant": ("NotoSansCJK-Regular.ttc", 0, None),
+}
+MISSING_FONT = (
+    "{language}: this tagline is in the notice's web page and JSON (no font to print it)."
+)
+
+
+@cache
+def find_font(name: str) -> Path | None:
+    """A font file by name under ``SPENDDOWN_FONT_DIR`` or the system's font directories."""
+    extra = os.environ.get("SPENDDOWN_FONT_DIR")
+    for directory in ((extra,) if extra else ()) + FONT_DIRS:
+        found = sorted(Path(directory).rglob(name))
+        if found:
+            return found[0]
+    return None
+
+
+def _shaping_available() -> bool:
+    """fpdf2 shapes text with HarfBuzz (``uharfbuzz``, a dependency)."""
+    return importlib.util.find_spec("uharfbuzz") is not None
+
+
+def printable_taglines() -> list[tuple[Tagline, str | None]]:
+    """Each tagline with the PDF font family it prints in, or None when it cannot be printed
+    correctly (its font is missing, or its script needs shaping and HarfBuzz is missing)."""
+    found = []
+    for tagline in TAGLINES:
+        file, index, shaping = SCRIPT_FONTS[tagline.script]
+        usable = find_font(file) is not None and (shaping is None or _shaping_available())
+        family = f"{Path(file).stem.lower()}-{index}"
+        found.append((tagline, family if usable else None))
+    return found
 
 
 def as_pdf(notice: Notice, lang: str, hearing: Any = None) -> bytes:
@@ -261,15 +301,66 @@ def as_pdf(notice: Notice, lang: str, hearing: Any = None) -> bytes:
     pdf.set_title(title)
     pdf.set_lang(lang)
     pdf.set_creator("spenddown")
+    regular, bold = find_font(BODY_FONTS[""]), find_font(BODY_FONTS["B"])
+    body = "Helvetica"  # Latin-1 only: enough for the English and Spanish body
+    if regular is not None and bold is not None:
+        pdf.add_font("body", "", regular)
+        pdf.add_font("body", "B", bold)
+        body = "body"
+    taglines = printable_taglines()
+    added: set[str] = set()
+    for tagline, family in taglines:
+        if family is None or family in added:
+            continue
+        file, index, _ = SCRIPT_FONTS[tagline.script]
+        pdf.add_font(family, "", find_font(file), collection_font_number=index)
+        added.add(family)
+    if body == "body":
+        pdf.set_fallback_fonts(["body"])  # digits and Latin letters inside other scripts
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
+    pdf.set_font(body, "B", 15)
     pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
-    for section in sections:
+    for number, section in enumerate(sections):
         pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 12)
+        pdf.set_font(body, "B", 12)
         pdf.multi_cell(0, 7, section.heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10.5)
+        pdf.set_font(body, "", 10.5)
+        if number == len(sections) - 1:
+            _print_taglines(pdf, body, taglines)
+            continue
         for paragraph in section.paragraphs:
             pdf.multi_cell(0, 5.5, paragraph, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1.5)
     return bytes(pdf.output())
+
+
+def _print_taglines(pdf: FPDF, body: str, taglines: list[tuple[Tagline, str | None]]) -> None:
+    for tagline, family in taglines:
+        pdf.set_font(body, "B", 9)
+        name = tagline.language.split(" (")[0]  # in English: the body font has no CJK
+        if family is None:
+            pdf.set_font(body, "", 9)
+            text = MISSING_FONT.format(language=tagline.language.split(" (")[0])
+            pdf.multi_cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+            continue
+        pdf.multi_cell(0, 4.5, name, new_x="LMARGIN", new_y="NEXT")
+        shaping = SCRIPT_FONTS[tagline.script][2]
+        if shaping is not None:
+            pdf.set_text_shaping(
+                True,
+                direction="rtl" if tagline.rtl else "ltr",
+                script=shaping,
+                language=tagline.lang,
+            )
+        pdf.set_font(family, "", 9.5)
+        align = "R" if tagline.rtl else "L"
+        text = tagline.text
+        if tagline.rtl:
+            # fpdf2's bidi reverses the groups of "1-800-541-5555" inside right-to-left text;
+            # a left-to-right embedding keeps the number as it is written.
+            text = text.replace(PHONE, f"\u202a{PHONE}\u202c")
+        pdf.multi_cell(0, 5, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        if shaping is not None:
+            pdf.set_text_shaping(False)
+        pdf.ln(1)
