@@ -149,3 +149,68 @@ def test_a_drug_clearance_counts_on_the_day_it_was_received(api: Api) -> None:
     assert ledger.status_code == 200, ledger.text
     entries = [e for e in ledger.json()["ledger"] if e["kind"] == "clearance"]
     assert [(e["service_type"], e["counted_date"]) for e in entries] == [("drug", "2026-12-02")]
+
+
+def _rows(api: Api) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from spenddown.adapters.db import tables
+
+    with api.app.engine.connect() as connection:
+        return {
+            table.name: int(
+                connection.execute(select(func.count()).select_from(table)).scalar_one()
+            )
+            for table in (tables.soc_changes, tables.notices, tables.soc_entries, tables.claims)
+        }
+
+
+def test_the_bad_input_of_a_soc_over_time_is_refused_and_nothing_is_stored(api: Api) -> None:
+    """Issue 12's bad input: a change dated before any SOC it could change, a change reported
+    before it happened, a receipt for a month without a SOC, an amount above what the member
+    owed, a delay reason code that does not exist: 409/422 with the code, nothing stored."""
+    county = api.headers("county")
+    before = _rows(api)
+    early = _change(api, changed="2026-10-05", reported="2026-10-06")
+    assert (early.status_code, early.json()["code"]) == (409, "NO_SOC_FOR_MONTH")
+    backwards = _change(api, changed="2026-11-22", reported="2026-11-01")
+    assert (backwards.status_code, backwards.json()["field"]) == (422, "reported")
+    receipt = {
+        "case_id": "C-1001",
+        "budget_unit": "A",
+        "month": "2026-05",
+        "provider_name": "Valley Hospital",
+        "date": "2026-05-02",
+        "amount": "50.00",
+        "paid": True,
+    }
+    no_soc = api.client.post("/v1/receipts", json=receipt, headers=county)
+    assert (no_soc.status_code, no_soc.json()["code"]) == (409, "NO_SOC_FOR_MONTH")
+    above = api.client.post(
+        "/v1/soc/clearances",
+        json={
+            "member_id": SOC_MEMBER,
+            "bic_issue_date": "2025-02-01",
+            "service_date": "2026-11-20",
+            "billing_code": "99213",
+            "service_charge": "200.00",
+            "payment": "paid",
+            "other_coverage_paid": "250.00",
+        },
+        headers=basic(PHARMACY),
+    )
+    assert (above.status_code, above.json()["code"]) == (422, "AMOUNT_ABOVE_OWED")
+    assert above.json()["field"] == "other_coverage_paid"
+    claim = {
+        "claim_id": "CLM-LATE",
+        "provider_npi": PHARMACY[0],
+        "member_id": SOC_MEMBER,
+        "soc_amount": "0.00",
+        "delay_reason_code": "99",
+        "lines": [
+            {"service_date": "2026-04-10", "procedure_code": "99213", "units": 1, "charge": "90"}
+        ],
+    }
+    late = api.client.post("/v1/claims", json=claim, headers=basic(PHARMACY))
+    assert (late.status_code, late.json()["code"]) == (422, "INVALID_DELAY_REASON_CODE")
+    assert _rows(api) == before

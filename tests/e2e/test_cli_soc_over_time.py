@@ -107,3 +107,65 @@ def test_clear_a_drug_counts_on_the_day_it_was_received(cli: Cli) -> None:
     assert result["applied"] == "25.00"
     unknown = cli.json(*args[:-4], "--service-type", "vaccine", exit_code=2)
     assert unknown["code"] == "INVALID_SERVICE_TYPE"
+
+
+def test_the_bad_input_of_a_soc_over_time_exits_2_or_3_and_stores_nothing(cli: Cli) -> None:
+    """Issue 12's bad input on the command line: exit 2 (bad input) or 3 (a rule refuses), the
+    code on stderr as JSON, nothing stored."""
+    from sqlalchemy import create_engine, func, select
+
+    from spenddown.adapters.db import tables
+
+    _loaded(cli)
+    engine = create_engine(cli.url)
+
+    def rows() -> list[int]:
+        with engine.connect() as connection:
+            return [
+                int(connection.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (tables.soc_changes, tables.notices, tables.soc_entries, tables.claims)
+            ]
+
+    before = rows()
+    long_ago = BenefitMonth.parse(MONTH).plus(-5).first_day
+    change = ["soc", "change", "--case", "C-1001", "--budget-unit", "A", "--amount", "700.00"]
+    early = cli.json(
+        *change, "--changed", long_ago.isoformat(), "--reported", long_ago.isoformat(),
+        "--reason", "Earnings went up", exit_code=3,
+    )  # fmt: skip
+    assert early["code"] == "NO_SOC_FOR_MONTH"
+    backwards = cli.json(
+        *change, "--changed", TODAY.isoformat(), "--reported", long_ago.isoformat(),
+        "--reason", "Earnings went up", exit_code=2,
+    )  # fmt: skip
+    assert backwards["code"] == "CHANGE_REPORTED_BEFORE_IT_HAPPENED"
+    no_soc = cli.json(
+        "receipts", "add", "--case", "C-1001", "--budget-unit", "A",
+        "--month", str(BenefitMonth.of(long_ago)), "--provider-name", "Valley Hospital",
+        "--date", long_ago.isoformat(), "--amount", "50.00", "--paid", exit_code=3,
+    )  # fmt: skip
+    assert no_soc["code"] == "NO_SOC_FOR_MONTH"
+    claim = cli.write(
+        "late.json",
+        {
+            "claim_id": "CLM-LATE",
+            "provider_npi": PHYSICIAN[0],
+            "member_id": SOC_MEMBER,
+            "soc_amount": "0.00",
+            "delay_reason_code": "99",
+            "lines": [
+                {
+                    "service_date": long_ago.isoformat(),
+                    "procedure_code": "99213",
+                    "units": 1,
+                    "charge": "90.00",
+                }
+            ],
+        },
+    )
+    late = cli.json(
+        "adjudicate", str(claim), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1], exit_code=2
+    )
+    assert late["code"] == "INVALID_DELAY_REASON_CODE"
+    assert rows() == before
+    engine.dispose()

@@ -176,6 +176,10 @@ def test_bad_changes_are_refused_and_nothing_is_stored(world: World) -> None:
     with pytest.raises(InvalidInput) as backwards:
         _change(world, "500.00", date(2026, 11, 10), date(2026, 11, 5))
     assert backwards.value.code == "CHANGE_REPORTED_BEFORE_IT_HAPPENED"
+    # dated before the first month with a SOC: there is nothing it could change
+    with pytest.raises(RuleRefusal) as early:
+        _change(world, "500.00", date(2026, 10, 5), date(2026, 10, 6))
+    assert early.value.code == "NO_SOC_FOR_MONTH"
     assert _count(world, tables.soc_changes) == 0
     assert _count(world, tables.notices) == 0
 
