@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -13,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
+from fontTools import subset
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, newTable
 from fpdf import FPDF
 from jinja2 import Environment
 
@@ -278,6 +283,76 @@ def find_font(name: str) -> Path | None:
     return None
 
 
+@cache
+def _tagline_font(file: str, index: int) -> Path:
+    """The font a tagline script prints in, cut down once per process to the characters the
+    taglines use (their texts never change): loading and subsetting the whole Noto Sans CJK
+    collection for every notice made a PDF take seconds. The layout tables are kept whole, so
+    HarfBuzz shapes the cut-down font as it shapes the original."""
+    source = find_font(file)
+    if source is None:  # pragma: no cover - printable_taglines checks first
+        raise FileNotFoundError(file)
+    characters = {ord(c) for t in TAGLINES for c in t.text} | set(range(0x20, 0x7F))
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    font = TTFont(source, fontNumber=index, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=characters)
+    subsetter.subset(font)
+    if "CFF " in font:
+        _cff_to_truetype(font)  # fpdf2 re-subsets it for every PDF: quadratic outlines are cheap
+    target = Path(_FONT_CACHE.name) / f"{Path(file).stem}-{index}.ttf"
+    font.save(target)
+    return target
+
+
+_FONT_CACHE = tempfile.TemporaryDirectory(prefix="spenddown-fonts-")
+
+
+def _cff_to_truetype(font: TTFont) -> None:
+    """Turn a (cut-down) CFF font into TrueType outlines, in place (fontTools' otf2ttf recipe:
+    cubic curves approximated by quadratic ones within 1 unit)."""
+    glyph_order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyphs = {}
+    for name in glyph_order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = glyph_order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    font["maxp"] = maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attribute in [
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ]:
+        setattr(maxp, attribute, 1 if attribute == "maxZones" else 0)
+    maxp.numGlyphs = len(glyph_order)
+    font["head"].indexToLocFormat = 0
+    font["head"].glyphDataFormat = 0
+    font["post"].formatType = 2.0
+    font["post"].extraNames = []
+    font["post"].mapping = {}
+    font["post"].glyphOrder = None
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.recalcBBoxes = True
+
+
 def _shaping_available() -> bool:
     """fpdf2 shapes text with HarfBuzz (``uharfbuzz``, a dependency)."""
     return importlib.util.find_spec("uharfbuzz") is not None
@@ -313,7 +388,7 @@ def as_pdf(notice: Notice, lang: str, hearing: Any = None) -> bytes:
         if family is None or family in added:
             continue
         file, index, _ = SCRIPT_FONTS[tagline.script]
-        pdf.add_font(family, "", find_font(file), collection_font_number=index)
+        pdf.add_font(family, "", _tagline_font(file, index))
         added.add(family)
     if body == "body":
         pdf.set_fallback_fonts(["body"])  # digits and Latin letters inside other scripts
