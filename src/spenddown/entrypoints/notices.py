@@ -4,6 +4,7 @@ PDF (fpdf2). The facts are the domain's (``domain/notices.py``); this module onl
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import tempfile
@@ -263,9 +264,9 @@ SCRIPT_FONTS: dict[str, tuple[str, int, str | None]] = {
     "thai": ("NotoSansThai-Regular.ttf", 0, "thai"),
     # Noto Sans CJK Regular.ttc: 0 Japanese, 1 Korean, 2 Simplified, 3 Traditional Chinese
     "japanese": ("NotoSansCJK-Regular.ttc", 0, None),
-    "hangul": ("NotoSansCJK-Regular.ttc", 0, None),
-    "han-hans": ("NotoSansCJK-Regular.ttc", 0, None),
-    "han-hant": ("NotoSansCJK-Regular.ttc", 0, None),
+    "hangul": ("NotoSansCJK-Regular.ttc", 1, None),
+    "han-hans": ("NotoSansCJK-Regular.ttc", 2, None),
+    "han-hant": ("NotoSansCJK-Regular.ttc", 3, None),
 }
 MISSING_FONT = (
     "{language}: this tagline is in the notice's web page and JSON (no font to print it)."
@@ -285,14 +286,23 @@ def find_font(name: str) -> Path | None:
 
 @cache
 def _tagline_font(file: str, index: int) -> Path:
-    """The font a tagline script prints in, cut down once per process to the characters the
-    taglines use (their texts never change): loading and subsetting the whole Noto Sans CJK
-    collection for every notice made a PDF take seconds. The layout tables are kept whole, so
-    HarfBuzz shapes the cut-down font as it shapes the original."""
+    """The font a tagline script prints in, cut down to the characters the taglines use (their
+    texts never change): loading and subsetting the whole Noto Sans CJK collection for every
+    notice made a PDF take seconds. The cut-down font is kept in a cache directory
+    (``SPENDDOWN_FONT_CACHE``, else ``~/.cache/spenddown/fonts``, else a temporary one), named
+    by what it was made from, so it is made once per machine. The layout tables are kept
+    whole: HarfBuzz shapes the cut-down font as it shapes the original."""
     source = find_font(file)
     if source is None:  # pragma: no cover - printable_taglines checks first
         raise FileNotFoundError(file)
-    characters = {ord(c) for t in TAGLINES for c in t.text} | set(range(0x20, 0x7F))
+    characters = sorted({ord(c) for t in TAGLINES for c in t.text} | set(range(0x20, 0x7F)))
+    stat = source.stat()
+    key = hashlib.sha256(
+        f"{FONT_RECIPE}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{index}|{characters}".encode()
+    ).hexdigest()[:16]
+    target = _font_cache() / f"{source.stem}-{index}-{key}.ttf"
+    if target.is_file():
+        return target
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -304,12 +314,32 @@ def _tagline_font(file: str, index: int) -> Path:
     subsetter.subset(font)
     if "CFF " in font:
         _cff_to_truetype(font)  # fpdf2 re-subsets it for every PDF: quadratic outlines are cheap
-    target = Path(_FONT_CACHE.name) / f"{Path(file).stem}-{index}.ttf"
-    font.save(target)
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    font.save(partial)
+    partial.replace(target)  # atomic: another process never reads half a font
     return target
 
 
-_FONT_CACHE = tempfile.TemporaryDirectory(prefix="spenddown-fonts-")
+FONT_RECIPE = "1"  # change it when the way fonts are cut changes: the cache is made again
+_TEMPORARY = tempfile.TemporaryDirectory(prefix="spenddown-fonts-")
+
+
+@cache
+def _font_cache() -> Path:
+    configured = os.environ.get("SPENDDOWN_FONT_CACHE")
+    for candidate in (
+        Path(configured) if configured else None,
+        Path.home() / ".cache" / "spenddown" / "fonts",
+    ):
+        if candidate is None:
+            continue
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    return Path(_TEMPORARY.name)
 
 
 def _cff_to_truetype(font: TTFont) -> None:
