@@ -41,7 +41,7 @@ def test_demo_starts_the_server_with_demo_credentials(tmp_path: Path) -> None:
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")))  # type: ignore[union-attr]
     reader.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -94,7 +94,7 @@ def test_a_busy_port_is_said_in_one_line_before_the_tour(tmp_path: Path) -> None
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=60,
+                timeout=180,
             )
             assert result.returncode == 1, result.stderr
             assert result.stdout == ""
