@@ -22,6 +22,7 @@ appended to the transaction set as IK3/IK4 (answered with a 999); claims are not
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -156,11 +157,14 @@ def _cas(segment: Segment) -> list[CasAdjustment]:
 
 
 class _Reader:
-    def __init__(self, transaction: TransactionSet, component: str) -> None:
-        self.transaction = transaction
+    """Reads one set's body (the segments between ST and SE) and yields each claim as soon as
+    the segment after it (HL, CLM or SE) closes it: the same reader for a set held in memory
+    (``read_837p``) and for a stream (``claims_from``)."""
+
+    def __init__(self, component: str) -> None:
         self.component = component
         self.problems: list[SegmentProblem] = []
-        self.claims: list[ProfessionalClaim] = []
+        self.count = 0  # claims yielded
 
     def problem(
         self, segment: Segment, loop: str, code: SegmentError, *elements: ElementProblem
@@ -169,14 +173,18 @@ class _Reader:
             SegmentProblem(segment.id, segment.position, loop, code, list(elements))
         )
 
-    def read(self) -> list[ProfessionalClaim]:
-        body = self.transaction.segments[1:-1]
-        if not body or body[0].id != "BHT":
-            anchor = body[0] if body else self.transaction.segments[-1]
-            self.problem(Segment("BHT", [], anchor.position), "", SegmentError.REQUIRED_MISSING)
-            return []
+    def read(
+        self, segments: Iterable[Segment], trailer: Callable[[], int]
+    ) -> Iterator[ProfessionalClaim]:
+        """``segments``: the body; ``trailer()``: the SE's position, once the body is read."""
+        body = iter(segments)
+        first = next(body, None)
+        if first is None or first.id != "BHT":
+            position = first.position if first is not None else trailer()
+            self.problem(Segment("BHT", [], position), "", SegmentError.REQUIRED_MISSING)
+            return
         billing_npi = billing_name = ""
-        batch_reference = body[0].el(3)[:50]
+        batch_reference = first.el(3)[:50]
         submitter = ("", "")
         member = ("", "", "")
         member_born: date | None = None
@@ -186,11 +194,12 @@ class _Reader:
         line: ServiceLine | None = None
         payment: LinePayment | None = None
         loop = "HEADER"
-        for segment in body[1:]:
+        for segment in body:
             name = segment.id
             try:
                 if name == "HL":
-                    self._close(claim)
+                    if claim is not None:
+                        yield self._close(claim)
                     claim = payer = line = payment = None
                     level = segment.el(3)
                     loop = {"20": "2000A", "22": "2000B", "23": "2000C"}.get(level, "")
@@ -231,7 +240,8 @@ class _Reader:
                     elif line is not None:
                         loop, payment = "2420", None
                 elif name == "CLM":
-                    self._close(claim)
+                    if claim is not None:
+                        yield self._close(claim)
                     payer = line = payment = None
                     loop = "2300"
                     claim = ProfessionalClaim(
@@ -321,10 +331,10 @@ class _Reader:
                     SegmentError.HAS_ELEMENT_ERRORS,
                     ElementProblem(error.position, error.code, error.value),
                 )
-        self._close(claim)
-        if not self.claims and not self.problems:
-            self.problem(body[0], "", SegmentError.REQUIRED_MISSING)
-        return self.claims
+        if claim is not None:
+            yield self._close(claim)
+        if not self.count and not self.problems:
+            self.problem(first, "", SegmentError.REQUIRED_MISSING)
 
     def _date(
         self,
@@ -343,9 +353,7 @@ class _Reader:
             line.seen.add("DTP")
             line.service_date = dtp_date(segment)
 
-    def _close(self, claim: ProfessionalClaim | None) -> None:
-        if claim is None:
-            return
+    def _close(self, claim: ProfessionalClaim) -> ProfessionalClaim:
         for line in claim.lines:
             missing = SegmentError.REQUIRED_MISSING
             # A segment present but in error was reported once already (IK3 with its IK4).
@@ -360,14 +368,31 @@ class _Reader:
             self.problems.append(
                 SegmentProblem("LX", claim.position, "2400", SegmentError.REQUIRED_MISSING)
             )
-        self.claims.append(claim)
+        self.count += 1
+        return claim
 
 
 def read_837p(
     transaction: TransactionSet, component_separator: str = ":"
 ) -> list[ProfessionalClaim]:
     """The claims; problems are appended to ``transaction.errors`` (reject with a 999)."""
-    reader = _Reader(transaction, component_separator)
-    claims = reader.read()
+    reader = _Reader(component_separator)
+    segments = transaction.segments
+    claims = list(reader.read(segments[1:-1], lambda: segments[-1].position))
     transaction.errors.extend(reader.problems)
     return claims
+
+
+def claims_from(
+    body: Iterable[Segment],
+    component_separator: str,
+    problems: list[SegmentProblem],
+    trailer: Callable[[], int],
+) -> Iterator[ProfessionalClaim]:
+    """The claims of one set's body (ST and SE excluded), each yielded as soon as it is read,
+    so that a stream of segments is never held; the set's problems are appended to
+    ``problems`` as they are found (all of them once the body is exhausted). ``trailer()``
+    gives the SE's position, asked only for a set without a body."""
+    reader = _Reader(component_separator)
+    reader.problems = problems
+    yield from reader.read(body, trailer)
