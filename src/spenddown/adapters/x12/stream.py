@@ -1,0 +1,419 @@
+"""Streaming X12: a file read in 64 KiB chunks, its segments tokenized as they come, the
+envelope checked and the 837P claims read without holding the file (docs/architecture.md
+"Streaming X12").
+
+Three pieces, each flat in memory whatever the file's size:
+
+- ``Tokenizer``: the segments of a file, with their position. The delimiters come from each
+  interchange's fixed-width ISA (106 characters); the segment terminator may be followed by
+  line breaks, or be a line break itself, exactly as ``envelope`` normalises a text. A file of
+  several interchanges is cut as ``envelope.split_interchanges`` cuts it (after the first IEA
+  of an interchange when an ISA follows), each read with its own delimiters.
+- ``check``: the envelope of every interchange, as ``envelope.read_interchanges`` finds it (the
+  same ``InterchangeRejected`` notes for a TA1, the same group and set errors for a 999) but
+  with no segment kept: the transaction sets it returns have their ST only.
+- ``claims``: the 837P claims of a file, each yielded as soon as it is read (``x222a1``'s reader
+  over the stream), with the set it belongs to; the set's problems (``TransactionSet.errors``)
+  are complete once its last claim has been yielded and the next set has begun.
+
+The envelope of a file is trusted only after ``check`` has read it to the end: a caller that
+answers claims checks first (one cheap pass), then reads the claims (a second pass).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from x12sdk.models import X12Delimiters
+
+from spenddown.adapters.x12 import mapping
+from spenddown.adapters.x12.codes import InterchangeNote, SetError
+from spenddown.adapters.x12.envelope import (
+    ISA_LENGTH,
+    MAX_SEGMENTS,
+    FunctionalGroup,
+    Interchange,
+    InterchangeRejected,
+    IsaEcho,
+    Segment,
+    TransactionSet,
+    _close_group,
+    _group,
+    _isa,
+    _transaction,
+)
+from spenddown.adapters.x12.x222a1 import ProfessionalClaim, claims_from
+from spenddown.domain.cob.model import Claim
+from spenddown.domain.errors import SpenddownError
+
+CHUNK_SIZE = 64 * 1024
+_LEADING = "\ufeff \t\r\n"  # what ``envelope._normalise`` strips before the ISA
+_CONTROL = frozenset(("SE", "GE", "IEA", "GS", "ST", "ISA"))
+
+
+class Tokenizer:
+    """The segments of one file, read ``chunk_size`` characters at a time.
+
+    ``Segment.position`` is the segment's ordinal in the file (the envelope readers renumber
+    the segments of a transaction set from its ST). ``interchanges`` counts the ISA headers
+    read so far and ``head`` is the last one's text (at least its 106 characters when there
+    were as many): a consumer sees a new interchange begin when an ``ISA`` segment arrives with
+    ``interchanges`` changed."""
+
+    def __init__(self, source: TextIO, chunk_size: int = CHUNK_SIZE) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size")
+        self._source = source
+        self._size = chunk_size
+        self._eof = False
+        self.interchanges = 0
+        self.head = ""
+        self.lines_terminate = False  # the first ISA's terminator is a line break
+        self.delimiters: X12Delimiters | None = None
+        self._cut = False
+
+    def _read(self) -> str:
+        if self._eof:
+            return ""
+        chunk = self._source.read(self._size)
+        if not chunk:
+            self._eof = True
+            return ""
+        if self.lines_terminate:
+            return chunk.replace("\r\n", "\x1d").replace("\r", "\x1d").replace("\n", "\x1d")
+        return chunk.replace("\r", "").replace("\n", "")
+
+    def _fill(self, text: str, least: int) -> str:
+        """``text`` with more read until it has ``least`` characters (or the file ends)."""
+        while len(text) < least:
+            more = self._read()
+            if not more:
+                break
+            text += more
+        return text
+
+    def _start(self, text: str) -> str:
+        """A new interchange begins with ``text``: its delimiters from its ISA."""
+        text = self._fill(text, ISA_LENGTH)
+        self.interchanges += 1
+        self.head = text
+        # envelope.split_interchanges cuts only an interchange that begins with a whole ISA
+        self._cut = len(text) >= ISA_LENGTH and text.startswith("ISA")
+        if len(text) >= ISA_LENGTH:
+            self.delimiters = X12Delimiters(
+                element_separator=text[3],
+                repetition_separator=text[82],
+                segment_terminator=text[105],
+                component_separator=text[104],
+            )
+        else:  # too short for an ISA: ``_isa`` rejects it; split on anything harmless
+            self.delimiters = X12Delimiters(
+                element_separator="*",
+                repetition_separator="^",
+                segment_terminator="~",
+                component_separator=":",
+            )
+        return text
+
+    def segments(self) -> Iterator[Segment]:
+        # The first ISA decides how line breaks are read, as ``envelope._normalise`` does.
+        text = ""
+        while True:
+            more = self._source.read(self._size)
+            if not more:
+                self._eof = True
+                break
+            text = (text + more).lstrip(_LEADING)
+            if len(text) >= ISA_LENGTH:
+                break
+        self.lines_terminate = len(text) >= ISA_LENGTH and text[105] in "\r\n"
+        if self.lines_terminate:  # line breaks become GS (1D), as envelope._normalise does
+            text = text.replace("\r\n", "\x1d").replace("\r", "\x1d").replace("\n", "\x1d")
+        else:
+            text = text.replace("\r", "").replace("\n", "")
+        buffer = self._start(text)
+        ordinal = 0
+        looked = False  # this interchange's first IEA was looked past
+        while True:
+            delimiters = self.delimiters
+            assert delimiters is not None
+            terminator = delimiters.segment_terminator
+            separator = delimiters.element_separator
+            if terminator not in buffer and not self._eof:
+                buffer += self._read()
+                if terminator not in buffer and not self._eof:
+                    continue
+            parts = buffer.split(terminator)
+            buffer = parts.pop() if not self._eof else ""
+            rest = None
+            for index, part in enumerate(parts):
+                elements = part.split(separator)
+                name = elements[0].upper().strip()
+                if not name and len(elements) == 1:
+                    continue  # blank between terminators
+                ordinal += 1
+                yield Segment(name, elements, ordinal)
+                if name == "IEA" and not looked and self._cut:
+                    # The interchange's first IEA: cut here when an ISA follows.
+                    looked = True
+                    rest = terminator.join([*parts[index + 1 :], buffer])
+                    rest = self._fill(rest, ISA_LENGTH + 8)
+                    break
+            if rest is not None:
+                following = rest.lstrip(" \t\x1d")
+                if following.startswith("ISA"):
+                    buffer = self._start(following)
+                    looked = False
+                else:
+                    buffer = rest
+                continue
+            if self._eof and not buffer:
+                return
+
+
+@dataclass(slots=True)
+class _Set:
+    transaction: TransactionSet
+    count: int = 1  # segments so far, ST included
+
+
+class _Checker:
+    """``envelope.read_interchange``'s control structure, one segment at a time."""
+
+    def __init__(self, head: str, max_segments: int) -> None:
+        isa, echo = _isa(head)  # raises InterchangeRejected
+        self.isa = isa
+        self.echo: IsaEcho = echo
+        self.max_segments = max_segments
+        created = datetime.strptime(isa[9] + isa[10], "%y%m%d%H%M")  # noqa: DTZ007 (sender's local time)
+        self.interchange = Interchange(
+            delimiters=X12Delimiters(
+                element_separator=head[3],
+                repetition_separator=head[82],
+                segment_terminator=head[105],
+                component_separator=head[104],
+            ),
+            sender_qualifier=isa[5],
+            sender_id=isa[6].strip(),
+            receiver_qualifier=isa[7],
+            receiver_id=isa[8].strip(),
+            control_number=isa[13],
+            usage=isa[15],
+            created=created,
+            ack_requested=isa[14] == "1",
+        )
+        self.started = False
+        self.group: FunctionalGroup | None = None
+        self.current: _Set | None = None
+        self.ended = False
+        self.count = 0
+
+    def reject(self, note: InterchangeNote) -> InterchangeRejected:
+        return InterchangeRejected(note, self.echo)
+
+    def feed(self, segment: Segment) -> None:
+        if not self.started:
+            self.started = True
+            if segment.id != "ISA":
+                raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+            return
+        self.count += 1
+        if self.count > self.max_segments:
+            raise self.reject(InterchangeNote.INVALID_CONTENT)
+        if self.ended:
+            raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+        name = segment.id
+        current, group = self.current, self.group
+        if current is not None and name not in _CONTROL:
+            current.count += 1
+            return
+        if name == "GS":
+            if group is not None or current is not None:
+                raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+            self.group = _group(segment, self.echo)
+        elif name == "ST":
+            if group is None:
+                raise self.reject(InterchangeNote.INVALID_CONTENT)
+            if current is not None:
+                current.transaction.set_error = SetError.TRAILER_MISSING
+                group.transactions.append(current.transaction)
+            self.current = _Set(_transaction(segment, group))
+        elif name == "SE":
+            if current is None or group is None:
+                raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+            current.count += 1
+            transaction = current.transaction
+            if transaction.set_error is None:
+                if segment.el(2) != transaction.control_number:
+                    transaction.set_error = SetError.CONTROL_NUMBER_MISMATCH
+                elif segment.el(1) != str(current.count):
+                    transaction.set_error = SetError.SEGMENT_COUNT_MISMATCH
+            group.transactions.append(transaction)
+            self.current = None
+        elif name == "GE":
+            if group is None:
+                raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+            if current is not None:
+                current.transaction.set_error = SetError.TRAILER_MISSING
+                group.transactions.append(current.transaction)
+                self.current = None
+            _close_group(group, segment)
+            self.interchange.groups.append(group)
+            self.group = None
+        elif name == "IEA":
+            if group is not None or current is not None:
+                raise self.reject(InterchangeNote.IMPROPER_END_OF_FILE)
+            if segment.el(2) != self.isa[13]:
+                raise self.reject(InterchangeNote.CONTROL_NUMBER_MISMATCH)
+            if segment.el(1) != str(len(self.interchange.groups)):
+                raise self.reject(InterchangeNote.INVALID_GROUP_COUNT)
+            self.ended = True
+        elif name == "ISA":
+            raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+        elif name == "TA1" and group is None and not self.interchange.groups:
+            self.interchange.received_ta1.append(segment)
+        else:
+            raise self.reject(InterchangeNote.INVALID_CONTENT)
+
+    def finish(self) -> Interchange:
+        if not self.started:
+            raise self.reject(InterchangeNote.INVALID_CONTROL_STRUCTURE)
+        if not self.ended:
+            raise self.reject(InterchangeNote.IMPROPER_END_OF_FILE)
+        interchange = self.interchange
+        if not interchange.groups and not interchange.received_ta1:
+            raise self.reject(InterchangeNote.INVALID_CONTENT)
+        return interchange
+
+
+def check(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+) -> list[Interchange | InterchangeRejected]:
+    """Every interchange of the file, as ``envelope.read_interchanges`` reads it, its
+    transaction sets holding their ST only (the file is not kept)."""
+    tokenizer = Tokenizer(source, chunk_size)
+    out: list[Interchange | InterchangeRejected] = []
+    checker: _Checker | None = None
+    rejected: InterchangeRejected | None = None
+    seen = 0
+
+    def close() -> None:
+        if rejected is not None:
+            out.append(rejected)
+        elif checker is not None:
+            try:
+                out.append(checker.finish())
+            except InterchangeRejected as error:
+                out.append(error)
+
+    for segment in tokenizer.segments():
+        if tokenizer.interchanges != seen:
+            if seen:
+                close()
+            seen = tokenizer.interchanges
+            checker, rejected = None, None
+            try:
+                checker = _Checker(tokenizer.head, max_segments)
+            except InterchangeRejected as error:
+                rejected = error
+        if rejected is not None or checker is None:
+            continue
+        try:
+            checker.feed(segment)
+        except InterchangeRejected as error:
+            rejected = error
+    if not seen:  # nothing at all: the first "interchange" is the empty text
+        try:
+            _isa(tokenizer.head)
+        except InterchangeRejected as error:
+            return [error]
+    close()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReadClaim:
+    """One 837P claim of a stream: the wire claim, the set it came in (whose ``errors`` are
+    complete once the set is read) and the domain claim, or why the domain refused it (the
+    error ``mapping.to_claim`` raised); ``claim`` is None for a dependent patient (2000C),
+    whom only the member look-up of the per-claim path identifies, and once the set has
+    problems (it is refused whole, with a 999)."""
+
+    wire: ProfessionalClaim
+    transaction: TransactionSet
+    claim: Claim | SpenddownError | None
+
+
+def _body(tokens: Iterator[Segment], transaction: TransactionSet) -> Iterator[Segment]:
+    """A set's segments after its ST, numbered from it, until its SE (appended to
+    ``transaction.segments``) or the next envelope segment."""
+    position = 1
+    for segment in tokens:
+        if segment.id in _CONTROL:
+            if segment.id == "SE":
+                position += 1
+                segment.position = position
+            transaction.segments.append(segment)
+            return
+        position += 1
+        segment.position = position
+        yield segment
+
+
+def wire_claims(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[tuple[ProfessionalClaim, TransactionSet]]:
+    """The 837P claims of a file checked by ``check``, with their sets, as they are read. The
+    last segment of each set's ``segments`` is its SE (or what ended it), once it is read."""
+    tokenizer = Tokenizer(source, chunk_size)
+    tokens = tokenizer.segments()
+    group_code = ""
+    version = ""
+    for segment in tokens:
+        while segment.id == "ST":
+            transaction = TransactionSet(
+                code=segment.el(1),
+                control_number=segment.el(2),
+                version=segment.el(3) or version,
+                segments=[segment],
+            )
+            if group_code != "HC" or transaction.code != "837":
+                break
+            assert tokenizer.delimiters is not None
+            component = tokenizer.delimiters.component_separator
+            body = _body(tokens, transaction)
+
+            def trailer(transaction: TransactionSet = transaction) -> int:
+                return transaction.segments[-1].position
+
+            for wire in claims_from(body, component, transaction.errors, trailer):
+                yield wire, transaction
+            for _ in body:  # a set the reader gave up on early
+                pass
+            ended = transaction.segments[-1]
+            if ended is segment:  # the file ended inside the set
+                return
+            segment = ended  # SE, or the envelope segment that ended the set
+        if segment.id == "GS":
+            group_code, version = segment.el(1), segment.el(8)
+
+
+def claims(source: TextIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ReadClaim]:
+    """``wire_claims`` mapped to the domain (``mapping.to_claim``), one claim at a time."""
+    for wire, transaction in wire_claims(source, chunk_size=chunk_size):
+        claim: Claim | SpenddownError | None = None
+        if not wire.dependent and not transaction.errors:
+            try:
+                claim = mapping.to_claim(wire)
+            except SpenddownError as error:
+                claim = error
+        yield ReadClaim(wire, transaction, claim)
+
+
+def open_text(path: Path) -> TextIO:
+    """A file opened as the CLI reads one (UTF-8, undecodable bytes replaced)."""
+    return path.open(encoding="utf-8", errors="replace", newline="")
