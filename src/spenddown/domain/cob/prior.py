@@ -100,16 +100,27 @@ def ordered(payers: list[PriorPayer] | tuple[PriorPayer, ...]) -> list[PriorPaye
     return sorted(payers, key=lambda p: p.rank)
 
 
+def _sum(values: list[Decimal]) -> Decimal:
+    return sum(values, _NO_CENTS)
+
+
+_NO_CENTS = Decimal("0.00")
+
+
 def balance_problems(
     claim_charge: Money, line_charges: list[Money], payers: list[PriorPayer]
 ) -> list[str]:
-    """What does not balance, one sentence each (empty: every payer balances)."""
+    """What does not balance, one sentence each (empty: every payer balances).
+
+    Summed as plain Decimals of whole cents (exact, no ``Money`` per intermediate sum): this
+    runs for every claim an 837P carries (docs/performance.md "Streaming X12")."""
     problems: list[str] = []
+    charge = claim_charge.amount
     for payer in payers:
         who = f"2320 SBR*{payer.responsibility} ({payer.payer_name})"
-        claim_adjusted = _total([a.amount for a in payer.adjustments])
-        line_adjusted = _total([a.amount for pl in payer.lines for a in pl.adjustments])
-        line_paid = _total([pl.paid for pl in payer.lines])
+        claim_adjusted = _sum([a.amount.amount for a in payer.adjustments])
+        line_adjusted = _sum([a.amount.amount for pl in payer.lines for a in pl.adjustments])
+        line_paid = _sum([pl.paid.amount for pl in payer.lines])
         if payer.paid is None and not payer.lines:
             problems.append(f"{who}: the payer paid amount (AMT*D) is missing.")
             continue
@@ -118,29 +129,33 @@ def balance_problems(
         ):
             problems.append(f"{who}: a paid amount is negative.")
             continue
-        paid = payer.paid if payer.paid is not None else line_paid - claim_adjusted
-        if claim_charge - paid != claim_adjusted + line_adjusted:
+        paid = payer.paid.amount if payer.paid is not None else line_paid - claim_adjusted
+        if charge - paid != claim_adjusted + line_adjusted:
             problems.append(
                 f"{who}: claim charge {claim_charge} - paid {paid} does not equal adjustments "
                 f"{claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
                 f"{line_adjusted})."
             )
-        if payer.lines and payer.paid is not None and line_paid - claim_adjusted != payer.paid:
+        if (
+            payer.lines
+            and payer.paid is not None
+            and line_paid - claim_adjusted != payer.paid.amount
+        ):
             problems.append(
                 f"{who}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
                 f"{claim_adjusted} does not equal AMT*D {payer.paid}."
             )
-        by_line: dict[int, tuple[Money, Money]] = {}
+        by_line: dict[int, tuple[Decimal, Decimal]] = {}
         for pl in payer.lines:
-            paid_sum, adjusted = by_line.get(pl.line, (Money.zero(), Money.zero()))
+            paid_sum, adjusted = by_line.get(pl.line, (_NO_CENTS, _NO_CENTS))
             by_line[pl.line] = (
-                paid_sum + pl.paid,
-                adjusted + _total([a.amount for a in pl.adjustments]),
+                paid_sum + pl.paid.amount,
+                adjusted + _sum([a.amount.amount for a in pl.adjustments]),
             )
         for number, (paid_sum, adjusted) in sorted(by_line.items()):
             if not 1 <= number <= len(line_charges):
                 continue
-            if line_charges[number - 1] - paid_sum != adjusted:
+            if line_charges[number - 1].amount - paid_sum != adjusted:
                 problems.append(
                     f"{who}, line {number}: charge {line_charges[number - 1]} - paid {paid_sum} "
                     f"does not equal line adjustments {adjusted}."
