@@ -3,12 +3,23 @@ generated claims with the primary's adjudication (2320/2330B/2430) answered with
 270 of generated subscribers answered with a 271, through ``adapters.x12.exchange.answer`` (the
 code behind ``POST /v1/x12`` and ``spenddown x12``: parse, map, one use-case call and
 transaction per claim or subscriber, write). Each against the parse-only rate of x12sdk's
-``X12SegmentReader`` (the reader the adapter streams with) on the same file, in the same run."""
+``X12SegmentReader`` (the reader the adapter streams with) on the same file, in the same run.
+
+Figure 6c (``837p-parse``): a generated 837P of 100,000 claims (20,000 with ``--quick``) written
+to a file and read by ``adapters.x12.stream`` (64 KiB chunks, the 837P reader over the segment
+stream, ``mapping.to_claim`` per claim) in a child process, whose peak RSS is the memory
+figure; against x12sdk's ``X12SegmentReader`` parse-only of the same file (segments only).
+
+    PYTHONPATH=. .venv/bin/python -m bench.x12 --parse FILE   # one parse, JSON on stdout"""
 
 from __future__ import annotations
 
+import json
 import random
 import re
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -17,9 +28,10 @@ from pathlib import Path
 from x12sdk.io import X12SegmentReader
 
 from bench.common import PIN, PINS, Figure, cin, npi, population, today_ca
+from bench.targets import BY_KEY
 from spenddown import bootstrap
 from spenddown.adapters.dataset import parse_dataset
-from spenddown.adapters.x12 import exchange
+from spenddown.adapters.x12 import exchange, stream
 from spenddown.domain.months import BenefitMonth
 from spenddown.services.imports import import_dataset
 
@@ -160,7 +172,56 @@ def end_to_end(app: bootstrap.App, text: str, kind: str) -> tuple[float, str]:
     return elapsed, answered.text
 
 
+def parse_child(path: Path) -> dict[str, float]:
+    """In the child: stream the file into domain claims; the count, seconds and peak RSS."""
+    started = time.perf_counter()
+    claims = refused = 0
+    with stream.open_text(path) as source:
+        for read in stream.claims(source):
+            claims += 1
+            refused += read.claim is None or isinstance(read.claim, Exception)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return {"claims": claims, "refused": refused, "seconds": seconds, "peak_mb": peak_mb}
+
+
+def parse_figure(quick: bool) -> Figure:
+    count = 20_000 if quick else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "claims.837"
+        path.write_text(submission(count, today_ca()), encoding="utf-8")
+        size_mb = path.stat().st_size / 1024 / 1024
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.x12", "--parse", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = json.loads(child.stdout)
+        started = time.perf_counter()
+        segments = 0
+        with X12SegmentReader(str(path)) as reader:  # a path: x12sdk streams the file
+            for _segment in reader.segments():
+                segments += 1
+        baseline = time.perf_counter() - started
+    assert found["claims"] == count, found
+    assert found["refused"] == 0, found
+    return Figure(
+        "6c. X12 837P parse into domain claims, streamed (no database)",
+        count / found["seconds"],
+        count / baseline,
+        "claims/s",
+        BY_KEY["837p-parse"].target,
+        f"baseline: x12sdk X12SegmentReader parse-only (segments, no claims) of the same "
+        f"{size_mb:.0f} MB file; {count:,} claims; peak RSS of the parsing process "
+        f"{found['peak_mb']:.0f} MB",
+        key="837p-parse",  # bench/targets.py
+        memory_mb=found["peak_mb"],
+    )
+
+
 def run(quick: bool) -> list[Figure]:
+    parsed = parse_figure(quick)  # 6c, listed after 6a and 6b
     count = 500 if quick else 1_000
     day = today_ca()
     month = BenefitMonth.of(day)
@@ -211,9 +272,13 @@ def run(quick: bool) -> list[Figure]:
             f"{count} subscribers; ratio {inquiries_ratio:.3%}",
             key="270-271",  # bench/targets.py
         ),
+        parsed,
     ]
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--parse"]:
+        print(json.dumps(parse_child(Path(sys.argv[2]))))
+        sys.exit(0)
     for figure in run(True):
         print(figure, f"ratio {figure.ratio:.2%}")
