@@ -260,6 +260,12 @@ def get_notice(notice_id: str, uow: UnitOfWork) -> tuple[Notice, HearingRecord |
         return notice, uow.repo.get_hearing(notice_id)
 
 
+def case_notices(case_id: str, uow: UnitOfWork) -> list[tuple[Notice, HearingRecord | None]]:
+    """A case's notices of action, newest first, each with its hearing request if any."""
+    with uow:
+        return uow.repo.notices_of_case(case_id)
+
+
 @dataclass(frozen=True, slots=True)
 class HearingResult:
     hearing: HearingRecord

@@ -66,6 +66,20 @@ def _change(row: Any) -> ChangeRecord:
     )
 
 
+def _notice(row: Any) -> Notice:
+    return Notice(
+        notice_id=row.notice_id,
+        kind=row.kind,
+        case_id=row.case_id,
+        budget_unit=row.budget_unit,
+        issued_on=row.issued_on,
+        effective_month=BenefitMonth.parse(row.effective_month),
+        hearing_deadline=row.hearing_deadline,
+        change_id=row.change_id,
+        facts=dict(row.content),
+    )
+
+
 class OverTimeRepository:
     c: Connection
     _locking: bool
@@ -293,19 +307,27 @@ class OverTimeRepository:
     def get_notice(self, notice_id: str) -> Notice | None:
         n = t.notices
         row = self.c.execute(select(n).where(n.c.notice_id == notice_id)).first()
-        if row is None:
-            return None
-        return Notice(
-            notice_id=row.notice_id,
-            kind=row.kind,
-            case_id=row.case_id,
-            budget_unit=row.budget_unit,
-            issued_on=row.issued_on,
-            effective_month=BenefitMonth.parse(row.effective_month),
-            hearing_deadline=row.hearing_deadline,
-            change_id=row.change_id,
-            facts=dict(row.content),
+        return None if row is None else _notice(row)
+
+    def notices_of_case(self, case_id: str) -> list[tuple[Notice, HearingRecord | None]]:
+        """A case's notices of action, newest first, each with its hearing request (one
+        statement: ``ix_notices_case`` and a left join)."""
+        n, h = t.notices, t.hearing_requests
+        rows = self.c.execute(
+            select(n, h.c.requested_on, h.c.aid_paid_pending, h.c.created_at.label("heard_at"))
+            .select_from(n.outerjoin(h, h.c.notice_id == n.c.notice_id))
+            .where(n.c.case_id == case_id)
+            .order_by(n.c.created_at.desc(), n.c.notice_id.desc())
         )
+        found: list[tuple[Notice, HearingRecord | None]] = []
+        for row in rows:
+            hearing = None
+            if row.requested_on is not None:
+                hearing = HearingRecord(
+                    row.notice_id, row.requested_on, row.aid_paid_pending, row.heard_at
+                )
+            found.append((_notice(row), hearing))
+        return found
 
     def add_hearing(self, hearing: HearingRecord) -> None:
         self.c.execute(
