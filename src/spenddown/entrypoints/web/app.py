@@ -218,6 +218,24 @@ ERRORS: Mapping[str, str] = {
         "Cost; only an unpaid old bill can."
     ),
     "BILL_ALREADY_USED": N_("This bill has already met Share of Cost for its whole amount."),
+    # A change of Share of Cost and its notice (docs/web.md, "County pages").
+    "NO_SOC_FOR_MONTH_CHANGE": N_(
+        "This budget unit has no Share of Cost in or before the month of the change: set its "
+        "first Share of Cost on Case work."
+    ),
+    "FORBIDDEN_CHANGE": N_("This case is not in your county."),
+    "CHANGE_REPORTED_BEFORE_IT_HAPPENED": N_(
+        "The change was reported before the date it happened: check both dates."
+    ),
+    "REPORTED_IN_FUTURE": N_("The date the change was reported is after today."),
+    "NO_CHANGE": N_("This is already the Share of Cost of the month of the change."),
+    "INVALID_REASON": N_("Enter the reason for the change, at most 500 characters."),
+    "REQUESTED_IN_FUTURE": N_("The date the hearing was asked for is after today."),
+    "REQUESTED_BEFORE_NOTICE": N_("The hearing cannot have been asked for before the notice."),
+    "HEARING_REQUEST_LATE": N_(
+        "The 90 days to ask for a state hearing on this notice are over (W&I 10951)."
+    ),
+    "HEARING_ALREADY_REQUESTED": N_("A hearing was already requested on this notice."),
     "INSECURE_CONNECTION": N_(
         "Signing in needs a secure connection: this server sends its session cookie over "
         "https:// only. Use the https:// address, or ask whoever runs spenddown to serve it "

@@ -33,7 +33,7 @@ from spenddown.entrypoints.web.app import (
 )
 from spenddown.entrypoints.web.i18n import N_
 from spenddown.rules import REFORMS
-from spenddown.services import cases, determination, share_of_cost, whatif
+from spenddown.services import cases, determination, share_of_cost, soc_over_time, whatif
 from spenddown.services.access import Principal, Role, authenticate_token
 from spenddown.services.common import today
 
@@ -100,6 +100,7 @@ def county_failure(
     *,
     messages: Mapping[str, str] = MESSAGES,
     default_field: str | None = None,
+    variant: str = "_COUNTY",
 ) -> dict[str, Any]:
     """``field_failure`` for one of several forms on a page: each error's field is named
     ``form.field`` (the template marks only that form's fields) and links to its input
@@ -108,7 +109,7 @@ def county_failure(
         request,
         error,
         ids,
-        "_COUNTY",
+        variant,
         messages=messages,
         code_fields=CODE_FIELDS,
         default_field=default_field,
@@ -627,6 +628,7 @@ def case_page(request: Request, case_id: str) -> Response:
         {
             "case": view,
             "months": _months(view),
+            "notices": soc_over_time.case_notices(view.case_id, app.uow()),
             "current": str(BenefitMonth.of(today(app.env))),
             "quote": lambda value: quote(str(value), safe=""),
         },

@@ -76,10 +76,11 @@ def long_date(value: date | str | None, language: str) -> str:
 
 
 def month_name(value: str, language: str) -> str:
-    """``2026-11`` → ``November 2026`` / ``noviembre de 2026``."""
+    """``2026-11`` → ``November 2026`` / ``noviembre de 2026`` (as the notices write it)."""
     year, month = (int(p) for p in value.split("-"))
+    pattern = "MMMM 'de' y" if language == "es" else "LLLL y"
     return format_date(
-        date(year, month, 1), format="LLLL y", locale=Locale.parse(_babel_locale(language))
+        date(year, month, 1), format=pattern, locale=Locale.parse(_babel_locale(language))
     )
 
 

@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from spenddown.entrypoints.web import county, county_receipts, family, i18n, provider, sessions
+from spenddown.entrypoints.web import (
+    county,
+    county_changes,
+    county_receipts,
+    family,
+    i18n,
+    provider,
+    sessions,
+)
 from spenddown.entrypoints.web.app import (
     csrf_refused,
     render,
@@ -55,3 +63,4 @@ router.include_router(provider.router)
 router.include_router(family.router)
 router.include_router(county.router)
 router.include_router(county_receipts.router)
+router.include_router(county_changes.router)
