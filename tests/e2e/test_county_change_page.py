@@ -66,6 +66,20 @@ def _stored(api: Api) -> list[Any]:
         return [c.change_id for c in uow.repo.all_changes()]
 
 
+def test_signed_out_and_csrf_less_changes_are_refused_with_nothing_stored(api: Api) -> None:
+    with TestClient(create_app(api.app), base_url="https://testserver") as anonymous:
+        for path in ("/county/changes", "/county/notices/noa_1", "/county/notices/noa_1.pdf"):
+            answer = anonymous.get(path, follow_redirects=False)
+            assert answer.status_code == 303
+            assert answer.headers["location"] == "/county/sign-in"
+    with _signed_in(api) as client:
+        refused = client.post("/county/changes", data=_form(""))
+        assert refused.status_code == 403
+        assert "This form has expired" in refused.text
+        assert 'value="Earnings went up"' in refused.text
+    assert _stored(api) == []
+
+
 def test_a_change_shows_its_effective_month_and_its_notice(api: Api) -> None:
     with _signed_in(api) as client:
         page = client.get("/county/changes?case_id=C-1001&budget_unit=B")
