@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from spenddown.domain.errors import ImportErrors, InvalidInput, SpenddownError
 from spenddown.entrypoints import shapes
 from spenddown.entrypoints.cli import render
-from spenddown.entrypoints.cli.main import Json, app, handled, opened, print_json
+from spenddown.entrypoints.cli.main import Json, _database_url, app, handled, opened, print_json
 
 fee_app = typer.Typer(help="The Medi-Cal fee schedule.", no_args_is_help=True)
 app.add_typer(fee_app, name="fee-schedule")
@@ -47,6 +47,15 @@ def adjudicate(
     out: Annotated[
         Path | None, typer.Option("--out", help="Where the batch's adjudications go (JSONL).")
     ] = None,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            metavar="N",
+            help="Worker processes for --batch (PostgreSQL): a member's claims stay in one; "
+            "0 or auto: one per core (1 on SQLite).",
+        ),
+    ] = "1",
     as_json: Json = False,
 ) -> None:
     """Adjudicate a claim as Medi-Cal, the secondary payer (docs/rules.md §5)."""
@@ -54,7 +63,7 @@ def adjudicate(
     from spenddown.services import claims
 
     if batch is not None:
-        _batch(ctx, batch, out)
+        _batch(ctx, batch, out, jobs)
         return
     if claim_file is None or npi is None or pin is None:
         raise InvalidInput(
@@ -83,15 +92,19 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
-def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
+def _batch(ctx: typer.Context, batch: Path, out: Path | None, jobs_option: str) -> None:
     """Stream the file through the batch use case: claims are adjudicated and stored in
     transactions of ``claims.BATCH_CHUNK``; a claim's error is written in its place (in file
     order) and the batch goes on. After a crash, run the same file again: the claims already
-    stored are answered DUPLICATE_CLAIM, the others are adjudicated."""
+    stored are answered DUPLICATE_CLAIM, the others are adjudicated. With ``--jobs`` N > 1 the
+    claims are adjudicated by N worker processes, partitioned by member
+    (``entrypoints.batch_jobs``), with the same answers in the same order."""
     from spenddown.adapters.claim_format import parse_claim
     from spenddown.domain.cob.model import Claim
+    from spenddown.entrypoints import batch_jobs
     from spenddown.services import claims
 
+    jobs = batch_jobs.resolve_jobs(jobs_option, _database_url(ctx))
     try:
         total = sum(1 for line in batch.open(encoding="utf-8") if line.strip())
     except OSError as error:
@@ -145,7 +158,13 @@ def _batch(ctx: typer.Context, batch: Path, out: Path | None) -> None:
     try:
         with opened(ctx) as app_, progress, batch.open(encoding="utf-8") as source:
             task = progress.add_task("Adjudicating", total=total)
-            for outcome in claims.adjudicate_batch(readable(source), app_.uow, app_.env):
+            if jobs == 1:
+                outcomes = claims.adjudicate_batch(readable(source), app_.uow, app_.env)
+            else:
+                outcomes = batch_jobs.adjudicate_parallel(
+                    readable(source), app_.url, app_.env.clock, jobs=jobs
+                )
+            for outcome in outcomes:
                 line = numbers.popleft()
                 answer_unreadable(before=line)
                 if isinstance(outcome, SpenddownError):
