@@ -110,6 +110,24 @@ def test_two_jobs_answer_and_store_as_one_and_a_rerun_stores_nothing_twice(
         two.app.close()
 
 
+def _refuse(world: World, claim_id: str) -> None:
+    """The database refuses to store that claim, like a fault (a trigger)."""
+    with world.app.engine.begin() as c:
+        c.execute(
+            text(
+                "CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.claim_id = '{claim_id}' THEN "
+                "RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        c.execute(
+            text(
+                "CREATE TRIGGER refuse_claim BEFORE INSERT ON claims "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_claim()"
+            )
+        )
+
+
 @pytest.mark.postgres
 def test_a_failing_worker_stops_the_run_and_a_rerun_finishes_it(
     make_postgres_database: Callable[[], str],
@@ -119,20 +137,7 @@ def test_a_failing_worker_stops_the_run_and_a_rerun_finishes_it(
     try:
         expected = list(claims.adjudicate_batch(batch, clean.app.uow, clean.app.env, chunk=10))
         victim = next(i for i, o in enumerate(expected) if i > 150 and isinstance(o, Adjudication))
-        with broken.app.engine.begin() as c:  # the database refuses that one claim, like a fault
-            c.execute(
-                text(
-                    "CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ BEGIN "
-                    f"IF NEW.claim_id = '{batch[victim].claim_id}' THEN "
-                    "RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-                )
-            )
-            c.execute(
-                text(
-                    "CREATE TRIGGER refuse_claim BEFORE INSERT ON claims "
-                    "FOR EACH ROW EXECUTE FUNCTION refuse_claim()"
-                )
-            )
+        _refuse(broken, batch[victim].claim_id)
         answered: list[object] = []
         with pytest.raises(batch_jobs.BatchWorkerFailed) as failure:
             answered.extend(
@@ -279,6 +284,39 @@ def test_the_cli_with_two_jobs_writes_what_one_job_writes(
         assert "0 paid, 0 partially paid, 0 denied, 121 with errors" in again.stderr
     assert runs["2"] == runs["1"]
     assert "121 claims:" in runs["1"][1]
+
+
+@pytest.mark.postgres
+def test_the_cli_says_which_worker_failed_and_exits_1(
+    make_postgres_database: Callable[[], str], tmp_path: Path
+) -> None:
+    batch = generated(200, seed=3)
+    path = _claims_file(tmp_path, batch)
+    world = prepared(make_postgres_database())
+    try:
+        victim = next(
+            i
+            for i, c in enumerate(batch)
+            if i >= 100
+            and c.claim_id == f"G-{i}"
+            and c.member_id != "00000000Z"  # a known member and provider: it is stored
+            and c.provider_npi != "1999999990"
+        )
+        _refuse(world, batch[victim].claim_id)
+        cli = Cli(world.app.url, tmp_path)
+        out = tmp_path / "out.jsonl"
+        result = cli("adjudicate", "--batch", str(path), "--out", str(out), "--jobs", "2")
+        assert result.exit_code == 1
+        assert "[BATCH_WORKER_FAILED]" in result.stderr
+        assert "Run the same file again" in result.stderr
+        assert len(out.read_text(encoding="utf-8").splitlines()) <= victim + 1  # + the bad line
+        with world.app.engine.begin() as c:
+            c.execute(text("DROP TRIGGER refuse_claim ON claims"))
+        again = cli("adjudicate", "--batch", str(path), "--out", str(out), "--jobs", "2")
+        assert again.exit_code == 0, again.stderr
+        assert audit_ledger(world.app.uow()) == []
+    finally:
+        world.app.close()
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,7 @@ class _Run:
         self.ready = [deque[claim_service.BatchOutcome]() for _ in range(jobs)]
         self.finished = [False] * jobs
         self.failure: str | None = None
+        self.ended = False
 
     def outcomes(self, claims: Iterable[Claim]) -> Iterator[claim_service.BatchOutcome]:
         for process in self.processes:
@@ -227,8 +228,14 @@ class _Run:
             while self.order or not all(self.finished):
                 self._collect(block=True)
                 yield from self._in_order()
+        except BatchWorkerFailed:
+            # The other workers stop after the chunk they are in: what they committed before
+            # the first claim not stored is answered too, then the run stops.
+            self._end(keep=True)
+            yield from self._in_order()
+            raise
         finally:
-            self._end()
+            self._end(keep=False)
 
     def _give(self, worker: int, part: list[Claim] | None) -> None:
         while True:
@@ -277,24 +284,34 @@ class _Run:
                 "finish: the claims already stored are answered DUPLICATE_CLAIM.",
             )
 
+    def _drop(self) -> bool:
+        try:
+            self.outbox.get_nowait()
+        except queue.Empty:
+            return False
+        return True
+
     def _in_order(self) -> Iterator[claim_service.BatchOutcome]:
         order, ready = self.order, self.ready
         while order and ready[order[0]]:
             yield ready[order.popleft()].popleft()
 
-    def _end(self) -> None:
-        """Stop the workers (each after the chunk it is in) and wait for them; what they still
-        say is dropped (a worker cannot exit before what it put in a queue is read)."""
+    def _end(self, *, keep: bool) -> None:
+        """Stop the workers (each after the chunk it is in) and wait for them, reading what they
+        still say (a worker cannot exit before what it put in a queue is read): kept for the
+        answers, or dropped."""
+        if self.ended:
+            return
         self.stop.set()
         deadline = time.monotonic() + STOP_WAIT
         while any(p.is_alive() for p in self.processes) and time.monotonic() < deadline:
-            try:
-                while True:
-                    self.outbox.get_nowait()
-            except queue.Empty:
+            while self._take(0) if keep else self._drop():
                 pass
             for process in self.processes:
                 process.join(POLL / len(self.processes))
+        while self._take(0) if keep else self._drop():
+            pass
+        self.ended = True
         for process in self.processes:
             if process.is_alive():
                 process.terminate()
