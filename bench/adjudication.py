@@ -7,6 +7,11 @@
 4b. The same over PostgreSQL: 50,000 claims for 10,000 members (quick: 6,000 for 2,000; the
     1,000,000 claims with ``python -m bench.adjudication --claims 1000000``); target ≤ 300 s
     for 1M. Baseline: the pure rate measured in the same run.
+4c. The parallel batch (``adjudicate --batch --jobs 2``: ``batch_jobs.adjudicate_parallel``, two
+    worker processes, claims partitioned by member) against one job (``claims.adjudicate_batch``
+    in process) over the same claims, each on a new PostgreSQL database: 20,000 claims for 4,000
+    members (quick: 6,000 for 2,000). The claims are generated beforehand (the parallel parent
+    reads them while the workers run); the workers' start is counted.
 
 Claims come from ``claims()``: realistic claims for a population from ``dataset()`` (1–3
 lines; commercial, Medicare and no primary; deductibles, copays and coinsurance; primary
@@ -44,6 +49,7 @@ from spenddown.domain.cob.model import (
 from spenddown.domain.errors import SpenddownError
 from spenddown.domain.money import Money
 from spenddown.domain.months import BenefitMonth
+from spenddown.entrypoints import batch_jobs
 from spenddown.services import claims as claim_service
 from spenddown.services.imports import import_dataset
 
@@ -338,6 +344,26 @@ def measure(url: str, count: int, population: int, active: int | None = None) ->
         app.close()
 
 
+def jobs_rate(url: str, count: int, population: int, jobs: int) -> Run:
+    """Figure 4c: ``count`` claims, generated beforehand, adjudicated and stored on the new,
+    empty database at ``url`` by ``jobs`` worker processes (1: in process, as today)."""
+    day = today_ca()
+    app = prepare(url, population, day)
+    try:
+        batch = list(claims(count, members(population), day))
+        started = time.perf_counter()
+        if jobs == 1:
+            outcomes: Iterator[claim_service.BatchOutcome] = claim_service.adjudicate_batch(
+                batch, app.uow, app.env
+            )
+        else:
+            outcomes = batch_jobs.adjudicate_parallel(batch, app.url, app.env.clock, jobs=jobs)
+        answered = sum(1 for o in outcomes if not isinstance(o, SpenddownError))
+        return Run(count, time.perf_counter() - started, 0.0, answered)
+    finally:
+        app.close()
+
+
 GROWTH_CLAIMS, GROWTH_ACTIVE = 6_000, 1_000
 
 
@@ -404,8 +430,15 @@ def run(quick: bool) -> list[Figure]:
             sqlite = batch_rate(app, sqlite_claims, sqlite_members, day)
         finally:
             app.close()
+    jobs_claims, jobs_members = (6_000, 2_000) if quick else (20_000, 4_000)
     with postgres.postgres_server() as server:
         pg = measure(postgres.create_database(server, "spenddown_bench"), pg_claims, pg_members)
+        one = jobs_rate(
+            postgres.create_database(server, "spenddown_jobs1"), jobs_claims, jobs_members, 1
+        )
+        two = jobs_rate(
+            postgres.create_database(server, "spenddown_jobs2"), jobs_claims, jobs_members, 2
+        )
     return [
         Figure(
             "4a. Batch adjudication, in process, one core (SQLite file, stored)",
@@ -429,6 +462,17 @@ def run(quick: bool) -> list[Figure]:
             min_value=1_000_000 / 300,  # 1M claims in 5 minutes
             key="claims-1m-postgres",  # bench/targets.py (extrapolated from this rate)
         ),
+        Figure(
+            f"4c. Parallel batch on PostgreSQL, --jobs 2 vs --jobs 1 ({two.claims:,} claims)",
+            two.rate,
+            one.rate,
+            "claims/s",
+            "≥ 1.3× one job (2 cores, server on the same machine)",
+            f"{two.seconds:.1f} s with 2 jobs, {one.seconds:.1f} s with 1, {jobs_members:,} "
+            f"members (≈ {two.seconds * 1_000_000 / two.claims:.0f} s per 1M with 2 jobs); "
+            "baseline: 1 job, same claims",
+            min_ratio=1.3,
+        ),
     ]
 
 
@@ -437,15 +481,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes (figure 4c's path; the claims are generated beforehand)",
+    )
     args = parser.parse_args()
     with postgres.postgres_server() as server:
-        run_ = measure(
-            postgres.create_database(server, "spenddown_bench"), args.claims, args.members
-        )
+        url = postgres.create_database(server, "spenddown_bench")
+        if args.jobs == 1:
+            run_ = measure(url, args.claims, args.members)
+        else:
+            run_ = jobs_rate(url, args.claims, args.members, args.jobs)
     print(
         f"{run_.claims:,} claims for {args.members:,} members adjudicated and stored on "
-        f"PostgreSQL in {run_.seconds:.0f} s ({run_.rate:,.0f} claims/s; generating them took "
-        f"{run_.generating:.0f} s more, not counted)"
+        f"PostgreSQL with {args.jobs} job(s) in {run_.seconds:.0f} s ({run_.rate:,.0f} "
+        f"claims/s; generating them took {run_.generating:.0f} s more, not counted)"
     )
 
 
