@@ -484,19 +484,20 @@ def main() -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=1,
-        help="worker processes (figure 4c's path; the claims are generated beforehand)",
+        default=None,
+        help="figure 4c's measurement with N worker processes (1: in process), the claims "
+        "generated beforehand; without it, figure 4b's (claims generated as the batch runs)",
     )
     args = parser.parse_args()
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_bench")
-        if args.jobs == 1:
+        if args.jobs is None:
             run_ = measure(url, args.claims, args.members)
         else:
             run_ = jobs_rate(url, args.claims, args.members, args.jobs)
     print(
         f"{run_.claims:,} claims for {args.members:,} members adjudicated and stored on "
-        f"PostgreSQL with {args.jobs} job(s) in {run_.seconds:.0f} s ({run_.rate:,.0f} "
+        f"PostgreSQL with {args.jobs or 1} job(s) in {run_.seconds:.0f} s ({run_.rate:,.0f} "
         f"claims/s; generating them took {run_.generating:.0f} s more, not counted)"
     )
 

@@ -42,7 +42,12 @@ from spenddown.services.ports import Clock
 
 # What the fork server imports once, before it forks the workers: each worker then starts in
 # milliseconds instead of importing the program again (seconds of CPU on a loaded machine).
-PRELOAD = ["__main__", "spenddown.bootstrap", "spenddown.entrypoints.batch_jobs", "psycopg"]
+PRELOAD = [
+    "__main__",
+    "spenddown.bootstrap",
+    "spenddown.entrypoints.batch_jobs",
+    "sqlalchemy.dialects.postgresql.psycopg",
+]
 PARTS_QUEUED = 2  # chunks waiting for each worker: enough to keep it busy, bounded memory
 POLL = 0.2  # seconds between looks at the workers while waiting
 STOP_WAIT = 60.0  # seconds a stopped worker has to finish its chunk before it is ended
