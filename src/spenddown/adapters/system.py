@@ -91,6 +91,9 @@ class Argon2PinHasher:
         transaction)."""
         return None
 
+    def remember(self, pin_hash: str, pin: str) -> None:
+        """Nothing is remembered."""
+
 
 class CachedPinVerifier:
     """Argon2 on every request would cap a server at tens of requests a second: a PIN checked
@@ -127,23 +130,35 @@ class CachedPinVerifier:
     def known(self, pin_hash: str, pin: str) -> bool | None:
         if self._seconds <= 0:  # nothing is remembered
             return None
+        key = self._key(pin_hash, pin)
         with self._lock:
-            found = self._verified.get(self._key(pin_hash, pin))
-        if found is not None and found[0] > time.monotonic() and found[1] == pin_hash:
+            found = self._verified.get(key)
+            now = time.monotonic()
+            if found is None or found[0] <= now or found[1] != pin_hash:
+                return None
+            if found[2]:  # a right PIN in use stays remembered (a wrong one is not refreshed)
+                self._verified[key] = (now + self._seconds, pin_hash, True)
             return found[2]
-        return None
 
     def verify(self, pin_hash: str, pin: str) -> bool:
         verdict = self.known(pin_hash, pin) if self._seconds > 0 else None
         if verdict is not None:
             return verdict
         right = self._inner.verify(pin_hash, pin)
+        self._note(pin_hash, pin, right)
+        return right
+
+    def remember(self, pin_hash: str, pin: str) -> None:
+        """A hash just made of a right PIN (a re-hash) is right without Argon2."""
+        if self._seconds > 0:
+            self._note(pin_hash, pin, True)
+
+    def _note(self, pin_hash: str, pin: str, right: bool) -> None:
         now = time.monotonic()
         with self._lock:
             if len(self._verified) > 100_000:
                 self._verified = {k: v for k, v in self._verified.items() if v[0] > now}
             self._verified[self._key(pin_hash, pin)] = (now + self._seconds, pin_hash, right)
-        return right
 
     def forget(self, pin_hash: str) -> None:
         with self._lock:

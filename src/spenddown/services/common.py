@@ -20,7 +20,7 @@ from spenddown.domain.eligibility.codes import AidCode
 from spenddown.domain.eligibility.model import Member, Provider
 from spenddown.domain.errors import AuthenticationFailed, NotFound, mask_id
 from spenddown.domain.identifiers import MemberId
-from spenddown.services.ports import Env, UnitOfWork
+from spenddown.services.ports import Env, SignIn, UnitOfWork
 
 # Medi-Cal's day is California's day.
 CALIFORNIA = ZoneInfo("America/Los_Angeles")
@@ -226,6 +226,11 @@ def _subject(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:56]
 
 
+# How many times a PIN is checked again when the stored hash changes between the check and the
+# use case (two processes replacing the same old hash on its first use: one of them wins, the
+# other checks the PIN against the winner's hash instead of refusing a right PIN).
+PIN_RECHECKS = 4
+
 # How long a PIN check waits for concurrent checks of the same NPI that hold its last tries
 # (an office's burst of first requests), before it is refused as locked.
 PENDING_WAIT_SECONDS = 5.0
@@ -268,6 +273,7 @@ def check_pin(npi: str, pin: str, uow: UnitOfWork, env: Env) -> _Checked:
         assert provider is not None
         if new_hash is not None and uow.repo.replace_pin_hash(provider.npi, pin_hash, new_hash):
             pin_hash = new_hash
+            env.pins.remember(new_hash, pin)  # the next request needs no Argon2 for it
         uow.commit()
     return _Checked(provider.npi, pin_hash)
 
@@ -310,12 +316,17 @@ def pin_checked_outside(use_case: Callable[P, R]) -> Callable[P, R]:
         try:
             return use_case(*args, **kwargs)
         except PinCheckNeeded as needed:
-            checked = check_pin(needed.npi, needed.pin, needed.uow, needed.env)
-        token = _CHECKED.set(checked)
-        try:
-            return use_case(*args, **kwargs)
-        finally:
-            _CHECKED.reset(token)
+            wanted = needed
+        for _ in range(PIN_RECHECKS):
+            checked = check_pin(wanted.npi, wanted.pin, wanted.uow, wanted.env)
+            token = _CHECKED.set(checked)
+            try:
+                return use_case(*args, **kwargs)
+            except PinCheckNeeded as again:  # the stored hash changed since the check
+                wanted = again
+            finally:
+                _CHECKED.reset(token)
+        raise AuthenticationFailed("INVALID_CREDENTIALS", "The NPI or PIN is not correct.")
 
     return run
 
@@ -328,15 +339,51 @@ def authenticate_provider(
     counts its failures to the NPI (``find_member``); ``member_lookup_follows`` is kept for the
     callers and changes nothing since the sliding window.
 
-    Called first in its transaction, by a use case wrapped in ``pin_checked_outside``."""
+    Called first in its transaction, by a use case wrapped in ``pin_checked_outside``. A PIN this
+    process already found right against the stored hash (the keyed cache) signs in with one
+    statement, the provider and its NPI's standing read together (``provider_sign_in``): the
+    stored hash and the lockout are read on every request, so a changed PIN or a lock made by
+    another process counts at once. Anything else is checked first (``check_pin``)."""
     del member_lookup_follows
     checked = _CHECKED.get()
-    if checked is None or checked.npi != npi:
-        raise PinCheckNeeded(npi, pin, uow, env)
-    provider = uow.repo.get_provider(npi)
-    if provider is None or provider.pin_hash != checked.pin_hash:  # the PIN changed meanwhile
-        raise AuthenticationFailed("INVALID_CREDENTIALS", "The NPI or PIN is not correct.")
-    return provider
+    if checked is not None and checked.npi == npi:
+        provider = uow.repo.get_provider(npi)
+        if provider is None or provider.pin_hash != checked.pin_hash:
+            # The stored hash changed since the check (a new PIN, or another process replaced
+            # an old hash on its first use): checked again against the new one.
+            raise PinCheckNeeded(npi, pin, uow, env)
+        return provider
+    if _NPI_SHAPE.fullmatch(npi):
+        here = _ORIGIN.get()
+        now = env.clock.now()
+        found = uow.repo.provider_sign_in(
+            npi,
+            here.address,
+            now - LOCK_WINDOW,
+            now - TRUST_PERIOD,
+            (SUBJECT_FAILURES, ADDRESS_FAILURES),
+        )
+        if (
+            found is not None
+            and _sign_in_standing(found, here).locked_until is None
+            and env.pins.known(found.provider.pin_hash, pin) is True
+        ):
+            return found.provider
+    raise PinCheckNeeded(npi, pin, uow, env)
+
+
+def _sign_in_standing(found: SignIn, here: Origin) -> Standing:
+    """``standing`` for an NPI, from what ``provider_sign_in`` read in one statement."""
+    known = here.session or (bool(here.address) and found.known)
+    failures, lock_from = (
+        (found.failures_here, found.lock_from_here) if known else (found.failures, found.lock_from)
+    )
+    until = None if lock_from is None else lock_from + LOCK_WINDOW
+    if not known and here.address and found.address_lock_from is not None:
+        by_address = found.address_lock_from + LOCK_WINDOW
+        if until is None or by_address > until:
+            until = by_address
+    return Standing(failures, until)
 
 
 def find_member(

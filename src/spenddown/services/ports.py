@@ -159,6 +159,23 @@ class ClaimCorrection:
     corrected_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """A provider and how its NPI stands, read in one statement (``provider_sign_in``): whether
+    the caller's address signed in rightly within the trust period (``known``), the failures
+    counted against the NPI since the window's start and the time of the oldest one that makes
+    a lock (None: too few), from anywhere and from the address alone, and the same for the
+    address whatever the NPI."""
+
+    provider: Provider
+    known: bool
+    failures: int
+    lock_from: datetime | None
+    failures_here: int
+    lock_from_here: datetime | None
+    address_lock_from: datetime | None
+
+
 class StoredMeanwhile(Exception):
     """A row the transaction inserts was stored by another transaction since it looked (a
     unique key taken): the transaction is rolled back and may be run again."""
@@ -197,6 +214,16 @@ class Repository(OverTimeStore, MedicareStore, Protocol):
     def settle_auth_attempt(self, seq: int, outcome: str) -> None: ...
     def clear_auth_failures(self, kind: str, subject: str) -> int: ...
     def prune_auth_attempts(self, before: datetime) -> None: ...
+    # The provider and its NPI's standing in one statement (``limits``: the failures that
+    # lock an NPI, an address); None for an unknown NPI.
+    def provider_sign_in(
+        self,
+        npi: str,
+        address: str,
+        since: datetime,
+        trusted_since: datetime,
+        limits: tuple[int, int],
+    ) -> SignIn | None: ...
 
     # --- PIN lockout (before revision 0007; no longer used) -----------------------------------
     def count_pin_failure(self, npi: str) -> int: ...
@@ -377,6 +404,9 @@ class PinHasher(Protocol):
     def needs_rehash(self, pin_hash: str) -> bool: ...
     # A hash no PIN matches: an unknown NPI is checked against it (the same time as a known one).
     def dummy_hash(self) -> str: ...
+    # A hash this process just made of a right PIN (a re-hash): remembered as right, if the
+    # hasher remembers anything.
+    def remember(self, pin_hash: str, pin: str) -> None: ...
 
 
 class IdSource(Protocol):

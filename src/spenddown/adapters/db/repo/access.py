@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from spenddown.adapters.db import tables as t
 from spenddown.adapters.db.repo.base import (
@@ -14,8 +14,9 @@ from spenddown.adapters.db.repo.base import (
     _IDEMPOTENCY_KEY_LOCKS,
     RepositoryBase,
     _utc,
+    provider_from_row,
 )
-from spenddown.services.ports import AccessRecord, ApiToken
+from spenddown.services.ports import AccessRecord, ApiToken, SignIn
 
 # Attempts that count toward a lock: failures, and PINs being checked (a "pending" try is
 # written before Argon2 runs and settled after; docs/operations.md "Lockout").
@@ -25,7 +26,84 @@ COUNTED_ATTEMPTS = ("failure", "pending")
 _INSERT_ACCESS = insert(t.access_log)
 
 
+def _sign_in_statement(subject_failures: int, address_failures: int) -> Any:
+    """The provider and how its NPI stands, in one statement (the sign-in of a PIN already
+    verified in this process): whether the caller's address signed in rightly lately, the
+    failures counted against the NPI (all, and from this address alone) with the time of the
+    ``subject_failures``-th newest, and the ``address_failures``-th newest failure from the
+    address whatever the NPI. ``services.common.standing`` makes the same reading in several."""
+    a, p = t.auth_attempts, t.providers
+    counted = a.c.outcome.in_(COUNTED_ATTEMPTS)
+    of_npi = (a.c.kind == "npi", a.c.subject == p.c.npi, a.c.at > bindparam("since"), counted)
+    here = a.c.address == bindparam("address")
+
+    def newest(offset: int, *where: Any) -> Any:
+        return (
+            select(a.c.at).where(*where).order_by(a.c.at.desc()).limit(1).offset(offset)
+        ).scalar_subquery()
+
+    def count(*where: Any) -> Any:
+        # Capped like ``auth_failures`` (1000 newest).
+        capped = select(a.c.seq).where(*where).limit(1000).subquery()
+        return select(func.count()).select_from(capped).scalar_subquery()
+
+    known = (
+        select(a.c.seq)
+        .where(
+            a.c.kind == "npi",
+            a.c.subject == p.c.npi,
+            here,
+            a.c.at > bindparam("trusted_since"),
+            a.c.outcome == "success",
+        )
+        .exists()
+    )
+    return select(
+        p,
+        known.label("known"),
+        count(*of_npi).label("failures"),
+        newest(subject_failures - 1, *of_npi).label("lock_from"),
+        count(*of_npi, here).label("failures_here"),
+        newest(subject_failures - 1, *of_npi, here).label("lock_from_here"),
+        newest(address_failures - 1, here, a.c.at > bindparam("since"), counted).label(
+            "address_lock_from"
+        ),
+    ).where(p.c.npi == bindparam("npi"))
+
+
+_SIGN_IN: dict[tuple[int, int], Any] = {}  # built once per pair of limits (module constants)
+
+
 class AccessRepository(RepositoryBase):
+    def provider_sign_in(
+        self,
+        npi: str,
+        address: str,
+        since: datetime,
+        trusted_since: datetime,
+        limits: tuple[int, int],
+    ) -> SignIn | None:
+        """The provider with its NPI's standing (``SignIn``), in one statement; None for an
+        unknown NPI. ``limits``: the failures that lock an NPI and an address."""
+        statement = _SIGN_IN.get(limits)
+        if statement is None:
+            statement = _SIGN_IN[limits] = _sign_in_statement(*limits)
+        row = self.c.execute(
+            statement,
+            {"npi": npi, "address": address, "since": since, "trusted_since": trusted_since},
+        ).first()
+        if row is None:
+            return None
+        return SignIn(
+            provider=provider_from_row(row),
+            known=bool(row.known),
+            failures=int(row.failures),
+            lock_from=_utc(row.lock_from),
+            failures_here=int(row.failures_here),
+            lock_from_here=_utc(row.lock_from_here),
+            address_lock_from=_utc(row.address_lock_from),
+        )
+
     def lock_auth_subject(self, kind: str, subject: str) -> None:
         """PostgreSQL: a transaction advisory lock on the NPI or CIN (also one that does not
         exist), so that checking the count and writing an attempt are one step; SQLite's one

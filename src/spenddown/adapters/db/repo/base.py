@@ -15,7 +15,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from spenddown.domain.eligibility.model import BudgetUnitRole, Membership
+from spenddown.domain.eligibility.model import BudgetUnitRole, Membership, Provider, ProviderType
 from spenddown.domain.months import BenefitMonth
 
 
@@ -24,6 +24,20 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def provider_from_row(row: Row[Any]) -> Provider:
+    return Provider(
+        npi=row.npi,
+        name=row.name,
+        type=ProviderType(row.type),
+        pin_hash=row.pin_hash,
+        medi_cal_ffs=row.medi_cal_ffs,
+        plans=tuple(row.plans),
+        primary_networks=tuple(row.primary_networks),
+        failed_attempts=row.failed_attempts,
+        locked_until=_utc(row.locked_until),
+    )
 
 
 # Keys per ``IN (...)`` list in bulk look-ups (SQLite allows 32,766 parameters).

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, insert, select
 
 from spenddown.adapters.db import tables as t
-from spenddown.adapters.db.repo.base import RepositoryBase, _month, _utc
+from spenddown.adapters.db.repo.base import RepositoryBase, _month, provider_from_row
 from spenddown.domain.eligibility.codes import AidCode, Program, Scope
 from spenddown.domain.eligibility.model import (
     BudgetUnitRole,
@@ -18,7 +18,6 @@ from spenddown.domain.eligibility.model import (
     Membership,
     Plan,
     Provider,
-    ProviderType,
 )
 from spenddown.domain.months import BenefitMonth
 from spenddown.services.ports import EvcRecord, VerificationRecord
@@ -61,17 +60,7 @@ class MembersRepository(RepositoryBase):
 
     @staticmethod
     def _provider(row: Row[Any]) -> Provider:
-        return Provider(
-            npi=row.npi,
-            name=row.name,
-            type=ProviderType(row.type),
-            pin_hash=row.pin_hash,
-            medi_cal_ffs=row.medi_cal_ffs,
-            plans=tuple(row.plans),
-            primary_networks=tuple(row.primary_networks),
-            failed_attempts=row.failed_attempts,
-            locked_until=_utc(row.locked_until),
-        )
+        return provider_from_row(row)
 
     def get_plan(self, code: str) -> Plan | None:
         row = self.c.execute(select(t.plans).where(t.plans.c.code == code)).first()
