@@ -65,22 +65,25 @@ def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
         codes = aid_code_table(uow)
         segments = [s for s in uow.repo.segments(member.cin, month) if s.aid_code in codes]
-        evc = env.ids.new_evc()
-        while uow.repo.evc_exists(evc):
-            evc = env.ids.new_evc()
-        result = build_verification(
-            member_id=member.cin,
-            service_date=cmd.service_date,
-            segments=segments,
-            aid_codes=codes,
-            obligations=own_obligations(uow, member.cin, month),
-            plans=uow.repo.plans(),
-            evc=evc,
-        )
+        obligations = own_obligations(uow, member.cin, month)
+        plans = uow.repo.plans()
         now = env.clock.now()
-        if result.evc is not None:
-            uow.repo.add_evc(
-                EvcRecord(
+        verification_id = env.ids.new_id("v_")
+        # The EVC's code is random: drawn again on the rare clash with a stored one (the insert
+        # says so; nothing is read before).
+        while True:
+            result = build_verification(
+                member_id=member.cin,
+                service_date=cmd.service_date,
+                segments=segments,
+                aid_codes=codes,
+                obligations=obligations,
+                plans=plans,
+                evc=env.ids.new_evc(),
+            )
+            evc = None
+            if result.evc is not None:
+                evc = EvcRecord(
                     evc=result.evc,
                     source="verification",
                     provider_npi=provider.npi,
@@ -90,10 +93,8 @@ def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
                     aid_codes=tuple(c.aid_code for c in result.aid_codes),
                     created_at=now,
                 )
-            )
-        uow.repo.add_verification(
-            VerificationRecord(
-                verification_id=env.ids.new_id("v_"),
+            record = VerificationRecord(
+                verification_id=verification_id,
                 provider_npi=provider.npi,
                 cin=member.cin,
                 service_date=cmd.service_date,
@@ -103,6 +104,7 @@ def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
                 evc=result.evc,
                 created_at=now,
             )
-        )
+            if uow.repo.record_verification(record, evc):
+                break
         uow.commit()
         return result

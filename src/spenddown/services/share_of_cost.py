@@ -216,13 +216,13 @@ def _issue_evc(
         if s.aid_code in codes
         and (not codes[s.aid_code].soc or codes[s.aid_code].program is program)
     )
-    evc = env.ids.new_evc()
-    while uow.repo.evc_exists(evc):
+    while True:  # a random code: drawn again on the rare clash with a stored one
         evc = env.ids.new_evc()
-    uow.repo.add_evc(
-        EvcRecord(evc, "clearance", npi, cin, service_date, month, eligible, env.clock.now())
-    )
-    return evc
+        record = EvcRecord(
+            evc, "clearance", npi, cin, service_date, month, eligible, env.clock.now()
+        )
+        if uow.repo.add_evc_if_new(record):
+            return evc
 
 
 def _choose_budget_unit(
@@ -419,8 +419,7 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
                 service_type=str(cmd.service_type),
                 counted_date=counted,
             )
-            uow.repo.save_obligation(application.after, now)
-            uow.repo.add_entry(entry)
+            uow.repo.save_obligation_and_entry(application.after, entry, now)
             applied_entries.append(entry)
             certified[obligation.key.program] = application.after.certified
         if not applied_entries:

@@ -161,8 +161,9 @@ class OverTimeRepository:
         stmt: Any = insert(b).values(
             cin=cin, month=str(month), case_id=case_id, budget_unit=budget_unit, created_at=now
         )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["cin", "month"])
-        return int(self.c.execute(stmt).rowcount or 0)
+        # Whether it was written, told by RETURNING rather than ``rowcount``.
+        stmt = stmt.on_conflict_do_nothing(index_elements=["cin", "month"]).returning(b.c.seq)
+        return 0 if self.c.execute(stmt).first() is None else 1
 
     def buy_ins_since(
         self, since: int, limit: int

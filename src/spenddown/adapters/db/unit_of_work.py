@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from spenddown.adapters.db.engine import is_sqlite, sqlite_writer_lock
+from spenddown.adapters.db.repo.base import reference_cache
 from spenddown.adapters.db.repository import SqlRepository
 
 
@@ -61,6 +62,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._connection is not None
         self._connection.commit()
+        if self._repo.reference_written:  # an import: the other requests read the new tables
+            reference_cache(self._engine).clear()
 
     def rollback(self) -> None:
         if self._connection is not None and self._connection.in_transaction():

@@ -4,13 +4,16 @@ upserts, ``IN`` lists and transaction advisory locks (docs/architecture.md "Stor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, JSON, Connection, Row, any_, bindparam
+from sqlalchemy import ARRAY, JSON, Connection, Engine, Row, any_, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,6 +41,48 @@ def provider_from_row(row: Row[Any]) -> Provider:
         failed_attempts=row.failed_attempts,
         locked_until=_utc(row.locked_until),
     )
+
+
+class ReferenceCache:
+    """Reference tables (stored aid codes, plans) read at most once per ``SECONDS`` per
+    process and database: a verification reads them on every request otherwise. A change made
+    through this process (an import) empties the cache when it is written and again when it is
+    committed; a change made by another process is seen within ``SECONDS``
+    (docs/operations.md "Process-local state")."""
+
+    SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, tuple[float, Any]] = {}
+
+    def get(self, name: str, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            found = self._values.get(name)
+        if found is not None and found[0] > now:
+            return found[1]
+        value = load()
+        with self._lock:
+            self._values[name] = (now + self.SECONDS, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_REFERENCE_CACHES: weakref.WeakKeyDictionary[Engine, ReferenceCache] = weakref.WeakKeyDictionary()
+_CACHES_GUARD = threading.Lock()
+
+
+def reference_cache(engine: Engine) -> ReferenceCache:
+    """The reference cache of one database (one engine)."""
+    with _CACHES_GUARD:
+        cache = _REFERENCE_CACHES.get(engine)
+        if cache is None:
+            cache = _REFERENCE_CACHES[engine] = ReferenceCache()
+        return cache
 
 
 # Keys per ``IN (...)`` list in bulk look-ups (SQLite allows 32,766 parameters).
@@ -71,6 +116,18 @@ class RepositoryBase:
     def __init__(self, connection: Connection, *, locking: bool) -> None:
         self.c = connection
         self._locking = locking
+        # Whether this transaction wrote a reference table (its reads then bypass the cache,
+        # and the unit of work empties the cache after the commit).
+        self.reference_written = False
+
+    def _reference(self, name: str, load: Callable[[], Any]) -> Any:
+        if self.reference_written:
+            return load()
+        return reference_cache(self.c.engine).get(name, load)
+
+    def _reference_changed(self) -> None:
+        self.reference_written = True
+        reference_cache(self.c.engine).clear()
 
     def _upsert(self, table: Any, values: dict[str, Any], keys: list[str]) -> None:
         dialect = self.c.dialect.name

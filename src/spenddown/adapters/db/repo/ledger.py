@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, select
+from sqlalchemy import Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -99,6 +99,88 @@ def _obligation_upsert_statement(dialect: str) -> Any:
 
 
 _UPSERT_OBLIGATION = {d: _obligation_upsert_statement(d) for d in ("postgresql", "sqlite")}
+_ENTRY_COLUMNS = tuple(c.name for c in t.soc_entries.c)
+
+
+def _obligation_and_entry_statement() -> Any:
+    """PostgreSQL: a locked obligation's new state and the ledger entry that made it, in one
+    round trip (the update is a data-modifying CTE of the entry's insert)."""
+    o = t.soc_obligations
+    changed = (
+        update(o)
+        .where(*(o.c[k] == bindparam(f"o_{k}") for k in _OBLIGATION_KEY))
+        .values(
+            {
+                c.name: bindparam(f"o_{c.name}", type_=c.type)
+                for c in o.c
+                if c.name not in _OBLIGATION_KEY
+            }
+        )
+        .cte("changed_obligation")
+    )
+    entry = insert(t.soc_entries).values({c: bindparam(f"e_{c}") for c in _ENTRY_COLUMNS})
+    return entry.add_cte(changed)
+
+
+_OBLIGATION_AND_ENTRY = _obligation_and_entry_statement()
+
+
+def _new_activation_statement(dialect: str) -> Any:
+    a = t.plan_activations
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(a)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["plan_code", "cin", "month"])
+    return stmt.returning(a.c.seq)
+
+
+_NEW_ACTIVATION = {d: _new_activation_statement(d) for d in ("postgresql", "sqlite")}
+
+
+def _obligation_values(obligation: Obligation, now: datetime) -> dict[str, Any]:
+    key = obligation.key
+    return {
+        "case_id": key.case_id,
+        "budget_unit": key.budget_unit,
+        "month": str(key.month),
+        "program": str(key.program),
+        "amount_cents": obligation.amount.cents,
+        "remaining_cents": obligation.remaining.cents,
+        "certified_by": str(obligation.certified_by) if obligation.certified_by else None,
+        "certified_at": obligation.certified_at,
+        "ltc": obligation.ltc,
+        "updated_at": now,
+    }
+
+
+def _entry_values(entry: LedgerEntry) -> dict[str, Any]:
+    key = entry.key
+    return dict(
+        entry_id=entry.entry_id,
+        clearance_id=entry.clearance_id,
+        kind=str(entry.kind),
+        case_id=key.case_id,
+        budget_unit=key.budget_unit,
+        month=str(key.month),
+        program=str(key.program),
+        cin=entry.cin,
+        provider_npi=entry.provider_npi,
+        service_date=entry.service_date,
+        billing_code=entry.billing_code,
+        service_charge_cents=entry.service_charge.cents if entry.service_charge else None,
+        payment=str(entry.payment) if entry.payment else None,
+        applied_cents=entry.applied.cents,
+        remaining_after_cents=entry.remaining_after.cents,
+        idempotency_key=entry.idempotency_key,
+        reverses=entry.reverses,
+        evc=entry.evc,
+        created_at=entry.created_at,
+        other_coverage_paid_cents=(
+            entry.other_coverage_paid.cents if entry.other_coverage_paid else None
+        ),
+        provider_name=entry.provider_name,
+        change_id=entry.change_id,
+        service_type=entry.service_type,
+        counted_date=entry.counted_date,
+    )
 
 
 class LedgerRepository(RepositoryBase):
@@ -139,22 +221,20 @@ class LedgerRepository(RepositoryBase):
         return self._obligations(case_id, budget_unit, month, lock=False)
 
     def save_obligation(self, obligation: Obligation, now: datetime) -> None:
-        key = obligation.key
-        self.c.execute(
-            _UPSERT_OBLIGATION[self.c.dialect.name],
-            {
-                "case_id": key.case_id,
-                "budget_unit": key.budget_unit,
-                "month": str(key.month),
-                "program": str(key.program),
-                "amount_cents": obligation.amount.cents,
-                "remaining_cents": obligation.remaining.cents,
-                "certified_by": str(obligation.certified_by) if obligation.certified_by else None,
-                "certified_at": obligation.certified_at,
-                "ltc": obligation.ltc,
-                "updated_at": now,
-            },
-        )
+        self.c.execute(_UPSERT_OBLIGATION[self.c.dialect.name], _obligation_values(obligation, now))
+
+    def save_obligation_and_entry(
+        self, obligation: Obligation, entry: LedgerEntry, now: datetime
+    ) -> None:
+        """An obligation already stored and locked, with the entry that changed it: one round
+        trip on PostgreSQL, two statements on SQLite (in process)."""
+        if self.c.dialect.name != "postgresql":
+            self.save_obligation(obligation, now)
+            self.add_entry(entry)
+            return
+        values = {f"e_{k}": v for k, v in _entry_values(entry).items()}
+        values.update({f"o_{k}": v for k, v in _obligation_values(obligation, now).items()})
+        self.c.execute(_OBLIGATION_AND_ENTRY, values)
 
     def save_obligations(self, obligations: list[Obligation], now: datetime) -> None:
         self._upsert_many(
@@ -251,38 +331,7 @@ class LedgerRepository(RepositoryBase):
         return row.earlier, bool(row.cleared)
 
     def add_entry(self, entry: LedgerEntry) -> None:
-        key = entry.key
-        self.c.execute(
-            _INSERT_ENTRY,
-            dict(
-                entry_id=entry.entry_id,
-                clearance_id=entry.clearance_id,
-                kind=str(entry.kind),
-                case_id=key.case_id,
-                budget_unit=key.budget_unit,
-                month=str(key.month),
-                program=str(key.program),
-                cin=entry.cin,
-                provider_npi=entry.provider_npi,
-                service_date=entry.service_date,
-                billing_code=entry.billing_code,
-                service_charge_cents=entry.service_charge.cents if entry.service_charge else None,
-                payment=str(entry.payment) if entry.payment else None,
-                applied_cents=entry.applied.cents,
-                remaining_after_cents=entry.remaining_after.cents,
-                idempotency_key=entry.idempotency_key,
-                reverses=entry.reverses,
-                evc=entry.evc,
-                created_at=entry.created_at,
-                other_coverage_paid_cents=(
-                    entry.other_coverage_paid.cents if entry.other_coverage_paid else None
-                ),
-                provider_name=entry.provider_name,
-                change_id=entry.change_id,
-                service_type=entry.service_type,
-                counted_date=entry.counted_date,
-            ),
-        )
+        self.c.execute(_INSERT_ENTRY, _entry_values(entry))
 
     @staticmethod
     def _entry(row: Row[Any]) -> LedgerEntry:
@@ -357,19 +406,21 @@ class LedgerRepository(RepositoryBase):
     def add_activation(
         self, plan_code: str, cin: str, key: ObligationKey, certified_by: str, now: datetime
     ) -> bool:
-        a = t.plan_activations
-        dialect = self.c.dialect.name
-        stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(a).values(
-            plan_code=plan_code,
-            cin=cin,
-            month=str(key.month),
-            case_id=key.case_id,
-            budget_unit=key.budget_unit,
-            certified_by=certified_by,
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["plan_code", "cin", "month"])
-        return bool(self.c.execute(stmt).rowcount)
+        """Whether it was written (not if the plan, member and month have one): told by
+        RETURNING, not by ``rowcount``, which some batched INSERT forms leave at -1."""
+        row = self.c.execute(
+            _NEW_ACTIVATION[self.c.dialect.name],
+            {
+                "plan_code": plan_code,
+                "cin": cin,
+                "month": str(key.month),
+                "case_id": key.case_id,
+                "budget_unit": key.budget_unit,
+                "certified_by": certified_by,
+                "created_at": now,
+            },
+        ).first()
+        return row is not None
 
     def add_activations(
         self, activations: list[tuple[str, str, ObligationKey, str]], now: datetime

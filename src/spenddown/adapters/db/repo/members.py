@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from spenddown.adapters.db import tables as t
 from spenddown.adapters.db.repo.base import RepositoryBase, _month, provider_from_row
@@ -36,6 +38,65 @@ _SEGMENTS = (
 _EVC_EXISTS = select(t.evcs.c.evc).where(t.evcs.c.evc == bindparam("evc"))
 _INSERT_EVC = insert(t.evcs)
 _INSERT_VERIFICATION = insert(t.verifications)
+_EVC_COLUMNS = tuple(c.name for c in t.evcs.c)
+_VERIFICATION_COLUMNS = tuple(c.name for c in t.verifications.c)
+
+
+def _new_evc_statement(dialect: str) -> Any:
+    """An EVC inserted unless its (random) code is taken; RETURNING says which (``rowcount``
+    is not relied on)."""
+    insert_: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_(t.evcs).values({c: bindparam(f"e_{c}") for c in _EVC_COLUMNS})
+    return stmt.on_conflict_do_nothing(index_elements=["evc"]).returning(t.evcs.c.evc)
+
+
+_NEW_EVC = {d: _new_evc_statement(d) for d in ("postgresql", "sqlite")}
+
+
+def _verification_with_evc_statement() -> Any:
+    """PostgreSQL: the EVC and the verification that carries it in one round trip; nothing is
+    written when the EVC's code is taken (the EVC's insert returns no row)."""
+    v = t.verifications
+    new_evc = _NEW_EVC["postgresql"].cte("new_evc")
+    values = [
+        new_evc.c.evc if c == "evc" else bindparam(f"v_{c}", type_=v.c[c].type)
+        for c in _VERIFICATION_COLUMNS
+    ]
+    return (
+        insert(v)
+        .from_select(list(_VERIFICATION_COLUMNS), select(*values).select_from(new_evc))
+        .returning(v.c.verification_id)
+    )
+
+
+_VERIFICATION_WITH_EVC = _verification_with_evc_statement()
+
+
+def _evc_values(record: EvcRecord) -> dict[str, Any]:
+    return {
+        "e_evc": record.evc,
+        "e_source": record.source,
+        "e_provider_npi": record.provider_npi,
+        "e_cin": record.cin,
+        "e_service_date": record.service_date,
+        "e_month": str(record.month),
+        "e_aid_codes": list(record.aid_codes),
+        "e_created_at": record.created_at,
+    }
+
+
+def _verification_values(record: VerificationRecord) -> dict[str, Any]:
+    return dict(
+        verification_id=record.verification_id,
+        provider_npi=record.provider_npi,
+        cin=record.cin,
+        service_date=record.service_date,
+        month=str(record.month),
+        eligible=record.eligible,
+        eligibility_status=record.eligibility_status,
+        evc=record.evc,
+        created_at=record.created_at,
+    )
 
 
 class MembersRepository(RepositoryBase):
@@ -67,9 +128,17 @@ class MembersRepository(RepositoryBase):
         return Plan(row.code, row.name) if row else None
 
     def plans(self) -> dict[str, Plan]:
+        """Every plan (cached per process: ``ReferenceCache``); a copy the caller may change."""
+        return dict(self._reference("plans", self._read_plans))
+
+    def _read_plans(self) -> dict[str, Plan]:
         return {r.code: Plan(r.code, r.name) for r in self.c.execute(_ALL_PLANS)}
 
     def stored_aid_codes(self) -> dict[str, AidCode]:
+        """The imported aid codes (cached per process: ``ReferenceCache``); a copy."""
+        return dict(self._reference("aid_codes", self._read_aid_codes))
+
+    def _read_aid_codes(self) -> dict[str, AidCode]:
         return {
             r.aid_code: AidCode(
                 r.aid_code,
@@ -264,20 +333,28 @@ class MembersRepository(RepositoryBase):
         )
 
     def add_verification(self, record: VerificationRecord) -> None:
-        self.c.execute(
-            _INSERT_VERIFICATION,
-            dict(
-                verification_id=record.verification_id,
-                provider_npi=record.provider_npi,
-                cin=record.cin,
-                service_date=record.service_date,
-                month=str(record.month),
-                eligible=record.eligible,
-                eligibility_status=record.eligibility_status,
-                evc=record.evc,
-                created_at=record.created_at,
-            ),
-        )
+        self.c.execute(_INSERT_VERIFICATION, _verification_values(record))
+
+    def add_evc_if_new(self, record: EvcRecord) -> bool:
+        """Store the EVC unless its code is taken already (then False: draw another)."""
+        found = self.c.execute(_NEW_EVC[self.c.dialect.name], _evc_values(record)).first()
+        return found is not None
+
+    def record_verification(self, verification: VerificationRecord, evc: EvcRecord | None) -> bool:
+        """The verification, with its EVC when it has one; False (nothing written) when the
+        EVC's code is taken. One round trip on PostgreSQL (a data-modifying CTE), two on
+        SQLite (in process)."""
+        if evc is None:
+            self.add_verification(verification)
+            return True
+        if self.c.dialect.name != "postgresql":
+            if not self.add_evc_if_new(evc):
+                return False
+            self.add_verification(verification)
+            return True
+        values = _evc_values(evc)
+        values.update({f"v_{k}": v for k, v in _verification_values(verification).items()})
+        return self.c.execute(_VERIFICATION_WITH_EVC, values).first() is not None
 
     def has_verified(self, provider_npi: str, cin: str, month: BenefitMonth | None = None) -> bool:
         v = t.verifications
@@ -287,6 +364,7 @@ class MembersRepository(RepositoryBase):
         return self.c.execute(query.limit(1)).first() is not None
 
     def upsert_plans(self, plans: list[Plan]) -> None:
+        self._reference_changed()
         self._upsert_many(t.plans, ("code", "name"), [(p.code, p.name) for p in plans], ("code",))
 
     def upsert_providers(self, providers: list[Provider], *, keep_pin: bool) -> None:
@@ -336,6 +414,7 @@ class MembersRepository(RepositoryBase):
         )
 
     def upsert_aid_codes(self, aid_codes: list[AidCode]) -> None:
+        self._reference_changed()
         self._upsert_many(
             t.aid_codes,
             ("aid_code", "soc", "ltc", "scope", "program", "verified", "description"),
