@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine, insert, select, update
 
 from spenddown import bootstrap
@@ -31,6 +32,8 @@ from spenddown.domain.eligibility.codes import Program
 from spenddown.domain.errors import AuthenticationFailed
 from spenddown.domain.months import BenefitMonth
 from spenddown.domain.share_of_cost.ledger import ObligationKey
+from spenddown.entrypoints import shapes
+from spenddown.entrypoints.api.routes import ok
 from spenddown.services.common import origin
 from spenddown.services.ports import EvcRecord
 from support.statements import counting
@@ -300,3 +303,13 @@ def test_an_evc_that_clashes_is_drawn_again(world: World) -> None:
     with world.app.engine.connect() as c:
         stored = set(c.execute(select(t.verifications.c.evc)).scalars())
     assert {first.evc, second.evc} <= stored
+
+
+# --- the answers' bytes --------------------------------------------------------------------------
+def test_orjson_answers_are_the_bytes_the_standard_encoder_made(world: World) -> None:
+    """docs/api.md's contract is unchanged: the same body, byte for byte, as before orjson."""
+    unmet = shapes.verification(world.verify())
+    cleared = shapes.clearance(world.clear("600.00", key="visit-ñ"))
+    met = shapes.verification(world.verify())
+    for body in (unmet, cleared, met, {"text": "Nguyễn 阮 \u2028", "n": 12345678901}):
+        assert ok(body).body == JSONResponse(body).body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -36,5 +37,15 @@ def make_router(
     )
 
 
+class OrjsonResponse(JSONResponse):
+    """The same bytes as Starlette's ``JSONResponse`` (compact, UTF-8, keys in order; money is
+    already text in the shapes, never a float) made by orjson, several times faster on the
+    answers of the hot paths. Anything Starlette's encoder refuses (a ``Decimal``, a date) orjson
+    refuses too, or writes as the shapes would (a date as ISO text)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def ok(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return OrjsonResponse(body, status_code=status)
