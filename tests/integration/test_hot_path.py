@@ -3,11 +3,13 @@ PIN this process has verified already, counted statement by statement (a
 ``before_cursor_execute`` listener, ``support/statements.py``); the counts are the test, not
 timings (docs/performance.md "Round trips per use case").
 
-Before issue 16 a verification sent 12 statements on PostgreSQL and a clearance with an
-idempotency key 11 (10 without): the PIN was checked in a transaction of its own (advisory
-lock, the attempts, the provider) before the use case read the provider again, the aid codes
-and plans were read on every request, an EVC was looked up before it was inserted, and the
-obligation and its ledger entry were two writes.
+Before issue 16 a verification sent 12 statements on PostgreSQL in two transactions (16 round
+trips with their BEGIN and COMMIT/ROLLBACK) and a clearance with an idempotency key 11 (15; 10
+and 14 without a key): the PIN was checked in a transaction of its own (advisory lock, the
+attempts, the provider) before the use case read the provider again, the aid codes and plans
+were read on every request, an EVC was looked up before it was inserted, and the obligation and
+its ledger entry were two writes. Now a verification is 5 statements and no BEGIN or COMMIT (5
+round trips), a clearance 6 with a key and 5 without (8 and 7 with BEGIN and COMMIT).
 
 Also here: what the one-statement sign-in must keep (a PIN changed or an NPI locked by another
 process counts at once), two processes replacing the same old hash at once, the reference
@@ -72,8 +74,10 @@ def test_a_verification_is_one_statement_per_kind_of_read_and_one_write(world: W
         result = world.verify()
     assert not result.eligible
     # The provider with its standing, the member, the segments, the obligations; the write.
-    # SQLite's BEGIN IMMEDIATE is sent as a statement; psycopg's BEGIN is not seen here.
+    # SQLite's BEGIN IMMEDIATE is sent as a statement; on PostgreSQL each statement commits
+    # alone (no BEGIN, no COMMIT: psycopg in autocommit), the one write being one statement.
     assert len(sent) == (5 if postgres(world) else 6), sent
+    assert all(sent.autocommit) == postgres(world)
     assert sent.sent[-1].startswith("INSERT INTO verifications")
 
 
@@ -89,6 +93,7 @@ def test_an_eligible_verification_writes_its_evc_and_record_in_one_round_trip(
     if postgres(world):
         assert len(sent) == 5, sent
         assert sent.sent[-1].startswith("WITH new_evc AS (INSERT INTO evcs")
+        assert all(sent.autocommit)
     else:
         assert len(sent) == 7, sent  # SQLite: BEGIN IMMEDIATE, two inserts, in process
     with world.app.engine.connect() as c:
@@ -109,6 +114,7 @@ def test_a_clearance_locks_checks_and_writes_in_few_round_trips(
     if postgres(world):
         assert len(sent) == (6 if key else 5), sent
         assert sent.sent[-1].startswith("WITH changed_obligation AS (UPDATE soc_obligations")
+        assert not any(sent.autocommit)  # one transaction: the obligations stay locked
     else:
         # BEGIN IMMEDIATE, no advisory lock, the obligation and entry apart (in process).
         assert len(sent) == 7, sent

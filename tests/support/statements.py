@@ -16,6 +16,9 @@ class Statements:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        # Per statement, whether the driver was in autocommit (psycopg then sends no BEGIN and
+        # no COMMIT around it: two round trips fewer than a transaction).
+        self.autocommit: list[bool] = []
 
     def __len__(self) -> int:
         return len(self.sent)
@@ -30,8 +33,10 @@ def counting(engine: Engine) -> Iterator[Statements]:
     is one round trip with insertmanyvalues)."""
     found = Statements()
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         found.sent.append(" ".join(statement.split())[:160])
+        driver = conn.connection.dbapi_connection
+        found.autocommit.append(bool(getattr(driver, "autocommit", False)))
 
     event.listen(engine, "before_cursor_execute", note)
     try:

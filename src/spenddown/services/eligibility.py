@@ -59,7 +59,9 @@ def pick_own_obligations(
 
 @pin_checked_outside
 def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
-    with uow:
+    # Reads, then one write of one statement (the EVC with the verification): no transaction
+    # of its own on PostgreSQL (docs/performance.md "Round trips per use case").
+    with uow.autocommit():
         provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
         month = check_service_date(cmd.service_date, today(env))
         member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)

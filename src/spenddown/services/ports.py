@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -400,6 +401,9 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    # The same, each statement committing alone where the database allows (no BEGIN/COMMIT
+    # round trips): only for reads that need no common snapshot and writes of one statement.
+    def autocommit(self) -> AbstractContextManager[Self]: ...
 
 
 class Clock(Protocol):
