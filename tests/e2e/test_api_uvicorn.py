@@ -39,7 +39,7 @@ def current_dataset(month: str) -> dict[str, Any]:
     return document
 
 
-def wait_until_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 90) -> None:
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
     """A generous limit: a loaded CI machine may take long to migrate and start; the server's
     own exit is still seen at once."""
     deadline = time.monotonic() + seconds
