@@ -2,13 +2,14 @@
 browser), against a real uvicorn on a loopback port serving the demo dataset.
 
 Every browser test FAILS when Chromium is missing (``make chromium`` installs it). Screenshots
-go to ``tests/browser/screenshots/`` (git-ignored); ``SPENDDOWN_README_SHOTS=1`` also refreshes
-the three committed ones in ``docs/screenshots/``.
+go to ``tests/browser/screenshots/`` (git-ignored); ``SPENDDOWN_README_SHOTS=1`` also writes
+the committed ones in ``docs/screenshots/`` (docs/web.md, "What the browser tests check").
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -220,3 +221,75 @@ def check(page: Page, name: str, readme: str | None = None) -> None:
     if readme and os.environ.get("SPENDDOWN_README_SHOTS") == "1":
         README_SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(README_SHOTS / readme), full_page=True)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    found = re.findall(r"[\d.]+", css)
+    return float(found[0]), float(found[1]), float(found[2])
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(_rgb(a)), _luminance(_rgb(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+DESK = {"width": 1280, "height": 900}
+# Issue 15's findings are checked in both languages at both widths.
+LANGS_AND_SIZES = [
+    pytest.param(lang, size, id=f"{lang}-{name}")
+    for lang in ("en", "es")
+    for name, size in (("desk", DESK), ("phone", PHONE))
+]
+
+
+def size_tag(lang: str, size: dict[str, int]) -> str:
+    return f"{lang}-{'phone' if size == PHONE else 'desk'}"
+
+
+_BACKGROUND = (
+    "e => { let n = e; while (n) { const c = getComputedStyle(n).backgroundColor;"
+    " if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;"
+    " n = n.parentElement; } return 'rgb(255, 255, 255)'; }"
+)
+
+
+def ring_contrast(page: Page, selector: str) -> float:
+    """The contrast of the keyboard focus ring (the computed outline colour, reached with Tab
+    so that :focus-visible applies) against the first opaque background behind the element."""
+    element = page.locator(selector).first
+    element.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert element.evaluate("e => e === document.activeElement"), selector
+    ring = element.evaluate("e => getComputedStyle(e).outlineColor")
+    style = element.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert style != "none", f"{selector}: no focus ring"
+    behind = element.evaluate(_BACKGROUND.replace("let n = e", "let n = e.parentElement"))
+    return contrast(ring, behind)
+
+
+SMALL_TARGETS = """(selector) => Array.from(document.querySelectorAll(selector))
+    .filter(e => e.offsetParent !== null)
+    .map(e => [e.outerHTML.slice(0, 70), e.getBoundingClientRect()])
+    .filter(([, r]) => r.height < 44 || r.width < 44)
+    .map(([h, r]) => h + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))"""
+TARGETS = (
+    "main button, main a.button, main input:not([type=hidden]):not([type=radio])"
+    ":not([type=checkbox]), main select, main summary, header.site a, label.inline,"
+    " main .action-list a"
+)
+
+
+def small_targets(page: Page) -> list[str]:
+    """Every visible control (buttons, button-like links, fields, header links, radio and
+    checkbox labels) smaller than 44 × 44 px (WCAG 2.5.5), measured with its bounding box."""
+    return list(page.evaluate(SMALL_TARGETS, TARGETS))
