@@ -16,15 +16,24 @@ from datetime import date
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from conftest import PHONE, SHOTS, Server, check
+from conftest import (
+    DESK,
+    LANGS_AND_SIZES,
+    PHONE,
+    SHOTS,
+    Server,
+    check,
+    ring_contrast,
+    size_tag,
+    small_targets,
+)
 from spenddown.domain.identifiers import card_id
 from spenddown.entrypoints.cli import demo
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-DESK = {"width": 1280, "height": 900}
 # An office no other browser test signs in as (the lockout test locks Priya Raman).
 OFFICE = demo.PROVIDER_BY_NAME["Redwood Coast Health Center"]
 WORDS = {
@@ -43,6 +52,16 @@ WORDS = {
         "rr": "responsible relative",
         "unit": "choose the budget unit",
         "next": "Next patient",
+        "print_receipt": "Print the receipt for the patient",
+        "print_chart": "Print for the chart",
+        "print": "Print",
+        "history": "Our clearances",
+        "reverse": "Reverse",
+        "reverse_title": "Reverse this clearance?",
+        "reverse_yes": "Yes, reverse this clearance",
+        "reverse_no": "No, keep it",
+        "reversed": "Reversed",
+        "stay": "Stay signed in",
     },
     "es": {
         "error": "Error:",
@@ -59,8 +78,25 @@ WORDS = {
         "rr": "familiar responsable",
         "unit": "elija la unidad de presupuesto",
         "next": "Siguiente paciente",
+        "print_receipt": "Imprimir el recibo para el paciente",
+        "print_chart": "Imprimir para el expediente",
+        "print": "Imprimir",
+        "history": "Nuestros abonos",
+        "reverse": "Anular",
+        "reverse_title": "¿Anular este abono?",
+        "reverse_yes": "Sí, anular este abono",
+        "reverse_no": "No, conservarlo",
+        "reversed": "Anulado",
+        "stay": "Seguir conectado",
     },
 }
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# Screenshots kept in docs/screenshots/ (refreshed with SPENDDOWN_README_SHOTS=1).
+RECEIPT_SHOTS = {"en-phone": "provider-receipt.png", "es-phone": "provider-receipt-es.png"}
+HISTORY_SHOTS = {"en-phone": "provider-history.png"}
+VERIFIED_SHOTS = {"en-desk": "provider-card.png", "es-phone": "provider-card-es.png"}
+ERROR_SHOTS = {"en-phone": "provider-error.png"}
+BAD_CHARGE_SHOTS = {"es-phone": "provider-bad-charge-es.png"}
 
 
 def desk_page(browser: Browser, server: Server, lang: str, size: dict[str, int], **kw: Any) -> Page:
@@ -120,7 +156,7 @@ def test_front_desk_journey(
     expect(page.locator("#service_date")).to_have_value(server.today)
     summary.get_by_role("link").click()
     assert active_id(page) == "member_id"
-    check(page, f"desk-error-{tag}")
+    check(page, f"desk-error-{tag}", readme=ERROR_SHOTS.get(tag))
 
     # The card's 14-character ID alone: the issue date is read from it.
     maria_card = card_id(demo.MARIA.cin, date.fromisoformat(demo.MARIA.issue))
@@ -135,7 +171,7 @@ def test_front_desk_journey(
     expect(page.locator("#verify #member_id")).to_have_value("")
     expect(page.locator("#verify #bic_issue_date")).to_have_value("")
     assert active_id(page) == "result-heading"
-    check(page, f"desk-verified-{tag}")
+    check(page, f"desk-verified-{tag}", readme=VERIFIED_SHOTS.get(tag))
 
     # A bad charge: the message at the field, no API field name, the verification kept.
     page.locator("#clear #billing_code").fill("99211")
@@ -148,7 +184,7 @@ def test_front_desk_journey(
     expect(page.locator("#clear #service_charge")).to_have_value("doce")
     expect(page.locator("#clear #billing_code")).to_have_value("99211")
     assert page.title().startswith(w["error"])
-    check(page, f"desk-bad-charge-{tag}")
+    check(page, f"desk-bad-charge-{tag}", readme=BAD_CHARGE_SHOTS.get(tag))
 
     # "Next patient" empties everything, focus on Member ID.
     page.locator("#result").get_by_role("link", name=w["next"]).click()
@@ -176,152 +212,177 @@ def test_front_desk_journey(
     page.context.close()
 
 
-def test_responsible_relative_chooses_the_budget_unit(browser: Browser, server: Server) -> None:
-    for lang, size, code in (("en", DESK, "99401"), ("es", PHONE, "99402")):
-        w = WORDS[lang]
-        page = desk_page(browser, server, lang, size)
-        verify(page, demo.JOSE.cin, demo.JOSE.issue, server.today)
-        expect(page.locator("#result")).to_contain_text(w["rr"])
-        radios = page.locator("#budget_unit input[type=radio]")
-        expect(radios).to_have_count(2)
-        page.locator("#clear #billing_code").fill(code)
-        page.locator("#clear #service_charge").fill("5,00" if lang == "es" else "5.00")
-        page.locator("#clear button[type=submit]").click()
-        expect(page.locator(".error-summary a")).to_have_attribute("href", "#budget_unit")
-        expect(page.locator(".error-summary")).to_contain_text(w["unit"])
-        page.locator("#budget_unit input[value='C-19-5150/B']").check()
-        page.locator("#clear button[type=submit]").click()
-        expect(page.locator("#result")).to_contain_text("C-19-5150 / B")
-        expect(page.locator("#result .applied")).to_have_text("$5.00")
-        check(page, f"desk-rr-cleared-{lang}")
-        page.context.close()
+@pytest.mark.parametrize(
+    ("lang", "size", "code"),
+    [("en", DESK, "99401"), ("en", PHONE, "99403"), ("es", DESK, "99404"), ("es", PHONE, "99402")],
+)
+def test_responsible_relative_chooses_the_budget_unit(
+    browser: Browser, server: Server, lang: str, size: dict[str, int], code: str
+) -> None:
+    w = WORDS[lang]
+    page = desk_page(browser, server, lang, size)
+    verify(page, demo.JOSE.cin, demo.JOSE.issue, server.today)
+    expect(page.locator("#result")).to_contain_text(w["rr"])
+    radios = page.locator("#budget_unit input[type=radio]")
+    expect(radios).to_have_count(2)
+    page.locator("#clear #billing_code").fill(code)
+    page.locator("#clear #service_charge").fill("5,00" if lang == "es" else "5.00")
+    page.locator("#clear button[type=submit]").click()
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#budget_unit")
+    expect(page.locator(".error-summary")).to_contain_text(w["unit"])
+    page.locator("#budget_unit input[value='C-19-5150/B']").check()
+    page.locator("#clear button[type=submit]").click()
+    expect(page.locator("#result")).to_contain_text("C-19-5150 / B")
+    expect(page.locator("#result .applied")).to_have_text("$5.00")
+    check(page, f"desk-rr-cleared-{size_tag(lang, size)}")
+    page.context.close()
 
 
-def test_history_receipt_print_and_csv(browser: Browser, server: Server) -> None:
-    for lang, size in (("en", PHONE), ("es", DESK)):
-        page = desk_page(browser, server, lang, size)
-        verify(page, demo.DANIEL.cin, demo.DANIEL.issue, server.today)
-        code = "99381" if lang == "en" else "99382"
-        page.locator("#clear #billing_code").fill(code)
-        page.locator("#clear #service_charge").fill("20")
-        page.locator("#clear button[type=submit]").click()
-        receipt = page.locator("#result")
-        expect(receipt.locator(".patient-name")).to_contain_text("Daniel Brooks")
-        page.emulate_media(media="print")
-        expect(page.locator("header.site")).to_be_hidden()
-        expect(receipt.locator(".receipt-title")).to_be_visible()
-        expect(page.locator("#result .actions")).to_be_hidden()
-        assert page.pdf(format="Letter")[:4] == b"%PDF"
-        page.emulate_media(media="screen")
-        expect(page.get_by_role("button", name=re.compile("Print|Imprimir"))).to_be_visible()
+@pytest.mark.parametrize(
+    ("lang", "size", "code"),
+    [("en", DESK, "99383"), ("en", PHONE, "99381"), ("es", DESK, "99382"), ("es", PHONE, "99384")],
+)
+def test_history_receipt_print_reversal_confirmed_and_csv(
+    browser: Browser, server: Server, lang: str, size: dict[str, int], code: str
+) -> None:
+    w = WORDS[lang]
+    tag = size_tag(lang, size)
+    page = desk_page(browser, server, lang, size)
+    verify(page, demo.DANIEL.cin, demo.DANIEL.issue, server.today)
+    page.locator("#clear #billing_code").fill(code)
+    page.locator("#clear #service_charge").fill("20")
+    page.locator("#clear button[type=submit]").click()
+    # The receipt for the patient: printable, with the patient's name.
+    receipt = page.locator("#result")
+    expect(receipt.locator(".patient-name")).to_contain_text("Daniel Brooks")
+    expect(page.get_by_role("button", name=w["print_receipt"])).to_be_visible()
+    check(page, f"desk-receipt-{tag}", readme=RECEIPT_SHOTS.get(tag))
+    page.emulate_media(media="print")
+    expect(page.locator("header.site")).to_be_hidden()
+    expect(receipt.locator(".receipt-title")).to_be_visible()
+    expect(page.locator("#result .actions")).to_be_hidden()
+    assert page.pdf(format="Letter")[:4] == b"%PDF"
+    page.emulate_media(media="screen")
 
-        page.goto("/provider/clearances")
-        row = page.locator("tr", has_text=code)
-        expect(row).to_contain_text("Daniel Brooks")
-        expect(row).to_contain_text(demo.DANIEL.cin)
-        expect(row).to_contain_text(re.compile(r"\d\d:\d\d"))
-        expect(page.locator("#totals")).to_contain_text("$")
-        reverse = row.get_by_role("link", name=re.compile("Reverse|Anular"))
-        expect(reverse).to_be_visible()
-        box = reverse.bounding_box()
-        assert box is not None
-        assert box["x"] + box["width"] <= size["width"]
-        assert box["height"] >= 44
-        check(page, f"desk-history-{lang}-{'phone' if size == PHONE else 'desk'}")
-        response = page.context.request.get("/provider/clearances.csv")
-        assert response.status == 200
-        assert response.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.text())))
-        mine = [r for r in rows if r["billing_code"] == code]
-        assert mine
-        assert mine[0]["patient"].startswith("Daniel")
-        assert mine[0]["applied"] == "20.00"
-        page.context.close()
+    # The history: the patient by name and full member ID (not only …124L), the time, totals.
+    page.goto("/provider/clearances")
+    row = page.locator("tr", has_text=code)
+    expect(row).to_contain_text("Daniel Brooks")
+    expect(row).to_contain_text(demo.DANIEL.cin)
+    expect(row).to_contain_text(re.compile(r"\d\d:\d\d"))
+    expect(page.locator("#totals")).to_contain_text("$")
+    # Reverse on screen (also at 375 px) and a real target.
+    # Dates written out in the page's language, in the table and in Reverse's label.
+    assert not ISO_DATE.search(row.inner_text()), row.inner_text()
+    reverse = row.get_by_role("link", name=re.compile("^" + w["reverse"]))
+    label = reverse.get_attribute("aria-label") or ""
+    assert not ISO_DATE.search(label), label
+    expect(reverse).to_be_visible()
+    box = reverse.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= size["width"]
+    assert box["height"] >= 44
+    check(page, f"desk-history-{tag}", readme=HISTORY_SHOTS.get(tag))
+
+    # Never one click: a confirmation page first; "No, keep it" leaves the clearance in force.
+    reverse.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(w["reverse_title"])
+    expect(page.locator("section.confirm")).to_contain_text(demo.DANIEL.cin)
+    expect(page.locator("section.confirm")).to_contain_text("$20.00")
+    expect(page.get_by_role("button", name=w["reverse_yes"])).to_be_visible()
+    check(page, f"desk-reversal-confirm-{tag}")
+    page.get_by_role("link", name=w["reverse_no"]).click()
+    row = page.locator("tr", has_text=code)
+    expect(row).not_to_contain_text(w["reversed"])
+    expect(row.get_by_role("link", name=re.compile("^" + w["reverse"]))).to_be_visible()
+
+    response = page.context.request.get("/provider/clearances.csv")
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text())))
+    mine = [r for r in rows if r["billing_code"] == code]
+    assert mine
+    assert mine[0]["patient"].startswith("Daniel")
+    assert mine[0]["applied"] == "20.00"
+    page.context.close()
 
 
-def test_copy_and_print_need_javascript(browser: Browser, server: Server) -> None:
-    page = desk_page(browser, server, "en", PHONE, java_script_enabled=False)
+@pytest.mark.parametrize(
+    ("lang", "size", "code"),
+    [("en", DESK, "99385"), ("en", PHONE, "99386"), ("es", DESK, "99387"), ("es", PHONE, "99395")],
+)
+def test_copy_and_print_need_javascript_and_reversal_is_confirmed_without_it(
+    browser: Browser, server: Server, lang: str, size: dict[str, int], code: str
+) -> None:
+    w = WORDS[lang]
+    page = desk_page(browser, server, lang, size, java_script_enabled=False)
     verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
     expect(page.locator("#result")).to_be_visible()
-    expect(page.get_by_role("button", name="Print for the chart")).to_be_hidden()
+    expect(page.get_by_role("button", name=w["print_chart"])).to_be_hidden()
     assert page.locator("button.print").count() == 1  # in the page, hidden by the CSS
     expect(page.locator("#timeout-warning")).to_be_hidden()
+    # A clearance's receipt: its Print button hidden too.
+    verify(page, demo.DANIEL.cin, demo.DANIEL.issue, server.today)
+    page.locator("#clear #billing_code").fill(code)
+    page.locator("#clear #service_charge").fill("1")
+    page.locator("#clear button[type=submit]").click()
+    expect(page.locator("#result .applied")).to_have_text("$1.00")
+    expect(page.get_by_role("button", name=w["print_receipt"])).to_be_hidden()
+    assert page.locator("button.print").count() == 1
     # Without JavaScript the reversal is still confirmed first (a page, not a dialog).
     page.goto("/provider/clearances")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Our clearances")
-    page.screenshot(path=str(SHOTS / "desk-no-js.png"), full_page=True)  # axe needs JavaScript
+    expect(page.get_by_role("heading", level=1)).to_contain_text(w["history"])
+    expect(page.get_by_role("button", name=w["print"], exact=True)).to_be_hidden()
+    row = page.locator("tr", has_text=code)
+    row.get_by_role("link", name=re.compile("^" + w["reverse"])).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(w["reverse_title"])
+    expect(page.get_by_role("button", name=w["reverse_yes"])).to_be_visible()
+    # (axe needs JavaScript: the same pages with it are checked above.)
+    page.screenshot(path=str(SHOTS / f"desk-no-js-{size_tag(lang, size)}.png"), full_page=True)
     page.context.close()
 
 
-def _luminance(rgb: tuple[float, float, float]) -> float:
-    def channel(c: float) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _rgb(css: str) -> tuple[float, float, float]:
-    found = re.findall(r"[\d.]+", css)
-    return float(found[0]), float(found[1]), float(found[2])
-
-
-def contrast(a: str, b: str) -> float:
-    la, lb = sorted((_luminance(_rgb(a)), _luminance(_rgb(b))), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def test_focus_ring_contrast_and_target_sizes(browser: Browser, server: Server) -> None:
-    page = desk_page(browser, server, "en", PHONE)
-    verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
-    measured = {}
-    for selector, background in (
-        ("#member_id", "main form"),  # a field on the grey panel
-        ("#clear button[type=submit]", "main form#clear"),
-        ("header.site a.lang", "header.site"),
-    ):
-        page.locator(selector).first.focus()
-        page.keyboard.press("Shift+Tab")
-        page.keyboard.press("Tab")
-        ring = page.locator(selector).first.evaluate("e => getComputedStyle(e).outlineColor")
-        behind = page.locator(background).first.evaluate(
-            "e => { let n = e; while (n) { const c = getComputedStyle(n).backgroundColor;"
-            " if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;"
-            " n = n.parentElement; } return 'rgb(255, 255, 255)'; }"
-        )
-        measured[selector] = contrast(ring, behind)
-    assert all(ratio >= 3 for ratio in measured.values()), measured
-    small = page.evaluate(
-        """() => Array.from(document.querySelectorAll(
-              'button, a.button, input:not([type=hidden]):not([type=radio]),'
-              + ' header.site a, label.inline'))
-            .filter(e => e.offsetParent !== null)
-            .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
-            .filter(([, r]) => r.height < 44 || r.width < 44)
-            .map(([h, r]) => h + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))"""
-    )
-    assert small == []
-    page.context.close()
-
-
-def test_timeout_warning_and_sign_in_that_keeps_the_form(
-    browser: Browser, server: Server, context: BrowserContext
+@pytest.mark.parametrize(("lang", "size"), LANGS_AND_SIZES)
+def test_focus_ring_contrast_and_target_sizes(
+    browser: Browser, server: Server, lang: str, size: dict[str, int]
 ) -> None:
-    page = desk_page(browser, server, "es", DESK)
+    page = desk_page(browser, server, lang, size)
+    verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
+    measured = {
+        selector: ring_contrast(page, selector)
+        for selector in (
+            "#member_id",  # a field on the grey panel
+            "#clear button[type=submit]",
+            "header.site a.lang",  # on the blue header
+        )
+    }
+    assert all(ratio >= 3 for ratio in measured.values()), measured
+    assert small_targets(page) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize(("lang", "size"), LANGS_AND_SIZES)
+def test_timeout_warning_and_sign_in_that_keeps_the_form(
+    browser: Browser, server: Server, lang: str, size: dict[str, int]
+) -> None:
+    tag = size_tag(lang, size)
+    page = desk_page(browser, server, lang, size)
     page.clock.install()
     page.goto("/provider")
+    page.locator("#member_id").fill(demo.MARIA.cin)  # typed, then the clerk is called away
     warning = page.locator("#timeout-warning")
     expect(warning).to_be_hidden()
     page.clock.fast_forward("13:30")
     expect(warning).to_be_visible()
-    check(page, "desk-timeout-warning-es")
-    warning.get_by_role("button").click()
+    check(page, f"desk-timeout-warning-{tag}")
+    warning.get_by_role("button", name=WORDS[lang]["stay"]).click()
     expect(warning).to_be_hidden()
+    expect(page.locator("#member_id")).to_have_value(demo.MARIA.cin)  # what was typed stays
     page.context.close()
 
     # Without the session (ended, or the server restarted): sign in again, the form kept.
-    page = desk_page(browser, server, "en", PHONE)
+    page = desk_page(browser, server, lang, size)
     page.locator("#member_id").fill(demo.MARIA.cin)
     page.locator("#bic_issue_date").fill(demo.MARIA.issue)
     page.context.clear_cookies()
@@ -335,41 +396,44 @@ def test_timeout_warning_and_sign_in_that_keeps_the_form(
     page.context.close()
 
 
-def test_claim_typed_in_a_form_and_the_claim_history(browser: Browser, server: Server) -> None:
+@pytest.mark.parametrize(("lang", "size"), LANGS_AND_SIZES)
+def test_claim_typed_in_a_form_and_the_claim_history(
+    browser: Browser, server: Server, lang: str, size: dict[str, int]
+) -> None:
     coastal = demo.PROVIDER_BY_NAME["Coastal Behavioral Health"]
-    for lang, size in (("en", PHONE), ("es", DESK)):
-        context = browser.new_context(viewport=size, base_url=server.base, locale="en-US")
-        page = context.new_page()
-        page.goto(f"/language/{lang}?next=/provider/sign-in")
-        page.locator("#npi").fill(coastal.npi)
-        page.locator("#pin").fill(coastal.pin)
-        page.locator("form[action='/provider/sign-in'] button[type=submit]").click()
-        page.goto("/provider/claims")
-        form = page.locator("#claim-entry")
-        claim_id = f"FORM-{lang}"
-        form.locator("#c_claim_id").fill(claim_id)
-        form.locator("#c_member_id").fill(demo.LEO.cin)
-        form.locator("#c_service_date").fill(server.today)
-        form.locator("#c_procedure_code").fill("97153")
-        form.locator("#c_units").fill("4")
-        form.locator("#c_charge").fill("ciento")  # not an amount: asked again at the field
-        form.locator("#c_payer_name").fill("Blue Shield PPO")
-        form.locator("#c_adjudication_date").fill(server.today)
-        form.locator("button[type=submit]").click()
-        expect(page.locator(".error-summary a")).to_have_attribute("href", "#c_charge")
-        expect(page.locator("#c_charge-error")).to_be_visible()
-        expect(page.locator("#c_claim_id")).to_have_value(claim_id)
-        check(page, f"desk-claim-error-{lang}")
-        page.locator("#c_charge").fill("160,00" if lang == "es" else "160.00")
-        page.locator("#c_primary_allowed").fill("120")
-        page.locator("#c_primary_deductible").fill("120")
-        page.locator("#c_auth_medi_cal").fill("HN-PA-ABA-1")
-        page.locator("#c_auth_primary").fill("BS-PA-ABA-1")
-        page.locator("#claim-entry button[type=submit]").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text(claim_id)
-        expect(page.locator("section.result")).to_contain_text("$66.00")
-        expect(page.locator("main")).not_to_contain_text(re.compile(r"\.md §"))
-        page.goto(f"/provider/claims?member_id={demo.LEO.cin}")
-        expect(page.locator("tr", has_text=claim_id)).to_contain_text("$66.00")
-        check(page, f"desk-claim-history-{lang}")
-        context.close()
+    tag = size_tag(lang, size)
+    context = browser.new_context(viewport=size, base_url=server.base, locale="en-US")
+    page = context.new_page()
+    page.goto(f"/language/{lang}?next=/provider/sign-in")
+    page.locator("#npi").fill(coastal.npi)
+    page.locator("#pin").fill(coastal.pin)
+    page.locator("form[action='/provider/sign-in'] button[type=submit]").click()
+    page.goto("/provider/claims")
+    form = page.locator("#claim-entry")
+    claim_id = f"FORM-{tag.upper()}"
+    form.locator("#c_claim_id").fill(claim_id)
+    form.locator("#c_member_id").fill(demo.LEO.cin)
+    form.locator("#c_service_date").fill(server.today)
+    form.locator("#c_procedure_code").fill("97153")
+    form.locator("#c_units").fill("4")
+    form.locator("#c_charge").fill("ciento")  # not an amount: asked again at the field
+    form.locator("#c_payer_name").fill("Blue Shield PPO")
+    form.locator("#c_adjudication_date").fill(server.today)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#c_charge")
+    expect(page.locator("#c_charge-error")).to_be_visible()
+    expect(page.locator("#c_claim_id")).to_have_value(claim_id)
+    check(page, f"desk-claim-error-{tag}")
+    page.locator("#c_charge").fill("160,00" if lang == "es" else "160.00")
+    page.locator("#c_primary_allowed").fill("120")
+    page.locator("#c_primary_deductible").fill("120")
+    page.locator("#c_auth_medi_cal").fill("HN-PA-ABA-1")
+    page.locator("#c_auth_primary").fill("BS-PA-ABA-1")
+    page.locator("#claim-entry button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(claim_id)
+    expect(page.locator("section.result")).to_contain_text("$66.00")
+    expect(page.locator("main")).not_to_contain_text(re.compile(r"\.md §"))
+    page.goto(f"/provider/claims?member_id={demo.LEO.cin}")
+    expect(page.locator("tr", has_text=claim_id)).to_contain_text("$66.00")
+    check(page, f"desk-claim-history-{tag}")
+    context.close()
