@@ -78,6 +78,9 @@ WORDS = {
     },
 }
 SIZES = [("en", DESK), ("en", PHONE), ("es", DESK), ("es", PHONE)]
+# Screenshots kept in docs/screenshots/ (refreshed with SPENDDOWN_README_SHOTS=1).
+FIND_SHOTS = {"en-desk": "county-find.png", "es-phone": "county-find-es.png"}
+RECEIPT_SHOTS = {"en-desk": "county-receipts.png", "es-phone": "county-receipts-es.png"}
 
 
 def new_page(browser: Browser, server: Server, size: dict[str, int], **kw: Any) -> Page:
@@ -155,6 +158,9 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     entry = page.locator("table.entries tr", has_text="Eastside Community Clinic").first
     expect(entry).to_contain_text("$120.00")
     expect(entry).to_contain_text(w["clearance"])
+    # Dates and months written out in the page's language in every table (no 2026-12-04).
+    tables = " ".join(page.locator("main table").all_inner_texts())
+    assert not re.search(r"\b\d{4}-\d{2}(-\d{2})?\b", tables), tables
     # Every target is at least 44 × 44 px: the buttons, the fields, the actions' links.
     sizes = page.locator(
         "main button, main a.button, main input:not([type=hidden]), main .action-list a"
@@ -196,7 +202,7 @@ def test_find_a_case_by_each_key_and_see_it_before_acting(
     page.locator("#matches").get_by_role("link", name=re.compile("C-19-4401")).click()
     expect(page).to_have_url(re.compile(r"/county/cases/C-19-4401$"))
     find(page, "C-19")
-    check(page, f"county-find-list-{tag}")
+    check(page, f"county-find-list-{tag}", readme=FIND_SHOTS.get(tag))
 
     # Nothing found, said plainly with what was searched; the search is kept.
     find(page, "C-99-0000")
@@ -296,7 +302,9 @@ def test_every_county_form_shows_its_error_at_the_field(
     ("lang", "size", "provider", "typed", "shown"),
     [
         ("en", DESK, "Corner Pharmacy", "45.50", "$45.50"),
-        ("es", PHONE, "Farmacia Central", "30,25", "$30.25"),  # money read the Spanish way
+        ("en", PHONE, "Harbor Diagnostic Laboratory", "10.05", "$10.05"),
+        ("es", DESK, "Farmacia del Valle", "12,75", "$12.75"),  # money read the Spanish way
+        ("es", PHONE, "Farmacia Central", "30,25", "$30.25"),
     ],
 )
 def test_receipts_the_county_records_show_to_the_family(
@@ -319,6 +327,8 @@ def test_receipts_the_county_records_show_to_the_family(
     page.locator("form[action='/county/receipts'] button[type=submit]").click()
     expect(page.locator("#receipt-heading")).to_have_text(w["recorded"])
     expect(page.locator("table.receipts")).to_contain_text(provider)
+    tag = f"{lang}-{'phone' if size == PHONE else 'desk'}"
+    check(page, f"county-receipts-{tag}", readme=RECEIPT_SHOTS.get(tag))
     # The case page shows it in the month's ledger.
     page.locator("main").get_by_role("link", name=re.compile(ANA_CASE)).first.click()
     expect(page.locator("table.entries tr.receipt", has_text=provider)).to_contain_text(shown)
@@ -334,5 +344,5 @@ def test_receipts_the_county_records_show_to_the_family(
     row = family.locator("section[aria-labelledby='month-heading'] tr.receipt", has_text=provider)
     expect(row).to_contain_text(shown)
     expect(row).to_contain_text(w["receipt_note"])
-    check(family, f"family-receipts-{lang}")
+    check(family, f"family-receipts-{tag}")
     family.context.close()

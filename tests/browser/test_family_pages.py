@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from conftest import PHONE, SHOTS, Server, check
+from conftest import DESK, LANGS_AND_SIZES, PHONE, SHOTS, Server, check, size_tag
 from spenddown.entrypoints.cli import demo
 
 MARIA = demo.MARIA
@@ -19,10 +19,32 @@ BRIGHT_STEPS = demo.PROVIDER_BY_NAME["Bright Steps ABA Therapy"]
 
 # One server and one browser for all the journeys (``make test`` runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("browser")
-DESK = {"width": 1280, "height": 900}
+PRINT = {"en": "Print", "es": "Imprimir"}
+# Screenshots kept in docs/screenshots/ (refreshed with SPENDDOWN_README_SHOTS=1).
+README = {
+    "phone": {
+        "bill": "family-bill.png",
+        "savings": "family-savings.png",
+        "statement": "family-statement.png",
+    },
+    "desk": {},
+}
+README_ES = {
+    "phone": {"bill": "family-bill-es.png", "savings": "family-savings-es.png"},
+    "desk": {"statement": "family-statement-es.png"},
+}
 SPANISH_MONTH = re.compile(
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
+
+
+def assert_readable_labels(chart: Locator) -> None:
+    """The chart's labels draw at 12 px or more (they were 6 px on a 375 px phone)."""
+    heights = chart.locator("text.tick").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert len(heights) >= 12
+    assert min(heights) >= 12, heights
 
 
 def sign_in(page: Page, member: demo.DemoMember, born: str | None = None) -> None:
@@ -72,10 +94,16 @@ def test_family_lockout_after_five_failed_sign_ins(page: Page) -> None:
     check(page, "family-locked")
 
 
-def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> None:
+@pytest.mark.parametrize("size", [PHONE, DESK], ids=["phone", "desk"])
+def test_family_bill_check_savings_and_statement(
+    page: Page, server: Server, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    tag = "phone" if size == PHONE else "desk"
+    shots = README[tag]
     sign_in(page, LEO)
     page.get_by_role("link", name="Is this bill allowed?").click()
-    check(page, "family-bill-form")
+    check(page, f"family-bill-form-{tag}")
     # No provider: the error pattern (summary linking to the field, message at it, title).
     page.get_by_label("Amount on the bill ($)").fill("54,00")
     page.get_by_role("button", name="Check the bill").click()
@@ -90,7 +118,7 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     expect(page.get_by_label("Amount on the bill ($)")).to_have_value("54,00")  # kept
     summary.get_by_role("link").click()
     expect(page.locator("#provider")).to_be_focused()
-    check(page, "family-bill-error")
+    check(page, f"family-bill-error-{tag}")
 
     # The provider chosen by name; an amount that could be read two ways is asked back at its
     # field, never guessed; `54,00` is fifty-four dollars, never $5,400.
@@ -108,7 +136,7 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     expect(result.locator(".what-to-do li").first).to_have_text("Do not pay this bill.")
     expect(result).to_contain_text("1-888-452-8609")
     expect(result).to_contain_text("W&I 14019.4")
-    check(page, "family-bill-not-allowed", readme="family-bill.png")
+    check(page, f"family-bill-not-allowed-{tag}", readme=shots.get("bill"))
 
     page.get_by_label("Provider", exact=True).select_option(label=BRIGHT_STEPS.name)
     page.get_by_role("button", name="Check the bill").click()
@@ -139,14 +167,10 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     chart = result.get_by_role("img", name="What you pay each month, without and with Medi-Cal")
     expect(chart).to_be_visible()
     assert chart.locator("rect.without").count() == 12
-    # Readable on a 375 px phone: every label draws at 12 px or more.
-    heights = chart.locator("text.tick").evaluate_all(
-        "els => els.map(e => e.getBoundingClientRect().height)"
-    )
-    assert len(heights) >= 12
-    assert min(heights) >= 12, heights
+    # Readable on a 375 px phone (and at the desk): every label draws at 12 px or more.
+    assert_readable_labels(chart)
     expect(result.locator("li", has_text=COASTAL.name).first).to_contain_text("takes both")
-    check(page, "family-savings", readme="family-savings.png")
+    check(page, f"family-savings-{tag}", readme=shots.get("savings"))
 
     page.get_by_role("link", name="Deductible statement").click()
     statement = page.locator("section.statement").first
@@ -163,18 +187,23 @@ def test_family_bill_check_savings_and_statement(page: Page, server: Server) -> 
     statement = page.locator("section.statement").first
     expect(statement.locator(".policy-number")).to_have_text("BSC 4471-0093")
     expect(statement.locator(".letter")).to_contain_text("Policy or member number: BSC 4471-0093")
-    check(page, "family-statement")
+    check(page, f"family-statement-{tag}", readme=shots.get("statement"))
     page.emulate_media(media="print")
     expect(page.locator(".policy-form").first).to_be_hidden()
     expect(page.locator("header.site")).to_be_hidden()
     expect(page.locator("footer.site")).to_be_hidden()
     expect(statement).to_be_visible()
-    page.screenshot(path=str(SHOTS / "family-statement-print.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"family-statement-print-{tag}.png"), full_page=True)
     assert page.pdf(format="Letter")[:4] == b"%PDF"
 
 
-def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) -> None:
-    page.set_viewport_size(DESK)  # the English journey above runs at phone width
+@pytest.mark.parametrize("size", [DESK, PHONE], ids=["desk", "phone"])
+def test_family_bill_check_and_statement_in_spanish(
+    page: Page, server: Server, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    tag = "phone" if size == PHONE else "desk"
+    shots = README_ES[tag]
     sign_in(page, LEO)
     page.get_by_role("link", name="Español").click()
     page.get_by_role("link", name="¿Se permite esta factura?").click()
@@ -193,7 +222,7 @@ def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) 
     expect(result).to_contain_text("Oficina del Ombudsman")
     expect(result).to_contain_text("1-888-452-8609")
     expect(result.locator("[lang=en]")).to_have_count(0)  # every sentence in Spanish
-    check(page, "family-bill-not-allowed-es")
+    check(page, f"family-bill-not-allowed-es-{tag}", readme=shots.get("bill"))
 
     page.get_by_role("link", name="Cálculo de ahorros").click()
     expect(page.get_by_label("Servicio", exact=True)).to_contain_text("Terapia ABA")
@@ -203,10 +232,13 @@ def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) 
     english = page.locator("#result [lang=en]").all_text_contents()
     assert english == [], english
     expect(page.locator("#result details")).to_contain_text("Sin Medi-Cal usted paga primero")
-    check(page, "family-savings-es")
+    assert_readable_labels(page.locator("#result [role=img]").first)
+    check(page, f"family-savings-es-{tag}", readme=shots.get("savings"))
 
     page.get_by_role("link", name="Constancia del deducible").click()
+    expect(page.locator(".member-name")).to_have_text(f"{LEO.first} {LEO.last}")
     expect(page.locator(".member-born")).to_contain_text(" de ")
+    expect(page.locator("section.statement .insurer").first).not_to_be_empty()
     expect(page.locator("section.statement tbody td").first).to_contain_text(" de ")
     # A policy number with characters a card never has: asked again at its field, kept.
     page.locator("#policy_number_1").fill("<BSC>")
@@ -218,12 +250,15 @@ def test_family_bill_check_and_statement_in_spanish(page: Page, server: Server) 
     page.locator("#policy_number_1").fill("BSC-4471")
     page.get_by_role("button", name="Añadir a la constancia").first.click()
     expect(page.locator("section.statement .policy-number").first).to_have_text("BSC-4471")
-    check(page, "family-statement-es")
+    check(page, f"family-statement-es-{tag}", readme=shots.get("statement"))
 
 
-def test_family_print_button_needs_javascript(browser: Browser, server: Server) -> None:
+@pytest.mark.parametrize(("lang", "size"), LANGS_AND_SIZES)
+def test_family_print_button_needs_javascript(
+    browser: Browser, server: Server, lang: str, size: dict[str, int]
+) -> None:
     context = browser.new_context(
-        viewport=DESK,
+        viewport=size,
         base_url=server.base,
         locale="en-US",
         java_script_enabled=False,
@@ -231,11 +266,14 @@ def test_family_print_button_needs_javascript(browser: Browser, server: Server) 
     try:
         page = context.new_page()
         sign_in(page, LEO)
-        page.goto("/family/statement")
+        page.goto(f"/language/{lang}?next=/family/statement")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
         expect(page.locator(".member-name")).to_be_visible()
-        expect(page.get_by_role("button", name="Print")).to_be_hidden()
+        expect(page.locator("button.print")).to_have_count(1)  # in the page, hidden by the CSS
+        expect(page.get_by_role("button", name=PRINT[lang], exact=True)).to_be_hidden()
         # (axe needs JavaScript: the same page with it is checked above.)
-        page.screenshot(path=str(SHOTS / "family-statement-desk-nojs.png"), full_page=True)
+        shot = f"family-statement-nojs-{size_tag(lang, size)}.png"
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
     finally:
         context.close()
 
