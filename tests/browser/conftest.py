@@ -266,9 +266,13 @@ def ring_contrast(page: Page, selector: str) -> float:
     """The contrast of the keyboard focus ring (the computed outline colour, reached with Tab
     so that :focus-visible applies) against the first opaque background behind the element."""
     element = page.locator(selector).first
-    element.focus()
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Tab")
+    page.wait_for_load_state("load")
+    for _ in range(3):  # the page's own autofocus may still move the focus after load
+        element.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        if element.evaluate("e => e === document.activeElement"):
+            break
     assert element.evaluate("e => e === document.activeElement"), selector
     ring = element.evaluate("e => getComputedStyle(e).outlineColor")
     style = element.evaluate("e => getComputedStyle(e).outlineStyle")

@@ -210,6 +210,9 @@ def test_family_bill_check_and_statement_in_spanish(
     page.get_by_role("button", name="Revisar la factura").click()
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(page.get_by_role("alert")).to_contain_text("Elija el proveedor de la lista")
+    expect(page.get_by_role("alert")).to_be_focused()
+    expect(page.locator("#provider-error")).to_contain_text("Elija el proveedor")
+    expect(page.locator("#provider")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Proveedor", exact=True).select_option(label=COASTAL.name)
     page.get_by_label("Fecha de servicio").fill(server.today)
     page.get_by_label("Importe de la factura ($)").fill("54,00")  # Spanish: $54.00

@@ -349,6 +349,7 @@ def test_focus_ring_contrast_and_target_sizes(
 ) -> None:
     page = desk_page(browser, server, lang, size)
     verify(page, demo.MARIA.cin, demo.MARIA.issue, server.today)
+    assert active_id(page) == "result-heading"  # the page has placed its focus
     measured = {
         selector: ring_contrast(page, selector)
         for selector in (
