@@ -92,3 +92,12 @@ def test_an_empty_plan_year_still_has_a_statement() -> None:
     assert str(result.deductible_remaining) == "1500.00"
     assert result.items == ()
     assert result.statement[0].startswith("To the coordination-of-benefits department of ACME")
+
+
+def test_the_insurers_letter_writes_dates_out_and_counts_claims_in_words() -> None:
+    """An insurer's clerk reads "January 1, 2026", not ISO dates, and "1 claim", not "claim(s)"."""
+    result = accumulate(POLICY, [])
+    text = " ".join(result.statement)
+    assert "plan year January 1, 2026 to December 31, 2026." in text
+    assert "On 0 claims this plan year" in text
+    assert "2026-" not in text and "claim(s)" not in text

@@ -157,6 +157,11 @@ def accumulate(policy: OhcPolicy, lines: list[AccumulatorLine]) -> AccumulatorSt
     )
 
 
+def _written(day: date) -> str:
+    """A date as an English letter writes it ("January 1, 2026"), not ISO (docs/web.md)."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def _statement(
     policy: OhcPolicy,
     end: date,
@@ -170,11 +175,12 @@ def _statement(
     oop_remaining: Money,
     claims: int,
 ) -> tuple[str, ...]:
-    year = f"{policy.plan_year_start.isoformat()} to {end.isoformat()}"
+    year = f"{_written(policy.plan_year_start)} to {_written(end)}"
+    counted = "1 claim" if claims == 1 else f"{claims} claims"
     sentences = [
         f"To the coordination-of-benefits department of {policy.carrier} "
         f"({policy.network}), about member {policy.cin}, plan year {year}.",
-        f"Medi-Cal is this member's secondary coverage. On {claims} claim(s) this plan year you "
+        f"Medi-Cal is this member's secondary coverage. On {counted} this plan year you "
         f"applied {applied.display()} to the deductible of {policy.deductible.display()}.",
     ]
     if by_medi_cal.is_positive():

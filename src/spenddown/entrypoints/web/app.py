@@ -281,6 +281,7 @@ def render(
         "csrf_token": sessions.csrf_token(request),
         "role": data.get("role") if data.get("credential") else None,
         "long_date": lambda value: i18n.long_date(value, lang),
+        "english_date": lambda value: i18n.long_date(value, "en"),
         "month_name": lambda value: i18n.month_name(value, lang),
         "path": request.url.path,
         "here": page_for(request),
