@@ -100,4 +100,5 @@ def test_the_insurers_letter_writes_dates_out_and_counts_claims_in_words() -> No
     text = " ".join(result.statement)
     assert "plan year January 1, 2026 to December 31, 2026." in text
     assert "On 0 claims this plan year" in text
-    assert "2026-" not in text and "claim(s)" not in text
+    assert "2026-" not in text
+    assert "claim(s)" not in text
