@@ -3,7 +3,12 @@ adjudicated, a 277CA (005010X214) for the claims refused before adjudication (do
 "277CA"); and a 276 with a 277 claim status (``answer_status``; docs/x12.md "276/277 claim
 status").
 
-Each claim is one call of the claim use case in its own transaction, as ``POST /v1/claims``:
+The original claims of the credentials' NPI (CLM05-3 1, subscriber patient) go, in runs of
+consecutive such claims, through the batch use case ``services.claims.adjudicate_batch``
+(chunks read in bulk, one commit per chunk), whose decisions are those of ``POST /v1/claims``;
+the PIN was checked once for the file. Every other claim is one call of the claim use case in
+its own transaction, as ``POST /v1/claims``; runs and single claims keep the file's order, so
+each claim sees the claims before it exactly as one after the other would:
 
 - a dependent patient (2000C) is first looked up among the subscriber's case members
   (``services.claims.dependent_patient``) and adjudicated as that member, or refused;
@@ -55,7 +60,30 @@ def _adjudicate(claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env) -> 
         return earlier
 
 
+def _adjudicate_run(
+    run: list[Claim], uow: UowFactory, env: Env
+) -> list[Adjudication | SpenddownError]:
+    """Consecutive original claims of the authenticated provider through the batch use case
+    (chunks, one commit each), each outcome what ``_adjudicate`` gives for it: a claim ID
+    already stored (before the file, or earlier in it) is a resend when unchanged. The PIN was
+    checked once for the file (``exchange.answer``), so the batch's own-provider rule is the
+    credentials' provider: the caller sends only claims under that NPI."""
+    if not run:
+        return []
+    out: list[Adjudication | SpenddownError] = []
+    for claim, outcome in zip(run, claims.adjudicate_batch(run, uow, env), strict=True):
+        if isinstance(outcome, RuleRefusal) and outcome.code == "DUPLICATE_CLAIM":
+            earlier = claims.resent(claim, uow())
+            out.append(outcome if earlier is None else earlier)
+        else:
+            out.append(outcome)
+    return out
+
+
 CORRECTIONS = {"7": claims.REPLACEMENT, "8": claims.VOID}  # CLM05-3
+# Original claims (not dependents, corrections or voids) of the credentials' NPI go through
+# ``claims.adjudicate_batch`` in runs; False: every claim one by one (the tests compare both).
+BATCHED = True
 
 
 def _correct(
@@ -102,7 +130,35 @@ def answer_claims(
     payments: list[ClaimPayment] = []
     refused: dict[tuple[str, str], list[AcknowledgedClaim]] = {}
     remarks = rules.remark_rules()
+
+    def refuse(wire: ProfessionalClaim, error: SpenddownError) -> None:
+        key = (wire.billing_name, wire.billing_npi)
+        refused.setdefault(key, []).append(mapping.rejected_claim(wire, error))
+
+    pending: list[tuple[ProfessionalClaim, Claim]] = []  # a run of batchable claims, in order
+
+    def flush() -> None:
+        for (wire, claim), outcome in zip(
+            pending, _adjudicate_run([c for _, c in pending], uow, env), strict=True
+        ):
+            if isinstance(outcome, SpenddownError):
+                refuse(wire, outcome)
+            else:
+                payments.append(mapping.claim_payment(wire, claim, outcome, remarks))
+        pending.clear()
+
     for wire in wire_claims:
+        if BATCHED and not wire.dependent and wire.frequency not in CORRECTIONS:
+            try:
+                claim = mapping.to_claim(wire)
+            except SpenddownError as error:
+                flush()
+                refuse(wire, error)
+                continue
+            if claim.provider_npi == npi:  # another NPI: the one-claim path refuses it
+                pending.append((wire, claim))
+                continue
+        flush()
         try:
             claim = _claim(wire, uow)
             if wire.frequency in CORRECTIONS:
@@ -115,10 +171,10 @@ def answer_claims(
                 continue
             result = _adjudicate(claim, npi, pin, uow, env)
         except SpenddownError as error:
-            key = (wire.billing_name, wire.billing_npi)
-            refused.setdefault(key, []).append(mapping.rejected_claim(wire, error))
+            refuse(wire, error)
         else:
             payments.append(mapping.claim_payment(wire, claim, result, remarks))
+    flush()
     out: list[tuple[str, X12SegmentGroup]] = []
     if payments:
         number = control("835")

@@ -4,8 +4,9 @@ group errors) or a TA1 (the interchange itself).
 
 Used by ``POST /v1/x12`` and ``spenddown x12 FILE``; the provider's NPI and PIN come from the
 caller (HTTP Basic, or ``--npi``/``--pin``). Each subscriber is one call of the verification use
-case and each claim one call of the claim use case, each in its own transaction, exactly as the
-REST API does, so the results are the same.
+case in its own transaction; an 837P's original claims go through the batch claim use case in
+chunks and its other claims one by one (``claim_answers``), with the decisions of the REST API,
+so the results are the same.
 
 Authentication (docs/api.md "Credentials", lockout included):
 - 270: the first subscriber's verification checks the PIN. A refusal then rejects every
