@@ -63,7 +63,8 @@ def test_the_row_holds_neither_the_id_nor_the_secret(app: bootstrap.App) -> None
     [(key, sealed)] = rows(app)
     assert key == hashlib.sha256(credential.encode()).hexdigest()
     assert credential.encode() not in sealed
-    assert b"sd_secret-token-value" not in sealed and b"county" not in sealed
+    assert b"sd_secret-token-value" not in sealed
+    assert b"county" not in sealed
 
 
 def test_another_role_or_subject_is_refused_and_the_row_deleted(app: bootstrap.App) -> None:
