@@ -47,3 +47,12 @@ def test_the_default_number_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert app.default_workers("postgresql+psycopg://db.internal/spenddown") == 3
     assert app.default_workers("sqlite:///spenddown.db") == 1
     assert app.default_workers("sqlite+pysqlite:///:memory:") == 1
+
+
+def test_workers_are_given_time_to_start_on_a_loaded_machine() -> None:
+    """uvicorn's supervisor kills a worker that does not answer its ping in time, also while it
+    starts: its 5 s default killed slow-starting workers in a loop (docs/operations.md)."""
+    from spenddown.entrypoints.api.app import worker_healthcheck_seconds
+
+    assert worker_healthcheck_seconds(2) >= 120
+    assert worker_healthcheck_seconds(16) > worker_healthcheck_seconds(2)
