@@ -271,9 +271,10 @@ def worker_healthcheck_seconds(workers: int) -> int:
     """How long uvicorn's supervisor waits for a worker to answer its ping before it kills and
     replaces it. uvicorn's 5 s is shorter than a worker's start (Python, then the application's
     imports) on a loaded machine, where workers were killed and restarted before they ever
-    served (two workers took 56 s to start on 2 cores at load 20); N workers start at once on
-    the same cores: 120 s, and 15 s a worker beyond 8. A hung worker is replaced after that."""
-    return max(120, 15 * workers)
+    served (two workers took 56-97 s to start on 2 cores at load 20); N workers start at once
+    on the same cores: 180 s, and 20 s a worker beyond 9. A hung worker is replaced after
+    that."""
+    return max(180, 20 * workers)
 
 
 def worker_app() -> FastAPI:
