@@ -88,8 +88,10 @@ class Served:
     pid: int  # for a profiler to attach to
 
 
-def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
+def _wait_ready(
+    server: subprocess.Popen[bytes], base: str, log: Any, seconds: float = READY_TIMEOUT_S
+) -> None:
+    deadline = time.monotonic() + seconds
     while True:
         if server.poll() is not None:
             log.seek(0)
@@ -101,14 +103,16 @@ def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{server.args!r} did not answer /healthz in {READY_TIMEOUT_S}s")
+            raise RuntimeError(f"{server.args!r} did not answer /healthz in {seconds:g}s")
         time.sleep(0.05)
 
 
 @contextlib.contextmanager
-def _serving(commands: list[list[str]], env: dict[str, str]) -> Iterator[list[Served]]:
+def _serving(
+    commands: list[list[str]], env: dict[str, str], ready_s: float = READY_TIMEOUT_S
+) -> Iterator[list[Served]]:
     """Start the servers together (each command ends with ``--port PORT``), wait until each
-    answers ``/healthz``; stop them all at the end."""
+    answers ``/healthz`` (``ready_s`` each); stop them all at the end."""
     with contextlib.ExitStack() as stack:
         started = []
         for cmd in commands:
@@ -117,7 +121,7 @@ def _serving(commands: list[list[str]], env: dict[str, str]) -> Iterator[list[Se
             stack.callback(_stop, server)
             started.append((server, f"http://127.0.0.1:{cmd[-1]}", log))
         for server, base, log in started:
-            _wait_ready(server, base, log)
+            _wait_ready(server, base, log, ready_s)
         yield [Served(base, server.pid) for server, base, _ in started]
 
 
@@ -169,7 +173,11 @@ def serve(
     if workers is not None:
         app += ["--workers", str(workers)]
     app += ["--port", str(free_port())]
-    with _serving([_pinned(app, cpu)], _server_env(database_url, pool_size)) as (served,):
+    # N workers start together on the same cores, each importing the application: allow each
+    # its start-up time (and the first answer comes from whichever is ready first).
+    ready_s = READY_TIMEOUT_S * max(1, workers or 1)
+    env = _server_env(database_url, pool_size)
+    with _serving([_pinned(app, cpu)], env, ready_s) as (served,):
         yield served
 
 

@@ -1,14 +1,15 @@
 """Settings, in one pydantic-settings class (environment variables ``SPENDDOWN_*``).
 
-Without ``SPENDDOWN_SECRET_KEY`` each process draws a random key: safe, but web sessions then end
-when the process stops. A key that is set must be at least 32 characters."""
+Without ``SPENDDOWN_SECRET_KEY`` each process draws a random key (``spenddown serve --workers N``
+draws one for its workers, ``SPENDDOWN_RUN_KEY``): safe, but web sessions then end when the
+server stops. A key that is set must be at least 32 characters."""
 
 from __future__ import annotations
 
 import ipaddress
 import secrets
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET = 32
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
         "peer address (access log, lockout by address)",
     )
 
+    run_key: str = Field(
+        default="",
+        description="Set by `spenddown serve --workers N` when SPENDDOWN_SECRET_KEY is not: the "
+        "key its workers share for this run (session cookie, sealed web credentials, PIN cache); "
+        "never the PINs' pepper. Not a setting to set by hand",
+    )
+    _key_generated: bool = PrivateAttr(default=True)
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -57,8 +66,13 @@ class Settings(BaseSettings):
                 f"SPENDDOWN_SECRET_KEY must be a random value of at least {MIN_SECRET} characters "
                 "(e.g. the output of `openssl rand -hex 32`), or unset for a key per process"
             )
+        self._key_generated = "secret_key" not in self.model_fields_set
+        if self._key_generated and len(self.run_key) >= MIN_SECRET:
+            self.secret_key = self.run_key  # one key for the run's workers, still not a pepper
         return self
 
     @property
     def secret_key_generated(self) -> bool:
-        return "secret_key" not in self.model_fields_set
+        """No SPENDDOWN_SECRET_KEY: the key is the process's own or the run's (``run_key``),
+        so it must not pepper PINs (a hash made with it would fail after the restart)."""
+        return self._key_generated

@@ -39,9 +39,10 @@ def current_dataset(month: str) -> dict[str, Any]:
     return document
 
 
-def wait_until_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
-    """A generous limit: a loaded CI machine may take long to migrate and start; the server's
-    own exit is still seen at once."""
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 300) -> None:
+    """A generous limit: a loaded CI machine may take long to migrate and start (on PostgreSQL
+    `serve` starts a worker per core, each importing the application: 2 workers took up to
+    97 s at load 20 on 2 cores); the server's own exit is still seen at once."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert server.poll() is None, "the server exited early"

@@ -633,3 +633,23 @@ def test_demo_fresh_refuses_a_server_database(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "DEMO_FRESH_SQLITE_ONLY" in result.stderr
     assert "secret" not in result.output
+
+
+# --- serve -------------------------------------------------------------------------------------
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    """SQLite's ledger has one writer, locked inside the process (docs/architecture.md
+    "Concurrency"): `serve --workers 2` on it exits 2 with one line saying why and what to do,
+    before anything is served."""
+    port = str(8200 + os.getpid() % 90)
+    refused = subprocess.run(
+        [str(Path(sys.executable).with_name("spenddown")), "--db", f"sqlite:///{tmp_path}/x.db",
+         "serve", "--workers", "2", "--port", port],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    line = refused.stderr.strip()
+    assert "\n" not in line
+    assert "[SQLITE_ONE_PROCESS]" in line
+    assert "--workers 1" in line
+    assert "PostgreSQL" in line
+    assert not (tmp_path / "x.db").exists()  # refused before the database was touched

@@ -177,6 +177,15 @@ class SignIn:
     address_lock_from: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    """A web session's server-side credential as stored: sealed bytes (``Sealer``) and when it
+    ends (docs/web.md "Sessions")."""
+
+    sealed: bytes
+    expires_at: datetime
+
+
 class StoredMeanwhile(Exception):
     """A row the transaction inserts was stored by another transaction since it looked (a
     unique key taken): the transaction is rolled back and may be run again."""
@@ -306,6 +315,16 @@ class Repository(OverTimeStore, MedicareStore, Protocol):
     def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
     def list_tokens(self) -> list[ApiToken]: ...
     def revoke_token(self, token_id: str, at: datetime) -> ApiToken | None: ...
+    # web credentials (services.web_credentials), keyed by the SHA-256 of the cookie's id
+    def add_web_credential(
+        self, credential_hash: str, sealed: bytes, expires_at: datetime
+    ) -> None: ...
+    def web_credential(self, credential_hash: str) -> StoredCredential | None: ...
+    def renew_web_credential(
+        self, credential_hash: str, expires_at: datetime, sealed: bytes | None = None
+    ) -> None: ...
+    def drop_web_credential(self, credential_hash: str) -> None: ...
+    def drop_expired_web_credentials(self, now: datetime) -> int: ...
     def member_counties(self, cin: str) -> set[str]: ...
     def case_county(self, case_id: str) -> str | None: ...
     def append_access(self, *records: AccessRecord) -> None: ...
@@ -423,6 +442,15 @@ class PinHasher(Protocol):
     # A hash this process just made of a right PIN (a re-hash): remembered as right, if the
     # hasher remembers anything.
     def remember(self, pin_hash: str, pin: str) -> None: ...
+
+
+class Sealer(Protocol):
+    """Authenticated encryption of small secrets (``adapters.sealing``): ``open`` gives back
+    what ``seal`` was given with the same ``context``, and None for anything else (another key,
+    another context, a changed byte)."""
+
+    def seal(self, plain: bytes, context: bytes) -> bytes: ...
+    def open(self, sealed: bytes, context: bytes) -> bytes | None: ...
 
 
 class IdSource(Protocol):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -344,6 +345,19 @@ auth_attempts = Table(
     Index("ix_auth_attempts_subject", "kind", "subject", "at"),
     Index("ix_auth_attempts_address", "address", "at"),
     Index("ix_auth_attempts_at", "at"),  # pruning
+)
+
+# The web pages' server-side credentials (docs/web.md "Sessions", migration 0014): the signed
+# cookie holds a random id, the row is keyed by its SHA-256 and its secrets (a provider's PIN, a
+# county worker's token, a family's card dates) are sealed with AES-GCM under a key derived from
+# SPENDDOWN_SECRET_KEY (adapters/sealing.py). Shared by every server process and host.
+web_credentials = Table(
+    "web_credentials",
+    metadata,
+    Column("credential_hash", String(64), primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_web_credentials_expires_at", "expires_at"),  # deleting expired rows
 )
 
 ohc_policies = Table(

@@ -2,13 +2,19 @@
 
 ``create_app()`` without arguments reads ``Settings`` from the environment (``SPENDDOWN_*``),
 migrates the database and caches verified PINs (``CachedPinVerifier``); it is also the factory
-for ``uvicorn --factory spenddown.entrypoints.api.app:create_app``. Tests pass their own
+for ``uvicorn --factory spenddown.entrypoints.api.app:create_app``. ``worker_app`` is the
+factory of the processes of ``spenddown serve --workers N`` (the database migrated once by
+``run``). Tests pass their own
 ``bootstrap.App`` (fixed clock, fast hashing).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +25,7 @@ from fastapi.openapi.utils import get_openapi
 from spenddown import bootstrap
 from spenddown.adapters.system import Argon2PinHasher, CachedPinVerifier
 from spenddown.config import Settings, proxy_networks
+from spenddown.domain.errors import InvalidInput
 from spenddown.entrypoints.api import docs, errors
 from spenddown.entrypoints.api.audit import MaskMemberIds
 from spenddown.entrypoints.api.guard import InputGuard
@@ -73,17 +80,21 @@ ROUTERS = (
 )
 
 
-def build_app(settings: Settings) -> bootstrap.App:
+def build_app(settings: Settings, *, migrate: bool = True) -> bootstrap.App:
     """The production wiring: Argon2 PINs behind a keyed, short-lived cache of verified ones."""
     pepper = None if settings.secret_key_generated else settings.secret_key
     pins = CachedPinVerifier(
         Argon2PinHasher(pepper=pepper), settings.secret_key, settings.pin_cache_seconds
     )
-    return bootstrap.build(settings.database_url, pins=pins, pool_size=settings.pool_size)
+    return bootstrap.build(
+        settings.database_url, migrate=migrate, pins=pins, pool_size=settings.pool_size
+    )
 
 
-def create_app(app: bootstrap.App | None = None, settings: Settings | None = None) -> FastAPI:
-    owned = app is None
+def create_app(
+    app: bootstrap.App | None = None, settings: Settings | None = None, *, owned: bool = False
+) -> FastAPI:
+    owned = owned or app is None
     spenddown = app if app is not None else build_app(settings or Settings())
 
     @asynccontextmanager
@@ -169,10 +180,29 @@ def log_config() -> dict[str, Any]:
     }
 
 
-def run(host: str, port: int, url: str | None, demo: bool) -> None:
+RUN_KEY = "SPENDDOWN_RUN_KEY"  # the key ``serve --workers N`` draws for its workers (config.py)
+SERVE_PID = "SPENDDOWN_SERVE_PID"  # the supervisor the workers die with
+
+
+def default_workers(url: str) -> int:
+    """``--workers`` when not given: one per core this process may run on, on PostgreSQL;
+    one on SQLite (its ledger has a single writer, one lock per process: docs/architecture.md
+    "Concurrency")."""
+    if is_sqlite_url(url):
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0].lower() == "sqlite"
+
+
+def run(host: str, port: int, url: str | None, demo: bool, workers: int | None = None) -> None:
     """``spenddown serve``: settings from the environment (``url`` and ``demo`` override it),
-    migrate, then serve with uvicorn (uvloop + httptools). Refuses a secret key shorter than 32
-    characters (pydantic ``ValidationError`` from ``Settings``)."""
+    migrate, then serve with uvicorn (uvloop + httptools), in ``workers`` processes (default
+    ``default_workers``). Refuses a secret key shorter than 32 characters (pydantic
+    ``ValidationError`` from ``Settings``) and several workers on SQLite
+    (``SQLITE_ONE_PROCESS``)."""
     import uvicorn
 
     overrides: dict[str, Any] = {}
@@ -181,23 +211,97 @@ def run(host: str, port: int, url: str | None, demo: bool) -> None:
     if demo:
         overrides["demo"] = True
     settings = Settings(**overrides)
-    if settings.secret_key_generated and not settings.demo:
-        logging.getLogger("spenddown").warning(
+    resolved = bootstrap.database_url(settings.database_url)
+    count = default_workers(resolved) if workers is None else workers
+    if count < 1:
+        raise InvalidInput("INVALID_REQUEST", "--workers: at least 1.")
+    if count > 1 and is_sqlite_url(resolved):
+        raise InvalidInput(
+            "SQLITE_ONE_PROCESS",
+            f"--workers {count}: SQLite serves from one process (its ledger has one writer, "
+            "locked within the process); use --workers 1, or PostgreSQL "
+            "(SPENDDOWN_DATABASE_URL=postgresql+psycopg://...) for several workers.",
+        )
+    log = logging.getLogger("spenddown")
+    if count > 1 and settings.secret_key_generated and not settings.run_key:
+        log.warning(
+            "SPENDDOWN_SECRET_KEY is not set: a random key was drawn for this run and handed to "
+            "its %d workers through the environment, so web sessions end when this server stops; "
+            "several hosts need SPENDDOWN_SECRET_KEY set (the same on each).",
+            count,
+        )
+    elif settings.secret_key_generated and not settings.demo:
+        log.warning(
             "SPENDDOWN_SECRET_KEY is not set: this process uses a random key of its own, so web "
             "sessions end when it stops; set it to keep them across restarts."
         )
     if not settings.demo and host not in ("127.0.0.1", "localhost", "::1"):
-        logging.getLogger("spenddown").warning(
+        log.warning(
             "The web pages' session cookie is sent over HTTPS only: serve %s behind a TLS proxy "
             "(docs/operations.md); over plain http:// sign-in cannot keep a session.",
             host,
         )
-    api = create_app(settings=settings)
-    uvicorn.run(api, host=host, port=port, **server_options())
+    if count == 1:
+        api = create_app(settings=settings)
+        uvicorn.run(api, host=host, port=port, **server_options())
+        return
+    from spenddown.adapters.db.migrate import upgrade
+
+    upgrade(resolved)  # once, here: the workers do not migrate
+    # The workers read their settings from the environment (uvicorn starts them anew).
+    os.environ["SPENDDOWN_DATABASE_URL"] = resolved
+    if settings.demo:
+        os.environ["SPENDDOWN_DEMO"] = "1"
+    if settings.secret_key_generated and not settings.run_key:
+        os.environ[RUN_KEY] = secrets.token_hex(32)
+    os.environ[SERVE_PID] = str(os.getpid())
+    log.info("Serving with %d worker processes on %s:%d.", count, host, port)
+    uvicorn.run(
+        "spenddown.entrypoints.api.app:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=count,
+        timeout_worker_healthcheck=worker_healthcheck_seconds(count),
+        **server_options(),
+    )
+
+
+def worker_healthcheck_seconds(workers: int) -> int:
+    """How long uvicorn's supervisor waits for a worker to answer its ping before it kills and
+    replaces it. uvicorn's 5 s is shorter than a worker's start (Python, then the application's
+    imports) on a loaded machine, where workers were killed and restarted before they ever
+    served (two workers took 56-97 s to start on 2 cores at load 20); N workers start at once
+    on the same cores: 180 s, and 20 s a worker beyond 9. A hung worker is replaced after
+    that."""
+    return max(180, 20 * workers)
+
+
+def worker_app() -> FastAPI:
+    """The factory of ``spenddown serve --workers N``'s processes: settings from the
+    environment (``SPENDDOWN_*``, with the run's key when no secret key is set), the database
+    already migrated by ``serve``. On Linux a worker is killed with its supervisor (even by
+    SIGKILL), so that no orphan keeps serving the port."""
+    _die_with_supervisor()
+    settings = Settings()
+    return create_app(build_app(settings, migrate=False), settings, owned=True)
+
+
+def _die_with_supervisor() -> None:
+    supervisor = os.environ.get(SERVE_PID, "")
+    if not supervisor.isdigit() or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != int(supervisor):  # it died before the call above
+        os._exit(1)
 
 
 def server_options() -> dict[str, Any]:
-    """How ``spenddown serve`` runs uvicorn (one worker; the benchmarks serve their baseline
+    """How ``spenddown serve`` runs uvicorn (each worker; the benchmarks serve their baseline
     app with the same options): uvloop and httptools when installed (``uvicorn[standard]``),
     no uvicorn access log (``AccessLogMiddleware`` logs requests without personal data)."""
     return {

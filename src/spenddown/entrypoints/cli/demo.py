@@ -400,7 +400,7 @@ def start_server(url: str, host: str, port: int) -> None:
     """Serve the API (and the pages, when they exist) on the demo database until Ctrl-C."""
     from spenddown.entrypoints.api.app import run
 
-    run(host, port, url, demo=True)
+    run(host, port, url, demo=True, workers=1)  # one process, whatever the database
 
 
 # --- the tour --------------------------------------------------------------------------------

@@ -934,16 +934,25 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (default: one per core on PostgreSQL; SQLite: 1, only 1).",
+        ),
+    ] = None,
 ) -> None:
     """Run the API (migrating the database first). Set SPENDDOWN_SECRET_KEY (32+ characters) to
-    keep web sessions across restarts."""
+    keep web sessions across restarts (and across hosts)."""
     from pydantic import ValidationError
 
     from spenddown.entrypoints.api.app import run
 
     _port_free_or_exit(host, port, f"spenddown serve --port {port + 10}")
     try:
-        run(host, port, _settings(ctx).db, demo=False)
+        run(host, port, _settings(ctx).db, demo=False, workers=workers)
     except ValidationError as error:
         message = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise InvalidInput("INSECURE_SETTINGS", message) from None

@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from spenddown import bootstrap
+from spenddown.adapters.sealing import AesGcmSealer
 from spenddown.config import Settings
 from spenddown.domain.errors import SpenddownError
 from spenddown.entrypoints.web import i18n, sessions
@@ -78,14 +79,17 @@ def mount(api: FastAPI, settings: Settings | None) -> None:
     """Add the pages to the API's application: routes, ``/static``, the session cookie.
 
     The session key is derived from the settings' secret (HMAC with a label of its own, so the
-    cookie signature and the PIN cache never share a key). Without settings (tests that hand
-    ``create_app`` their own application) a random key is used: sessions then last as long as
-    the process."""
+    cookie signature and the PIN cache never share a key); the credentials behind the sessions
+    are in the database, sealed under a key derived from the same secret. Without settings
+    (tests that hand ``create_app`` their own application) a random key is used: sessions then
+    last as long as the process."""
     from spenddown.entrypoints.web import routes  # the routes import this module
 
     secret = settings.secret_key if settings is not None else secrets.token_hex(32)
     key = hmac.new(secret.encode(), b"spenddown web session", hashlib.sha256).hexdigest()
-    api.state.web_vault = sessions.Vault()
+    app = api.state.spenddown
+    assert isinstance(app, bootstrap.App)
+    api.state.web_vault = sessions.Vault(app.uow, AesGcmSealer(secret), app.env.clock)
     api.state.web_https_only = bool(settings is not None and not settings.demo)
     api.include_router(routes.router)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
