@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Row, delete, func, insert, select
+from sqlalchemy import text as sql_text
 
 from spenddown.adapters.db import tables as t
 from spenddown.adapters.db.repo.base import _CLAIM_ID_LOCKS, RepositoryBase, _utc
@@ -47,6 +48,17 @@ def _line_row(line: StoredClaimLine) -> dict[str, Any]:
         "deductible_credit_cents": line.deductible_credit_cents,
         "primary_out_of_pocket_cents": line.primary_out_of_pocket_cents,
     }
+
+
+# Which (provider NPI, claim ID) keys are stored, on PostgreSQL: the keys as two arrays joined
+# to the primary key's index, one probe each. ``= ANY(:array)`` conditions instead made a
+# prepared plan test every stored row against every key of the chunk (docs/performance.md,
+# figure 4).
+_STORED_CLAIM_KEYS = sql_text(
+    "SELECT c.provider_npi, c.claim_id FROM claims AS c"
+    " JOIN unnest(CAST(:npis AS text[]), CAST(:ids AS text[])) AS k(npi, id)"
+    " ON c.provider_npi = k.npi AND c.claim_id = k.id"
+)
 
 
 class ClaimsRepository(RepositoryBase):
@@ -138,15 +150,24 @@ class ClaimsRepository(RepositoryBase):
         return bool(self.stored_claim_ids([(provider_npi, claim_id)]))
 
     def stored_claim_ids(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which of these (provider NPI, claim ID) keys are stored."""
+        """Which of these (provider NPI, claim ID) keys are stored: one look-up of the primary
+        key per key, whatever the number of claims stored."""
         if not keys:
             return set()
-        c = t.claims
-        wanted = set(keys)
-        query = select(c.c.provider_npi, c.c.claim_id).where(
-            self._one_of(c.c.claim_id, sorted({claim_id for _, claim_id in wanted}))
-        )
-        return {(r[0], r[1]) for r in self.c.execute(query)} & wanted
+        wanted = sorted(set(keys))
+        if self.c.dialect.name == "postgresql":
+            params = {"npis": [k[0] for k in wanted], "ids": [k[1] for k in wanted]}
+            rows = self.c.execute(_STORED_CLAIM_KEYS, params)
+        else:
+            # SQLite searches the primary key for each NPI and claim ID of the two lists (a
+            # list of pairs, ``(a, b) IN (...)``, it would scan); pairs not asked are dropped.
+            c = t.claims
+            query = select(c.c.provider_npi, c.c.claim_id).where(
+                c.c.provider_npi.in_(sorted({k[0] for k in wanted})),
+                c.c.claim_id.in_(sorted({k[1] for k in wanted})),
+            )
+            rows = self.c.execute(query)
+        return {(r[0], r[1]) for r in rows} & set(wanted)
 
     @staticmethod
     def _claim(row: Row[Any]) -> StoredClaim:
