@@ -209,9 +209,11 @@ def dataset(count: int, day: date) -> dict[str, Any]:
     return data
 
 
-def claims(count: int, population: list[Member], day: date, seed: int = 7) -> Iterator[Claim]:
-    """``count`` claims (IDs B-0 …) for the members, served in the month of ``day`` and the
-    month before, all on or before ``day``."""
+def claims(
+    count: int, population: list[Member], day: date, seed: int = 7, start: int = 0
+) -> Iterator[Claim]:
+    """``count`` claims (IDs B-``start`` …) for the members, served in the month of ``day``
+    and the month before, all on or before ``day``."""
     rng = random.Random(seed)
     first = BenefitMonth.of(day).plus(-1).first_day
     span = (day - first).days
@@ -269,7 +271,7 @@ def claims(count: int, population: list[Member], day: date, seed: int = 7) -> It
         soc = cents(rng.randint(1_000, 20_000)) if member.soc and rng.random() < 0.2 else cents(0)
         result = ClaimPrimary(payer, "Acme", f"P{i}", served) if payer is not None else None
         yield Claim(
-            f"B-{i}",
+            f"B-{start + i}",
             npi(rng.randrange(PROVIDERS)),
             member.cin,
             soc,
@@ -376,6 +378,29 @@ def growth_rate(population: int) -> float:
     with postgres.postgres_server() as server:
         url = postgres.create_database(server, "spenddown_growth")
         return measure(url, GROWTH_CLAIMS, population, GROWTH_ACTIVE).rate
+
+
+def stored_growth_rate(stored: int) -> float:
+    """Figure 7: claims/s stored on PostgreSQL after ``stored`` claims (not timed) for the
+    same population: ``GROWTH_CLAIMS`` more claims for ``GROWTH_ACTIVE`` members, so only the
+    claims already stored grow (each chunk looks its claim IDs up among them)."""
+    with postgres.postgres_server() as server:
+        url = postgres.create_database(server, "spenddown_growth")
+        day = today_ca()
+        app = prepare(url, GROWTH_ACTIVE, day)
+        try:
+            population = members(GROWTH_ACTIVE)
+            for _ in claim_service.adjudicate_batch(
+                claims(stored, population, day, seed=11), app.uow, app.env
+            ):
+                pass
+            batch = list(claims(GROWTH_CLAIMS, population, day, start=stored))
+            started = time.perf_counter()
+            for _ in claim_service.adjudicate_batch(batch, app.uow, app.env):
+                pass
+            return GROWTH_CLAIMS / (time.perf_counter() - started)
+        finally:
+            app.close()
 
 
 def pure_rate(app: bootstrap.App, count: int, population: int, day: date) -> float:

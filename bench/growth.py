@@ -77,6 +77,13 @@ def run(quick: bool) -> list[Figure]:
             adjudication.growth_rate,
         ),
         _pair(
+            f"4b. batch adjudication (claims stored; {adjudication.GROWTH_CLAIMS:,} more for "
+            f"{adjudication.GROWTH_ACTIVE:,} members, PostgreSQL)",
+            "claims/s",
+            (5_000, 50_000),
+            adjudication.stored_growth_rate,
+        ),
+        _pair(
             "5. eligibility import (member-months)",
             "member-months/s",
             (10_000, 100_000),

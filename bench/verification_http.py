@@ -251,9 +251,10 @@ def _two_workers(
     runs = []
     with serving.serve(url, workers=2) as server:
         # Each process caches verified PINs for itself: each provider's first request to each
-        # process pays Argon2 again. wrk's 8 connections each cycle through every provider, so
-        # a 2 s warm-up, not measured, reaches every provider on both processes.
-        warm = wrk.run(server.base, requests, seconds=2)
+        # process pays Argon2 again (8 providers x 2 processes x ~180 ms of CPU on 2 cores).
+        # wrk's 8 connections each cycle through every provider; a 5 s warm-up, not measured,
+        # reaches every provider on both processes (2 s did not: docs/performance.md).
+        warm = wrk.run(server.base, requests, seconds=5)
         answered.wrk(warm["requests"])
         for _ in range(rounds):
             result = wrk.run(server.base, requests, seconds=seconds)
