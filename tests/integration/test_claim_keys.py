@@ -106,3 +106,27 @@ def test_the_look_up_reads_by_the_primary_key_not_the_whole_table(
         details = " ".join(str(row[-1]) for row in plan)
         assert "SCAN claims" not in details, details
         assert "PRIMARY KEY" in details or "sqlite_autoindex_claims" in details, details
+
+
+def test_a_claim_found_by_its_id_alone_reads_by_an_index(connection: Connection) -> None:
+    """A county worker may name a claim by its ID alone (docs/api.md): the look-up reads by
+    the claim-ID index (migration 0015), not every stored claim."""
+    repo = SqlRepository(connection, locking=False)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE claims"))
+        for i in range(10):
+            assert [c.provider_npi for c in repo.claims_with_id(f"C-{i}")] == [NPIS[i % 2]]
+        read = connection.execute(
+            text(
+                "SELECT coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables"
+                " WHERE relname = 'claims'"
+            )
+        ).scalar_one()
+        assert read == 0, f"{read} rows of claims read by sequential scan"
+    else:
+        plan = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE claim_id = ? ORDER BY provider_npi",
+            ("C-1",),
+        ).all()
+        details = " ".join(str(row[-1]) for row in plan)
+        assert "ix_claims_claim_id" in details, details

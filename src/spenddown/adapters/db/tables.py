@@ -417,6 +417,7 @@ claims = Table(
     # Claim IDs are the provider's own (migration 0008): the key is (provider_npi, claim_id).
     PrimaryKeyConstraint("provider_npi", "claim_id"),
     Index("ix_claims_member", "cin"),
+    Index("ix_claims_claim_id", "claim_id"),  # a county's look-up by claim ID alone (0015)
 )
 
 # A replaced (CLM05-3 7) or voided (8) claim: its row and lines leave ``claims`` and
