@@ -22,6 +22,7 @@ each claim sees the claims before it exactly as one after the other would:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,9 +35,16 @@ from spenddown.adapters.x12.x214 import (
     AcknowledgedClaim,
     AcknowledgedProvider,
     Acknowledgment,
+    ClaimAcknowledgment,
     build_277ca,
 )
-from spenddown.adapters.x12.x221a1 import ClaimPayment, Party, Remittance, build_835
+from spenddown.adapters.x12.x221a1 import (
+    ClaimPayment,
+    Party,
+    Remittance,
+    build_835,
+    write_835,
+)
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim
 from spenddown.domain.cob.adjudication import Adjudication
 from spenddown.domain.cob.model import Claim
@@ -84,6 +92,9 @@ CORRECTIONS = {"7": claims.REPLACEMENT, "8": claims.VOID}  # CLM05-3
 # Original claims (not dependents, corrections or voids) of the credentials' NPI go through
 # ``claims.adjudicate_batch`` in runs; False: every claim one by one (the tests compare both).
 BATCHED = True
+# The 835 written segment by segment (``x221a1.write_835``); False: with x12sdk's validated
+# models (the tests compare both).
+WRITTEN = True
 
 
 def _correct(
@@ -113,7 +124,16 @@ def _claim(wire: ProfessionalClaim, uow: UowFactory) -> Claim:
     return mapping.to_claim(wire, member_id)
 
 
-def answer_claims(
+@dataclass(frozen=True, slots=True)
+class _Answers:
+    """What one set is answered with, before it is written: the 835's remittance and the
+    277CA's acknowledgment (each with its ST02), either absent."""
+
+    remittance: tuple[Remittance, str] | None
+    acknowledgment: tuple[Acknowledgment, str] | None
+
+
+def _decide(
     transaction: TransactionSet,
     wire_claims: list[ProfessionalClaim],
     *,
@@ -124,9 +144,7 @@ def answer_claims(
     created: datetime,
     payer: Party,
     control: Callable[[str], str],
-) -> list[tuple[str, X12SegmentGroup]]:
-    """The answering transaction sets as (kind, set): "835" and/or "277CA"; ``control(kind)``
-    gives each its ST02."""
+) -> _Answers:
     payments: list[ClaimPayment] = []
     refused: dict[tuple[str, str], list[AcknowledgedClaim]] = {}
     remarks = rules.remark_rules()
@@ -175,47 +193,126 @@ def answer_claims(
         else:
             payments.append(mapping.claim_payment(wire, claim, result, remarks))
     flush()
-    out: list[tuple[str, X12SegmentGroup]] = []
+    remittance: tuple[Remittance, str] | None = None
+    acknowledgment: tuple[Acknowledgment, str] | None = None
     if payments:
         number = control("835")
         payee_name = next(
             (c.billing_name for c in wire_claims if c.billing_npi == npi and c.billing_name), ""
         )
-        remittance = Remittance(
-            payer=payer,
-            payee=Party(name=payee_name or "PROVIDER", identifier=npi),
-            trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
-            payment_date=created.date(),
-            claims=payments,
+        remittance = (
+            Remittance(
+                payer=payer,
+                payee=Party(name=payee_name or "PROVIDER", identifier=npi),
+                trace_number=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
+                payment_date=created.date(),
+                claims=payments,
+            ),
+            number,
         )
-        # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
-        out.append(("835", build_835(remittance, control_number=number)))
     if refused:
         number = control("277CA")
         first = wire_claims[0]
-        acknowledgment = Acknowledgment(
-            received=created.date(),
-            trace=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
-            submitter_name=first.submitter_name,
-            submitter_id=first.submitter_id,
-            batch_reference=first.batch_reference,
-            providers=[
-                AcknowledgedProvider(name, billing_npi, found)
-                for (name, billing_npi), found in refused.items()
-            ],
+        acknowledgment = (
+            Acknowledgment(
+                received=created.date(),
+                trace=f"{transaction.control_number}{created:%Y%m%d%H%M%S}{number}",
+                submitter_name=first.submitter_name,
+                submitter_id=first.submitter_id,
+                batch_reference=first.batch_reference,
+                providers=[
+                    AcknowledgedProvider(name, billing_npi, found)
+                    for (name, billing_npi), found in refused.items()
+                ],
+            ),
+            number,
         )
-        out.append(
-            (
-                "277CA",
-                build_277ca(
-                    acknowledgment,
-                    control_number=number,
-                    created=created,
-                    payer_name=payer.name,
-                    payer_id=payer.identifier[1:] or payer.identifier,
-                ),
-            )
+    return _Answers(remittance, acknowledgment)
+
+
+def _277ca(
+    acknowledgment: Acknowledgment, number: str, created: datetime, payer: Party
+) -> ClaimAcknowledgment:
+    return build_277ca(
+        acknowledgment,
+        control_number=number,
+        created=created,
+        payer_name=payer.name,
+        payer_id=payer.identifier[1:] or payer.identifier,
+    )
+
+
+def answer_claims(
+    transaction: TransactionSet,
+    wire_claims: list[ProfessionalClaim],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+    payer: Party,
+    control: Callable[[str], str],
+) -> list[tuple[str, X12SegmentGroup]]:
+    """The answering transaction sets as (kind, x12sdk model): "835" and/or "277CA";
+    ``control(kind)`` gives each its ST02. The validated models: what ``write_claims`` writes
+    is tested equal to their text."""
+    answers = _decide(
+        transaction,
+        wire_claims,
+        npi=npi,
+        pin=pin,
+        uow=uow,
+        env=env,
+        created=created,
+        payer=payer,
+        control=control,
+    )
+    out: list[tuple[str, X12SegmentGroup]] = []
+    if answers.remittance is not None:
+        # ``Unbalanced`` here would be a bug in the mapping: it is not caught.
+        out.append(("835", build_835(answers.remittance[0], control_number=answers.remittance[1])))
+    if answers.acknowledgment is not None:
+        out.append(("277CA", _277ca(*answers.acknowledgment, created, payer)))
+    return out
+
+
+def write_claims(
+    transaction: TransactionSet,
+    wire_claims: list[ProfessionalClaim],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+    payer: Party,
+    control: Callable[[str], str],
+) -> list[tuple[str, str]]:
+    """``answer_claims`` as text (kind, ST..SE): the 835 written segment by segment
+    (``x221a1.write_835``, docs/decisions.md "Streaming X12"), the 277CA with its model."""
+    answers = _decide(
+        transaction,
+        wire_claims,
+        npi=npi,
+        pin=pin,
+        uow=uow,
+        env=env,
+        created=created,
+        payer=payer,
+        control=control,
+    )
+    out: list[tuple[str, str]] = []
+    if answers.remittance is not None:
+        remittance, number = answers.remittance
+        text = (
+            write_835(remittance, control_number=number)
+            if WRITTEN
+            else build_835(remittance, control_number=number).x12()
         )
+        out.append(("835", text))
+    if answers.acknowledgment is not None:
+        out.append(("277CA", _277ca(*answers.acknowledgment, created, payer).x12()))
     return out
 
 

@@ -267,7 +267,7 @@ def _answer_set(
                 control=control("277"),
             )
             return [("277", status.x12())]
-        answered = claim_answers.answer_claims(
+        return claim_answers.write_claims(
             transaction,
             content,
             npi=npi,
@@ -278,7 +278,6 @@ def _answer_set(
             payer=MEDI_CAL,
             control=control,
         )
-        return [(kind, model.x12()) for kind, model in answered]
     except (ValidationError, ValueError):
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]

@@ -1,4 +1,7 @@
-"""005010X221A1: the 835 claim payment/advice, written with x12sdk's models.
+"""005010X221A1: the 835 claim payment/advice. ``write_835`` writes it segment by segment (the
+hot path of ``POST /v1/x12`` and ``spenddown x12``); ``build_835`` builds the same transaction
+set with x12sdk's validated models, which the tests hold ``write_835`` equal to, byte for byte
+(docs/decisions.md "Streaming X12").
 
 Balancing (X221A1 §1.10.2), checked by ``check_balance`` before the model is built:
 
@@ -32,7 +35,7 @@ from x12sdk.v5010.x12_835_005010X221A1 import loops as wire
 from x12sdk.v5010.x12_835_005010X221A1 import segments as seg
 from x12sdk.v5010.x12_835_005010X221A1.transaction_set import HealthCareClaimPayment
 
-from spenddown.adapters.x12.acknowledgments import clean
+from spenddown.adapters.x12.acknowledgments import clean, segment
 from spenddown.adapters.x12.codes import AdjustmentGroup, ClaimStatus
 from spenddown.adapters.x12.envelope import build
 
@@ -340,3 +343,144 @@ def build_835(remittance: Remittance, *, control_number: str) -> HealthCareClaim
         ),
     )
     return build(HealthCareClaimPayment, **structure)
+
+
+# --- the segment writer: the text ``build_835(...).x12()`` gives, without the models -------------
+
+
+def _amount(value: Decimal) -> str:
+    """A Decimal as x12sdk writes one: its own scale, never an exponent."""
+    return format(value, "f")
+
+
+def _cas_segments(adjustments: list[CasAmount]) -> list[str]:
+    """``_cas`` written: one CAS per group, up to six reason/amount/quantity triples each."""
+    by_group: dict[AdjustmentGroup, list[CasAmount]] = {}
+    for adjustment in adjustments:
+        by_group.setdefault(adjustment.group, []).append(adjustment)
+    out = []
+    for group, items in by_group.items():
+        if group is AdjustmentGroup.CORRECTION_REVERSAL:  # not a CAS01 of the 835 (5010)
+            raise ValueError("CAS01: CR is not a group of the 835")
+        for start in range(0, len(items), 6):
+            elements = ["CAS", group.value]
+            for index, item in enumerate(items[start : start + 6]):
+                # as the models: a reason (CAS02 up to 5 characters, the others 12) and a
+                # non-zero amount in each triple
+                if not item.reason or not item.amount or len(item.reason) > (12 if index else 5):
+                    raise ValueError("CAS: a triple without a reason or an amount")
+                elements += [item.reason, _amount(item.amount), ""]
+            out.append(segment(*elements))
+    return out
+
+
+def _line_segments(line: ServicePayment) -> list[str]:
+    out = [
+        segment(
+            "SVC",
+            f"HC:{clean(line.procedure, 48)}",
+            _amount(line.charge),
+            _amount(line.paid),
+            "",
+            str(line.units),
+        ),
+        segment("DTM", "472", f"{line.service_date:%Y%m%d}"),
+        *_cas_segments(line.adjustments),
+    ]
+    if line.allowed is not None:
+        out.append(segment("AMT", "B6", _amount(line.allowed)))
+    out += [segment("LQ", "HE", remark) for remark in dict.fromkeys(line.remarks)]
+    return out
+
+
+def _claim_segments(claim: ClaimPayment) -> list[str]:
+    claim_id = clean(claim.claim_id, 38)
+    if not claim_id:  # CLP01 is required: the models refused an empty one
+        raise ValueError("CLP01: the claim has no patient control number")
+    out = [
+        segment(
+            "CLP",
+            claim_id,
+            claim.status.value,
+            _amount(claim.charge),
+            _amount(claim.paid),
+            _amount(claim.patient_responsibility),
+            CLAIM_FILING_MEDICAID,
+            clean(claim.payer_claim_number, 50),
+        ),
+        *_cas_segments(claim.adjustments),
+    ]
+    member = clean(claim.member_id, 80)
+    if claim.member_id and not member:  # NM108 without NM109: the models refused it
+        raise ValueError("NM109: the member ID has no character X12 can carry")
+    out.append(
+        segment(
+            "NM1",
+            "QC",
+            "1",
+            clean(claim.patient_last, 60) or "UNKNOWN",
+            clean(claim.patient_first, 35),
+            "",
+            "",
+            "",
+            "MI" if claim.member_id else "",
+            member,
+        )
+    )
+    codes = list(dict.fromkeys(claim.remarks))[:5]
+    if codes:
+        out.append(segment("MOA", "", "", *codes))
+    for line in claim.lines:
+        out += _line_segments(line)
+    return out
+
+
+def write_835(remittance: Remittance, *, control_number: str) -> str:
+    """The 835 transaction set (ST..SE, one segment a line) that ``build_835`` builds, written
+    directly: the values are the ones our own code produced (checked by ``check_balance``, texts
+    through ``clean`` with the guide's lengths), so the models' per-field validation is not
+    repeated on the hot path; tests/x12/test_x12_835_writer.py holds the two equal."""
+    check_balance(remittance)
+    if not remittance.claims:  # the models require loop 2000
+        raise ValueError("an 835 answers at least one claim")
+    total = remittance.total_paid
+    payer, payee = remittance.payer, remittance.payee
+    trace = clean(remittance.trace_number, 50)
+    if not trace:
+        raise ValueError("TRN02: no trace number")
+    day = f"{remittance.payment_date:%Y%m%d}"
+    out = [
+        segment("ST", "835", control_number),
+        # Nothing to pay: a notification only (BPR01 H, BPR04 NON), else a check.
+        segment(
+            "BPR",
+            "I" if total > 0 else "H",
+            _amount(total),
+            "C",
+            "CHK" if total > 0 else "NON",
+            *[""] * 11,
+            day,
+        ),
+        segment("TRN", "1", trace, payer.identifier),
+        segment("DTM", "405", day),
+        segment("N1", "PR", clean(payer.name, 60)),
+        segment("N3", clean(payer.address, 55)),
+        segment("N4", clean(payer.city, 30), payer.state, payer.postal_code),
+        segment("PER", "BL", "SPENDDOWN X12 SUPPORT", "TE", PAYER_TECHNICAL_PHONE),
+        segment("N1", "PE", clean(payee.name, 60) or "PROVIDER", "XX", payee.identifier),
+    ]
+    out.append(segment("LX", "1"))
+    for claim in remittance.claims:
+        out += _claim_segments(claim)
+    if remittance.forwarded_balance:
+        out.append(
+            segment(
+                "PLB",
+                payee.identifier,
+                f"{remittance.payment_date.year}1231",
+                f"FB:{trace}",
+                _amount(remittance.forwarded_balance),
+            )
+        )
+    out.append(segment("SE", str(len(out) + 1), control_number))
+    return "\n".join(out)
