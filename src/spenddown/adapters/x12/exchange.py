@@ -21,6 +21,7 @@ Never raises anything but ``AuthenticationFailed``: unexpected input becomes a T
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 from x12sdk.models import X12SegmentGroup
 
-from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping
+from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping, stream
 from spenddown.adapters.x12.codes import SegmentError, SetError
 from spenddown.adapters.x12.envelope import (
     FunctionalGroup,
@@ -79,6 +80,9 @@ ANSWER_GROUPS = {
     "277": ("HN", "005010X212"),  # claim status
 }
 log = logging.getLogger("spenddown.x12")
+# A file of 837P sets without problems is read by the streamed reader (``_read_streamed``);
+# False: always with ``envelope.read_interchanges`` (the tests compare both).
+STREAMED = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,21 +110,11 @@ Content = Inquiry | StatusInquiry | list[ProfessionalClaim]
 def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer:
     """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes")."""
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
-    read = read_interchanges(raw)
-    contents: dict[int, Content] = {}  # id(TransactionSet) -> what its reader made of it
-    for interchange in read:
-        if isinstance(interchange, InterchangeRejected):
-            continue
-        separators = interchange.delimiters
-        for group, transaction in interchange.transactions():
-            if not transaction.accepted or group.functional_code == "FA":
-                continue
-            if transaction.code == "270":
-                contents[id(transaction)] = read_270(transaction, separators.repetition_separator)
-            elif transaction.code == "837":
-                contents[id(transaction)] = read_837p(transaction, separators.component_separator)
-            elif transaction.code == "276":
-                contents[id(transaction)] = read_276(transaction)
+    streamed = _read_streamed(raw) if STREAMED else None
+    if streamed is not None:
+        read, contents = streamed
+    else:
+        read, contents = _read_whole(raw)
     received = [
         record
         for interchange in read
@@ -151,6 +145,64 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
             texts.append(written[0])
             kinds.extend(written[1])
     return Answer("+".join(dict.fromkeys(kinds)), "\n".join(texts), recorded)
+
+
+def _read_streamed(
+    raw: str,
+) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]] | None:
+    """A file of 837P sets only, with nothing to acknowledge but a TA1 asked for, read by the
+    streamed reader (docs/architecture.md "Streaming X12"): the envelope checked first
+    (``stream.check``), then each set's claims (``stream.claim_sets``), with no model per
+    segment. None when the file needs a TA1 or a 999 (a rejected interchange, group or set,
+    problems the 837P reader found in a set) or holds anything but 837P sets: today's reader
+    (``envelope.read_interchanges``) answers it then, from the same text, so the answer is the
+    one it always gave, and nothing has been stored yet."""
+    checked = stream.check(io.StringIO(raw, newline=""))
+    sets: list[TransactionSet] = []
+    for interchange in checked:
+        if isinstance(interchange, InterchangeRejected) or interchange.received_ta1:
+            return None
+        for group in interchange.groups:
+            if group.functional_code != "HC" or not group.accepted:
+                return None
+            for transaction in group.transactions:
+                if transaction.code != "837":
+                    return None
+                sets.append(transaction)
+    contents: dict[int, Content] = {}
+    read = stream.claim_sets(io.StringIO(raw, newline=""))
+    for transaction in sets:
+        found = next(read, None)
+        if found is None:
+            return None
+        streamed, claims = found
+        if streamed.errors or streamed.control_number != transaction.control_number:
+            return None
+        contents[id(transaction)] = claims
+    if next(read, None) is not None:
+        return None
+    return checked, contents
+
+
+def _read_whole(raw: str) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]]:
+    """Every interchange of the text with one model per segment (``envelope``), and what the
+    readers of its accepted sets made of them."""
+    read = read_interchanges(raw)
+    contents: dict[int, Content] = {}  # id(TransactionSet) -> what its reader made of it
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
+            continue
+        separators = interchange.delimiters
+        for group, transaction in interchange.transactions():
+            if not transaction.accepted or group.functional_code == "FA":
+                continue
+            if transaction.code == "270":
+                contents[id(transaction)] = read_270(transaction, separators.repetition_separator)
+            elif transaction.code == "837":
+                contents[id(transaction)] = read_837p(transaction, separators.component_separator)
+            elif transaction.code == "276":
+                contents[id(transaction)] = read_276(transaction)
+    return read, contents
 
 
 def _accepted_contents(

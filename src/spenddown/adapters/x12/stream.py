@@ -364,11 +364,11 @@ def _body(tokens: Iterator[Segment], transaction: TransactionSet) -> Iterator[Se
         yield segment
 
 
-def wire_claims(
-    source: TextIO, *, chunk_size: int = CHUNK_SIZE
-) -> Iterator[tuple[ProfessionalClaim, TransactionSet]]:
-    """The 837P claims of a file checked by ``check``, with their sets, as they are read. The
-    last segment of each set's ``segments`` is its SE (or what ended it), once it is read."""
+def _sets(
+    source: TextIO, chunk_size: int
+) -> Iterator[tuple[TransactionSet, Iterator[ProfessionalClaim]]]:
+    """Each 837P set of an HC group with its claims as they are read; the consumer reads a
+    set's claims before asking for the next set."""
     tokenizer = Tokenizer(source, chunk_size)
     tokens = tokenizer.segments()
     group_code = ""
@@ -390,8 +390,7 @@ def wire_claims(
             def trailer(transaction: TransactionSet = transaction) -> int:
                 return transaction.segments[-1].position
 
-            for wire in claims_from(body, component, transaction.errors, trailer):
-                yield wire, transaction
+            yield transaction, claims_from(body, component, transaction.errors, trailer)
             for _ in body:  # a set the reader gave up on early
                 pass
             ended = transaction.segments[-1]
@@ -400,6 +399,26 @@ def wire_claims(
             segment = ended  # SE, or the envelope segment that ended the set
         if segment.id == "GS":
             group_code, version = segment.el(1), segment.el(8)
+
+
+def wire_claims(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[tuple[ProfessionalClaim, TransactionSet]]:
+    """The 837P claims of a file checked by ``check``, with their sets, as they are read. The
+    last segment of each set's ``segments`` is its SE (or what ended it), once it is read."""
+    for transaction, found in _sets(source, chunk_size):
+        for wire in found:
+            yield wire, transaction
+
+
+def claim_sets(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[tuple[TransactionSet, list[ProfessionalClaim]]]:
+    """Every 837P set of the HC groups of a file checked by ``check``, in order, once it is
+    read whole (its ``errors`` complete), with its claims: what ``x222a1.read_837p`` gives for
+    the set, a set without claims included."""
+    for transaction, found in _sets(source, chunk_size):
+        yield transaction, list(found)
 
 
 def claims(source: TextIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ReadClaim]:
