@@ -162,6 +162,17 @@ def _sets_alike(text: str, chunk: int) -> None:
     assert streamed == expected, chunk
 
 
+def _one_pass_alike(text: str, chunk: int) -> None:
+    """``stream.checked_claim_sets``: ``check``'s verdicts and ``claim_sets``' sets, whatever
+    the file."""
+    checked, together = stream.checked_claim_sets(io.StringIO(text, newline=""), chunk_size=chunk)
+    assert _envelope(checked) == _envelope(envelope.read_interchanges(text)), chunk
+    apart = stream.claim_sets(io.StringIO(text, newline=""), chunk_size=chunk)
+    assert [(t.control_number, found, t.errors) for t, found in together] == [
+        (t.control_number, found, t.errors) for t, found in apart
+    ], chunk
+
+
 def assert_same(text: str, chunks: tuple[int, ...] = CHUNKS) -> None:
     expected_envelope = _envelope(envelope.read_interchanges(text))
     today = _today(text)
@@ -174,6 +185,7 @@ def assert_same(text: str, chunks: tuple[int, ...] = CHUNKS) -> None:
             with_claims = [entry for entry in today if entry[1]]
             assert _streamed(text, chunk, accepted) == with_claims, chunk
         _sets_alike(text, chunk)
+        _one_pass_alike(text, chunk)
 
 
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)

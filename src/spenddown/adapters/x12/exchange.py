@@ -151,13 +151,14 @@ def _read_streamed(
     raw: str,
 ) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]] | None:
     """A file of 837P sets only, with nothing to acknowledge but a TA1 asked for, read by the
-    streamed reader (docs/architecture.md "Streaming X12"): the envelope checked first
-    (``stream.check``), then each set's claims (``stream.claim_sets``), with no model per
-    segment. None when the file needs a TA1 or a 999 (a rejected interchange, group or set,
-    problems the 837P reader found in a set) or holds anything but 837P sets: today's reader
-    (``envelope.read_interchanges``) answers it then, from the same text, so the answer is the
-    one it always gave, and nothing has been stored yet."""
-    checked = stream.check(io.StringIO(raw, newline=""))
+    streamed reader in one pass (``stream.checked_claim_sets``: the envelope checked as
+    ``stream.check`` does, each set's claims read as ``read_837p`` reads them; docs/architecture.md
+    "Streaming X12"), with no model per segment. None when the file needs a TA1 or a 999 (a
+    rejected interchange, group or set, problems the 837P reader found in a set) or holds
+    anything but 837P sets of HC groups: today's reader (``envelope.read_interchanges``) answers
+    it then, from the same text, so the answer is the one it always gave; nothing has been
+    stored yet."""
+    checked, read = stream.checked_claim_sets(io.StringIO(raw, newline=""))
     sets: list[TransactionSet] = []
     for interchange in checked:
         if isinstance(interchange, InterchangeRejected) or interchange.received_ta1:
@@ -169,18 +170,13 @@ def _read_streamed(
                 if transaction.code != "837":
                     return None
                 sets.append(transaction)
+    if len(read) != len(sets):
+        return None
     contents: dict[int, Content] = {}
-    read = stream.claim_sets(io.StringIO(raw, newline=""))
-    for transaction in sets:
-        found = next(read, None)
-        if found is None:
-            return None
-        streamed, claims = found
+    for transaction, (streamed, claims) in zip(sets, read, strict=True):
         if streamed.errors or streamed.control_number != transaction.control_number:
             return None
         contents[id(transaction)] = claims
-    if next(read, None) is not None:
-        return None
     return checked, contents
 
 

@@ -290,49 +290,65 @@ class _Checker:
         return interchange
 
 
+class _Check:
+    """``check`` one segment at a time (``see``), over the tokenizer that gave the segment."""
+
+    def __init__(self, tokenizer: Tokenizer, max_segments: int) -> None:
+        self.tokenizer = tokenizer
+        self.max_segments = max_segments
+        self.out: list[Interchange | InterchangeRejected] = []
+        self.checker: _Checker | None = None
+        self.rejected: InterchangeRejected | None = None
+        self.seen = 0
+
+    def _close(self) -> None:
+        if self.rejected is not None:
+            self.out.append(self.rejected)
+        elif self.checker is not None:
+            try:
+                self.out.append(self.checker.finish())
+            except InterchangeRejected as error:
+                self.out.append(error)
+
+    def see(self, segment: Segment) -> None:
+        tokenizer = self.tokenizer
+        if tokenizer.interchanges != self.seen:
+            if self.seen:
+                self._close()
+            self.seen = tokenizer.interchanges
+            self.checker, self.rejected = None, None
+            try:
+                self.checker = _Checker(tokenizer.head, self.max_segments)
+            except InterchangeRejected as error:
+                self.rejected = error
+        if self.rejected is not None or self.checker is None:
+            return
+        try:
+            self.checker.feed(segment)
+        except InterchangeRejected as error:
+            self.rejected = error
+
+    def finish(self) -> list[Interchange | InterchangeRejected]:
+        """The verdicts, once the tokenizer has given every segment."""
+        if not self.seen:  # nothing at all: the first "interchange" is the empty text
+            try:
+                _isa(self.tokenizer.head)
+            except InterchangeRejected as error:
+                return [error]
+        self._close()
+        return self.out
+
+
 def check(
     source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
 ) -> list[Interchange | InterchangeRejected]:
     """Every interchange of the file, as ``envelope.read_interchanges`` reads it, its
     transaction sets holding their ST only (the file is not kept)."""
     tokenizer = Tokenizer(source, chunk_size)
-    out: list[Interchange | InterchangeRejected] = []
-    checker: _Checker | None = None
-    rejected: InterchangeRejected | None = None
-    seen = 0
-
-    def close() -> None:
-        if rejected is not None:
-            out.append(rejected)
-        elif checker is not None:
-            try:
-                out.append(checker.finish())
-            except InterchangeRejected as error:
-                out.append(error)
-
+    checking = _Check(tokenizer, max_segments)
     for segment in tokenizer.segments():
-        if tokenizer.interchanges != seen:
-            if seen:
-                close()
-            seen = tokenizer.interchanges
-            checker, rejected = None, None
-            try:
-                checker = _Checker(tokenizer.head, max_segments)
-            except InterchangeRejected as error:
-                rejected = error
-        if rejected is not None or checker is None:
-            continue
-        try:
-            checker.feed(segment)
-        except InterchangeRejected as error:
-            rejected = error
-    if not seen:  # nothing at all: the first "interchange" is the empty text
-        try:
-            _isa(tokenizer.head)
-        except InterchangeRejected as error:
-            return [error]
-    close()
-    return out
+        checking.see(segment)
+    return checking.finish()
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,12 +381,10 @@ def _body(tokens: Iterator[Segment], transaction: TransactionSet) -> Iterator[Se
 
 
 def _sets(
-    source: TextIO, chunk_size: int
+    tokenizer: Tokenizer, tokens: Iterator[Segment]
 ) -> Iterator[tuple[TransactionSet, Iterator[ProfessionalClaim]]]:
-    """Each 837P set of an HC group with its claims as they are read; the consumer reads a
-    set's claims before asking for the next set."""
-    tokenizer = Tokenizer(source, chunk_size)
-    tokens = tokenizer.segments()
+    """Each 837P set of an HC group with its claims as they are read (``tokens``: the
+    tokenizer's segments); the consumer reads a set's claims before asking for the next set."""
     group_code = ""
     version = ""
     for segment in tokens:
@@ -406,7 +420,8 @@ def wire_claims(
 ) -> Iterator[tuple[ProfessionalClaim, TransactionSet]]:
     """The 837P claims of a file checked by ``check``, with their sets, as they are read. The
     last segment of each set's ``segments`` is its SE (or what ended it), once it is read."""
-    for transaction, found in _sets(source, chunk_size):
+    tokenizer = Tokenizer(source, chunk_size)
+    for transaction, found in _sets(tokenizer, tokenizer.segments()):
         for wire in found:
             yield wire, transaction
 
@@ -417,8 +432,37 @@ def claim_sets(
     """Every 837P set of the HC groups of a file checked by ``check``, in order, once it is
     read whole (its ``errors`` complete), with its claims: what ``x222a1.read_837p`` gives for
     the set, a set without claims included."""
-    for transaction, found in _sets(source, chunk_size):
+    tokenizer = Tokenizer(source, chunk_size)
+    for transaction, found in _sets(tokenizer, tokenizer.segments()):
         yield transaction, list(found)
+
+
+def checked_claim_sets(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+) -> tuple[
+    list[Interchange | InterchangeRejected], list[tuple[TransactionSet, list[ProfessionalClaim]]]
+]:
+    """``check`` and ``claim_sets`` in one pass over the file (each segment tokenized once):
+    the verdicts, and every set with its claims, held until the end (the caller trusts the
+    sets only once the verdicts say the envelope is sound)."""
+    tokenizer = Tokenizer(source, chunk_size)
+    checking = _Check(tokenizer, max_segments)
+
+    def tokens() -> Iterator[Segment]:
+        for segment in tokenizer.segments():
+            # the checker numbers an ST 1 in its set (``envelope._transaction``); the reader
+            # keeps the file's ordinal (a set ended by the next ST): each its own ST
+            if segment.id == "ST":
+                checking.see(Segment(segment.id, segment.elements, segment.position))
+            else:
+                checking.see(segment)
+            yield segment
+
+    segments = tokens()
+    sets = [(transaction, list(found)) for transaction, found in _sets(tokenizer, segments)]
+    for _ in segments:  # what follows the last set
+        pass
+    return checking.finish(), sets
 
 
 def claims(source: TextIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ReadClaim]:
