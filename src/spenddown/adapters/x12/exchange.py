@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -49,6 +49,7 @@ from spenddown.adapters.x12.x279a1 import (
     ReceiverAnswer,
     ReceiverInquiry,
     SubscriberAnswer,
+    SubscriberInquiry,
     build_271,
     read_270,
 )
@@ -79,6 +80,9 @@ ANSWER_GROUPS = {
     "277": ("HN", "005010X212"),  # claim status
 }
 log = logging.getLogger("spenddown.x12")
+# A receiver's subscribers go through ``eligibility.verify_batch`` (chunks, one commit each);
+# False: one ``eligibility.verify`` per subscriber (the tests compare both).
+BATCHED = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +375,40 @@ class _Eligibility:
             return ReceiverAnswer(receiver, mapping.receiver_rejection(mismatch))
         if self.refused is not None:
             return ReceiverAnswer(receiver, mapping.receiver_rejection(self.refused))
+        if not BATCHED:
+            return self._one_by_one(receiver)
+        # The adapter's own refusals (no PIN checked for them), then the use case for the rest.
+        prepared: list[eligibility.Inquiry | SpenddownError] = []
+        for subscriber in receiver.subscribers:
+            try:
+                prepared.append(self._inquiry(subscriber))
+            except SpenddownError as error:
+                prepared.append(error)
+        inquiries = [p for p in prepared if isinstance(p, eligibility.Inquiry)]
+        outcomes = iter(
+            eligibility.verify_batch(self.npi, self.pin, inquiries, self.uow, self.env)
+            if inquiries and self.locked is None
+            else ()
+        )
+        answer = ReceiverAnswer(receiver)
+        for subscriber, inquiry in zip(receiver.subscribers, prepared, strict=True):
+            if self.locked is not None:
+                rejection = mapping.subscriber_rejection(self.locked)
+                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
+                continue
+            outcome = inquiry if isinstance(inquiry, SpenddownError) else next(outcomes)
+            if isinstance(outcome, AuthenticationFailed):
+                if not self.verified_once:
+                    self.refused = outcome
+                    return ReceiverAnswer(receiver, mapping.receiver_rejection(outcome))
+                self.locked = outcome
+            elif not isinstance(inquiry, SpenddownError):
+                self.verified_once = True  # the PIN was accepted before any refusal
+            answer.subscribers.append(self._answered(subscriber, outcome))
+        return answer
+
+    def _one_by_one(self, receiver: ReceiverInquiry) -> ReceiverAnswer:
+        """Each subscriber one call of ``eligibility.verify`` (the tests compare both paths)."""
         answer = ReceiverAnswer(receiver)
         for subscriber in receiver.subscribers:
             if self.locked is not None:
@@ -378,38 +416,46 @@ class _Eligibility:
                 answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
                 continue
             try:
-                verification = self._verify(
-                    subscriber.name.identifier, subscriber.issue_date, subscriber.service_date
-                )
+                outcome: Verification | SpenddownError = self._verify(self._inquiry(subscriber))
             except AuthenticationFailed as error:
                 if not self.verified_once:
                     self.refused = error
                     return ReceiverAnswer(receiver, mapping.receiver_rejection(error))
                 self.locked = error
-                rejection = mapping.subscriber_rejection(error)
-                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
+                outcome = error
             except SpenddownError as error:
-                rejection = mapping.subscriber_rejection(error)
-                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
-            else:
-                answer.subscribers.append(
-                    SubscriberAnswer(
-                        subscriber,
-                        benefits=mapping.benefits(verification),
-                        eligibility_period=mapping.eligibility_period(verification),
-                        evc=verification.evc,
-                    )
-                )
+                outcome = error
+            answer.subscribers.append(self._answered(subscriber, outcome))
         return answer
 
-    def _verify(self, member: str, issue: date | None, service: date | None) -> Verification:
-        member_id = parse_member_id(member, "2100C NM109")
-        if issue is None:
+    @staticmethod
+    def _answered(
+        subscriber: SubscriberInquiry, outcome: Verification | SpenddownError
+    ) -> SubscriberAnswer:
+        if isinstance(outcome, SpenddownError):
+            return SubscriberAnswer(subscriber, rejection=mapping.subscriber_rejection(outcome))
+        return SubscriberAnswer(
+            subscriber,
+            benefits=mapping.benefits(outcome),
+            eligibility_period=mapping.eligibility_period(outcome),
+            evc=outcome.evc,
+        )
+
+    def _inquiry(self, subscriber: SubscriberInquiry) -> eligibility.Inquiry:
+        """The subscriber's ID and dates, or the 271's refusal of them (before any PIN check)."""
+        member_id = parse_member_id(subscriber.name.identifier, "2100C NM109")
+        if subscriber.issue_date is None:
             raise InvalidInput(
                 "ISSUE_DATE_MISSING", "2100C DTP*102: the card issue date is missing."
             )
+        service = subscriber.service_date
         when = service if service is not None else today(self.env)
-        cmd = eligibility.VerifyEligibility(self.npi, self.pin, member_id, issue, when)
+        return eligibility.Inquiry(member_id, subscriber.issue_date, when)
+
+    def _verify(self, inquiry: eligibility.Inquiry) -> Verification:
+        cmd = eligibility.VerifyEligibility(
+            self.npi, self.pin, inquiry.member_id, inquiry.bic_issue_date, inquiry.service_date
+        )
         try:
             result = eligibility.verify(cmd, self.uow(), self.env)
         except AuthenticationFailed:
