@@ -162,20 +162,22 @@ def verify_batch(
     uow_factory: Callable[[], UnitOfWork],
     env: Env,
     *,
-    chunk: int = VERIFY_CHUNK,
+    chunk: int | None = None,
 ) -> list[VerifyOutcome]:
     """``verify`` for many subscribers of one provider, one outcome per inquiry in order: the
     ``Verification`` or the ``SpenddownError`` that ``verify`` would have raised for it, called
     one by one (docs/x12.md "270 → 271 in chunks").
 
-    Each chunk of ``chunk`` inquiries is one transaction: the provider signed in once (the PIN
-    checked, with the lockout, as ``verify`` does), the members, their segments and their units'
-    obligations read in one statement per kind, every verification built by the same domain
-    code, their EVCs and records stored in two statements, one commit. A failed member look-up
-    counts toward the NPI's lockout at once (committed, in order); when it locks the NPI, that
-    refusal (``AuthenticationFailed``, ``PIN_LOCKED``) is the outcome of every inquiry after
-    it. An ``AuthenticationFailed`` at a chunk's sign-in (a wrong PIN, a locked NPI) is the
+    Each chunk of ``chunk`` inquiries (default ``VERIFY_CHUNK``) is one transaction: the
+    provider signed in once (the PIN checked, with the lockout, as ``verify`` does), the
+    members, their segments and their units' obligations read in one statement per kind, every
+    verification built by the same domain code, their EVCs and records stored in two
+    statements, one commit. A failed member look-up counts toward the NPI's lockout at once
+    (committed, in order); when it locks the NPI, that refusal (``AuthenticationFailed``,
+    ``PIN_LOCKED``) is the outcome of every inquiry after it. An ``AuthenticationFailed`` at a
+    chunk's sign-in (a wrong PIN, a locked NPI) is the
     outcome of the chunk and of every one after it; nothing of theirs is verified."""
+    chunk = VERIFY_CHUNK if chunk is None else chunk
     if not 1 <= chunk <= MAX_VERIFY_CHUNK:
         raise InvalidInput("INVALID_REQUEST", f"A chunk has 1 to {MAX_VERIFY_CHUNK} inquiries.")
     outcomes: list[VerifyOutcome] = []
