@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 from x12sdk.models import X12SegmentGroup
 
-from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping
+from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping, writer
 from spenddown.adapters.x12.codes import SegmentError, SetError
 from spenddown.adapters.x12.envelope import (
     FunctionalGroup,
@@ -259,7 +259,7 @@ def _answer_set(
                 source_trace_id=SOURCE_TRACE_ID,
                 control_number=control("271"),
             )
-            return [("271", model.x12())]
+            return [("271", writer.write(model))]
         if isinstance(content, StatusInquiry):
             status = claim_answers.answer_status(
                 transaction,

@@ -38,7 +38,7 @@ from spenddown.adapters.x12.codes import (
     RejectReason,
     TimePeriod,
 )
-from spenddown.adapters.x12.envelope import build
+from spenddown.adapters.x12.writer import construct
 from spenddown.adapters.x12.x214 import AcknowledgedClaim
 from spenddown.adapters.x12.x214 import ClaimStatus as X214Status
 from spenddown.adapters.x12.x221a1 import CasAmount, ClaimPayment, ServicePayment
@@ -108,7 +108,7 @@ def _eb(
     period: TimePeriod | None = None,
     amount: Money | None = None,
 ) -> EbSegment:
-    return build(
+    return construct(
         EbSegment,
         eligibility_benefit_information=benefit.value,
         coverage_level_code=INDIVIDUAL,
@@ -121,7 +121,7 @@ def _eb(
 
 
 def _messages(texts: Iterable[str]) -> list[MsgSegment] | None:
-    found = [build(MsgSegment, free_form_text=clean(t, 264)) for t in texts if clean(t)]
+    found = [construct(MsgSegment, free_form_text=clean(t, 264)) for t in texts if clean(t)]
     return found[:MAX_MSG] or None
 
 
@@ -139,7 +139,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     where = f", COUNTY {v.county_code}" if v.county_code else ""
     notes.append(f"ELIGIBILITY STATUS {v.eligibility_status}{where}.")
     loops = [
-        build(
+        construct(
             wire271.Loop2110C,
             eb_segment=_eb(status, description="MEDI-CAL"),
             msg_segment=_messages(notes),
@@ -148,7 +148,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     for code in v.aid_codes:
         program = "CMSP" if code.program is Program.CMSP else "MEDI-CAL"
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.ACTIVE_COVERAGE,
@@ -158,7 +158,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                     description=f"AID CODE {code.aid_code}",
                 ),
                 ref_segment=[
-                    build(
+                    construct(
                         seg271.Loop2110RefSegment,
                         reference_identification_qualifier="M7",
                         reference_identification=clean(code.aid_code, 50),
@@ -170,13 +170,13 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     soc = v.share_of_cost
     if soc is not None:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(Benefit.SPEND_DOWN, period=TimePeriod.MONTH, amount=soc.amount),
             )
         )
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.SPEND_DOWN, period=TimePeriod.REMAINING, amount=soc.remaining
@@ -185,7 +185,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
         )
     if v.plan is not None:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.MANAGED_CARE_COORDINATOR,
@@ -195,11 +195,11 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                 msg_segment=_messages(
                     [f"PLAN {v.plan.code} HCP STATUS {v.plan.hcp_status.value}."]
                 ),
-                ls_segment=build(LsSegment, loop_id_code="2120"),
+                ls_segment=construct(LsSegment, loop_id_code="2120"),
                 loop_2120c=[
-                    build(
+                    construct(
                         wire271.Loop2120C,
-                        nm1_segment=build(
+                        nm1_segment=construct(
                             seg271.Loop2120Nm1Segment,
                             entity_identifier_code="Y2",
                             entity_type_qualifier="2",
@@ -209,12 +209,12 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                         ),
                     )
                 ],
-                le_segment=build(LeSegment, loop_id_code="2120"),
+                le_segment=construct(LeSegment, loop_id_code="2120"),
             )
         )
     for ohc in v.other_health_coverage:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.OTHER_OR_ADDITIONAL_PAYER, insurance=None, description=f"OHC CODE {ohc}"

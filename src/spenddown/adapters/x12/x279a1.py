@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field, ValidationError
-from x12sdk.support import count_segments
+from pydantic import Field
+from x12sdk.models import X12SegmentGroup
 from x12sdk.v5010.segments import EbSegment, SeSegment, TrnSegment
 from x12sdk.v5010.x12_271_005010X279A1 import loops as wire
 from x12sdk.v5010.x12_271_005010X279A1 import segments as seg
@@ -43,6 +43,7 @@ from spenddown.adapters.x12.envelope import (
     repetitions,
     required,
 )
+from spenddown.adapters.x12.writer import construct, count
 
 RESPONSE_VERSION = "005010X279A1"
 
@@ -359,7 +360,7 @@ class Loop2100CAaaSegment(seg.Loop2100BAaaSegment):
 
 
 def _aaa(rejection: Rejection, model: type[seg.Loop2100BAaaSegment]) -> seg.Loop2100BAaaSegment:
-    return build(
+    return construct(
         model,
         response_code="Y" if rejection.valid_request else "N",
         reject_reason_code=rejection.reason,
@@ -410,16 +411,16 @@ def build_271(
             ]
             receiver = answer.inquiry
             receiver_loops.append(
-                build(
+                construct(
                     wire.Loop2000B,
-                    hl_segment=build(
+                    hl_segment=construct(
                         seg.Loop2000BHlSegment,
                         hierarchical_id_number=receiver_hl,
                         hierarchical_parent_id_number=source_hl,
                         hierarchical_level_code="21",
                         hierarchical_child_code="1" if subscriber_loops else "0",
                     ),
-                    loop_2100b=build(
+                    loop_2100b=construct(
                         wire.Loop2100B,
                         nm1_segment=build(
                             seg.Loop2100BNm1Segment,
@@ -442,15 +443,15 @@ def build_271(
                 )
             )
         sources.append(
-            build(
+            construct(
                 wire.Loop2000A,
-                hl_segment=build(
+                hl_segment=construct(
                     seg.Loop2000AHlSegment,
                     hierarchical_id_number=source_hl,
                     hierarchical_level_code="20",
                     hierarchical_child_code="1",
                 ),
-                loop_2100a=build(
+                loop_2100a=construct(
                     wire.Loop2100A,
                     nm1_segment=build(
                         seg.Loop2100ANm1Segment,
@@ -466,9 +467,9 @@ def build_271(
         )
     control = control_number or inquiry.control_number
     structure: dict[str, Any] = {
-        "header": build(
+        "header": construct(
             wire.Header,
-            st_segment=build(
+            st_segment=construct(
                 seg.HeaderStSegment,
                 transaction_set_identifier_code="271",
                 transaction_set_control_number=control,
@@ -485,29 +486,20 @@ def build_271(
         ),
         "loop_2000a": sources,
     }
-    placeholder = dict(
-        structure,
-        footer={
-            "se_segment": {
-                "transaction_segment_count": 1,
-                "transaction_set_control_number": control,
-            }
-        },
-    )
-    structure["footer"] = build(
+    header: X12SegmentGroup = structure["header"]
+    segments = count(header) + sum(count(source) for source in sources) + 1  # with the SE
+    structure["footer"] = construct(
         wire.Footer,
-        se_segment=build(
+        se_segment=construct(
             SeSegment,
-            transaction_segment_count=count_segments(placeholder),
+            transaction_segment_count=segments,
             transaction_set_control_number=control,
         ),
     )
-    try:
-        return build(EligibilityBenefit, **structure)
-    except ValidationError:
-        # x12sdk requires NM104 for a subscriber who is the patient; the guide does not (a 270
-        # may name the member by ID only). Everything else was validated loop by loop above.
-        return EligibilityBenefit.model_construct(**structure)
+    # Not validated as a whole: its loops were built above, each echoed value validated; and
+    # x12sdk requires NM104 for a subscriber who is the patient where the guide does not (a
+    # 270 may name the member by ID only).
+    return construct(EligibilityBenefit, **structure)
 
 
 def _subscriber(
@@ -519,7 +511,7 @@ def _subscriber(
     traces = _echoed(inquiry.traces)
     if answer.evc:
         traces.append(
-            build(
+            construct(
                 TrnSegment,
                 trace_type_code=TraceType.CURRENT,
                 reference_identification_1=answer.evc,
@@ -527,17 +519,17 @@ def _subscriber(
             )
         )
     dependents = [
-        build(
+        construct(
             Loop2000D,
             trn_segment=_echoed(d.traces) or None,
-            hl_segment=build(
+            hl_segment=construct(
                 seg.Loop2000DHlSegment,
                 hierarchical_id_number=next_hl(),
                 hierarchical_parent_id_number=own_hl,
                 hierarchical_level_code="23",
                 hierarchical_child_code="0",
             ),
-            loop_2100d=build(
+            loop_2100d=construct(
                 wire.Loop2100D,
                 nm1_segment=build(
                     seg.Loop2100DNm1Segment,
@@ -563,16 +555,16 @@ def _subscriber(
     if answer.eligibility_period is not None:
         first, last = answer.eligibility_period
         dates = [
-            build(
+            construct(
                 seg.Loop2100DtpSegment,
                 date_time_qualifier="307",
                 date_time_period_format_qualifier="RD8",
                 date_time_period=f"{first:%Y%m%d}-{last:%Y%m%d}",
             )
         ]
-    return build(
+    return construct(
         Loop2000C,
-        hl_segment=build(
+        hl_segment=construct(
             seg.Loop2000CHlSegment,
             hierarchical_id_number=own_hl,
             hierarchical_parent_id_number=parent_hl,
@@ -580,7 +572,7 @@ def _subscriber(
             hierarchical_child_code="1" if dependents else "0",
         ),
         trn_segment=traces or None,
-        loop_2100c=build(
+        loop_2100c=construct(
             wire.Loop2100C,
             nm1_segment=build(
                 seg.Loop2100CNm1Segment,

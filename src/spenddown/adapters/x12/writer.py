@@ -1,0 +1,135 @@
+"""x12sdk models on the 271's hot path (docs/performance.md "270 → 271"): built without
+validation from values spenddown's own code produced, and written and counted without
+x12sdk's per-instance reflection.
+
+- ``construct``: pydantic's ``model_construct``, with enum members stored as their values, as
+  the validated models store them (x12sdk's ``use_enum_values``). Only for values our code
+  made (codes, amounts, HL numbers, our messages): what a 270 sent in (names, IDs, traces, the
+  BHT reference) is still validated with ``envelope.build``, so a value x12sdk refuses still
+  gets the set a 999.
+- ``write``: the text ``X12SegmentGroup.x12()`` writes (default delimiters, a segment per
+  line), from fields listed once per model class rather than for every instance.
+- ``count``: the number of segments ``write`` writes (SE01), without writing them.
+
+tests/x12/test_x12_writer.py holds ``write`` equal to x12sdk's ``x12()`` and ``count`` to
+x12sdk's ``count_segments`` on every 271 the tests answer."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from x12sdk.models import X12Segment, X12SegmentGroup, _field_type
+
+M = TypeVar("M", bound=BaseModel)
+
+ELEMENT = "*"
+REPETITION = "^"
+COMPONENT = ":"
+TERMINATOR = "~"
+
+
+def construct(model: type[M], **fields: Any) -> M:
+    """``model`` holding ``fields`` as they are (enum members as their values): no validation."""
+    return model.model_construct(**{k: _plain(v) for k, v in fields.items()})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [v.value if isinstance(v, Enum) else v for v in value]
+    return value
+
+
+# Per model class: a group's fields that hold segments or groups, in declaration order
+# (``X12SegmentGroup.x12``); a segment's fields but ``delimiters``, each with the character
+# that joins a list in it (``X12Segment._process_multivalue_field``).
+_GROUP_FIELDS: dict[type, tuple[str, ...]] = {}
+_SEGMENT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _group_fields(cls: type) -> tuple[str, ...]:
+    found = _GROUP_FIELDS.get(cls)
+    if found is None:
+        model_fields: dict[str, Any] = cls.model_fields  # type: ignore[attr-defined]
+        found = _GROUP_FIELDS[cls] = tuple(
+            name
+            for name, info in model_fields.items()
+            if hasattr(_field_type(info.annotation), "x12")
+        )
+    return found
+
+
+def _segment_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    found = _SEGMENT_FIELDS.get(cls)
+    if found is None:
+        model_fields: dict[str, Any] = cls.model_fields  # type: ignore[attr-defined]
+        listed = []
+        for name, info in model_fields.items():
+            if name == "delimiters":
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            listed.append((name, COMPONENT if extra.get("is_component", False) else REPETITION))
+        found = _SEGMENT_FIELDS[cls] = tuple(listed)
+    return found
+
+
+def _element(value: Any, join: str) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return join.join(v.value if isinstance(v, Enum) else v for v in value)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y%m%d%H%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H%M")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if value is None:
+        return ""
+    return str(value)
+
+
+def segment(model: X12Segment) -> str:
+    """One segment's text, as ``X12Segment.x12()`` writes it with the default delimiters."""
+    values = [_element(getattr(model, name), join) for name, join in _segment_fields(type(model))]
+    return ELEMENT.join(values).rstrip(ELEMENT) + TERMINATOR
+
+
+def _segments(group: X12SegmentGroup, out: list[str]) -> None:
+    for name in _group_fields(type(group)):
+        value = getattr(group, name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, X12Segment):
+                out.append(segment(item))
+            else:
+                _segments(item, out)
+
+
+def write(group: X12SegmentGroup) -> str:
+    """``group.x12()``: every segment, one per line."""
+    out: list[str] = []
+    _segments(group, out)
+    return "\n".join(out)
+
+
+def count(group: X12SegmentGroup) -> int:
+    """How many segments ``write(group)`` writes."""
+    total = 0
+    for name in _group_fields(type(group)):
+        value = getattr(group, name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else (value,):
+            total += 1 if isinstance(item, X12Segment) else count(item)
+    return total

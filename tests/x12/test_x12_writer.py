@@ -1,0 +1,59 @@
+"""The 271's hot path (``adapters/x12/writer.py``): models built without validation from our
+own values, written and counted without x12sdk's reflection, give exactly the text x12sdk's
+own ``x12()`` writes and the SE01 its ``count_segments`` counts, on every kind of 271 (eligible,
+SOC, plans, aid codes, refusals, dependents, every trace echoed, a wrong PIN, a lock)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_support import Api, basic
+from test_x12_eligibility import tr3_example_2
+from test_x12_eligibility_batched import generated
+from x12_builders import sample
+from x12_independent import check_271
+from x12sdk.models import X12SegmentGroup
+from x12sdk.support import count_segments
+
+from spenddown.adapters.x12 import writer
+from support.world import PHYSICIAN
+
+
+@pytest.mark.parametrize("pin", [PHYSICIAN[1], "0000"])
+def test_the_fast_writer_writes_what_x12sdk_writes(
+    api: Api, monkeypatch: pytest.MonkeyPatch, pin: str
+) -> None:
+    written: list[tuple[str, str, int, int]] = []
+    fast = writer.write
+
+    def both(group: X12SegmentGroup) -> str:
+        ours = fast(group)
+        dumped: dict[str, Any] = group.model_dump()
+        se01 = int(ours.splitlines()[-1].split("*")[1].rstrip("~"))
+        written.append((ours, group.x12(), se01, count_segments(dumped)))
+        return ours
+
+    monkeypatch.setattr(writer, "write", both)
+    texts = [
+        sample("eligibility-270.x12"),
+        tr3_example_2(),
+        tr3_example_2("EQ*35^1^ZZ"),
+        generated(40, 3, failures=12),  # locks the NPI part-way: AAA 42
+    ]
+    for text in texts:
+        response = api.client.post(
+            "/v1/x12",
+            content=text,
+            headers={"Content-Type": "application/edi-x12", **basic((PHYSICIAN[0], pin))},
+        )
+        assert response.status_code == 200, response.text
+        check_271(response.text)
+    assert len(written) == len(texts)
+    for ours, theirs, se01, counted in written:
+        assert ours == theirs
+        assert se01 == counted == len(ours.splitlines())
+    if pin == PHYSICIAN[1]:
+        assert any("AAA*N**42*R~" in ours for ours, *_ in written)
+        assert any("HL*4*3*23*0~" in ours for ours, *_ in written)  # a dependent
+        assert any("EB*MC*" in ours for ours, *_ in written)  # a plan
