@@ -38,6 +38,7 @@ from spenddown.adapters.x12.codes import (
     RejectReason,
     TimePeriod,
 )
+from spenddown.adapters.x12.envelope import build
 from spenddown.adapters.x12.writer import construct
 from spenddown.adapters.x12.x214 import AcknowledgedClaim
 from spenddown.adapters.x12.x214 import ClaimStatus as X214Status
@@ -108,7 +109,7 @@ def _eb(
     period: TimePeriod | None = None,
     amount: Money | None = None,
 ) -> EbSegment:
-    return construct(
+    return build(
         EbSegment,
         eligibility_benefit_information=benefit.value,
         coverage_level_code=INDIVIDUAL,
@@ -121,7 +122,7 @@ def _eb(
 
 
 def _messages(texts: Iterable[str]) -> list[MsgSegment] | None:
-    found = [construct(MsgSegment, free_form_text=clean(t, 264)) for t in texts if clean(t)]
+    found = [build(MsgSegment, free_form_text=clean(t, 264)) for t in texts if clean(t)]
     return found[:MAX_MSG] or None
 
 
@@ -158,7 +159,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                     description=f"AID CODE {code.aid_code}",
                 ),
                 ref_segment=[
-                    construct(
+                    build(
                         seg271.Loop2110RefSegment,
                         reference_identification_qualifier="M7",
                         reference_identification=clean(code.aid_code, 50),
@@ -195,11 +196,11 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                 msg_segment=_messages(
                     [f"PLAN {v.plan.code} HCP STATUS {v.plan.hcp_status.value}."]
                 ),
-                ls_segment=construct(LsSegment, loop_id_code="2120"),
+                ls_segment=build(LsSegment, loop_id_code="2120"),
                 loop_2120c=[
                     construct(
                         wire271.Loop2120C,
-                        nm1_segment=construct(
+                        nm1_segment=build(
                             seg271.Loop2120Nm1Segment,
                             entity_identifier_code="Y2",
                             entity_type_qualifier="2",
@@ -209,7 +210,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                         ),
                     )
                 ],
-                le_segment=construct(LeSegment, loop_id_code="2120"),
+                le_segment=build(LeSegment, loop_id_code="2120"),
             )
         )
     for ohc in v.other_health_coverage:

@@ -1,12 +1,14 @@
-"""x12sdk models on the 271's hot path (docs/performance.md "270 → 271"): built without
-validation from values spenddown's own code produced, and written and counted without
-x12sdk's per-instance reflection.
+"""x12sdk models on the 271's hot path (docs/performance.md "270 → 271"): segments are
+validated as before (``envelope.build``: a value x12sdk refuses still gets the set a 999), but
+loops are assembled and the whole is written and counted without x12sdk's per-instance
+reflection.
 
-- ``construct``: pydantic's ``model_construct``, with enum members stored as their values, as
-  the validated models store them (x12sdk's ``use_enum_values``). Only for values our code
-  made (codes, amounts, HL numbers, our messages): what a 270 sent in (names, IDs, traces, the
-  BHT reference) is still validated with ``envelope.build``, so a value x12sdk refuses still
-  gets the set a 999.
+- ``construct``: a loop or transaction set (``X12SegmentGroup``) of segments and loops built
+  already, with pydantic's ``model_construct``: x12sdk's before-validator of every group looks
+  at the type of each of its fields on every instance (``typing.get_args``), which cost more
+  than validating all the segments. A group's own checks (the required segments and loops,
+  their counts) are about what our code assembles, held by the tests (pyx12's reader, our
+  structural checker, x12sdk reading every 271 back).
 - ``write``: the text ``X12SegmentGroup.x12()`` writes (default delimiters, a segment per
   line), from fields listed once per model class rather than for every instance.
 - ``count``: the number of segments ``write`` writes (SE01), without writing them.
@@ -21,10 +23,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
 from x12sdk.models import X12Segment, X12SegmentGroup, _field_type
-
-M = TypeVar("M", bound=BaseModel)
 
 ELEMENT = "*"
 REPETITION = "^"
@@ -32,17 +31,12 @@ COMPONENT = ":"
 TERMINATOR = "~"
 
 
-def construct(model: type[M], **fields: Any) -> M:
-    """``model`` holding ``fields`` as they are (enum members as their values): no validation."""
-    return model.model_construct(**{k: _plain(v) for k, v in fields.items()})
+G = TypeVar("G", bound=X12SegmentGroup)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, list):
-        return [v.value if isinstance(v, Enum) else v for v in value]
-    return value
+def construct(model: type[G], **fields: Any) -> G:
+    """The loop ``model`` holding ``fields`` (segments and loops already built), not validated."""
+    return model.model_construct(**fields)
 
 
 # Per model class: a group's fields that hold segments or groups, in declaration order

@@ -360,7 +360,7 @@ class Loop2100CAaaSegment(seg.Loop2100BAaaSegment):
 
 
 def _aaa(rejection: Rejection, model: type[seg.Loop2100BAaaSegment]) -> seg.Loop2100BAaaSegment:
-    return construct(
+    return build(
         model,
         response_code="Y" if rejection.valid_request else "N",
         reject_reason_code=rejection.reason,
@@ -413,7 +413,7 @@ def build_271(
             receiver_loops.append(
                 construct(
                     wire.Loop2000B,
-                    hl_segment=construct(
+                    hl_segment=build(
                         seg.Loop2000BHlSegment,
                         hierarchical_id_number=receiver_hl,
                         hierarchical_parent_id_number=source_hl,
@@ -445,7 +445,7 @@ def build_271(
         sources.append(
             construct(
                 wire.Loop2000A,
-                hl_segment=construct(
+                hl_segment=build(
                     seg.Loop2000AHlSegment,
                     hierarchical_id_number=source_hl,
                     hierarchical_level_code="20",
@@ -469,7 +469,7 @@ def build_271(
     structure: dict[str, Any] = {
         "header": construct(
             wire.Header,
-            st_segment=construct(
+            st_segment=build(
                 seg.HeaderStSegment,
                 transaction_set_identifier_code="271",
                 transaction_set_control_number=control,
@@ -490,7 +490,7 @@ def build_271(
     segments = count(header) + sum(count(source) for source in sources) + 1  # with the SE
     structure["footer"] = construct(
         wire.Footer,
-        se_segment=construct(
+        se_segment=build(
             SeSegment,
             transaction_segment_count=segments,
             transaction_set_control_number=control,
@@ -511,7 +511,7 @@ def _subscriber(
     traces = _echoed(inquiry.traces)
     if answer.evc:
         traces.append(
-            construct(
+            build(
                 TrnSegment,
                 trace_type_code=TraceType.CURRENT,
                 reference_identification_1=answer.evc,
@@ -522,7 +522,7 @@ def _subscriber(
         construct(
             Loop2000D,
             trn_segment=_echoed(d.traces) or None,
-            hl_segment=construct(
+            hl_segment=build(
                 seg.Loop2000DHlSegment,
                 hierarchical_id_number=next_hl(),
                 hierarchical_parent_id_number=own_hl,
@@ -555,7 +555,7 @@ def _subscriber(
     if answer.eligibility_period is not None:
         first, last = answer.eligibility_period
         dates = [
-            construct(
+            build(
                 seg.Loop2100DtpSegment,
                 date_time_qualifier="307",
                 date_time_period_format_qualifier="RD8",
@@ -564,7 +564,7 @@ def _subscriber(
         ]
     return construct(
         Loop2000C,
-        hl_segment=construct(
+        hl_segment=build(
             seg.Loop2000CHlSegment,
             hierarchical_id_number=own_hl,
             hierarchical_parent_id_number=parent_hl,
