@@ -1,14 +1,18 @@
 """The 271's hot path (``adapters/x12/writer.py``): models built without validation from our
 own values, written and counted without x12sdk's reflection, give exactly the text x12sdk's
 own ``x12()`` writes and the SE01 its ``count_segments`` counts, on every kind of 271 (eligible,
-SOC, plans, aid codes, refusals, dependents, every trace echoed, a wrong PIN, a lock)."""
+SOC, plans, aid codes, refusals, dependents, every trace echoed, a wrong PIN, a lock); and
+``clean``'s shortcut for text already clean changes nothing."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
 from api_support import Api, basic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_x12_eligibility import tr3_example_2
 from test_x12_eligibility_batched import generated
 from x12_builders import sample
@@ -17,6 +21,8 @@ from x12sdk.models import X12SegmentGroup
 from x12sdk.support import count_segments
 
 from spenddown.adapters.x12 import writer
+from spenddown.adapters.x12.acknowledgments import _X12_CHARACTERS as X12_CHARACTERS
+from spenddown.adapters.x12.acknowledgments import clean
 from support.world import PHYSICIAN
 
 
@@ -57,3 +63,26 @@ def test_the_fast_writer_writes_what_x12sdk_writes(
         assert any("AAA*N**42*R~" in ours for ours, *_ in written)
         assert any("HL*4*3*23*0~" in ours for ours, *_ in written)  # a dependent
         assert any("EB*MC*" in ours for ours, *_ in written)  # a plan
+
+
+def _clean_one_by_one(value: str, length: int | None = None) -> str:
+    """``acknowledgments.clean`` as it was written first: character by character, always."""
+    plain = unicodedata.normalize("NFKD", value)
+    text = "".join(c if c in X12_CHARACTERS else " " for c in plain if not unicodedata.combining(c))
+    text = text.strip()
+    return text[:length].rstrip() if length else text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=sorted(X12_CHARACTERS)),  # the fast path
+        st.text(alphabet=[*sorted(X12_CHARACTERS), "é", "ñ", "~", "*", "\n", "\x00", "Å"]),
+        st.text(),
+    ),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=80)),
+)
+def test_clean_keeps_text_already_clean_as_the_character_loop_does(
+    value: str, length: int | None
+) -> None:
+    assert clean(value, length) == _clean_one_by_one(value, length)

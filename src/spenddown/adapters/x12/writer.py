@@ -35,8 +35,20 @@ G = TypeVar("G", bound=X12SegmentGroup)
 
 
 def construct(model: type[G], **fields: Any) -> G:
-    """The loop ``model`` holding ``fields`` (segments and loops already built), not validated."""
-    return model.model_construct(**fields)
+    """The loop ``model`` holding ``fields`` (segments and loops already built), not validated.
+    The fields not given are passed their defaults when these are None (nearly all of an x12sdk
+    loop's): ``model_construct`` then copies no default one by one."""
+    defaults = _NONE_DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _NONE_DEFAULTS[model] = {
+            name: None
+            for name, info in model.model_fields.items()
+            if not info.is_required() and info.get_default(call_default_factory=True) is None
+        }
+    return model.model_construct(set(fields), **(defaults | fields))
+
+
+_NONE_DEFAULTS: dict[type, dict[str, None]] = {}
 
 
 # Per model class: a group's fields that hold segments or groups, in declaration order
@@ -73,6 +85,8 @@ def _segment_fields(cls: type) -> tuple[tuple[str, str], ...]:
 
 
 def _element(value: Any, join: str) -> str:
+    if value is None:
+        return ""
     if isinstance(value, Enum):
         value = value.value
     if isinstance(value, str):
@@ -87,8 +101,6 @@ def _element(value: Any, join: str) -> str:
         return value.strftime("%H%M")
     if isinstance(value, Decimal):
         return format(value, "f")
-    if value is None:
-        return ""
     return str(value)
 
 
