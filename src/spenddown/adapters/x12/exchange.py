@@ -3,16 +3,18 @@ refused before adjudication), a 276 with a 277, anything malformed with a 999 (t
 group errors) or a TA1 (the interchange itself).
 
 Used by ``POST /v1/x12`` and ``spenddown x12 FILE``; the provider's NPI and PIN come from the
-caller (HTTP Basic, or ``--npi``/``--pin``). Each subscriber is one call of the verification use
-case in its own transaction; an 837P's original claims go through the batch claim use case in
-chunks and its other claims one by one (``claim_answers``), with the decisions of the REST API,
-so the results are the same.
+caller (HTTP Basic, or ``--npi``/``--pin``). A receiver's subscribers go through the batch
+verification use case in chunks (``eligibility.verify_batch``, docs/x12.md "270 → 271 in
+chunks"); an 837P's original claims go through the batch claim use case in chunks and its other
+claims one by one (``claim_answers``), with the decisions of the REST API, so the results are
+the same.
 
 Authentication (docs/api.md "Credentials", lockout included):
-- 270: the first subscriber's verification checks the PIN. A refusal then rejects every
-  information receiver with a 2100B AAA (41) and verifies nobody else, so one interchange counts
-  one wrong PIN. Failed member look-ups count as in the REST API; if they lock the NPI part-way,
-  the remaining subscribers get AAA 42 (unable to respond now).
+- 270: the first subscriber's verification (the first chunk's sign-in) checks the PIN. A
+  refusal then rejects every information receiver with a 2100B AAA (41) and verifies nobody
+  else, so one interchange counts one wrong PIN. Failed member look-ups count as in the REST
+  API; if they lock the NPI part-way, the remaining subscribers get AAA 42 (unable to respond
+  now).
 - 837P and 276: the PIN is checked once before any claim; a refusal is ``AuthenticationFailed``
   (HTTP 401, CLI exit 4): an 835 cannot say "who are you?".
 
