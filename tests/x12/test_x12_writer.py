@@ -1,8 +1,9 @@
-"""The 271's hot path (``adapters/x12/writer.py``): models built without validation from our
-own values, written and counted without x12sdk's reflection, give exactly the text x12sdk's
-own ``x12()`` writes and the SE01 its ``count_segments`` counts, on every kind of 271 (eligible,
-SOC, plans, aid codes, refusals, dependents, every trace echoed, a wrong PIN, a lock); and
-``clean``'s shortcut for text already clean changes nothing."""
+"""The 271's hot path (``adapters/x12/writer.py``): loops assembled without validation, each
+subscriber written as soon as it is built, and the whole written and counted without x12sdk's
+reflection, give exactly the text x12sdk's own ``x12()`` writes of the whole model and the
+SE01 its ``count_segments`` counts, on every kind of 271 (eligible, SOC, plans, aid codes,
+refusals, dependents, every trace echoed, a wrong PIN, a lock); and ``clean``'s shortcut for
+text already clean changes nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from x12_independent import check_271
 from x12sdk.models import X12SegmentGroup
 from x12sdk.support import count_segments
 
-from spenddown.adapters.x12 import writer
+from spenddown.adapters.x12 import exchange, writer
 from spenddown.adapters.x12.acknowledgments import _X12_CHARACTERS as X12_CHARACTERS
 from spenddown.adapters.x12.acknowledgments import clean
 from support.world import PHYSICIAN
@@ -31,16 +32,21 @@ def test_the_fast_writer_writes_what_x12sdk_writes(
     api: Api, monkeypatch: pytest.MonkeyPatch, pin: str
 ) -> None:
     written: list[tuple[str, str, int, int]] = []
-    fast = writer.write
+    build_271 = exchange.build_271
 
-    def both(group: X12SegmentGroup) -> str:
-        ours = fast(group)
-        dumped: dict[str, Any] = group.model_dump()
+    def both(*args: Any, **kwargs: Any) -> X12SegmentGroup:
+        """The 271 as answered (each 2000C written as soon as built), and the same 271 as a
+        whole x12sdk model written by x12sdk."""
+        answered = build_271(*args, **kwargs)
+        assert kwargs["written"] is True
+        whole = build_271(*args, **{**kwargs, "written": False})
+        ours = writer.write(answered)
         se01 = int(ours.splitlines()[-1].split("*")[1].rstrip("~"))
-        written.append((ours, group.x12(), se01, count_segments(dumped)))
-        return ours
+        dumped: dict[str, Any] = whole.model_dump()
+        written.append((ours, whole.x12(), se01, count_segments(dumped)))
+        return answered
 
-    monkeypatch.setattr(writer, "write", both)
+    monkeypatch.setattr(exchange, "build_271", both)
     texts = [
         sample("eligibility-270.x12"),
         tr3_example_2(),

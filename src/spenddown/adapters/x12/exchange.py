@@ -23,6 +23,7 @@ Never raises anything but ``AuthenticationFailed``: unexpected input becomes a T
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -260,6 +261,7 @@ def _answer_set(
                 created=created,
                 source_trace_id=SOURCE_TRACE_ID,
                 control_number=control("271"),
+                written=True,
             )
             return [("271", writer.write(model))]
         if isinstance(content, StatusInquiry):
@@ -438,7 +440,7 @@ class _Eligibility:
             return SubscriberAnswer(subscriber, rejection=mapping.subscriber_rejection(outcome))
         return SubscriberAnswer(
             subscriber,
-            benefits=mapping.benefits(outcome),
+            benefits_of=functools.partial(mapping.benefits, outcome),  # made when written
             eligibility_period=mapping.eligibility_period(outcome),
             evc=outcome.evc,
         )

@@ -110,6 +110,18 @@ def segment(model: X12Segment) -> str:
     return ELEMENT.join(values).rstrip(ELEMENT) + TERMINATOR
 
 
+class Written:
+    """A loop written already, standing in its parent's list: its models need not stay alive
+    until the whole set is written (a 271 of 1,000 subscribers holds their text, not their
+    hundred thousand objects). Only ``write`` and ``count`` read it, not x12sdk."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, group: X12SegmentGroup) -> None:
+        self.lines: list[str] = []
+        _segments(group, self.lines)
+
+
 def _segments(group: X12SegmentGroup, out: list[str]) -> None:
     for name in _group_fields(type(group)):
         value = getattr(group, name)
@@ -118,6 +130,8 @@ def _segments(group: X12SegmentGroup, out: list[str]) -> None:
         for item in value if isinstance(value, list) else (value,):
             if isinstance(item, X12Segment):
                 out.append(segment(item))
+            elif isinstance(item, Written):
+                out.extend(item.lines)
             else:
                 _segments(item, out)
 
@@ -137,5 +151,10 @@ def count(group: X12SegmentGroup) -> int:
         if value is None:
             continue
         for item in value if isinstance(value, list) else (value,):
-            total += 1 if isinstance(item, X12Segment) else count(item)
+            if isinstance(item, X12Segment):
+                total += 1
+            elif isinstance(item, Written):
+                total += len(item.lines)
+            else:
+                total += count(item)
     return total

@@ -43,7 +43,7 @@ from spenddown.adapters.x12.envelope import (
     repetitions,
     required,
 )
-from spenddown.adapters.x12.writer import construct, count
+from spenddown.adapters.x12.writer import Written, construct, count
 
 RESPONSE_VERSION = "005010X279A1"
 
@@ -339,6 +339,8 @@ class Rejection:
 class SubscriberAnswer:
     inquiry: SubscriberInquiry
     benefits: list[wire.Loop2110C] = field(default_factory=list)
+    # Or the 2110C loops made when the subscriber is written (``build_271(written=True)``).
+    benefits_of: Callable[[], list[wire.Loop2110C]] | None = None
     eligibility_period: tuple[date, date] | None = None
     evc: str | None = None
     rejection: Rejection | None = None
@@ -389,10 +391,13 @@ def build_271(
     created: datetime,
     source_trace_id: str,
     control_number: str | None = None,
+    written: bool = False,
 ) -> EligibilityBenefit:
     """The 271 for ``inquiry``: ``answers[i]`` are the receivers of its i-th 2000A, in order.
     ``source_trace_id`` is TRN03 of our own trace (the EVC): "9" + 9 characters.
-    ``control_number`` is ST02/SE02 (default: the 270's)."""
+    ``control_number`` is ST02/SE02 (default: the 270's). ``written``: each 2000C is written
+    as soon as it is built (``writer.Written``), for ``writer.write`` only: the answer of a
+    large 270 then never holds every subscriber's models at once."""
     hl = 0
 
     def next_hl() -> str:
@@ -406,9 +411,10 @@ def build_271(
         receiver_loops: list[wire.Loop2000B] = []
         for answer in receivers:
             receiver_hl = next_hl()
-            subscriber_loops = [
-                _subscriber(s, receiver_hl, next_hl, source_trace_id) for s in answer.subscribers
-            ]
+            subscriber_loops: list[Any] = []
+            for subscriber in answer.subscribers:
+                loop = _subscriber(subscriber, receiver_hl, next_hl, source_trace_id)
+                subscriber_loops.append(Written(loop) if written else loop)
             receiver = answer.inquiry
             receiver_loops.append(
                 construct(
@@ -584,7 +590,11 @@ def _subscriber(
             if answer.rejection is None
             else [_aaa(answer.rejection, Loop2100CAaaSegment)],
             dtp_segment=dates,
-            loop_2110c=_with_service_types(answer.benefits, inquiry.service_types) or None,
+            loop_2110c=_with_service_types(
+                answer.benefits if answer.benefits_of is None else answer.benefits_of(),
+                inquiry.service_types,
+            )
+            or None,
         ),
         loop_2000d=dependents or None,
     )
