@@ -392,18 +392,39 @@ def find_member(
     """docs/rules.md §2: an unknown ID and a wrong issue date give the same error, so IDs cannot be
     probed; both count toward the provider's lockout."""
     member = uow.repo.get_member(member_id.cin)
-    if (
-        member is None
-        or member.bic_issue_date != bic_issue_date
-        or not member_id.matches_issue_date(bic_issue_date)
-    ):
-        left = None
-        if provider is not None:
-            left = count_failure(uow, env, NPI_KIND, provider.npi)
-        raise NotFound(
-            "MEMBER_NOT_FOUND",
-            "No member matches this ID and card issue date.",
-            member=mask_id(member_id.cin),
-            **({} if left is None else {"tries_left": left}),
-        )
+    if not member_matches(member, member_id, bic_issue_date):
+        raise member_not_found(uow, env, member_id, provider)
+    assert member is not None
     return member
+
+
+def member_matches(member: Member | None, member_id: MemberId, bic_issue_date: date) -> bool:
+    """The member found by ``member_id`` is the one the card's issue date names."""
+    return (
+        member is not None
+        and member.bic_issue_date == bic_issue_date
+        and member_id.matches_issue_date(bic_issue_date)
+    )
+
+
+def member_not_found(
+    uow: UnitOfWork, env: Env, member_id: MemberId, provider: Provider | None
+) -> NotFound:
+    """The refusal of a failed member look-up, its failure counted (committed) toward the
+    provider's lockout when there is one."""
+    left = None
+    if provider is not None:
+        left = count_failure(uow, env, NPI_KIND, provider.npi)
+    return NotFound(
+        "MEMBER_NOT_FOUND",
+        "No member matches this ID and card issue date.",
+        member=mask_id(member_id.cin),
+        **({} if left is None else {"tries_left": left}),
+    )
+
+
+def npi_lock(uow: UnitOfWork, env: Env, npi: str) -> AuthenticationFailed | None:
+    """The refusal a sign-in of ``npi`` would get now if the NPI is locked (for the current
+    caller), else None: what a batch asks after counting a failure."""
+    found = standing(uow, env, NPI_KIND, _subject(npi))
+    return None if found.locked_until is None else _locked(NPI_KIND, found.locked_until)

@@ -7,6 +7,7 @@ the sets received and accepted, a rejected set carries at least one IK3 or an IK
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,14 +38,21 @@ _X12_CHARACTERS = frozenset(
 _MAX_PROBLEMS = 20  # IK3 loops per set, as the 999's own limit of useful detail
 
 
+# Text made of these characters only is kept as it is (no accents to drop, nothing to replace).
+_ALREADY_CLEAN = re.compile("[" + re.escape("".join(sorted(_X12_CHARACTERS))) + "]*")
+
+
 def clean(value: str, length: int | None = None) -> str:
     """Text safe inside one outbound element: letters with accents lose them (``Muñoz`` →
     ``Munoz``), anything outside the X12 basic and extended character sets (a delimiter, a
     control character, U+FFFD from an undecodable byte) becomes a space."""
-    plain = unicodedata.normalize("NFKD", value)
-    text = "".join(
-        c if c in _X12_CHARACTERS else " " for c in plain if not unicodedata.combining(c)
-    )
+    if _ALREADY_CLEAN.fullmatch(value):  # the usual case, a 271's every element: no copy
+        text = value
+    else:
+        plain = unicodedata.normalize("NFKD", value)
+        text = "".join(
+            c if c in _X12_CHARACTERS else " " for c in plain if not unicodedata.combining(c)
+        )
     text = text.strip()
     return text[:length].rstrip() if length else text
 

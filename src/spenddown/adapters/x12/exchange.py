@@ -3,16 +3,18 @@ refused before adjudication), a 276 with a 277, anything malformed with a 999 (t
 group errors) or a TA1 (the interchange itself).
 
 Used by ``POST /v1/x12`` and ``spenddown x12 FILE``; the provider's NPI and PIN come from the
-caller (HTTP Basic, or ``--npi``/``--pin``). Each subscriber is one call of the verification use
-case in its own transaction; an 837P's original claims go through the batch claim use case in
-chunks and its other claims one by one (``claim_answers``), with the decisions of the REST API,
-so the results are the same.
+caller (HTTP Basic, or ``--npi``/``--pin``). A receiver's subscribers go through the batch
+verification use case in chunks (``eligibility.verify_batch``, docs/x12.md "270 → 271 in
+chunks"); an 837P's original claims go through the batch claim use case in chunks and its other
+claims one by one (``claim_answers``), with the decisions of the REST API, so the results are
+the same.
 
 Authentication (docs/api.md "Credentials", lockout included):
-- 270: the first subscriber's verification checks the PIN. A refusal then rejects every
-  information receiver with a 2100B AAA (41) and verifies nobody else, so one interchange counts
-  one wrong PIN. Failed member look-ups count as in the REST API; if they lock the NPI part-way,
-  the remaining subscribers get AAA 42 (unable to respond now).
+- 270: the first subscriber's verification (the first chunk's sign-in) checks the PIN. A
+  refusal then rejects every information receiver with a 2100B AAA (41) and verifies nobody
+  else, so one interchange counts one wrong PIN. Failed member look-ups count as in the REST
+  API; if they lock the NPI part-way, the remaining subscribers get AAA 42 (unable to respond
+  now).
 - 837P and 276: the PIN is checked once before any claim; a refusal is ``AuthenticationFailed``
   (HTTP 401, CLI exit 4): an 835 cannot say "who are you?".
 
@@ -21,17 +23,18 @@ Never raises anything but ``AuthenticationFailed``: unexpected input becomes a T
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from x12sdk.models import X12SegmentGroup
 
-from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping, stream
+from spenddown.adapters.x12 import acknowledgments, claim_answers, mapping, stream, writer
 from spenddown.adapters.x12.codes import SegmentError, SetError
 from spenddown.adapters.x12.envelope import (
     FunctionalGroup,
@@ -50,6 +53,7 @@ from spenddown.adapters.x12.x279a1 import (
     ReceiverAnswer,
     ReceiverInquiry,
     SubscriberAnswer,
+    SubscriberInquiry,
     build_271,
     read_270,
 )
@@ -83,6 +87,9 @@ log = logging.getLogger("spenddown.x12")
 # A file of 837P sets without problems is read by the streamed reader (``_read_streamed``);
 # False: always with ``envelope.read_interchanges`` (the tests compare both).
 STREAMED = True
+# A receiver's subscribers go through ``eligibility.verify_batch`` (chunks, one commit each);
+# False: one ``eligibility.verify`` per subscriber (the tests compare both).
+BATCHED = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,8 +309,9 @@ def _answer_set(
                 created=created,
                 source_trace_id=SOURCE_TRACE_ID,
                 control_number=control("271"),
+                written=True,
             )
-            return [("271", model.x12())]
+            return [("271", writer.write(model))]
         if isinstance(content, StatusInquiry):
             status = claim_answers.answer_status(
                 transaction,
@@ -418,6 +426,40 @@ class _Eligibility:
             return ReceiverAnswer(receiver, mapping.receiver_rejection(mismatch))
         if self.refused is not None:
             return ReceiverAnswer(receiver, mapping.receiver_rejection(self.refused))
+        if not BATCHED:
+            return self._one_by_one(receiver)
+        # The adapter's own refusals (no PIN checked for them), then the use case for the rest.
+        prepared: list[eligibility.Inquiry | SpenddownError] = []
+        for subscriber in receiver.subscribers:
+            try:
+                prepared.append(self._inquiry(subscriber))
+            except SpenddownError as error:
+                prepared.append(error)
+        inquiries = [p for p in prepared if isinstance(p, eligibility.Inquiry)]
+        outcomes = iter(
+            eligibility.verify_batch(self.npi, self.pin, inquiries, self.uow, self.env)
+            if inquiries and self.locked is None
+            else ()
+        )
+        answer = ReceiverAnswer(receiver)
+        for subscriber, inquiry in zip(receiver.subscribers, prepared, strict=True):
+            if self.locked is not None:
+                rejection = mapping.subscriber_rejection(self.locked)
+                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
+                continue
+            outcome = inquiry if isinstance(inquiry, SpenddownError) else next(outcomes)
+            if isinstance(outcome, AuthenticationFailed):
+                if not self.verified_once:
+                    self.refused = outcome
+                    return ReceiverAnswer(receiver, mapping.receiver_rejection(outcome))
+                self.locked = outcome
+            elif not isinstance(inquiry, SpenddownError):
+                self.verified_once = True  # the PIN was accepted before any refusal
+            answer.subscribers.append(self._answered(subscriber, outcome))
+        return answer
+
+    def _one_by_one(self, receiver: ReceiverInquiry) -> ReceiverAnswer:
+        """Each subscriber one call of ``eligibility.verify`` (the tests compare both paths)."""
         answer = ReceiverAnswer(receiver)
         for subscriber in receiver.subscribers:
             if self.locked is not None:
@@ -425,38 +467,46 @@ class _Eligibility:
                 answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
                 continue
             try:
-                verification = self._verify(
-                    subscriber.name.identifier, subscriber.issue_date, subscriber.service_date
-                )
+                outcome: Verification | SpenddownError = self._verify(self._inquiry(subscriber))
             except AuthenticationFailed as error:
                 if not self.verified_once:
                     self.refused = error
                     return ReceiverAnswer(receiver, mapping.receiver_rejection(error))
                 self.locked = error
-                rejection = mapping.subscriber_rejection(error)
-                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
+                outcome = error
             except SpenddownError as error:
-                rejection = mapping.subscriber_rejection(error)
-                answer.subscribers.append(SubscriberAnswer(subscriber, rejection=rejection))
-            else:
-                answer.subscribers.append(
-                    SubscriberAnswer(
-                        subscriber,
-                        benefits=mapping.benefits(verification),
-                        eligibility_period=mapping.eligibility_period(verification),
-                        evc=verification.evc,
-                    )
-                )
+                outcome = error
+            answer.subscribers.append(self._answered(subscriber, outcome))
         return answer
 
-    def _verify(self, member: str, issue: date | None, service: date | None) -> Verification:
-        member_id = parse_member_id(member, "2100C NM109")
-        if issue is None:
+    @staticmethod
+    def _answered(
+        subscriber: SubscriberInquiry, outcome: Verification | SpenddownError
+    ) -> SubscriberAnswer:
+        if isinstance(outcome, SpenddownError):
+            return SubscriberAnswer(subscriber, rejection=mapping.subscriber_rejection(outcome))
+        return SubscriberAnswer(
+            subscriber,
+            benefits_of=functools.partial(mapping.benefits, outcome),  # made when written
+            eligibility_period=mapping.eligibility_period(outcome),
+            evc=outcome.evc,
+        )
+
+    def _inquiry(self, subscriber: SubscriberInquiry) -> eligibility.Inquiry:
+        """The subscriber's ID and dates, or the 271's refusal of them (before any PIN check)."""
+        member_id = parse_member_id(subscriber.name.identifier, "2100C NM109")
+        if subscriber.issue_date is None:
             raise InvalidInput(
                 "ISSUE_DATE_MISSING", "2100C DTP*102: the card issue date is missing."
             )
+        service = subscriber.service_date
         when = service if service is not None else today(self.env)
-        cmd = eligibility.VerifyEligibility(self.npi, self.pin, member_id, issue, when)
+        return eligibility.Inquiry(member_id, subscriber.issue_date, when)
+
+    def _verify(self, inquiry: eligibility.Inquiry) -> Verification:
+        cmd = eligibility.VerifyEligibility(
+            self.npi, self.pin, inquiry.member_id, inquiry.bic_issue_date, inquiry.service_date
+        )
         try:
             result = eligibility.verify(cmd, self.uow(), self.env)
         except AuthenticationFailed:

@@ -39,6 +39,7 @@ from spenddown.adapters.x12.codes import (
     TimePeriod,
 )
 from spenddown.adapters.x12.envelope import build
+from spenddown.adapters.x12.writer import construct
 from spenddown.adapters.x12.x214 import AcknowledgedClaim
 from spenddown.adapters.x12.x214 import ClaimStatus as X214Status
 from spenddown.adapters.x12.x221a1 import CasAmount, ClaimPayment, ServicePayment
@@ -139,7 +140,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     where = f", COUNTY {v.county_code}" if v.county_code else ""
     notes.append(f"ELIGIBILITY STATUS {v.eligibility_status}{where}.")
     loops = [
-        build(
+        construct(
             wire271.Loop2110C,
             eb_segment=_eb(status, description="MEDI-CAL"),
             msg_segment=_messages(notes),
@@ -148,7 +149,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     for code in v.aid_codes:
         program = "CMSP" if code.program is Program.CMSP else "MEDI-CAL"
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.ACTIVE_COVERAGE,
@@ -170,13 +171,13 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
     soc = v.share_of_cost
     if soc is not None:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(Benefit.SPEND_DOWN, period=TimePeriod.MONTH, amount=soc.amount),
             )
         )
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.SPEND_DOWN, period=TimePeriod.REMAINING, amount=soc.remaining
@@ -185,7 +186,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
         )
     if v.plan is not None:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.MANAGED_CARE_COORDINATOR,
@@ -197,7 +198,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
                 ),
                 ls_segment=build(LsSegment, loop_id_code="2120"),
                 loop_2120c=[
-                    build(
+                    construct(
                         wire271.Loop2120C,
                         nm1_segment=build(
                             seg271.Loop2120Nm1Segment,
@@ -214,7 +215,7 @@ def benefits(verification: Verification) -> list[wire271.Loop2110C]:
         )
     for ohc in v.other_health_coverage:
         loops.append(
-            build(
+            construct(
                 wire271.Loop2110C,
                 eb_segment=_eb(
                     Benefit.OTHER_OR_ADDITIONAL_PAYER, insurance=None, description=f"OHC CODE {ohc}"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field, ValidationError
-from x12sdk.support import count_segments
+from pydantic import Field
+from x12sdk.models import X12SegmentGroup
 from x12sdk.v5010.segments import EbSegment, SeSegment, TrnSegment
 from x12sdk.v5010.x12_271_005010X279A1 import loops as wire
 from x12sdk.v5010.x12_271_005010X279A1 import segments as seg
@@ -43,6 +43,7 @@ from spenddown.adapters.x12.envelope import (
     repetitions,
     required,
 )
+from spenddown.adapters.x12.writer import Written, construct, count
 
 RESPONSE_VERSION = "005010X279A1"
 
@@ -338,6 +339,8 @@ class Rejection:
 class SubscriberAnswer:
     inquiry: SubscriberInquiry
     benefits: list[wire.Loop2110C] = field(default_factory=list)
+    # Or the 2110C loops made when the subscriber is written (``build_271(written=True)``).
+    benefits_of: Callable[[], list[wire.Loop2110C]] | None = None
     eligibility_period: tuple[date, date] | None = None
     evc: str | None = None
     rejection: Rejection | None = None
@@ -388,10 +391,13 @@ def build_271(
     created: datetime,
     source_trace_id: str,
     control_number: str | None = None,
+    written: bool = False,
 ) -> EligibilityBenefit:
     """The 271 for ``inquiry``: ``answers[i]`` are the receivers of its i-th 2000A, in order.
     ``source_trace_id`` is TRN03 of our own trace (the EVC): "9" + 9 characters.
-    ``control_number`` is ST02/SE02 (default: the 270's)."""
+    ``control_number`` is ST02/SE02 (default: the 270's). ``written``: each 2000C is written
+    as soon as it is built (``writer.Written``), for ``writer.write`` only: the answer of a
+    large 270 then never holds every subscriber's models at once."""
     hl = 0
 
     def next_hl() -> str:
@@ -405,12 +411,13 @@ def build_271(
         receiver_loops: list[wire.Loop2000B] = []
         for answer in receivers:
             receiver_hl = next_hl()
-            subscriber_loops = [
-                _subscriber(s, receiver_hl, next_hl, source_trace_id) for s in answer.subscribers
-            ]
+            subscriber_loops: list[Any] = []
+            for subscriber in answer.subscribers:
+                loop = _subscriber(subscriber, receiver_hl, next_hl, source_trace_id)
+                subscriber_loops.append(Written(loop) if written else loop)
             receiver = answer.inquiry
             receiver_loops.append(
-                build(
+                construct(
                     wire.Loop2000B,
                     hl_segment=build(
                         seg.Loop2000BHlSegment,
@@ -419,7 +426,7 @@ def build_271(
                         hierarchical_level_code="21",
                         hierarchical_child_code="1" if subscriber_loops else "0",
                     ),
-                    loop_2100b=build(
+                    loop_2100b=construct(
                         wire.Loop2100B,
                         nm1_segment=build(
                             seg.Loop2100BNm1Segment,
@@ -442,7 +449,7 @@ def build_271(
                 )
             )
         sources.append(
-            build(
+            construct(
                 wire.Loop2000A,
                 hl_segment=build(
                     seg.Loop2000AHlSegment,
@@ -450,7 +457,7 @@ def build_271(
                     hierarchical_level_code="20",
                     hierarchical_child_code="1",
                 ),
-                loop_2100a=build(
+                loop_2100a=construct(
                     wire.Loop2100A,
                     nm1_segment=build(
                         seg.Loop2100ANm1Segment,
@@ -466,7 +473,7 @@ def build_271(
         )
     control = control_number or inquiry.control_number
     structure: dict[str, Any] = {
-        "header": build(
+        "header": construct(
             wire.Header,
             st_segment=build(
                 seg.HeaderStSegment,
@@ -485,29 +492,20 @@ def build_271(
         ),
         "loop_2000a": sources,
     }
-    placeholder = dict(
-        structure,
-        footer={
-            "se_segment": {
-                "transaction_segment_count": 1,
-                "transaction_set_control_number": control,
-            }
-        },
-    )
-    structure["footer"] = build(
+    header: X12SegmentGroup = structure["header"]
+    segments = count(header) + sum(count(source) for source in sources) + 1  # with the SE
+    structure["footer"] = construct(
         wire.Footer,
         se_segment=build(
             SeSegment,
-            transaction_segment_count=count_segments(placeholder),
+            transaction_segment_count=segments,
             transaction_set_control_number=control,
         ),
     )
-    try:
-        return build(EligibilityBenefit, **structure)
-    except ValidationError:
-        # x12sdk requires NM104 for a subscriber who is the patient; the guide does not (a 270
-        # may name the member by ID only). Everything else was validated loop by loop above.
-        return EligibilityBenefit.model_construct(**structure)
+    # Not validated as a whole: its loops were built above, each echoed value validated; and
+    # x12sdk requires NM104 for a subscriber who is the patient where the guide does not (a
+    # 270 may name the member by ID only).
+    return construct(EligibilityBenefit, **structure)
 
 
 def _subscriber(
@@ -527,7 +525,7 @@ def _subscriber(
             )
         )
     dependents = [
-        build(
+        construct(
             Loop2000D,
             trn_segment=_echoed(d.traces) or None,
             hl_segment=build(
@@ -537,7 +535,7 @@ def _subscriber(
                 hierarchical_level_code="23",
                 hierarchical_child_code="0",
             ),
-            loop_2100d=build(
+            loop_2100d=construct(
                 wire.Loop2100D,
                 nm1_segment=build(
                     seg.Loop2100DNm1Segment,
@@ -570,7 +568,7 @@ def _subscriber(
                 date_time_period=f"{first:%Y%m%d}-{last:%Y%m%d}",
             )
         ]
-    return build(
+    return construct(
         Loop2000C,
         hl_segment=build(
             seg.Loop2000CHlSegment,
@@ -580,7 +578,7 @@ def _subscriber(
             hierarchical_child_code="1" if dependents else "0",
         ),
         trn_segment=traces or None,
-        loop_2100c=build(
+        loop_2100c=construct(
             wire.Loop2100C,
             nm1_segment=build(
                 seg.Loop2100CNm1Segment,
@@ -592,7 +590,11 @@ def _subscriber(
             if answer.rejection is None
             else [_aaa(answer.rejection, Loop2100CAaaSegment)],
             dtp_segment=dates,
-            loop_2110c=_with_service_types(answer.benefits, inquiry.service_types) or None,
+            loop_2110c=_with_service_types(
+                answer.benefits if answer.benefits_of is None else answer.benefits_of(),
+                inquiry.service_types,
+            )
+            or None,
         ),
         loop_2000d=dependents or None,
     )

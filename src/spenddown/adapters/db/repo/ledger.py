@@ -282,6 +282,30 @@ class LedgerRepository(RepositoryBase):
             unit[1].append(self._obligation(row))
         return list(units.values())
 
+    def units_obligations_of(
+        self, cins: list[str], months: list[BenefitMonth]
+    ) -> dict[tuple[str, BenefitMonth], list[tuple[Membership, list[Obligation]]]]:
+        """``unit_obligations`` (unlocked) of many members and months in one statement, by
+        (CIN, month); pairs with no obligation are left out."""
+        o, m = t.soc_obligations, t.budget_unit_members
+        rows = self.c.execute(
+            select(o, m.c.cin, m.c.role)
+            .join(m, and_(m.c.case_id == o.c.case_id, m.c.budget_unit == o.c.budget_unit))
+            .where(self._one_of(m.c.cin, cins), self._one_of(o.c.month, [str(x) for x in months]))
+            .order_by(m.c.cin, o.c.month, o.c.case_id, o.c.budget_unit, o.c.program)
+        )
+        found: dict[tuple[str, BenefitMonth], list[tuple[Membership, list[Obligation]]]] = {}
+        units: dict[tuple[str, str, str, str], list[Obligation]] = {}
+        for row in rows:
+            unit = units.get((row.cin, row.month, row.case_id, row.budget_unit))
+            if unit is None:
+                unit = units[(row.cin, row.month, row.case_id, row.budget_unit)] = []
+                found.setdefault((row.cin, _month(row.month)), []).append(
+                    (self._membership(row), unit)
+                )
+            unit.append(self._obligation(row))
+        return found
+
     def obligations_of_cases_in(
         self, case_ids: list[str], months: list[BenefitMonth]
     ) -> list[Obligation]:

@@ -53,6 +53,17 @@ def _new_evc_statement(dialect: str) -> Any:
 _NEW_EVC = {d: _new_evc_statement(d) for d in ("postgresql", "sqlite")}
 
 
+def _new_evcs_statement(dialect: str) -> Any:
+    """Many EVCs in one multi-row insert (executemany: SQLAlchemy's "insertmanyvalues"), each
+    unless its code is taken; RETURNING names those stored."""
+    insert_: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_(t.evcs).on_conflict_do_nothing(index_elements=["evc"])
+    return stmt.returning(t.evcs.c.evc)
+
+
+_NEW_EVCS = {d: _new_evcs_statement(d) for d in ("postgresql", "sqlite")}
+
+
 def _verification_with_evc_statement() -> Any:
     """PostgreSQL: the EVC and the verification that carries it in one round trip; nothing is
     written when the EVC's code is taken (the EVC's insert returns no row)."""
@@ -105,6 +116,15 @@ class MembersRepository(RepositoryBase):
         if row is None:
             return None
         return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
+
+    def members_by_cin(self, cins: list[str]) -> dict[str, Member]:
+        """The members among ``cins`` (one statement: a chunk of verifications)."""
+        m = t.members
+        rows = self.c.execute(select(m).where(self._one_of(m.c.cin, cins)))
+        return {
+            r.cin: Member(r.cin, r.bic_issue_date, r.first_name, r.last_name, r.birth_date)
+            for r in rows
+        }
 
     def members_born_on(self, birth_date: date) -> list[Member]:
         """The members born on a day (the county's search by name and birth date compares the
@@ -355,6 +375,27 @@ class MembersRepository(RepositoryBase):
         values = _evc_values(evc)
         values.update({f"v_{k}": v for k, v in _verification_values(verification).items()})
         return self.c.execute(_VERIFICATION_WITH_EVC, values).first() is not None
+
+    def record_verifications(
+        self, records: list[tuple[VerificationRecord, EvcRecord | None]]
+    ) -> set[str]:
+        """A chunk's verifications with their EVCs: the EVCs in one multi-row insert (those
+        whose code is taken are skipped), then the verifications whose EVC was stored or that
+        have none, in one more. Returns the EVC codes that were taken (their verifications are
+        not written: draw others and record them again). Codes must differ within ``records``."""
+        evcs = [evc for _, evc in records if evc is not None]
+        stored: set[str] = set()
+        if evcs:
+            found = self.c.execute(
+                _NEW_EVCS[self.c.dialect.name],
+                [{k[2:]: v for k, v in _evc_values(e).items()} for e in evcs],
+            )
+            stored = set(found.scalars())
+        taken = {e.evc for e in evcs} - stored
+        rows = [_verification_values(v) for v, evc in records if evc is None or evc.evc in stored]
+        if rows:
+            self.c.execute(_INSERT_VERIFICATION, rows)
+        return taken
 
     def has_verified(self, provider_npi: str, cin: str, month: BenefitMonth | None = None) -> bool:
         v = t.verifications
