@@ -95,12 +95,13 @@ class AccessRepository(RepositoryBase):
         statement = _SIGN_IN.get(limits)
         if statement is None:
             statement = _SIGN_IN[limits] = _sign_in_statement(*limits)
-        row = self.c.execute(
+        rows = self._run(
             statement,
             {"npi": npi, "address": address, "since": since, "trusted_since": trusted_since},
-        ).first()
-        if row is None:
+        )
+        if not rows:
             return None
+        row = rows[0]
         return SignIn(
             provider=provider_from_row(row),
             known=bool(row.known),
@@ -306,8 +307,9 @@ class AccessRepository(RepositoryBase):
         return None if row is None else self._token(row)
 
     def append_access(self, *records: AccessRecord) -> None:
-        """One statement for the lot (a batch of concurrent requests' rows)."""
-        self.c.execute(
+        """One statement for the lot (a batch of concurrent requests' rows): one
+        ``executemany``."""
+        self._run_many(
             _INSERT_ACCESS,
             [
                 {

@@ -7,7 +7,8 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -17,6 +18,8 @@ from sqlalchemy import ARRAY, JSON, Connection, Engine, Row, any_, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import InvalidRequestError
 
 from spenddown.domain.eligibility.model import BudgetUnitRole, Membership, Provider, ProviderType
 from spenddown.domain.months import BenefitMonth
@@ -29,7 +32,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def provider_from_row(row: Row[Any]) -> Provider:
+def provider_from_row(row: Any) -> Provider:
     return Provider(
         npi=row.npi,
         name=row.name,
@@ -109,6 +112,117 @@ _ADVISORY_LOCKS = sql_text(
 )
 
 
+_REQUIRED = object()
+
+
+class _Compiled:
+    """One statement compiled once for one dialect and one set of parameter names: its SQL,
+    how to turn the caller's parameters into the driver's (SQLAlchemy's defaults and bind
+    processors, in the order of the SQL) and its rows into tuples with SQLAlchemy's result
+    processors (``RepositoryBase._run``)."""
+
+    __slots__ = ("binds", "dialect", "positional", "processors", "row", "sql", "types")
+
+    def __init__(
+        self, statement: Any, dialect: Dialect, keys: Sequence[str], *, many: bool = False
+    ) -> None:
+        compiled: Any = statement.compile(
+            dialect=dialect, column_keys=sorted(keys), for_executemany=many
+        )
+        if (
+            compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.schema_translate_map
+        ):
+            # Expanding lists, literal parameters and Python-side column defaults are filled in
+            # by SQLAlchemy's execution context at every execution: not on this path.
+            raise ValueError(f"not a statement for the direct path: {compiled.string}")
+        self.dialect = dialect
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        processors = compiled._bind_processors
+        escaped = compiled.escaped_bind_names or {}
+        by_name: dict[str, tuple[str, str, Any, bool, Any]] = {}
+        for bind, name in compiled.bind_names.items():
+            by_name[name] = (
+                escaped.get(name, name) if not self.positional else name,
+                bind.key,
+                _REQUIRED if bind.required else bind.callable or bind.value,
+                bool(bind.callable),
+                processors.get(name),
+            )
+        if self.positional:
+            order = [by_name[name] for name in compiled.positiontup]
+        else:
+            order = list(by_name.values())
+        # (name sent, parameter key, default, default is callable, bind processor)
+        self.binds = tuple(order)
+        columns = compiled._result_columns
+        self.types = tuple(column.type for column in columns)
+        self.row: Any = namedtuple("Row", [c.keyname for c in columns]) if columns else None
+        # Result processors need the driver's column types: set at the first execution.
+        self.processors: tuple[Any, ...] | None = None
+
+    def parameters(self, given: Mapping[str, Any]) -> Any:
+        values = []
+        for _, key, default, is_callable, process in self.binds:
+            if key in given:
+                value = given[key]
+            elif default is _REQUIRED:
+                raise InvalidRequestError(f"A value is required for bind parameter {key!r}")
+            else:
+                value = default() if is_callable else default
+            values.append(value if process is None else process(value))
+        if self.positional:
+            return tuple(values)
+        return {b[0]: v for b, v in zip(self.binds, values, strict=True)}
+
+    def rows(self, cursor: Any) -> list[Any]:
+        if self.row is None or cursor.description is None:
+            return []
+        found = cursor.fetchall()
+        processors = self.processors
+        if processors is None:
+            processors = self.processors = tuple(
+                type_._cached_result_processor(self.dialect, column[1])
+                for type_, column in zip(self.types, cursor.description, strict=True)
+            )
+        make = self.row._make
+        if not any(processors):
+            return [make(row) for row in found]
+        return [
+            make(
+                [
+                    value if process is None else process(value)
+                    for process, value in zip(processors, row, strict=True)
+                ]
+            )
+            for row in found
+        ]
+
+
+# Per dialect (one engine each, or a few in tests), per statement and parameter names.
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[Any, ...], _Compiled]] = (
+    weakref.WeakKeyDictionary()
+)
+_COMPILED_GUARD = threading.Lock()
+
+
+def _compiled(
+    statement: Any, dialect: Dialect, keys: tuple[str, ...], *, many: bool = False
+) -> _Compiled:
+    try:
+        return _COMPILED[dialect][(statement, keys, many)]
+    except KeyError:
+        pass
+    made = _Compiled(statement, dialect, keys, many=many)
+    with _COMPILED_GUARD:
+        _COMPILED.setdefault(dialect, {})[(statement, keys, many)] = made
+    return made
+
+
 class RepositoryBase:
     c: Connection
     _locking: bool
@@ -119,6 +233,61 @@ class RepositoryBase:
         # Whether this transaction wrote a reference table (its reads then bypass the cache,
         # and the unit of work empties the cache after the commit).
         self.reference_written = False
+
+    def _run(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        """The one path of the hot statements (docs/architecture.md "Storage"): ``statement``
+        (a Core statement built once, at import) compiled once per dialect, run on the
+        driver's cursor (psycopg, sqlite3) and its rows returned as named tuples with the
+        values SQLAlchemy's ``Connection.execute`` would give (its bind and result processors).
+        SQLAlchemy's execution context costs about 100 µs of client CPU per statement, most of a
+        hot statement's (docs/performance.md "What limits each target").
+
+        Kept from ``Connection.execute``: the transaction begun as it would be (SQLAlchemy's
+        autobegin, SQLite's ``BEGIN IMMEDIATE``), the ``before_cursor_execute`` and
+        ``after_cursor_execute`` events, and driver errors raised as SQLAlchemy's
+        (``IntegrityError``, ``OperationalError``…; a lost connection invalidates the pool
+        as before)."""
+        given = parameters or {}
+        compiled = _compiled(statement, self.c.dialect, tuple(given))
+        cursor = self._cursor()
+        try:
+            self.c._cursor_execute(cursor, compiled.sql, compiled.parameters(given))
+            return compiled.rows(cursor)
+        finally:
+            cursor.close()
+
+    def _run_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """``_run`` for many rows of one statement without RETURNING: one ``executemany``."""
+        if not rows:
+            return
+        compiled = _compiled(statement, self.c.dialect, tuple(rows[0]), many=True)
+        sql, many = compiled.sql, [compiled.parameters(r) for r in rows]
+        c = self.c
+        cursor = self._cursor()
+        try:
+            # Connection._cursor_execute for executemany (SQLAlchemy has none).
+            if c._has_events or c.engine._has_events:
+                for fn in c.dispatch.before_cursor_execute:
+                    sql, many = fn(c, cursor, sql, many, None, True)
+            c.dialect.do_executemany(cursor, sql, many, None)
+            if c._has_events or c.engine._has_events:
+                c.dispatch.after_cursor_execute(c, cursor, sql, many, None, True)
+        except BaseException as error:
+            c._handle_dbapi_exception(error, sql, many, cursor, None)
+        finally:
+            cursor.close()
+
+    def _cursor(self) -> Any:
+        """The driver's cursor, in the transaction ``Connection.execute`` would be in."""
+        c = self.c
+        transaction = c._transaction
+        if transaction is None:
+            c._autobegin()
+        elif not transaction.is_active or (
+            c._nested_transaction is not None and not c._nested_transaction.is_active
+        ):
+            c._invalid_transaction()
+        return c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def _reference(self, name: str, load: Callable[[], Any]) -> Any:
         if self.reference_written:
@@ -142,7 +311,7 @@ class RepositoryBase:
         self.c.execute(stmt)
 
     @staticmethod
-    def _membership(row: Row[Any]) -> Membership:
+    def _membership(row: Any) -> Membership:
         return Membership(row.case_id, row.budget_unit, row.cin, BudgetUnitRole(row.role))
 
     def _upsert_many(
@@ -240,4 +409,4 @@ class RepositoryBase:
 
     def _advisory_locks(self, kind: int, values: list[str]) -> None:
         if self._locking and values:
-            self.c.execute(_ADVISORY_LOCKS, {"kind": kind, "values": values})
+            self._run(_ADVISORY_LOCKS, {"kind": kind, "values": values})

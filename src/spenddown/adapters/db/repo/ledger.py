@@ -185,7 +185,7 @@ def _entry_values(entry: LedgerEntry) -> dict[str, Any]:
 
 class LedgerRepository(RepositoryBase):
     @staticmethod
-    def _obligation(row: Row[Any]) -> Obligation:
+    def _obligation(row: Any) -> Obligation:
         return Obligation(
             key=ObligationKey(
                 row.case_id, row.budget_unit, _month(row.month), Program(row.program)
@@ -221,7 +221,7 @@ class LedgerRepository(RepositoryBase):
         return self._obligations(case_id, budget_unit, month, lock=False)
 
     def save_obligation(self, obligation: Obligation, now: datetime) -> None:
-        self.c.execute(_UPSERT_OBLIGATION[self.c.dialect.name], _obligation_values(obligation, now))
+        self._run(_UPSERT_OBLIGATION[self.c.dialect.name], _obligation_values(obligation, now))
 
     def save_obligation_and_entry(
         self, obligation: Obligation, entry: LedgerEntry, now: datetime
@@ -234,7 +234,7 @@ class LedgerRepository(RepositoryBase):
             return
         values = {f"e_{k}": v for k, v in _entry_values(entry).items()}
         values.update({f"o_{k}": v for k, v in _obligation_values(obligation, now).items()})
-        self.c.execute(_OBLIGATION_AND_ENTRY, values)
+        self._run(_OBLIGATION_AND_ENTRY, values)
 
     def save_obligations(self, obligations: list[Obligation], now: datetime) -> None:
         self._upsert_many(
@@ -274,7 +274,7 @@ class LedgerRepository(RepositoryBase):
     ) -> list[tuple[Membership, list[Obligation]]]:
         statement = _LOCK_UNIT_OBLIGATIONS if lock and self._locking else _UNIT_OBLIGATIONS
         units: dict[tuple[str, str], tuple[Membership, list[Obligation]]] = {}
-        for row in self.c.execute(statement, {"cin": cin, "month": str(month)}):
+        for row in self._run(statement, {"cin": cin, "month": str(month)}):
             unit = units.setdefault(
                 (row.case_id, row.budget_unit),
                 (self._membership(row), []),
@@ -342,7 +342,7 @@ class LedgerRepository(RepositoryBase):
     def clearance_precheck(
         self, provider_npi: str, key: str | None, cin: str, service_date: date, billing_code: str
     ) -> tuple[str | None, bool]:
-        row = self.c.execute(
+        (row,) = self._run(
             _CLEARANCE_PRECHECK,
             {
                 "npi": provider_npi,
@@ -351,11 +351,11 @@ class LedgerRepository(RepositoryBase):
                 "day": service_date,
                 "code": billing_code,
             },
-        ).one()
+        )
         return row.earlier, bool(row.cleared)
 
     def add_entry(self, entry: LedgerEntry) -> None:
-        self.c.execute(_INSERT_ENTRY, _entry_values(entry))
+        self._run(_INSERT_ENTRY, _entry_values(entry))
 
     @staticmethod
     def _entry(row: Row[Any]) -> LedgerEntry:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -112,9 +112,10 @@ def _verification_values(record: VerificationRecord) -> dict[str, Any]:
 
 class MembersRepository(RepositoryBase):
     def get_member(self, cin: str) -> Member | None:
-        row = self.c.execute(_GET_MEMBER, {"cin": cin}).first()
-        if row is None:
+        rows = self._run(_GET_MEMBER, {"cin": cin})
+        if not rows:
             return None
+        row = rows[0]
         return Member(row.cin, row.bic_issue_date, row.first_name, row.last_name, row.birth_date)
 
     def members_by_cin(self, cins: list[str]) -> dict[str, Member]:
@@ -136,11 +137,11 @@ class MembersRepository(RepositoryBase):
         ]
 
     def get_provider(self, npi: str) -> Provider | None:
-        row = self.c.execute(_GET_PROVIDER, {"npi": npi}).first()
-        return None if row is None else self._provider(row)
+        rows = self._run(_GET_PROVIDER, {"npi": npi})
+        return self._provider(rows[0]) if rows else None
 
     @staticmethod
-    def _provider(row: Row[Any]) -> Provider:
+    def _provider(row: Any) -> Provider:
         return provider_from_row(row)
 
     def get_plan(self, code: str) -> Plan | None:
@@ -211,7 +212,7 @@ class MembersRepository(RepositoryBase):
         return [self._membership(r) for r in rows]
 
     @staticmethod
-    def _segment(row: Row[Any]) -> EligibilitySegment:
+    def _segment(row: Any) -> EligibilitySegment:
         return EligibilitySegment(
             row.cin,
             _month(row.month),
@@ -222,7 +223,7 @@ class MembersRepository(RepositoryBase):
         )
 
     def segments(self, cin: str, month: BenefitMonth) -> list[EligibilitySegment]:
-        rows = self.c.execute(_SEGMENTS, {"cin": cin, "month": str(month)})
+        rows = self._run(_SEGMENTS, {"cin": cin, "month": str(month)})
         return [self._segment(r) for r in rows]
 
     def plan_segments(self, plan_code: str, month: BenefitMonth) -> list[EligibilitySegment]:
@@ -353,12 +354,11 @@ class MembersRepository(RepositoryBase):
         )
 
     def add_verification(self, record: VerificationRecord) -> None:
-        self.c.execute(_INSERT_VERIFICATION, _verification_values(record))
+        self._run(_INSERT_VERIFICATION, _verification_values(record))
 
     def add_evc_if_new(self, record: EvcRecord) -> bool:
         """Store the EVC unless its code is taken already (then False: draw another)."""
-        found = self.c.execute(_NEW_EVC[self.c.dialect.name], _evc_values(record)).first()
-        return found is not None
+        return bool(self._run(_NEW_EVC[self.c.dialect.name], _evc_values(record)))
 
     def record_verification(self, verification: VerificationRecord, evc: EvcRecord | None) -> bool:
         """The verification, with its EVC when it has one; False (nothing written) when the
@@ -374,7 +374,7 @@ class MembersRepository(RepositoryBase):
             return True
         values = _evc_values(evc)
         values.update({f"v_{k}": v for k, v in _verification_values(verification).items()})
-        return self.c.execute(_VERIFICATION_WITH_EVC, values).first() is not None
+        return bool(self._run(_VERIFICATION_WITH_EVC, values))
 
     def record_verifications(
         self, records: list[tuple[VerificationRecord, EvcRecord | None]]
