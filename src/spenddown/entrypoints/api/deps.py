@@ -20,12 +20,13 @@ from __future__ import annotations
 import base64
 import binascii
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBasic, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from spenddown import bootstrap
 from spenddown.domain.errors import AuthenticationFailed, Forbidden
@@ -37,10 +38,16 @@ from spenddown.services.access import Principal, Role, authenticate_token, in_co
 MAX_CREDENTIAL = 512  # longer user names, PINs or tokens are refused before any work
 
 
-def get_app(request: Request) -> bootstrap.App:
+def _app(request: Request) -> bootstrap.App:
     app = request.app.state.spenddown
     assert isinstance(app, bootstrap.App)
     return app
+
+
+async def get_app(request: Request) -> bootstrap.App:
+    """``async``: it does no I/O, and a plain ``def`` dependency costs a hop to the threadpool
+    on every request (docs/performance.md "What limits each target")."""
+    return _app(request)
 
 
 AppDep = Annotated[bootstrap.App, Depends(get_app)]
@@ -129,11 +136,11 @@ def _resolve(request: Request, allowed: frozenset[Role], check_pin: bool) -> Cal
         principal = Principal(Role.PROVIDER, npi)
         if not check_pin:
             return Caller(principal, pin, checked=False)
-        app = get_app(request)
+        app = _app(request)
         provider = providers.authenticate(npi, pin, app.uow(), app.env)
         return Caller(Principal(Role.PROVIDER, provider.npi), pin)
     if scheme == "bearer" and param:
-        app = get_app(request)
+        app = _app(request)
         principal = authenticate_token(param, app.uow(), app.env.clock.now())
         entry.role, entry.actor = principal.label, principal.actor
         if principal.role not in allowed:
@@ -145,6 +152,11 @@ def _resolve(request: Request, allowed: frozenset[Role], check_pin: bool) -> Cal
             "INVALID_CREDENTIALS", "Use Basic (providers) or Bearer (tokens) authorization."
         )
     raise _required("This endpoint needs credentials: Basic NPI:PIN or a Bearer token.")
+
+
+def _is_basic(request: Request) -> bool:
+    scheme, _, param = request.headers.get("authorization", "").strip().partition(" ")
+    return scheme.lower() == "basic" and bool(param.strip())
 
 
 # Endpoints a county-scoped token may use without naming a member or a case: they read no
@@ -177,13 +189,18 @@ def county_scope(caller: Caller, app: bootstrap.App, *, cin: str) -> None:
         raise Forbidden("FORBIDDEN", "This member is not in this token's county.")
 
 
-def requires(*roles: Role, check_pin: bool = True) -> Callable[..., Caller]:
+def requires(*roles: Role, check_pin: bool = True) -> Callable[..., Awaitable[Caller]]:
     """A dependency that lets only ``roles`` in. Its signature names the matching OpenAPI
     security schemes, so that ``/docs`` shows which credentials each endpoint takes."""
     allowed = frozenset(roles)
 
-    def dependency(request: Request, **_: Any) -> Caller:
-        return _resolve(request, allowed, check_pin)
+    async def dependency(request: Request, **_: Any) -> Caller:
+        if not check_pin and _is_basic(request):
+            # A provider's NPI and PIN taken as sent (the use case checks them): no I/O, so
+            # not worth the threadpool's hop (docs/performance.md "What limits each target").
+            return _resolve(request, allowed, check_pin)
+        # A PIN or a token checked against the database: off the event loop.
+        return await run_in_threadpool(_resolve, request, allowed, check_pin)
 
     parameters = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
