@@ -121,7 +121,7 @@ class _Compiled:
     processors, in the order of the SQL) and its rows into tuples with SQLAlchemy's result
     processors (``RepositoryBase._run``)."""
 
-    __slots__ = ("binds", "dialect", "positional", "processors", "row", "sql", "types")
+    __slots__ = ("binds", "positional", "processors", "row", "sql", "types")
 
     def __init__(
         self, statement: Any, dialect: Dialect, keys: Sequence[str], *, many: bool = False
@@ -139,7 +139,6 @@ class _Compiled:
             # Expanding lists, literal parameters and Python-side column defaults are filled in
             # by SQLAlchemy's execution context at every execution: not on this path.
             raise ValueError(f"not a statement for the direct path: {compiled.string}")
-        self.dialect = dialect
         self.sql: str = compiled.string
         self.positional: bool = bool(compiled.positional)
         processors = compiled._bind_processors
@@ -179,14 +178,14 @@ class _Compiled:
             return tuple(values)
         return {b[0]: v for b, v in zip(self.binds, values, strict=True)}
 
-    def rows(self, cursor: Any) -> list[Any]:
+    def rows(self, cursor: Any, dialect: Dialect) -> list[Any]:
         if self.row is None or cursor.description is None:
             return []
         found = cursor.fetchall()
         processors = self.processors
         if processors is None:
             processors = self.processors = tuple(
-                type_._cached_result_processor(self.dialect, column[1])
+                type_._cached_result_processor(dialect, column[1])
                 for type_, column in zip(self.types, cursor.description, strict=True)
             )
         make = self.row._make
@@ -203,7 +202,8 @@ class _Compiled:
         ]
 
 
-# Per dialect (one engine each, or a few in tests), per statement and parameter names.
+# Per dialect (one engine each, or a few in tests), per statement and parameter names; an entry
+# holds no reference to its dialect, so that it goes with its engine.
 _COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[Any, ...], _Compiled]] = (
     weakref.WeakKeyDictionary()
 )
@@ -252,7 +252,7 @@ class RepositoryBase:
         cursor = self._cursor()
         try:
             self.c._cursor_execute(cursor, compiled.sql, compiled.parameters(given))
-            return compiled.rows(cursor)
+            return compiled.rows(cursor, self.c.dialect)
         finally:
             cursor.close()
 
