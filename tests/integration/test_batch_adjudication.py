@@ -196,9 +196,14 @@ def prepared(url: str) -> World:
 
 def stored(world: World) -> tuple[list[Any], list[Any]]:
     with world.app.engine.connect() as c:
-        heads = c.execute(select(t.claims).order_by(t.claims.c.claim_id)).all()
+        # Claim IDs are the provider's own: two providers may store the same one.
+        heads = c.execute(
+            select(t.claims).order_by(t.claims.c.claim_id, t.claims.c.provider_npi)
+        ).all()
         lines = c.execute(
-            select(t.claim_lines).order_by(t.claim_lines.c.claim_id, t.claim_lines.c.line)
+            select(t.claim_lines).order_by(
+                t.claim_lines.c.claim_id, t.claim_lines.c.provider_npi, t.claim_lines.c.line
+            )
         ).all()
     return [tuple(r) for r in heads], [tuple(r) for r in lines]
 
