@@ -6,12 +6,14 @@ running the batch again finishes it."""
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import pytest
 from sqlalchemy import select
@@ -196,9 +198,14 @@ def prepared(url: str) -> World:
 
 def stored(world: World) -> tuple[list[Any], list[Any]]:
     with world.app.engine.connect() as c:
-        heads = c.execute(select(t.claims).order_by(t.claims.c.claim_id)).all()
+        # Claim IDs are the provider's own: two providers may store the same one.
+        heads = c.execute(
+            select(t.claims).order_by(t.claims.c.claim_id, t.claims.c.provider_npi)
+        ).all()
         lines = c.execute(
-            select(t.claim_lines).order_by(t.claim_lines.c.claim_id, t.claim_lines.c.line)
+            select(t.claim_lines).order_by(
+                t.claim_lines.c.claim_id, t.claim_lines.c.provider_npi, t.claim_lines.c.line
+            )
         ).all()
     return [tuple(r) for r in heads], [tuple(r) for r in lines]
 
@@ -351,3 +358,31 @@ def test_a_chunk_size_out_of_range_is_refused(world: World) -> None:
     with pytest.raises(SpenddownError) as error:
         list(claims.adjudicate_batch([], world.app.uow, world.app.env, chunk=0))
     assert error.value.code == "INVALID_REQUEST"
+
+
+class RecordingCommit(FailingCommit):
+    """A unit of work that records whether the cyclic garbage collector ran at each commit."""
+
+    collector: ClassVar[list[bool]] = []
+
+    def commit(self) -> None:
+        RecordingCommit.collector.append(gc.isenabled())
+        self._inner.commit()
+
+
+def test_a_chunk_of_refused_claims_stores_nothing_with_the_collector_paused(
+    world: World,
+) -> None:
+    # Every claim refused: the chunk's stream of stored claims is empty (no COPY, no insert).
+    batch = [replace(c, member_id="00000000Z") for c in generated(30, seed=3)]
+    RecordingCommit.collector = []
+    outcomes = list(
+        claims.adjudicate_batch(
+            batch, lambda: RecordingCommit(world.app.uow(), fail_on=0), world.app.env, chunk=10
+        )
+    )
+    assert len(outcomes) == len(batch)
+    assert all(isinstance(o, SpenddownError) for o in outcomes)
+    assert stored(world) == ([], [])
+    assert RecordingCommit.collector == [False, False, False]  # paused in each chunk
+    assert gc.isenabled()  # and running again after the batch

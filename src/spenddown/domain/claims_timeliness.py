@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from spenddown.domain.cob.model import Claim
 from spenddown.domain.errors import InvalidInput
@@ -24,8 +25,10 @@ class TimelinessRules:
     delay_reason_codes: Mapping[str, str]
 
 
+@lru_cache(maxsize=4096)
 def due_date(service_date: date, months: int) -> date:
-    """The last day of the ``months``-th month after the month of service."""
+    """The last day of the ``months``-th month after the month of service (a pure function of
+    its two values, computed once per service date: a batch has few dates and many lines)."""
     return BenefitMonth.of(service_date).plus(months + 1).first_day - timedelta(days=1)
 
 

@@ -20,16 +20,23 @@ one-claim path does, and adjudicates the rest."""
 
 from __future__ import annotations
 
+import gc
+import threading
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 
 from spenddown import rules
 from spenddown.domain.claim_soc import flag_soc_mismatch
-from spenddown.domain.claims_timeliness import check_delay_reason, untimely_lines
+from spenddown.domain.claims_timeliness import (
+    TimelinessRules,
+    check_delay_reason,
+    untimely_lines,
+)
 from spenddown.domain.cob.accumulators import policies_in_force
 from spenddown.domain.cob.adjudication import (
     Adjudication,
@@ -165,8 +172,9 @@ def month_situation(
     )
 
 
-def _check(claim: Claim, today_: date) -> None:
-    check_delay_reason(claim.delay_reason_code, timeliness_rules(today_))
+def _check(claim: Claim, today_: date, timeliness: TimelinessRules | None = None) -> None:
+    """``timeliness``: the rules in force ``today_`` (a batch resolves them once per day)."""
+    check_delay_reason(claim.delay_reason_code, timeliness or timeliness_rules(today_))
     if not claim.claim_id or len(claim.claim_id) > 40:
         raise InvalidInput("INVALID_CLAIM", "claim_id must be 1 to 40 characters.")
     # Every source (REST, CLI, X12, FHIR) meets the same checks: no control characters, no
@@ -280,8 +288,13 @@ def _adjudicate_and_store(
 def _untimely(claim: Claim, now: datetime) -> dict[int, str]:
     """Lines filed after the six-month limit (docs/rules.md, "Claim timeliness"), received
     today in California."""
-    received = now.astimezone(CALIFORNIA).date()
+    received = _received(now)
     return untimely_lines(claim, received, timeliness_rules(received))
+
+
+def _received(now: datetime) -> date:
+    """The day a claim received ``now`` was received, in California."""
+    return now.astimezone(CALIFORNIA).date()
 
 
 def _duplicate(claim: Claim) -> RuleRefusal:
@@ -376,6 +389,7 @@ class _Reference:
         self.fees = FeeSchedule(repo.fee_schedule())
         self._cob: dict[date, CobRules] = {}
         self._coverage: dict[date, dict[str, rules.OhcCoverage]] = {}
+        self._timeliness: dict[date, TimelinessRules] = {}
 
     def cob(self, on: date) -> CobRules:
         found = self._cob.get(on)
@@ -388,6 +402,12 @@ class _Reference:
         found = self._coverage.get(on)
         if found is None:
             found = self._coverage[on] = rules.ohc_coverage(on)
+        return found
+
+    def timeliness(self, on: date) -> TimelinessRules:
+        found = self._timeliness.get(on)
+        if found is None:
+            found = self._timeliness[on] = timeliness_rules(on)
         return found
 
 
@@ -447,7 +467,8 @@ class _Chunk:
     def adjudicate(
         self, claim: Claim, now: datetime
     ) -> tuple[Adjudication, tuple[StoredClaim, list[StoredClaimLine]]]:
-        """One claim, with the checks of ``adjudicate_batch_claim`` in the same order."""
+        """One claim, with the checks of ``adjudicate_batch_claim`` in the same order, received
+        ``now``."""
         provider = self.providers.get(claim.provider_npi)
         if provider is None:
             raise _no_provider(claim)
@@ -460,6 +481,7 @@ class _Chunk:
             for month in {BenefitMonth.of(line.service_date) for line in claim.lines}
         }
         authorizations = self.authorizations.get(claim.member_id, [])
+        received = _received(now)
         used = {
             a.authorization_id: self.units_used[a.authorization_id]
             for a in authorizations
@@ -473,7 +495,7 @@ class _Chunk:
             authorizations=authorizations,
             units_used=used,
             rules=self.reference.cob(min(line.service_date for line in claim.lines)),
-            untimely=_untimely(claim, now),
+            untimely=untimely_lines(claim, received, self.reference.timeliness(received)),
         )
         result = flag_soc_mismatch(claim, result, self.cleared)
         rows = _stored(claim, provider, result, now)
@@ -509,7 +531,7 @@ def adjudicate_batch(
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             uow = uow_factory()
             try:
-                with uow:
+                with uow, _collector_paused():
                     if reference is None:
                         reference = _Reference(uow.repo, aid_code_table(uow))
                     outcomes = _adjudicate_chunk(part, uow, env, reference)
@@ -525,15 +547,50 @@ def adjudicate_batch(
         yield from outcomes
 
 
+class _CollectorPause:
+    """Python's cyclic garbage collector paused while a chunk runs (docs/performance.md,
+    figure 4): a chunk allocates about a hundred thousand objects that live until it ends (its
+    facts, answers and rows), and every few hundred allocations the collector walked the young
+    ones, and every so often all the objects of the process, to find no garbage. What a chunk
+    leaves in reference cycles (an error's traceback) is collected once the collector runs
+    again after the chunk; the collector is not paused while the caller reads the outcomes.
+    Chunks that run at once in several threads share one count: the last to end restores the
+    collector as the first found it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._running = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._guard:
+            if self._running == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._running -= 1
+                if self._running == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_collector_paused = _CollectorPause()
+
+
 def _adjudicate_chunk(
     claims: list[Claim], uow: UnitOfWork, env: Env, reference: _Reference
 ) -> list[BatchOutcome]:
     today_ = today(env)
+    timeliness = reference.timeliness(today_)
     outcomes: list[BatchOutcome | None] = [None] * len(claims)
     valid: list[int] = []
     for index, claim in enumerate(claims):
         try:
-            _check(claim, today_)
+            _check(claim, today_, timeliness)
         except InvalidInput as error:
             outcomes[index] = error
         else:
@@ -541,15 +598,19 @@ def _adjudicate_chunk(
     if valid:
         chunk = _Chunk(uow.repo, [claims[i] for i in valid], reference)
         now = env.clock.now()
-        rows: list[tuple[StoredClaim, list[StoredClaimLine]]] = []
-        for index in valid:
-            try:
-                outcomes[index], stored = chunk.adjudicate(claims[index], now)
-            except SpenddownError as error:
-                outcomes[index] = error
-            else:
-                rows.append(stored)
-        uow.repo.add_claims(rows)
+
+        def adjudicated() -> Iterator[tuple[StoredClaim, list[StoredClaimLine]]]:
+            # Read by ``add_claims`` as it stores them: on PostgreSQL each claim's row goes to
+            # COPY while the next claims are adjudicated.
+            for index in valid:
+                try:
+                    outcomes[index], stored = chunk.adjudicate(claims[index], now)
+                except SpenddownError as error:
+                    outcomes[index] = error
+                else:
+                    yield stored
+
+        uow.repo.add_claims(adjudicated())
     return [o for o in outcomes if o is not None]
 
 

@@ -4,7 +4,9 @@ adjudication reads beside them (fee schedule, authorizations, other health cover
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Row, delete, func, insert, select
@@ -50,6 +52,22 @@ def _line_row(line: StoredClaimLine) -> dict[str, Any]:
     }
 
 
+# ``StoredClaim`` and ``StoredClaimLine`` name their fields as the columns: one call gives a
+# row's values in the table's column order (what COPY and ``executemany`` take).
+_claim_values = attrgetter(*(c.name for c in t.claims.columns))
+_line_values = attrgetter(*(c.name for c in t.claim_lines.columns))
+
+
+def _converted(row: Sequence[Any], convert: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    """``row`` with the value of each column ``i`` converted by ``f`` (None stays None)."""
+    values = list(row)
+    for i, f in convert:
+        value = values[i]
+        if value is not None:
+            values[i] = f(value)
+    return tuple(values)
+
+
 # Which (provider NPI, claim ID) keys are stored, on PostgreSQL: the keys as two arrays joined
 # to the primary key's index, one probe each. ``= ANY(:array)`` conditions instead made a
 # prepared plan test every stored row against every key of the chunk (docs/performance.md,
@@ -78,67 +96,60 @@ class ClaimsRepository(RepositoryBase):
         if lines:
             self.c.execute(insert(t.claim_lines), [_line_row(line) for line in lines])
 
-    def add_claims(self, claims: list[tuple[StoredClaim, list[StoredClaimLine]]]) -> None:
-        """Many claims at once: COPY on PostgreSQL, one prepared multi-row insert
-        (``executemany``) on SQLite. The values are converted as SQLAlchemy converts them
-        for ``add_claim``, so that both store the same thing."""
-        if not claims:
-            return
-        self._bulk_insert(
-            t.claims,
-            [
-                {
-                    "claim_id": claim.claim_id,
-                    "provider_npi": claim.provider_npi,
-                    "cin": claim.cin,
-                    "status": claim.status,
-                    "medi_cal_paid_cents": claim.medi_cal_paid_cents,
-                    "member_owes_cents": claim.member_owes_cents,
-                    "received_at": claim.received_at,
-                    "adjudication": claim.adjudication,
-                }
-                for claim, _ in claims
-            ],
-        )
-        self._bulk_insert(t.claim_lines, [_line_row(line) for _, lines in claims for line in lines])
+    def add_claims(self, claims: Iterable[tuple[StoredClaim, list[StoredClaimLine]]]) -> None:
+        """Many claims at once: COPY on PostgreSQL, each claim's row sent as ``claims`` yields
+        it (a batch's chunk adjudicates the next claim while PostgreSQL reads the last ones),
+        then their lines; one prepared multi-row insert (``executemany``) on SQLite. The values
+        are converted as SQLAlchemy converts them for ``add_claim``, so that both store the
+        same thing."""
+        lines: list[tuple[Any, ...]] = []
 
-    def _bulk_insert(self, table: Any, records: list[dict[str, Any]]) -> None:
-        """Rows for ``table``, each with a value for every column."""
-        if not records:
-            return
+        def heads() -> Iterator[tuple[Any, ...]]:
+            for claim, claim_lines in claims:
+                lines.extend(map(_line_values, claim_lines))
+                yield _claim_values(claim)
+
+        self._bulk_insert(t.claims, heads())
+        self._bulk_insert(t.claim_lines, lines)
+
+    def _bulk_insert(self, table: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Rows for ``table``, each a tuple of every column in the table's order, read as
+        they come."""
         columns = list(table.columns)
-        names = [c.name for c in columns]
         dialect = self.c.dialect
         if dialect.name == "postgresql":
             serialize = getattr(dialect, "_json_serializer", None) or json.dumps
-            convert = [serialize if isinstance(c.type, JSON) else None for c in columns]
+            converters = [serialize if isinstance(c.type, JSON) else None for c in columns]
         else:
-            convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-        rows = [
-            tuple(
-                value if f is None or value is None else f(value)
-                for f, value in zip(convert, [record[n] for n in names], strict=True)
-            )
-            for record in records
-        ]
+            converters = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        convert = [(i, f) for i, f in enumerate(converters) if f is not None]
+        values: Iterator[Sequence[Any]] = iter(rows)
+        if convert:
+            values = (_converted(row, convert) for row in values)
+        first = next(values, None)
+        if first is None:
+            return
+        names = ", ".join(c.name for c in columns)
         if dialect.name == "postgresql":
             import psycopg  # only with PostgreSQL
 
             raw = self.c.connection.driver_connection
             assert raw is not None
-            statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            statement = f"COPY {table.name} ({names}) FROM STDIN"
             try:
                 with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                    write = copy.write_row
+                    write(first)
+                    for row in values:
+                        write(row)
             except psycopg.errors.UniqueViolation as error:
                 raise StoredMeanwhile(table.name) from error
             return
-        marks = ", ".join("?" for _ in names)
+        marks = ", ".join("?" for _ in columns)
         self.c.exec_driver_sql(
             # our own table and column names, never input
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
-            rows,
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+            [first, *values],
         )
 
     def lock_claim_id(self, provider_npi: str, claim_id: str) -> bool:
