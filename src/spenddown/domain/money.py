@@ -2,8 +2,9 @@
 
 Invariants:
 - every ``Money`` is a whole number of cents (``Decimal`` quantized to 0.01);
-- it is built only through ``Money.parse`` (user input), ``Money.of`` (trusted literals),
-  ``Money.from_cents`` (storage) or an explicit rounding helper with a named mode;
+- it is built only through ``Money.parse`` (user input), ``Money.parse_plain`` (a decimal an
+  X12 reader already validated), ``Money.of`` (trusted literals), ``Money.from_cents``
+  (storage) or an explicit rounding helper with a named mode;
 - storage uses integer cents (``Money.cents``), JSON a string with two decimals (``str(m)``).
 
 Arithmetic on ``Money`` builds its result without re-validating it: the sum, difference,
@@ -87,6 +88,21 @@ class Money:
                 "INVALID_AMOUNT", f"{field}: {value} has more than two decimals.", field=field
             )
         return cls(number)
+
+    @classmethod
+    def parse_plain(cls, value: str, field: str = "amount") -> Money:
+        """A decimal an X12 reader already validated as an "R" element (ASCII digits, an
+        optional minus sign and decimal point): the same ``Money`` as ``Money.parse``, without
+        re-validating it as user input. Only the plain shape takes the short way (at most 12
+        whole digits and two decimals, so whole cents below 10^12); anything else goes through
+        ``Money.parse`` (its result or its error). For every string the result is
+        ``Money.parse``'s (tests/unit/test_identifiers_money_months.py holds them equal)."""
+        digits = value[1:] if value[:1] == "-" else value
+        whole, _, fraction = digits.partition(".")
+        number = whole + fraction
+        if len(fraction) > 2 or len(whole) > 12 or not (number.isdigit() and number.isascii()):
+            return cls.parse(value, field)
+        return _exact(Decimal(value).quantize(CENT))
 
     # --- rounding at named points ---------------------------------------------------------
     @classmethod

@@ -231,7 +231,9 @@ MEDICARE_ADVANTAGE_FILING = {"16"}  # SBR09 HMO Medicare Risk
 
 
 def _money(value: str, where: str) -> Money:
-    return Money.parse(value or "0", where)
+    """An amount of the 837P: the reader validated it as an X12 decimal (``x222a1.amount``),
+    so it is built without re-validation (``Money.parse_plain``, equal to ``Money.parse``)."""
+    return Money.parse_plain(value or "0", where)
 
 
 def _payer_type(filing_indicator: str) -> PayerType:
