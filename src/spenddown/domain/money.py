@@ -102,7 +102,9 @@ class Money:
         number = whole + fraction
         if len(fraction) > 2 or len(whole) > 12 or not (number.isdigit() and number.isascii()):
             return cls.parse(value, field)
-        return _exact(Decimal(value).quantize(CENT))
+        money = _NEW(Money)  # _exact, inline: once per amount of every 837P claim
+        _SET(money, "amount", Decimal(value).quantize(CENT))
+        return money
 
     # --- rounding at named points ---------------------------------------------------------
     @classmethod
@@ -168,6 +170,8 @@ def _exact(amount: Decimal) -> Money:
 
 
 _ZERO = Money(Decimal("0.00"))
+_NEW = object.__new__
+_SET = object.__setattr__
 
 
 def total(amounts: list[Money]) -> Money:
