@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -117,6 +118,39 @@ def test_money_arithmetic_results_equal_validated_money(a: int, b: int, units: i
         assert result.amount.as_tuple() == validated.amount.as_tuple()  # sign, digits, exponent
         assert str(result) == str(validated) == f"{result.amount:.2f}"
         assert result.cents == cents
+
+
+def _parsed(parse: Callable[[str, str], Money], value: str) -> tuple[str, object]:
+    """What a parser makes of ``value``: the amount's text and digits, or its refusal."""
+    try:
+        money = parse(value, "2430 SVD02")
+    except InvalidInput as error:
+        return "refused", (error.code, str(error))
+    return str(money), money.amount.as_tuple()  # sign, digits, exponent
+
+
+# Every X12 "R" decimal the 837P reader accepts (x222a1.amount's pattern), whatever its size.
+_X12_AMOUNTS = st.from_regex(r"\A-?(\d{1,15}(\.\d*)?|\.\d+)\Z")
+_PLAIN = st.one_of(
+    _X12_AMOUNTS,
+    st.integers(-(10**14), 10**14).map(str),
+    st.builds(lambda c: f"{Decimal(c) / 100:.2f}", st.integers(-(10**14), 10**14)),
+)
+
+
+@given(st.one_of(_PLAIN, st.text(), st.text(alphabet="-.0123456789 ,$e+Na")))
+def test_money_parse_plain_is_parse(value: str) -> None:
+    """The X12 fast path builds exactly what ``Money.parse`` builds, and refuses what it
+    refuses with the same error, for the reader's amounts and for any other text."""
+    assert _parsed(Money.parse_plain, value) == _parsed(Money.parse, value)
+
+
+def test_money_parse_plain_edges() -> None:
+    for value in ["0", "-0", "-0.00", ".5", "5.", "007.10", "999999999999.99", "130.00"]:
+        assert _parsed(Money.parse_plain, value) == _parsed(Money.parse, value)
+        assert _parsed(Money.parse_plain, value)[0] != "refused"
+    for value in ["1.001", "1000000000000", "", "-", ".", "1e3", "١٥٠", " 5"]:
+        assert _parsed(Money.parse_plain, value) == _parsed(Money.parse, value)
 
 
 def test_money_from_cents_needs_an_int() -> None:

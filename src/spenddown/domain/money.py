@@ -2,8 +2,9 @@
 
 Invariants:
 - every ``Money`` is a whole number of cents (``Decimal`` quantized to 0.01);
-- it is built only through ``Money.parse`` (user input), ``Money.of`` (trusted literals),
-  ``Money.from_cents`` (storage) or an explicit rounding helper with a named mode;
+- it is built only through ``Money.parse`` (user input), ``Money.parse_plain`` (a decimal an
+  X12 reader already validated), ``Money.of`` (trusted literals), ``Money.from_cents``
+  (storage) or an explicit rounding helper with a named mode;
 - storage uses integer cents (``Money.cents``), JSON a string with two decimals (``str(m)``).
 
 Arithmetic on ``Money`` builds its result without re-validating it: the sum, difference,
@@ -88,6 +89,23 @@ class Money:
             )
         return cls(number)
 
+    @classmethod
+    def parse_plain(cls, value: str, field: str = "amount") -> Money:
+        """A decimal an X12 reader already validated as an "R" element (ASCII digits, an
+        optional minus sign and decimal point): the same ``Money`` as ``Money.parse``, without
+        re-validating it as user input. Only the plain shape takes the short way (at most 12
+        whole digits and two decimals, so whole cents below 10^12); anything else goes through
+        ``Money.parse`` (its result or its error). For every string the result is
+        ``Money.parse``'s (tests/unit/test_identifiers_money_months.py holds them equal)."""
+        digits = value[1:] if value[:1] == "-" else value
+        whole, _, fraction = digits.partition(".")
+        number = whole + fraction
+        if len(fraction) > 2 or len(whole) > 12 or not (number.isdigit() and number.isascii()):
+            return cls.parse(value, field)
+        money = _NEW(Money)  # _exact, inline: once per amount of every 837P claim
+        _SET(money, "amount", Decimal(value).quantize(CENT))
+        return money
+
     # --- rounding at named points ---------------------------------------------------------
     @classmethod
     def round_half_up_to_dollar(cls, value: Decimal) -> Money:
@@ -152,6 +170,8 @@ def _exact(amount: Decimal) -> Money:
 
 
 _ZERO = Money(Decimal("0.00"))
+_NEW = object.__new__
+_SET = object.__setattr__
 
 
 def total(amounts: list[Money]) -> Money:

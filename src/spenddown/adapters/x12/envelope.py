@@ -493,7 +493,8 @@ def dtp_date(segment: Segment) -> date:
 
 
 def required(segment: Segment, index: int) -> str:
-    value = segment.el(index)
+    elements = segment.elements  # segment.el(index), inline: called for most elements read
+    value = elements[index].strip() if index < len(elements) else ""
     if not value:
         raise ElementInvalid(index, ElementError.REQUIRED_MISSING)
     return value

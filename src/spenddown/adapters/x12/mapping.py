@@ -231,7 +231,9 @@ MEDICARE_ADVANTAGE_FILING = {"16"}  # SBR09 HMO Medicare Risk
 
 
 def _money(value: str, where: str) -> Money:
-    return Money.parse(value or "0", where)
+    """An amount of the 837P: the reader validated it as an X12 decimal (``x222a1.amount``),
+    so it is built without re-validation (``Money.parse_plain``, equal to ``Money.parse``)."""
+    return Money.parse_plain(value or "0", where)
 
 
 def _payer_type(filing_indicator: str) -> PayerType:
@@ -248,37 +250,51 @@ def _adjustments(found: list[CasAdjustment], where: str) -> tuple[PayerAdjustmen
     )
 
 
-def _adjudicated(payer: OtherPayer, wire: ProfessionalClaim) -> bool:
+class _Owners:
+    """Which 2320 payer each 2430 SVD belongs to, for one claim: SVD01 is the payer's 2330B
+    NM109; an SVD01 matching no 2320 payer belongs to the primary (the first payer in the
+    order of payment), as senders often put another ID. The payers' IDs and the primary are
+    found once per claim, not once per SVD."""
+
+    __slots__ = ("first", "known")
+
+    def __init__(self, wire: ProfessionalClaim) -> None:
+        self.known = {p.payer_id for p in wire.other_payers}
+        self.first = (
+            min(wire.other_payers, key=lambda p: prior.rank(p.responsibility))
+            if wire.other_payers
+            else None
+        )
+
+    def pays(self, payment: LinePayment, payer: OtherPayer) -> bool:
+        """Whether a 2430 SVD is this payer's."""
+        if payment.payer_id == payer.payer_id:
+            return True
+        return payment.payer_id not in self.known and payer is self.first
+
+
+def _adjudicated(payer: OtherPayer, wire: ProfessionalClaim, owners: _Owners) -> bool:
     """A 2320 payer that adjudicated the claim: AMT*D, a claim-level CAS or a 2430 of its own."""
     return bool(
         payer.paid
         or payer.adjustments
-        or any(_pays(p, payer, wire) for line in wire.lines for p in line.payments)
+        or any(owners.pays(p, payer) for line in wire.lines for p in line.payments)
     )
-
-
-def _pays(payment: LinePayment, payer: OtherPayer, wire: ProfessionalClaim) -> bool:
-    """Whether a 2430 SVD is this payer's: SVD01 is its 2330B NM109; an SVD01 matching no
-    2320 payer belongs to the primary (the first payer), as senders often put another ID."""
-    if payment.payer_id == payer.payer_id:
-        return True
-    known = {p.payer_id for p in wire.other_payers}
-    first = min(wire.other_payers, key=lambda p: prior.rank(p.responsibility))
-    return payment.payer_id not in known and payer is first
 
 
 def prior_payers(wire: ProfessionalClaim) -> list[PriorPayer]:
     """Every 2320 payer that adjudicated the claim, with its claim- and line-level amounts."""
     found: list[PriorPayer] = []
+    owners = _Owners(wire)
     for payer in wire.other_payers:
-        if not _adjudicated(payer, wire):
+        if not _adjudicated(payer, wire, owners):
             continue
         where = f"2320 SBR*{payer.responsibility}"
         lines: list[PayerLine] = []
         dates: list[date] = []
         for number, line in enumerate(wire.lines, start=1):
             for payment in line.payments:
-                if not _pays(payment, payer, wire):
+                if not owners.pays(payment, payer):
                     continue
                 lines.append(
                     PayerLine(
@@ -350,10 +366,7 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
     if not payers:
         return claim
     # The balancing edits use CLM02 as sent (it may differ from the sum of the lines).
-    prior.check_balance(
-        _money(wire.charge, "2300 CLM02"), [line.charge for line in claim.lines], payers
-    )
-    return prior.with_prior_payers(claim, payers)
+    return prior.with_prior_payers(claim, payers, _money(wire.charge, "2300 CLM02"))
 
 
 # --- Adjudication → 835 -----------------------------------------------------------------------

@@ -41,6 +41,10 @@ from spenddown.adapters.x12.envelope import (
 _AMOUNT = re.compile(r"^-?(\d{1,15}(\.\d*)?|\.\d+)$")
 DTP_SERVICE = "472"
 DTP_ADJUDICATION = "573"
+# The segments ``_Reader.read`` looks at; it passes over any other without looking further.
+_READ = frozenset(
+    ("HL", "DMG", "NM1", "CLM", "SBR", "CAS", "AMT", "DTP", "REF", "LX", "SV1", "SVD", "LIN", "LQ")
+)
 
 
 @dataclass(slots=True)
@@ -146,8 +150,9 @@ def _birth_date(segment: Segment) -> date | None:
 def _cas(segment: Segment) -> list[CasAdjustment]:
     group = required(segment, 1)
     found = []
-    for index in range(2, 19, 3):  # CAS02/03, CAS05/06, ... CAS17/18
-        reason = segment.el(index)
+    elements = segment.elements
+    for index in range(2, min(len(elements), 19), 3):  # CAS02/03, CAS05/06, ... CAS17/18
+        reason = elements[index].strip()  # segment.el(index), read once per element
         if not reason:
             continue
         found.append(CasAdjustment(group, reason, amount(required(segment, index + 1), index + 1)))
@@ -196,6 +201,8 @@ class _Reader:
         loop = "HEADER"
         for segment in body:
             name = segment.id
+            if name not in _READ:
+                continue  # a segment no branch below reads (N3, N4, PER, HI, OI, ...)
             try:
                 if name == "HL":
                     if claim is not None:

@@ -32,6 +32,7 @@ from spenddown.domain.cob.model import Claim, ClaimPrimary, PayerType, PrimaryLi
 from spenddown.domain.errors import InvalidInput
 from spenddown.domain.money import Money
 
+_ZERO = Money.zero()
 # Order of payer responsibility (SBR01): primary, secondary, tertiary, then payers 4 to 11.
 RESPONSIBILITY_ORDER = "PSTABCDEFGH"
 DEDUCTIBLE, COINSURANCE, COPAY = "1", "2", "3"
@@ -230,8 +231,14 @@ def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine
     return out
 
 
-def _patient(adjustments: list[PayerAdjustment], carc: str) -> Money:
-    return _total([a.amount for a in adjustments if a.group == PATIENT and a.carc == carc])
+def _patient_shares(adjustments: list[PayerAdjustment]) -> tuple[Money, Money, Money]:
+    """What the payer left the patient (group PR) as deductible, coinsurance and copay (CARC
+    1, 2, 3), each summed in the order of ``adjustments``, all three in one pass."""
+    shares = {DEDUCTIBLE: _ZERO, COINSURANCE: _ZERO, COPAY: _ZERO}
+    for adjustment in adjustments:
+        if adjustment.group == PATIENT and adjustment.carc in shares:
+            shares[adjustment.carc] = shares[adjustment.carc] + adjustment.amount
+    return shares[DEDUCTIBLE], shares[COINSURANCE], shares[COPAY]
 
 
 def combined_lines(line_charges: list[Money], payers: list[PriorPayer]) -> list[PrimaryLine | None]:
@@ -246,9 +253,7 @@ def combined_lines(line_charges: list[Money], payers: list[PriorPayer]) -> list[
     for index in range(len(line_charges)):
         paid = _total([lines[index].paid for lines in per_payer])
         last = per_payer[-1][index].adjustments
-        deductible = _patient(last, DEDUCTIBLE)
-        coinsurance = _patient(last, COINSURANCE)
-        copay = _patient(last, COPAY)
+        deductible, coinsurance, copay = _patient_shares(last)
         liability = deductible + coinsurance + copay
         denial = None
         if not paid.is_positive() and not liability.is_positive():
@@ -298,25 +303,30 @@ def payer_line_of(number: int, charge: Money, decided: PrimaryLine) -> PayerLine
     return PayerLine(number, decided.paid, tuple(adjustments))
 
 
-def with_prior_payers(claim: Claim, payers: list[PriorPayer]) -> Claim:
+def with_prior_payers(
+    claim: Claim, payers: list[PriorPayer], claim_charge: Money | None = None
+) -> Claim:
     """``claim`` with what its prior payers decided on each line (``combined_lines``), after
-    the balancing edits (``check_balance``)."""
+    the balancing edits (``check_balance``) against the sum of the lines' charges and, first,
+    against ``claim_charge`` when given (the 837P's CLM02 as sent, which may differ from that
+    sum): each charge checked once."""
     charges = [line.charge for line in claim.lines]
     total = _total(charges)
     chain = ordered(payers)
+    # Checked against CLM02 unless it is the sum as written (-0.00 is not 0.00 in a sentence).
+    if claim_charge is not None and str(claim_charge) != str(total):
+        check_balance(claim_charge, charges, chain)
     check_balance(total, charges, chain)
     decided = combined_lines(charges, chain)
     first = chain[0] if chain else None
+    authorization = first.prior_authorization if first else None
     return replace(
         claim,
         primary=first.as_claim_primary() if first else None,
         other_payers=tuple(p.as_claim_primary() for p in chain[1:]),
         lines=tuple(
-            replace(
-                line,
-                primary=found,
-                primary_authorization=line.primary_authorization
-                or (first.prior_authorization if first and found else None),
+            line.with_primary(
+                found, line.primary_authorization or (authorization if found else None)
             )
             for line, found in zip(claim.lines, decided, strict=True)
         ),
