@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,8 +114,19 @@ UowFactory = Callable[[], UnitOfWork]
 Content = Inquiry | StatusInquiry | list[ProfessionalClaim]
 
 
-def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer:
-    """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes")."""
+def answer(
+    raw: str,
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    batch: claim_answers.Batch | None = None,
+) -> Answer:
+    """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes").
+    ``batch``, when given, adjudicates the runs of original 837P claims instead of
+    ``claims.adjudicate_batch`` (the CLI's ``--jobs``: several processes, the same outcomes in
+    the same order)."""
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
     streamed = _read_streamed(raw) if STREAMED else None
     if streamed is not None:
@@ -135,7 +146,8 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
         for c, answered in _accepted_contents(read, contents)
     ):
         providers.authenticate(npi, pin, uow(), env)
-    state = _Eligibility(npi, pin, uow, env)
+    runs = claim_answers.ClaimRuns(_claims_answered(read, contents), npi, uow, env, batch)
+    state = _Eligibility(npi, pin, uow, env, runs)
     texts: list[str] = []
     kinds: list[str] = []
     for interchange in read:
@@ -147,10 +159,15 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
             )
             kinds.append("TA1")
             continue
-        written = _answer_interchange(interchange, contents, state, npi, pin, uow, env, created)
+        try:
+            written = _answer_interchange(interchange, contents, state, npi, pin, uow, env, created)
+        except BaseException:
+            runs.close()  # a run left part-way by an error: its workers stopped
+            raise
         if written is not None:
             texts.append(written[0])
             kinds.extend(written[1])
+    runs.finish()
     return Answer("+".join(dict.fromkeys(kinds)), "\n".join(texts), recorded)
 
 
@@ -206,6 +223,23 @@ def _read_whole(raw: str) -> tuple[list[Interchange | InterchangeRejected], dict
             elif transaction.code == "276":
                 contents[id(transaction)] = read_276(transaction)
     return read, contents
+
+
+def _claims_answered(
+    read: list[Interchange | InterchangeRejected], contents: dict[int, Content]
+) -> Iterator[ProfessionalClaim]:
+    """The claims of every 837P set that will be answered, in the file's order: what
+    ``_answer_interchange`` gives ``claim_answers`` set after set (the runs read ahead)."""
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
+            continue
+        for group in interchange.groups:
+            if group.functional_code == "FA" or not acknowledgments.answered(group):
+                continue
+            for transaction in group.transactions:
+                content = contents.get(id(transaction))
+                if isinstance(content, list) and transaction.accepted:
+                    yield from content
 
 
 def _accepted_contents(
@@ -323,17 +357,23 @@ def _answer_set(
                 control=control("277"),
             )
             return [("277", status.x12())]
-        return claim_answers.write_claims(
-            transaction,
-            content,
-            npi=npi,
-            pin=pin,
-            uow=uow,
-            env=env,
-            created=created,
-            payer=MEDI_CAL,
-            control=control,
-        )
+        taken = state.runs.taken
+        try:
+            return claim_answers.write_claims(
+                transaction,
+                content,
+                npi=npi,
+                pin=pin,
+                uow=uow,
+                env=env,
+                created=created,
+                payer=MEDI_CAL,
+                control=control,
+                runs=state.runs,
+            )
+        except (ValidationError, ValueError):
+            state.runs.skip(content[state.runs.taken - taken :])  # the set's claims not taken
+            raise
     except (ValidationError, ValueError):
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]
@@ -410,10 +450,19 @@ def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> Inboun
 
 class _Eligibility:
     """Answers the receivers of one interchange in order, remembering an authentication
-    refusal so that nobody else is verified with a PIN already refused."""
+    refusal so that nobody else is verified with a PIN already refused; holds what the file is
+    answered with (the credentials, the database, and the runs of the 837P sets' claims)."""
 
-    def __init__(self, npi: str, pin: str, uow: UowFactory, env: Env) -> None:
+    def __init__(
+        self,
+        npi: str,
+        pin: str,
+        uow: UowFactory,
+        env: Env,
+        runs: claim_answers.ClaimRuns,
+    ) -> None:
         self.npi, self.pin, self.uow, self.env = npi, pin, uow, env
+        self.runs = runs
         self.refused: SpenddownError | None = None  # rejects every receiver
         self.locked: SpenddownError | None = None  # rejects the remaining subscribers
         self.verified_once = False
