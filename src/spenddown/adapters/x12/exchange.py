@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -146,29 +147,127 @@ def answer(
         for c, answered in _accepted_contents(read, contents)
     ):
         providers.authenticate(npi, pin, uow(), env)
-    runs = claim_answers.ClaimRuns(_claims_answered(read, contents), npi, uow, env, batch)
+    out = io.StringIO()
+    kinds = _answer_all(
+        read,
+        lambda transaction: contents.get(id(transaction)),
+        _claims_answered(read, contents),
+        out.write,
+        npi=npi,
+        pin=pin,
+        uow=uow,
+        env=env,
+        created=created,
+        batch=batch,
+    )
+    return Answer("+".join(dict.fromkeys(kinds)), out.getvalue(), recorded)
+
+
+def answer_file(
+    path: Path,
+    write: Callable[[str], object],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    batch: claim_answers.Batch | None = None,
+) -> Answer:
+    """``answer`` for a file, the answer given to ``write`` as it is made (``Answer.text`` is
+    empty), memory flat in the file's size for a file of 837P sets without problems
+    (docs/architecture.md "Streaming X12"): a first reading checks the envelope and each set
+    (``stream.checked_claim_sets``, claims dropped), then the sets are read again one at a time
+    and answered, the runs of original claims read ahead by a third reader, and each outbound
+    group's sets spooled (``acknowledgments.SpooledSets``) until its GE can be written. Any
+    other file (a TA1 or 999 to give, acknowledgments, 270s, 276s) is read whole and answered
+    by ``answer``, as before."""
+    with stream.open_text(path) as source:
+        checked, read = stream.checked_claim_sets(source, keep_claims=False)
+    sets = _trusted(checked, read) if STREAMED else None
+    if sets is None:
+        whole = answer(_read_text(path), npi=npi, pin=pin, uow=uow, env=env, batch=batch)
+        if whole.text:
+            write(whole.text)
+        return Answer(whole.kind, "", whole.recorded)
+    created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
+    if sets:  # the PIN is checked once, before any claim (as ``answer`` does)
+        providers.authenticate(npi, pin, uow(), env)
+    with stream.open_text(path) as first, stream.open_text(path) as ahead:
+        again = stream.claim_sets(first)
+
+        def content_of(transaction: TransactionSet) -> Content:
+            found, claims = next(again, (None, []))
+            if found is None or found.control_number != transaction.control_number:
+                raise InvalidInput("INVALID_REQUEST", f"{path.name}: changed while read.")
+            return claims
+
+        kinds = _answer_all(
+            checked,
+            content_of,
+            (wire for wire, _ in stream.wire_claims(ahead)),
+            write,
+            npi=npi,
+            pin=pin,
+            uow=uow,
+            env=env,
+            created=created,
+            batch=batch,
+        )
+    return Answer("+".join(dict.fromkeys(kinds)), "", 0)
+
+
+def _read_text(path: Path) -> str:
+    """The whole file, as ``stream.open_text`` reads it."""
+    with stream.open_text(path) as source:
+        return source.read()
+
+
+def _answer_all(
+    read: list[Interchange | InterchangeRejected],
+    content_of: Callable[[TransactionSet], Content | None],
+    claims_answered: Iterator[ProfessionalClaim],
+    write: Callable[[str], object],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+    batch: claim_answers.Batch | None,
+) -> list[str]:
+    """Every interchange answered in order, given to ``write`` (a line break between two
+    interchanges' answers); the kinds of answers written, in order."""
+    runs = claim_answers.ClaimRuns(claims_answered, npi, uow, env, batch)
     state = _Eligibility(npi, pin, uow, env, runs)
-    texts: list[str] = []
     kinds: list[str] = []
-    for interchange in read:
-        if isinstance(interchange, InterchangeRejected):
-            texts.append(
-                acknowledgments.ta1(
-                    interchange.echo, interchange.note, our_id=OUR_ID, created=created
+    started = False
+
+    def begin() -> Callable[[str], object]:
+        nonlocal started
+        if started:
+            write("\n")
+        started = True
+        return write
+
+    try:
+        for interchange in read:
+            if isinstance(interchange, InterchangeRejected):
+                begin()(
+                    acknowledgments.ta1(
+                        interchange.echo, interchange.note, our_id=OUR_ID, created=created
+                    )
                 )
+                kinds.append("TA1")
+                continue
+            written = _answer_interchange(
+                interchange, content_of, state, npi, pin, uow, env, created, begin
             )
-            kinds.append("TA1")
-            continue
-        try:
-            written = _answer_interchange(interchange, contents, state, npi, pin, uow, env, created)
-        except BaseException:
-            runs.close()  # a run left part-way by an error: its workers stopped
-            raise
-        if written is not None:
-            texts.append(written[0])
-            kinds.extend(written[1])
+            kinds.extend(written)
+    except BaseException:
+        runs.close()  # a run left part-way by an error: its workers stopped
+        raise
     runs.finish()
-    return Answer("+".join(dict.fromkeys(kinds)), "\n".join(texts), recorded)
+    return kinds
 
 
 def _read_streamed(
@@ -183,6 +282,21 @@ def _read_streamed(
     it then, from the same text, so the answer is the one it always gave; nothing has been
     stored yet."""
     checked, read = stream.checked_claim_sets(io.StringIO(raw, newline=""))
+    sets = _trusted(checked, read)
+    if sets is None:
+        return None
+    contents: dict[int, Content] = {
+        id(transaction): claims for transaction, (_, claims) in zip(sets, read, strict=True)
+    }
+    return checked, contents
+
+
+def _trusted(
+    checked: list[Interchange | InterchangeRejected],
+    read: list[tuple[TransactionSet, list[ProfessionalClaim]]],
+) -> list[TransactionSet] | None:
+    """The 837P sets of a file the streamed reader answers (``_read_streamed``), in order, or
+    None when it needs today's reader."""
     sets: list[TransactionSet] = []
     for interchange in checked:
         if isinstance(interchange, InterchangeRejected) or interchange.received_ta1:
@@ -196,12 +310,10 @@ def _read_streamed(
                 sets.append(transaction)
     if len(read) != len(sets):
         return None
-    contents: dict[int, Content] = {}
-    for transaction, (streamed, claims) in zip(sets, read, strict=True):
+    for transaction, (streamed, _) in zip(sets, read, strict=True):
         if streamed.errors or streamed.control_number != transaction.control_number:
             return None
-        contents[id(transaction)] = claims
-    return checked, contents
+    return sets
 
 
 def _read_whole(raw: str) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]]:
@@ -259,38 +371,40 @@ def _accepted_contents(
 
 def _answer_interchange(
     interchange: Interchange,
-    contents: dict[int, Content],
+    content_of: Callable[[TransactionSet], Content | None],
     state: _Eligibility,
     npi: str,
     pin: str,
     uow: UowFactory,
     env: Env,
     created: datetime,
-) -> tuple[str, list[str]] | None:
+    begin: Callable[[], Callable[[str], object]],
+) -> list[str]:
     """One inbound interchange's answer: [TA1 when ISA14 is 1] [a 999 group for the groups
-    with a rejected set or a group error] [one group of answers per inbound group]; None when
-    there is nothing to send (an interchange of acknowledgments)."""
+    with a rejected set or a group error] [one group of answers per inbound group], written
+    with ``begin()`` once complete (each group's sets spooled until then); nothing when there
+    is nothing to send (an interchange of acknowledgments). The kinds written, in order."""
     answer_groups: list[acknowledgments.OutboundGroup] = []
     refused: list[FunctionalGroup] = []
     kinds: list[str] = []
     for group in interchange.groups:
         if group.functional_code == "FA":
             continue  # acknowledgments are recorded, never acknowledged
-        answered: dict[str, list[str]] = {}  # answer kind -> its sets, ST02 0001, 0002, ...
+        answered: dict[str, acknowledgments.SpooledSets] = {}  # kind -> its sets, ST02 0001, ...
 
-        def control(kind: str, answered: dict[str, list[str]] = answered) -> str:
+        def control(kind: str, answered: dict[str, acknowledgments.SpooledSets] = answered) -> str:
             return f"{len(answered.get(kind, ())) + 1:04d}"
 
         if acknowledgments.answered(group):
             for transaction in group.transactions:
-                content = contents.get(id(transaction))
+                content = content_of(transaction)
                 if content is None or not transaction.accepted:
                     continue
                 written = _answer_set(
                     transaction, content, control, state, npi, pin, uow, env, created
                 )
                 for kind, text in written:
-                    answered.setdefault(kind, []).append(text)
+                    answered.setdefault(kind, acknowledgments.SpooledSets()).append(text)
         if not group.accepted:
             refused.append(group)
         for kind, sets in answered.items():  # one outbound group per kind of answer
@@ -304,12 +418,13 @@ def _answer_interchange(
     wanted = interchange.ack_requested and not interchange.only_acknowledgments
     ta1 = acknowledgments.ta1_accepted(interchange) if wanted else None
     if not groups and ta1 is None:
-        return None
+        return []
     if ta1 is not None:
         kinds.insert(0, "TA1")
     ours = interchange.receiver_id if 2 <= len(interchange.receiver_id) <= 15 else OUR_ID
     theirs = interchange.sender_id if 2 <= len(interchange.sender_id) <= 15 else "UNKNOWN"
-    text = acknowledgments.write_interchange(
+    acknowledgments.write_interchange_to(
+        begin(),
         interchange,
         groups,
         our_id=acknowledgments.clean(ours, 15) or OUR_ID,
@@ -317,7 +432,7 @@ def _answer_interchange(
         created=created,
         ta1_segment=ta1,
     )
-    return text, kinds
+    return kinds
 
 
 def _answer_set(

@@ -438,13 +438,19 @@ def claim_sets(
 
 
 def checked_claim_sets(
-    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+    source: TextIO,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    max_segments: int = MAX_SEGMENTS,
+    keep_claims: bool = True,
 ) -> tuple[
     list[Interchange | InterchangeRejected], list[tuple[TransactionSet, list[ProfessionalClaim]]]
 ]:
     """``check`` and ``claim_sets`` in one pass over the file (each segment tokenized once):
     the verdicts, and every set with its claims, held until the end (the caller trusts the
-    sets only once the verdicts say the envelope is sound)."""
+    sets only once the verdicts say the envelope is sound). ``keep_claims=False``: each set's
+    claims are read (its problems found) and dropped, memory flat in the file's size; the
+    caller reads them again (``claim_sets``) once the file is trusted."""
     tokenizer = Tokenizer(source, chunk_size)
     checking = _Check(tokenizer, max_segments)
 
@@ -459,10 +465,19 @@ def checked_claim_sets(
             yield segment
 
     segments = tokens()
-    sets = [(transaction, list(found)) for transaction, found in _sets(tokenizer, segments)]
+    sets = [
+        (transaction, list(found) if keep_claims else _dropped(found))
+        for transaction, found in _sets(tokenizer, segments)
+    ]
     for _ in segments:  # what follows the last set
         pass
     return checking.finish(), sets
+
+
+def _dropped(found: Iterator[ProfessionalClaim]) -> list[ProfessionalClaim]:
+    for _ in found:
+        pass
+    return []
 
 
 def claims(source: TextIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ReadClaim]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -73,30 +74,55 @@ def x12(
     from spenddown.entrypoints import batch_jobs
 
     try:
-        text = file.read_bytes().decode("utf-8", errors="replace")
+        file.open("rb").close()
     except OSError as error:
         raise InvalidInput("INVALID_REQUEST", f"{file}: {error.strerror}.") from None
     workers = batch_jobs.resolve_jobs(jobs, _database_url(ctx))
-    with opened(ctx) as app_:
-        batch: claim_answers.Batch | None = None
-        if workers > 1:  # a member's claims in one process (docs/cli.md "spenddown x12")
-            batch = functools.partial(_parallel, app_, workers)
-
-        answer = exchange.answer(
-            text, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env, batch=batch
-        )
+    sink = _Sink(out)
+    try:
+        with opened(ctx) as app_:
+            batch: claim_answers.Batch | None = None
+            if workers > 1:  # a member's claims in one process (docs/cli.md "spenddown x12")
+                batch = functools.partial(_parallel, app_, workers)
+            answer = exchange.answer_file(
+                file, sink.write, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env, batch=batch
+            )
+        if sink.written:
+            sink.write("\n")
+    finally:
+        sink.close()
     if not answer.kind:  # acknowledgments of our own answers: recorded, never acknowledged
         typer.echo(
             f"spenddown: recorded {answer.recorded} acknowledgment(s); nothing to answer.",
             err=True,
         )
         return
-    if out is None:
-        typer.echo(answer.text)
-    else:
-        out.write_text(answer.text + "\n", encoding="utf-8")
     typer.echo(f"spenddown: answered with a {answer.kind}.", err=True)
     if answer.recorded:
         typer.echo(f"spenddown: recorded {answer.recorded} acknowledgment(s).", err=True)
     if answer.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+class _Sink:
+    """Where the answer goes as it is written: ``--out`` (opened at the first piece, so that
+    nothing is created when there is nothing to answer) or stdout."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.file: TextIO | None = None
+        self.written = False
+
+    def write(self, text: str) -> None:
+        if self.file is None:
+            self.file = sys.stdout if self.path is None else self.path.open("w", encoding="utf-8")
+        self.file.write(text)
+        self.written = True
+
+    def close(self) -> None:
+        if self.file is None:
+            return
+        if self.path is None:
+            self.file.flush()
+        else:
+            self.file.close()
