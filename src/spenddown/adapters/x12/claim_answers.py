@@ -80,8 +80,8 @@ class ClaimRuns:
     dependent's, a correction or a void, mapped by ``mapping.to_claim``) is batchable; a run is
     a maximal sequence of consecutive batchable claims, across set boundaries, and goes through
     ``adjudicate`` (``claims.adjudicate_batch``, or the CLI's parallel batch): the run's claims
-    are read ahead from ``wires`` (a second reading of the file's claims, or the claims held)
-    as the batch asks for them, and stop at the first claim that is not batchable, which then
+    are read ahead from ``wires`` (a reading of the file's claims, or the claims held) as the
+    batch asks for them, and stop at the first claim that is not batchable, which then
     takes the one-claim path once every claim before it is answered (committed). A claim ID
     already stored (before the file, or earlier in it) is a resend when unchanged, as
     ``_adjudicate`` answers it. The PIN was checked once for the file (``exchange.answer``), so
@@ -102,6 +102,8 @@ class ClaimRuns:
         # Read ahead by the run in progress, not yet taken: batchable claims, then possibly the
         # claim that ended the run.
         self.ahead: deque[tuple[ProfessionalClaim, Claim | SpenddownError | None]] = deque()
+        # Read after those for ``upcoming``, not yet given to a run nor taken.
+        self.peeked: deque[tuple[ProfessionalClaim, Claim | SpenddownError | None]] = deque()
         self.outcomes: Iterator[claims.BatchOutcome] | None = None
         self.taken = 0  # claims taken so far
 
@@ -116,12 +118,31 @@ class ClaimRuns:
             return error
         return claim if claim.provider_npi == self.npi else None  # another NPI: refused there
 
+    def _next(self) -> tuple[ProfessionalClaim, Claim | SpenddownError | None]:
+        """The first claim not yet given to a run nor taken."""
+        return self.peeked.popleft() if self.peeked else next(self.source)
+
     def _run(self) -> Iterator[Claim]:
-        for wire, classified in self.source:
+        while True:
+            try:
+                wire, classified = self._next()
+            except StopIteration:
+                return
             self.ahead.append((wire, classified))
             if not isinstance(classified, Claim):
                 return
             yield classified
+
+    def upcoming(self, count: int) -> list[ProfessionalClaim]:
+        """The next ``count`` claims to take (a set's claims, when ``wires`` is the only
+        reading of the file's claims), without taking them."""
+        found = [wire for wire, _ in itertools.islice(self.ahead, count)]
+        found += [wire for wire, _ in itertools.islice(self.peeked, count - len(found))]
+        while len(found) < count:
+            item = next(self.source)
+            self.peeked.append(item)
+            found.append(item[0])
+        return found
 
     def take(
         self, wire: ProfessionalClaim
@@ -138,7 +159,7 @@ class ClaimRuns:
             self.outcomes = None  # the run ended: its batch gave every outcome
         elif outcomes is not None:  # the claim that ended the run is next
             self.finish()
-        read, classified = self.ahead.popleft() if self.ahead else next(self.source)
+        read, classified = self.ahead.popleft() if self.ahead else self._next()
         self._check(read, wire)
         if not isinstance(classified, Claim):
             return classified, None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -151,14 +151,13 @@ def answer(
     kinds = _answer_all(
         read,
         lambda transaction: contents.get(id(transaction)),
-        _claims_answered(read, contents),
+        claim_answers.ClaimRuns(_claims_answered(read, contents), npi, uow, env, batch),
         out.write,
         npi=npi,
         pin=pin,
         uow=uow,
         env=env,
         created=created,
-        batch=batch,
     )
     return Answer("+".join(dict.fromkeys(kinds)), out.getvalue(), recorded)
 
@@ -176,14 +175,15 @@ def answer_file(
     """``answer`` for a file, the answer given to ``write`` as it is made (``Answer.text`` is
     empty), memory flat in the file's size for a file of 837P sets without problems
     (docs/architecture.md "Streaming X12"): a first reading checks the envelope and each set
-    (``stream.checked_claim_sets``, claims dropped), then the sets are read again one at a time
-    and answered, the runs of original claims read ahead by a third reader, and each outbound
-    group's sets spooled (``acknowledgments.SpooledSets``) until its GE can be written. Any
-    other file (a TA1 or 999 to give, acknowledgments, 270s, 276s) is read whole and answered
-    by ``answer``, as before."""
+    (``stream.checked_claim_counts``, claims counted and dropped), then the claims are read
+    again (``stream.wire_claims``) into ``claim_answers.ClaimRuns``, which gives each set its
+    claims and the runs of original claims theirs ahead; each outbound group's sets are spooled
+    (``acknowledgments.SpooledSets``) until its GE can be written. Any other file (a TA1 or
+    999 to give, acknowledgments, 270s, 276s) is read whole and answered by ``answer``, as
+    before."""
     with stream.open_text(path) as source:
-        checked, read = stream.checked_claim_sets(source, keep_claims=False)
-    sets = _trusted(checked, read) if STREAMED else None
+        checked, counted = stream.checked_claim_counts(source)
+    sets = _trusted(checked, counted) if STREAMED else None
     if sets is None:
         whole = answer(_read_text(path), npi=npi, pin=pin, uow=uow, env=env, batch=batch)
         if whole.text:
@@ -192,26 +192,21 @@ def answer_file(
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
     if sets:  # the PIN is checked once, before any claim (as ``answer`` does)
         providers.authenticate(npi, pin, uow(), env)
-    with stream.open_text(path) as first, stream.open_text(path) as ahead:
-        again = stream.claim_sets(first)
+    counts = iter(count for _, count in counted)
+    with stream.open_text(path) as again:
+        runs = claim_answers.ClaimRuns(
+            (wire for wire, _ in stream.wire_claims(again)), npi, uow, env, batch
+        )
 
         def content_of(transaction: TransactionSet) -> Content:
-            found, claims = next(again, (None, []))
-            if found is None or found.control_number != transaction.control_number:
-                raise InvalidInput("INVALID_REQUEST", f"{path.name}: changed while read.")
-            return claims
+            try:
+                return runs.upcoming(next(counts))
+            except StopIteration:
+                changed = f"{path.name}: changed while read."
+                raise InvalidInput("INVALID_REQUEST", changed) from None
 
         kinds = _answer_all(
-            checked,
-            content_of,
-            (wire for wire, _ in stream.wire_claims(ahead)),
-            write,
-            npi=npi,
-            pin=pin,
-            uow=uow,
-            env=env,
-            created=created,
-            batch=batch,
+            checked, content_of, runs, write, npi=npi, pin=pin, uow=uow, env=env, created=created
         )
     return Answer("+".join(dict.fromkeys(kinds)), "", 0)
 
@@ -225,7 +220,7 @@ def _read_text(path: Path) -> str:
 def _answer_all(
     read: list[Interchange | InterchangeRejected],
     content_of: Callable[[TransactionSet], Content | None],
-    claims_answered: Iterator[ProfessionalClaim],
+    runs: claim_answers.ClaimRuns,
     write: Callable[[str], object],
     *,
     npi: str,
@@ -233,11 +228,10 @@ def _answer_all(
     uow: UowFactory,
     env: Env,
     created: datetime,
-    batch: claim_answers.Batch | None,
 ) -> list[str]:
     """Every interchange answered in order, given to ``write`` (a line break between two
-    interchanges' answers); the kinds of answers written, in order."""
-    runs = claim_answers.ClaimRuns(claims_answered, npi, uow, env, batch)
+    interchanges' answers), the 837P claims taken from ``runs``; the kinds of answers
+    written, in order."""
     state = _Eligibility(npi, pin, uow, env, runs)
     kinds: list[str] = []
     started = False
@@ -293,7 +287,7 @@ def _read_streamed(
 
 def _trusted(
     checked: list[Interchange | InterchangeRejected],
-    read: list[tuple[TransactionSet, list[ProfessionalClaim]]],
+    read: Sequence[tuple[TransactionSet, object]],
 ) -> list[TransactionSet] | None:
     """The 837P sets of a file the streamed reader answers (``_read_streamed``), in order, or
     None when it needs today's reader."""
