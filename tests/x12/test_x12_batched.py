@@ -121,7 +121,7 @@ def test_batched_answers_equal_one_claim_at_a_time(
 
 
 # --- several processes (``spenddown x12 FILE --jobs N``) ---------------------------------------
-def _cli_world(url: str, tmp_path: Path) -> Cli:
+def cli_world(url: str, tmp_path: Path) -> Cli:
     """The X12 tests' world on ``url`` (fee schedule included), driven by the CLI."""
     api = make_api(url)
     api.world.load(copy.deepcopy(FEES))
@@ -151,7 +151,7 @@ def test_two_jobs_answer_a_file_and_its_rerun_as_one_process(
     path.write_text(generated(300, seed=29, void_share=0.02), encoding="utf-8")
     answers = {}
     for jobs in ("1", "2"):
-        cli = _cli_world(make_postgres_database(), tmp_path)
+        cli = cli_world(make_postgres_database(), tmp_path)
         args = ("x12", str(path), "--npi", PHYSICIAN[0], "--pin", PHYSICIAN[1], "--jobs", jobs)
         first, again = cli(*args), cli(*args)
         assert first.exit_code == 0, first.stderr
@@ -168,7 +168,7 @@ def test_two_jobs_answer_a_file_and_its_rerun_as_one_process(
 
 @pytest.mark.parametrize(("value", "code"), [("2", "JOBS_NEED_POSTGRESQL"), ("x", "INVALID_JOBS")])
 def test_the_cli_refuses_jobs_sqlite_cannot_run(tmp_path: Path, value: str, code: str) -> None:
-    cli = _cli_world(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    cli = cli_world(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
     path = tmp_path / "in.x12"
     path.write_text(generated(5, seed=1), encoding="utf-8")
     out = tmp_path / "out.x12"

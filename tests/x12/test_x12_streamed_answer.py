@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 from api_support import Api, basic
-from test_x12_batched import generated, two_apis  # noqa: F401 (two_apis: a fixture)
+from test_x12_batched import cli_world, generated, two_apis  # noqa: F401 (two_apis: a fixture)
 from x12_builders import claim_837, cob_line, inquiry_270, interchange, submission_837
 
+from spenddown import bootstrap
 from spenddown.adapters.x12 import acknowledgments, exchange
-from support.world import PHYSICIAN
+from support.world import PHYSICIAN, FixedClock
 
 
 def _answers(
@@ -190,3 +191,29 @@ def test_a_file_with_a_999_or_a_270_is_answered_whole(
 
     assert evc_masked(written) == evc_masked(whole.text)
     assert by_file.kind == whole.kind == "999+835+271"
+
+
+def test_the_cli_writes_the_answer_as_it_is_made_and_nothing_when_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spenddown x12``: the answer on stdout and in ``--out`` (written as it is made) are the
+    same bytes; refused credentials (exit 4) create no ``--out`` file."""
+    monkeypatch.setattr(bootstrap, "SystemClock", FixedClock)  # the same ISA and trace times
+    path = tmp_path / "in.x12"
+    path.write_text(generated(30, 7, sets=3), encoding="utf-8")
+    out = tmp_path / "out.x12"
+    args = ("x12", str(path), "--npi", PHYSICIAN[0])
+    wrong = cli_world(f"sqlite:///{tmp_path / 'w.db'}", tmp_path)(
+        *args, "--pin", "0000", "--out", str(out)
+    )
+    assert wrong.exit_code == 4
+    assert not out.exists()
+    to_file = cli_world(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)(
+        *args, "--pin", PHYSICIAN[1], "--out", str(out)
+    )
+    to_stdout = cli_world(f"sqlite:///{tmp_path / 'b.db'}", tmp_path)(*args, "--pin", PHYSICIAN[1])
+    assert to_file.exit_code == 0, to_file.stderr
+    assert to_stdout.exit_code == 0, to_stdout.stderr
+    assert "CLP*" in to_stdout.stdout
+    assert out.read_text(encoding="utf-8") == to_stdout.stdout
+    assert to_stdout.stdout.endswith("~\n")
