@@ -8,8 +8,9 @@ the sets received and accepted, a rejected set carries at least one IK3 or an IK
 from __future__ import annotations
 
 import re
+import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,14 +125,45 @@ def ta1_accepted(interchange: Interchange) -> str:
     )
 
 
+class SpooledSets:
+    """The sets of an outbound group written to a temporary file as they are made (memory
+    while small, then disk: ``tempfile.SpooledTemporaryFile``), so that a file's answer is
+    never held whole; its length is the number of sets (GE01)."""
+
+    MEMORY = 1 << 20  # characters held in memory before the spool goes to disk
+
+    def __init__(self) -> None:
+        self.spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by ``copy_to``)
+            max_size=self.MEMORY, mode="w+", encoding="utf-8", newline=""
+        )
+        self.count = 0
+
+    def append(self, text: str) -> None:
+        self.spool.write("\n" + text.strip())
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def copy_to(self, write: Callable[[str], object]) -> None:
+        """Each set, after a line break, then the spool is closed."""
+        self.spool.seek(0)
+        while chunk := self.spool.read(COPY_CHUNK):
+            write(chunk)
+        self.spool.close()
+
+
+COPY_CHUNK = 64 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class OutboundGroup:
     """One functional group of an answer: GS01, GS08 and its sets (each ST..SE, already
-    numbered by the caller: ST02 unique within the group)."""
+    numbered by the caller: ST02 unique within the group), held or spooled."""
 
     functional_code: str
     version: str
-    sets: Sequence[str]
+    sets: Sequence[str] | SpooledSets
 
 
 def write_interchange(
@@ -143,10 +175,35 @@ def write_interchange(
     created: datetime,
     ta1_segment: str | None = None,
 ) -> str:
-    """The answer to ``interchange``: ISA (its ISA13 echoed), an optional TA1, then each group
-    with GS06 numbered 1, 2, ... (GE02 equal), IEA counting the groups."""
+    """The answer to ``interchange`` as one text (``write_interchange_to``)."""
+    parts: list[str] = []
+    write_interchange_to(
+        parts.append,
+        interchange,
+        groups,
+        our_id=our_id,
+        their_id=their_id,
+        created=created,
+        ta1_segment=ta1_segment,
+    )
+    return "".join(parts)
+
+
+def write_interchange_to(
+    write: Callable[[str], object],
+    interchange: Interchange,
+    groups: Sequence[OutboundGroup],
+    *,
+    our_id: str,
+    their_id: str,
+    created: datetime,
+    ta1_segment: str | None = None,
+) -> None:
+    """The answer to ``interchange``, given to ``write`` piece by piece, one line break between
+    lines (none after the last): ISA (its ISA13 echoed), an optional TA1, then each group with
+    GS06 numbered 1, 2, ... (GE02 equal), IEA counting the groups."""
     control = interchange.control_number.zfill(9)[-9:]
-    lines = [
+    write(
         isa(
             sender_qualifier=interchange.receiver_qualifier,
             sender_id=our_id,
@@ -156,12 +213,13 @@ def write_interchange(
             created=created,
             usage=interchange.usage,
         )
-    ]
+    )
     if ta1_segment is not None:
-        lines.append(ta1_segment)
+        write("\n" + ta1_segment)
     for number, group in enumerate(groups, start=1):
-        lines.append(
-            segment(
+        write(
+            "\n"
+            + segment(
                 "GS",
                 group.functional_code,
                 clean(our_id, 15),
@@ -173,10 +231,13 @@ def write_interchange(
                 group.version,
             )
         )
-        lines.extend(text.strip() for text in group.sets)
-        lines.append(segment("GE", str(len(group.sets)), str(number)))
-    lines.append(segment("IEA", str(len(groups)), control))
-    return "\n".join(lines)
+        if isinstance(group.sets, SpooledSets):
+            group.sets.copy_to(write)
+        else:
+            for text in group.sets:
+                write("\n" + text.strip())
+        write("\n" + segment("GE", str(len(group.sets)), str(number)))
+    write("\n" + segment("IEA", str(len(groups)), control))
 
 
 def _claim_of(transaction: TransactionSet, position: int) -> str:

@@ -21,7 +21,9 @@ each claim sees the claims before it exactly as one after the other would:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +56,10 @@ from spenddown.services import claims
 from spenddown.services.ports import Env, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
+# What adjudicates a run of original claims: ``claims.adjudicate_batch`` by default; the CLI's
+# ``x12 --jobs N`` gives the parallel batch (``entrypoints.batch_jobs.adjudicate_parallel``),
+# with the same outcomes in the same order.
+Batch = Callable[[Iterable[Claim]], Iterator[claims.BatchOutcome]]
 
 
 def _adjudicate(claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env) -> Adjudication:
@@ -68,24 +74,135 @@ def _adjudicate(claim: Claim, npi: str, pin: str, uow: UowFactory, env: Env) -> 
         return earlier
 
 
-def _adjudicate_run(
-    run: list[Claim], uow: UowFactory, env: Env
-) -> list[Adjudication | SpenddownError]:
-    """Consecutive original claims of the authenticated provider through the batch use case
-    (chunks, one commit each), each outcome what ``_adjudicate`` gives for it: a claim ID
-    already stored (before the file, or earlier in it) is a resend when unchanged. The PIN was
-    checked once for the file (``exchange.answer``), so the batch's own-provider rule is the
-    credentials' provider: the caller sends only claims under that NPI."""
-    if not run:
-        return []
-    out: list[Adjudication | SpenddownError] = []
-    for claim, outcome in zip(run, claims.adjudicate_batch(run, uow, env), strict=True):
+class ClaimRuns:
+    """The claims of a file's answered 837P sets, in the file's order, as ``_decide`` answers
+    them one after the other (``take``). Each original claim of the credentials' NPI (not a
+    dependent's, a correction or a void, mapped by ``mapping.to_claim``) is batchable; a run is
+    a maximal sequence of consecutive batchable claims, across set boundaries, and goes through
+    ``adjudicate`` (``claims.adjudicate_batch``, or the CLI's parallel batch): the run's claims
+    are read ahead from ``wires`` (a reading of the file's claims, or the claims held) as the
+    batch asks for them, and stop at the first claim that is not batchable, which then
+    takes the one-claim path once every claim before it is answered (committed). A claim ID
+    already stored (before the file, or earlier in it) is a resend when unchanged, as
+    ``_adjudicate`` answers it. The PIN was checked once for the file (``exchange.answer``), so
+    the batch's own-provider rule is the credentials' provider. Memory: what the batch reads
+    ahead (a few chunks), whatever the file's size."""
+
+    def __init__(
+        self,
+        wires: Iterable[ProfessionalClaim],
+        npi: str,
+        uow: UowFactory,
+        env: Env,
+        adjudicate: Batch | None = None,
+    ) -> None:
+        self.npi, self.uow = npi, uow
+        self.adjudicate: Batch = adjudicate or (lambda run: claims.adjudicate_batch(run, uow, env))
+        self.source = ((wire, self._classify(wire)) for wire in wires)
+        # Read ahead by the run in progress, not yet taken: batchable claims, then possibly the
+        # claim that ended the run.
+        self.ahead: deque[tuple[ProfessionalClaim, Claim | SpenddownError | None]] = deque()
+        # Read after those for ``upcoming``, not yet given to a run nor taken.
+        self.peeked: deque[tuple[ProfessionalClaim, Claim | SpenddownError | None]] = deque()
+        self.outcomes: Iterator[claims.BatchOutcome] | None = None
+        self.taken = 0  # claims taken so far
+
+    def _classify(self, wire: ProfessionalClaim) -> Claim | SpenddownError | None:
+        """The domain claim of a batchable claim; the mapping's refusal of an original claim;
+        None for a claim of the one-claim path."""
+        if not BATCHED or wire.dependent or wire.frequency in CORRECTIONS:
+            return None
+        try:
+            claim = mapping.to_claim(wire)
+        except SpenddownError as error:
+            return error
+        return claim if claim.provider_npi == self.npi else None  # another NPI: refused there
+
+    def _next(self) -> tuple[ProfessionalClaim, Claim | SpenddownError | None]:
+        """The first claim not yet given to a run nor taken."""
+        return self.peeked.popleft() if self.peeked else next(self.source)
+
+    def _run(self) -> Iterator[Claim]:
+        while True:
+            try:
+                wire, classified = self._next()
+            except StopIteration:
+                return
+            self.ahead.append((wire, classified))
+            if not isinstance(classified, Claim):
+                return
+            yield classified
+
+    def upcoming(self, count: int) -> list[ProfessionalClaim]:
+        """The next ``count`` claims to take (a set's claims, when ``wires`` is the only
+        reading of the file's claims), without taking them."""
+        found = [wire for wire, _ in itertools.islice(self.ahead, count)]
+        found += [wire for wire, _ in itertools.islice(self.peeked, count - len(found))]
+        while len(found) < count:
+            item = next(self.source)
+            self.peeked.append(item)
+            found.append(item[0])
+        return found
+
+    def take(
+        self, wire: ProfessionalClaim
+    ) -> tuple[Claim | SpenddownError | None, claims.BatchOutcome | None]:
+        """The next claim of the file (``wire``): its domain claim and outcome when batchable;
+        else the mapping's refusal or None (the caller answers it), every claim before it
+        answered and committed."""
+        self.taken += 1
+        outcomes = self.outcomes
+        if outcomes is not None and (not self.ahead or isinstance(self.ahead[0][1], Claim)):
+            outcome = next(outcomes, None)  # may read the run further ahead
+            if outcome is not None:
+                return self._answered(wire, outcome)
+            self.outcomes = None  # the run ended: its batch gave every outcome
+        elif outcomes is not None:  # the claim that ended the run is next
+            self.finish()
+        read, classified = self.ahead.popleft() if self.ahead else self._next()
+        self._check(read, wire)
+        if not isinstance(classified, Claim):
+            return classified, None
+        self.ahead.append((read, classified))  # a new run, this claim first
+        self.outcomes = iter(self.adjudicate(itertools.chain((classified,), self._run())))
+        return self._answered(wire, next(self.outcomes))
+
+    def _answered(
+        self, wire: ProfessionalClaim, outcome: claims.BatchOutcome
+    ) -> tuple[Claim, claims.BatchOutcome]:
+        read, classified = self.ahead.popleft()
+        self._check(read, wire)
+        assert isinstance(classified, Claim)
         if isinstance(outcome, RuleRefusal) and outcome.code == "DUPLICATE_CLAIM":
-            earlier = claims.resent(claim, uow())
-            out.append(outcome if earlier is None else earlier)
-        else:
-            out.append(outcome)
-    return out
+            earlier = claims.resent(classified, self.uow())
+            if earlier is not None:
+                return classified, earlier
+        return classified, outcome
+
+    def skip(self, wires: Iterable[ProfessionalClaim]) -> None:
+        """Claims a set will not answer (it failed part-way): taken, their outcomes dropped
+        (a batchable claim is adjudicated with its run; a claim of the one-claim path is not)."""
+        for wire in wires:
+            self.take(wire)
+
+    def finish(self) -> None:
+        """The run in progress ended: its batch is run to its end (workers stopped)."""
+        if self.outcomes is not None:
+            outcomes, self.outcomes = self.outcomes, None
+            if next(outcomes, None) is not None:
+                raise AssertionError("a run gave more outcomes than claims")
+
+    def close(self) -> None:
+        """Stop a run left part-way (an error): its batch's generator is closed."""
+        outcomes, self.outcomes = self.outcomes, None
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+
+    @staticmethod
+    def _check(read: ProfessionalClaim, wire: ProfessionalClaim) -> None:
+        if read.claim_id != wire.claim_id:
+            raise AssertionError("the claims read ahead are not the claims answered")
 
 
 CORRECTIONS = {"7": claims.REPLACEMENT, "8": claims.VOID}  # CLM05-3
@@ -144,6 +261,7 @@ def _decide(
     created: datetime,
     payer: Party,
     control: Callable[[str], str],
+    runs: ClaimRuns | None = None,
 ) -> _Answers:
     payments: list[ClaimPayment] = []
     refused: dict[tuple[str, str], list[AcknowledgedClaim]] = {}
@@ -153,30 +271,20 @@ def _decide(
         key = (wire.billing_name, wire.billing_npi)
         refused.setdefault(key, []).append(mapping.rejected_claim(wire, error))
 
-    pending: list[tuple[ProfessionalClaim, Claim]] = []  # a run of batchable claims, in order
-
-    def flush() -> None:
-        for (wire, claim), outcome in zip(
-            pending, _adjudicate_run([c for _, c in pending], uow, env), strict=True
-        ):
+    alone = runs is None
+    if runs is None:  # the set on its own
+        runs = ClaimRuns(wire_claims, npi, uow, env)
+    for wire in wire_claims:
+        classified, outcome = runs.take(wire)
+        if isinstance(classified, SpenddownError):
+            refuse(wire, classified)
+            continue
+        if isinstance(classified, Claim):
             if isinstance(outcome, SpenddownError):
                 refuse(wire, outcome)
-            else:
-                payments.append(mapping.claim_payment(wire, claim, outcome, remarks))
-        pending.clear()
-
-    for wire in wire_claims:
-        if BATCHED and not wire.dependent and wire.frequency not in CORRECTIONS:
-            try:
-                claim = mapping.to_claim(wire)
-            except SpenddownError as error:
-                flush()
-                refuse(wire, error)
-                continue
-            if claim.provider_npi == npi:  # another NPI: the one-claim path refuses it
-                pending.append((wire, claim))
-                continue
-        flush()
+            elif outcome is not None:
+                payments.append(mapping.claim_payment(wire, classified, outcome, remarks))
+            continue
         try:
             claim = _claim(wire, uow)
             if wire.frequency in CORRECTIONS:
@@ -192,7 +300,8 @@ def _decide(
             refuse(wire, error)
         else:
             payments.append(mapping.claim_payment(wire, claim, result, remarks))
-    flush()
+    if alone:
+        runs.finish()
     remittance: tuple[Remittance, str] | None = None
     acknowledgment: tuple[Acknowledgment, str] | None = None
     if payments:
@@ -253,6 +362,7 @@ def answer_claims(
     created: datetime,
     payer: Party,
     control: Callable[[str], str],
+    runs: ClaimRuns | None = None,
 ) -> list[tuple[str, X12SegmentGroup]]:
     """The answering transaction sets as (kind, x12sdk model): "835" and/or "277CA";
     ``control(kind)`` gives each its ST02. The validated models: what ``write_claims`` writes
@@ -267,6 +377,7 @@ def answer_claims(
         created=created,
         payer=payer,
         control=control,
+        runs=runs,
     )
     out: list[tuple[str, X12SegmentGroup]] = []
     if answers.remittance is not None:
@@ -288,6 +399,7 @@ def write_claims(
     created: datetime,
     payer: Party,
     control: Callable[[str], str],
+    runs: ClaimRuns | None = None,
 ) -> list[tuple[str, str]]:
     """``answer_claims`` as text (kind, ST..SE): the 835 written segment by segment
     (``x221a1.write_835``, docs/decisions.md "Streaming X12"), the 277CA with its model."""
@@ -301,6 +413,7 @@ def write_claims(
         created=created,
         payer=payer,
         control=control,
+        runs=runs,
     )
     out: list[tuple[str, str]] = []
     if answers.remittance is not None:

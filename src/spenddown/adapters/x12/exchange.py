@@ -26,9 +26,10 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -114,8 +115,19 @@ UowFactory = Callable[[], UnitOfWork]
 Content = Inquiry | StatusInquiry | list[ProfessionalClaim]
 
 
-def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer:
-    """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes")."""
+def answer(
+    raw: str,
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    batch: claim_answers.Batch | None = None,
+) -> Answer:
+    """Every interchange of ``raw`` answered on its own, in order (docs/x12.md "Envelopes").
+    ``batch``, when given, adjudicates the runs of original 837P claims instead of
+    ``claims.adjudicate_batch`` (the CLI's ``--jobs``: several processes, the same outcomes in
+    the same order)."""
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
     streamed = _read_streamed(raw) if STREAMED else None
     if streamed is not None:
@@ -135,23 +147,121 @@ def answer(raw: str, *, npi: str, pin: str, uow: UowFactory, env: Env) -> Answer
         for c, answered in _accepted_contents(read, contents)
     ):
         providers.authenticate(npi, pin, uow(), env)
-    state = _Eligibility(npi, pin, uow, env)
-    texts: list[str] = []
+    out = io.StringIO()
+    kinds = _answer_all(
+        read,
+        lambda transaction: contents.get(id(transaction)),
+        claim_answers.ClaimRuns(_claims_answered(read, contents), npi, uow, env, batch),
+        out.write,
+        npi=npi,
+        pin=pin,
+        uow=uow,
+        env=env,
+        created=created,
+    )
+    return Answer("+".join(dict.fromkeys(kinds)), out.getvalue(), recorded)
+
+
+def answer_file(
+    path: Path,
+    write: Callable[[str], object],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    batch: claim_answers.Batch | None = None,
+) -> Answer:
+    """``answer`` for a file, the answer given to ``write`` as it is made (``Answer.text`` is
+    empty), memory flat in the file's size for a file of 837P sets without problems
+    (docs/architecture.md "Streaming X12"): a first reading checks the envelope and each set
+    (``stream.checked_claim_counts``, claims counted and dropped), then the claims are read
+    again (``stream.wire_claims``) into ``claim_answers.ClaimRuns``, which gives each set its
+    claims and the runs of original claims theirs ahead; each outbound group's sets are spooled
+    (``acknowledgments.SpooledSets``) until its GE can be written. Any other file (a TA1 or
+    999 to give, acknowledgments, 270s, 276s) is read whole and answered by ``answer``, as
+    before."""
+    with stream.open_text(path) as source:
+        checked, counted = stream.checked_claim_counts(source)
+    sets = _trusted(checked, counted) if STREAMED else None
+    if sets is None:
+        whole = answer(_read_text(path), npi=npi, pin=pin, uow=uow, env=env, batch=batch)
+        if whole.text:
+            write(whole.text)
+        return Answer(whole.kind, "", whole.recorded)
+    created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
+    if sets:  # the PIN is checked once, before any claim (as ``answer`` does)
+        providers.authenticate(npi, pin, uow(), env)
+    counts = iter(count for _, count in counted)
+    with stream.open_text(path) as again:
+        runs = claim_answers.ClaimRuns(
+            (wire for wire, _ in stream.wire_claims(again)), npi, uow, env, batch
+        )
+
+        def content_of(transaction: TransactionSet) -> Content:
+            try:
+                return runs.upcoming(next(counts))
+            except StopIteration:
+                changed = f"{path.name}: changed while read."
+                raise InvalidInput("INVALID_REQUEST", changed) from None
+
+        kinds = _answer_all(
+            checked, content_of, runs, write, npi=npi, pin=pin, uow=uow, env=env, created=created
+        )
+    return Answer("+".join(dict.fromkeys(kinds)), "", 0)
+
+
+def _read_text(path: Path) -> str:
+    """The whole file, as ``stream.open_text`` reads it."""
+    with stream.open_text(path) as source:
+        return source.read()
+
+
+def _answer_all(
+    read: list[Interchange | InterchangeRejected],
+    content_of: Callable[[TransactionSet], Content | None],
+    runs: claim_answers.ClaimRuns,
+    write: Callable[[str], object],
+    *,
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+) -> list[str]:
+    """Every interchange answered in order, given to ``write`` (a line break between two
+    interchanges' answers), the 837P claims taken from ``runs``; the kinds of answers
+    written, in order."""
+    state = _Eligibility(npi, pin, uow, env, runs)
     kinds: list[str] = []
-    for interchange in read:
-        if isinstance(interchange, InterchangeRejected):
-            texts.append(
-                acknowledgments.ta1(
-                    interchange.echo, interchange.note, our_id=OUR_ID, created=created
+    started = False
+
+    def begin() -> Callable[[str], object]:
+        nonlocal started
+        if started:
+            write("\n")
+        started = True
+        return write
+
+    try:
+        for interchange in read:
+            if isinstance(interchange, InterchangeRejected):
+                begin()(
+                    acknowledgments.ta1(
+                        interchange.echo, interchange.note, our_id=OUR_ID, created=created
+                    )
                 )
+                kinds.append("TA1")
+                continue
+            written = _answer_interchange(
+                interchange, content_of, state, npi, pin, uow, env, created, begin
             )
-            kinds.append("TA1")
-            continue
-        written = _answer_interchange(interchange, contents, state, npi, pin, uow, env, created)
-        if written is not None:
-            texts.append(written[0])
-            kinds.extend(written[1])
-    return Answer("+".join(dict.fromkeys(kinds)), "\n".join(texts), recorded)
+            kinds.extend(written)
+    except BaseException:
+        runs.close()  # a run left part-way by an error: its workers stopped
+        raise
+    runs.finish()
+    return kinds
 
 
 def _read_streamed(
@@ -166,6 +276,21 @@ def _read_streamed(
     it then, from the same text, so the answer is the one it always gave; nothing has been
     stored yet."""
     checked, read = stream.checked_claim_sets(io.StringIO(raw, newline=""))
+    sets = _trusted(checked, read)
+    if sets is None:
+        return None
+    contents: dict[int, Content] = {
+        id(transaction): claims for transaction, (_, claims) in zip(sets, read, strict=True)
+    }
+    return checked, contents
+
+
+def _trusted(
+    checked: list[Interchange | InterchangeRejected],
+    read: Sequence[tuple[TransactionSet, object]],
+) -> list[TransactionSet] | None:
+    """The 837P sets of a file the streamed reader answers (``_read_streamed``), in order, or
+    None when it needs today's reader."""
     sets: list[TransactionSet] = []
     for interchange in checked:
         if isinstance(interchange, InterchangeRejected) or interchange.received_ta1:
@@ -179,12 +304,10 @@ def _read_streamed(
                 sets.append(transaction)
     if len(read) != len(sets):
         return None
-    contents: dict[int, Content] = {}
-    for transaction, (streamed, claims) in zip(sets, read, strict=True):
+    for transaction, (streamed, _) in zip(sets, read, strict=True):
         if streamed.errors or streamed.control_number != transaction.control_number:
             return None
-        contents[id(transaction)] = claims
-    return checked, contents
+    return sets
 
 
 def _read_whole(raw: str) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]]:
@@ -208,6 +331,23 @@ def _read_whole(raw: str) -> tuple[list[Interchange | InterchangeRejected], dict
     return read, contents
 
 
+def _claims_answered(
+    read: list[Interchange | InterchangeRejected], contents: dict[int, Content]
+) -> Iterator[ProfessionalClaim]:
+    """The claims of every 837P set that will be answered, in the file's order: what
+    ``_answer_interchange`` gives ``claim_answers`` set after set (the runs read ahead)."""
+    for interchange in read:
+        if isinstance(interchange, InterchangeRejected):
+            continue
+        for group in interchange.groups:
+            if group.functional_code == "FA" or not acknowledgments.answered(group):
+                continue
+            for transaction in group.transactions:
+                content = contents.get(id(transaction))
+                if isinstance(content, list) and transaction.accepted:
+                    yield from content
+
+
 def _accepted_contents(
     read: list[Interchange | InterchangeRejected], contents: dict[int, Content]
 ) -> list[tuple[Content, bool]]:
@@ -225,38 +365,40 @@ def _accepted_contents(
 
 def _answer_interchange(
     interchange: Interchange,
-    contents: dict[int, Content],
+    content_of: Callable[[TransactionSet], Content | None],
     state: _Eligibility,
     npi: str,
     pin: str,
     uow: UowFactory,
     env: Env,
     created: datetime,
-) -> tuple[str, list[str]] | None:
+    begin: Callable[[], Callable[[str], object]],
+) -> list[str]:
     """One inbound interchange's answer: [TA1 when ISA14 is 1] [a 999 group for the groups
-    with a rejected set or a group error] [one group of answers per inbound group]; None when
-    there is nothing to send (an interchange of acknowledgments)."""
+    with a rejected set or a group error] [one group of answers per inbound group], written
+    with ``begin()`` once complete (each group's sets spooled until then); nothing when there
+    is nothing to send (an interchange of acknowledgments). The kinds written, in order."""
     answer_groups: list[acknowledgments.OutboundGroup] = []
     refused: list[FunctionalGroup] = []
     kinds: list[str] = []
     for group in interchange.groups:
         if group.functional_code == "FA":
             continue  # acknowledgments are recorded, never acknowledged
-        answered: dict[str, list[str]] = {}  # answer kind -> its sets, ST02 0001, 0002, ...
+        answered: dict[str, acknowledgments.SpooledSets] = {}  # kind -> its sets, ST02 0001, ...
 
-        def control(kind: str, answered: dict[str, list[str]] = answered) -> str:
+        def control(kind: str, answered: dict[str, acknowledgments.SpooledSets] = answered) -> str:
             return f"{len(answered.get(kind, ())) + 1:04d}"
 
         if acknowledgments.answered(group):
             for transaction in group.transactions:
-                content = contents.get(id(transaction))
+                content = content_of(transaction)
                 if content is None or not transaction.accepted:
                     continue
                 written = _answer_set(
                     transaction, content, control, state, npi, pin, uow, env, created
                 )
                 for kind, text in written:
-                    answered.setdefault(kind, []).append(text)
+                    answered.setdefault(kind, acknowledgments.SpooledSets()).append(text)
         if not group.accepted:
             refused.append(group)
         for kind, sets in answered.items():  # one outbound group per kind of answer
@@ -270,12 +412,13 @@ def _answer_interchange(
     wanted = interchange.ack_requested and not interchange.only_acknowledgments
     ta1 = acknowledgments.ta1_accepted(interchange) if wanted else None
     if not groups and ta1 is None:
-        return None
+        return []
     if ta1 is not None:
         kinds.insert(0, "TA1")
     ours = interchange.receiver_id if 2 <= len(interchange.receiver_id) <= 15 else OUR_ID
     theirs = interchange.sender_id if 2 <= len(interchange.sender_id) <= 15 else "UNKNOWN"
-    text = acknowledgments.write_interchange(
+    acknowledgments.write_interchange_to(
+        begin(),
         interchange,
         groups,
         our_id=acknowledgments.clean(ours, 15) or OUR_ID,
@@ -283,7 +426,7 @@ def _answer_interchange(
         created=created,
         ta1_segment=ta1,
     )
-    return text, kinds
+    return kinds
 
 
 def _answer_set(
@@ -323,17 +466,23 @@ def _answer_set(
                 control=control("277"),
             )
             return [("277", status.x12())]
-        return claim_answers.write_claims(
-            transaction,
-            content,
-            npi=npi,
-            pin=pin,
-            uow=uow,
-            env=env,
-            created=created,
-            payer=MEDI_CAL,
-            control=control,
-        )
+        taken = state.runs.taken
+        try:
+            return claim_answers.write_claims(
+                transaction,
+                content,
+                npi=npi,
+                pin=pin,
+                uow=uow,
+                env=env,
+                created=created,
+                payer=MEDI_CAL,
+                control=control,
+                runs=state.runs,
+            )
+        except (ValidationError, ValueError):
+            state.runs.skip(content[state.runs.taken - taken :])  # the set's claims not taken
+            raise
     except (ValidationError, ValueError):
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]
@@ -410,10 +559,19 @@ def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> Inboun
 
 class _Eligibility:
     """Answers the receivers of one interchange in order, remembering an authentication
-    refusal so that nobody else is verified with a PIN already refused."""
+    refusal so that nobody else is verified with a PIN already refused; holds what the file is
+    answered with (the credentials, the database, and the runs of the 837P sets' claims)."""
 
-    def __init__(self, npi: str, pin: str, uow: UowFactory, env: Env) -> None:
+    def __init__(
+        self,
+        npi: str,
+        pin: str,
+        uow: UowFactory,
+        env: Env,
+        runs: claim_answers.ClaimRuns,
+    ) -> None:
         self.npi, self.pin, self.uow, self.env = npi, pin, uow, env
+        self.runs = runs
         self.refused: SpenddownError | None = None  # rejects every receiver
         self.locked: SpenddownError | None = None  # rejects the remaining subscribers
         self.verified_once = False

@@ -22,11 +22,11 @@ answers claims checks first (one cheap pass), then reads the claims (a second pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from x12sdk.models import X12Delimiters
 
@@ -51,6 +51,7 @@ from spenddown.domain.cob.model import Claim
 from spenddown.domain.errors import SpenddownError
 
 CHUNK_SIZE = 64 * 1024
+T = TypeVar("T")
 _LEADING = "\ufeff \t\r\n"  # what ``envelope._normalise`` strips before the ISA
 _CONTROL = frozenset(("SE", "GE", "IEA", "GS", "ST", "ISA"))
 
@@ -445,6 +446,24 @@ def checked_claim_sets(
     """``check`` and ``claim_sets`` in one pass over the file (each segment tokenized once):
     the verdicts, and every set with its claims, held until the end (the caller trusts the
     sets only once the verdicts say the envelope is sound)."""
+    return _checked(source, chunk_size, max_segments, list)
+
+
+def checked_claim_counts(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, int]]]:
+    """``checked_claim_sets`` with each set's claims read (its problems found), counted and
+    dropped: memory flat in the file's size. The caller reads the claims again
+    (``wire_claims``) once the verdicts say the file is sound."""
+    return _checked(source, chunk_size, max_segments, lambda found: sum(1 for _ in found))
+
+
+def _checked(
+    source: TextIO,
+    chunk_size: int,
+    max_segments: int,
+    kept: Callable[[Iterator[ProfessionalClaim]], T],
+) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, T]]]:
     tokenizer = Tokenizer(source, chunk_size)
     checking = _Check(tokenizer, max_segments)
 
@@ -459,7 +478,7 @@ def checked_claim_sets(
             yield segment
 
     segments = tokens()
-    sets = [(transaction, list(found)) for transaction, found in _sets(tokenizer, segments)]
+    sets = [(transaction, kept(found)) for transaction, found in _sets(tokenizer, segments)]
     for _ in segments:  # what follows the last set
         pass
     return checking.finish(), sets

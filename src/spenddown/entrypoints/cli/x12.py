@@ -9,15 +9,42 @@ answered with a 271 carrying 2100B AAA*41 (exit 0, as X12 says it).
 
 from __future__ import annotations
 
+import functools
+import itertools
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from spenddown.domain.errors import InvalidInput
-from spenddown.entrypoints.cli.main import EXIT_CODES, app, handled, opened
+from spenddown.entrypoints.cli.main import EXIT_CODES, _database_url, app, handled, opened
+
+if TYPE_CHECKING:
+    from spenddown.bootstrap import App
+    from spenddown.domain.cob.model import Claim
+    from spenddown.services.claims import BatchOutcome
 
 EXIT_REJECTED = next(code for kind, code in EXIT_CODES if kind is InvalidInput)
+# A run of fewer original claims is adjudicated in this process even with --jobs: starting the
+# workers costs more than they would save (seconds on a loaded machine; docs/performance.md).
+PARALLEL_FROM = 2000
+
+
+def _parallel(app_: App, jobs: int, run: Iterable[Claim]) -> Iterator[BatchOutcome]:
+    """A run of an 837P's original claims over ``jobs`` processes (``batch_jobs``), or in this
+    process when it is shorter than ``PARALLEL_FROM`` claims: the same outcomes either way."""
+    from spenddown.entrypoints import batch_jobs
+    from spenddown.services import claims
+
+    source = iter(run)
+    head = list(itertools.islice(source, PARALLEL_FROM))
+    if len(head) < PARALLEL_FROM:
+        return claims.adjudicate_batch(head, app_.uow, app_.env)
+    return batch_jobs.adjudicate_parallel(
+        itertools.chain(head, source), app_.url, app_.env.clock, jobs=jobs
+    )
 
 
 @app.command("x12")
@@ -32,28 +59,70 @@ def x12(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the answer here (default: stdout).")
     ] = None,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            metavar="N",
+            help="Worker processes for an 837P's claims (PostgreSQL): a member's claims stay "
+            "in one; 0 or auto: one per core (1 on SQLite).",
+        ),
+    ] = "1",
 ) -> None:
     """Answer a 270 with a 271 and an 837P with an 835 (999/TA1 when malformed)."""
-    from spenddown.adapters.x12 import exchange
+    from spenddown.adapters.x12 import claim_answers, exchange
+    from spenddown.entrypoints import batch_jobs
 
     try:
-        text = file.read_bytes().decode("utf-8", errors="replace")
+        file.open("rb").close()
     except OSError as error:
         raise InvalidInput("INVALID_REQUEST", f"{file}: {error.strerror}.") from None
-    with opened(ctx) as app_:
-        answer = exchange.answer(text, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env)
+    workers = batch_jobs.resolve_jobs(jobs, _database_url(ctx))
+    sink = _Sink(out)
+    try:
+        with opened(ctx) as app_:
+            batch: claim_answers.Batch | None = None
+            if workers > 1:  # a member's claims in one process (docs/cli.md "spenddown x12")
+                batch = functools.partial(_parallel, app_, workers)
+            answer = exchange.answer_file(
+                file, sink.write, npi=npi.strip(), pin=pin, uow=app_.uow, env=app_.env, batch=batch
+            )
+        if sink.written:
+            sink.write("\n")
+    finally:
+        sink.close()
     if not answer.kind:  # acknowledgments of our own answers: recorded, never acknowledged
         typer.echo(
             f"spenddown: recorded {answer.recorded} acknowledgment(s); nothing to answer.",
             err=True,
         )
         return
-    if out is None:
-        typer.echo(answer.text)
-    else:
-        out.write_text(answer.text + "\n", encoding="utf-8")
     typer.echo(f"spenddown: answered with a {answer.kind}.", err=True)
     if answer.recorded:
         typer.echo(f"spenddown: recorded {answer.recorded} acknowledgment(s).", err=True)
     if answer.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+class _Sink:
+    """Where the answer goes as it is written: ``--out`` (opened at the first piece, so that
+    nothing is created when there is nothing to answer) or stdout."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.file: TextIO | None = None
+        self.written = False
+
+    def write(self, text: str) -> None:
+        if self.file is None:
+            self.file = sys.stdout if self.path is None else self.path.open("w", encoding="utf-8")
+        self.file.write(text)
+        self.written = True
+
+    def close(self) -> None:
+        if self.file is None:
+            return
+        if self.path is None:
+            self.file.flush()
+        else:
+            self.file.close()
