@@ -193,9 +193,10 @@ def answer_file(
     (``stream.checked_claim_counts``, claims counted and dropped), then the claims are read
     again (``stream.wire_claims``) into ``claim_answers.ClaimRuns``, which gives each set its
     claims and the runs of original claims theirs ahead; each outbound group's sets are spooled
-    (``acknowledgments.SpooledSets``) until its GE can be written. Any other file (a TA1 or
-    999 to give, acknowledgments, 270s, 276s) is read whole and answered by ``answer``, as
-    before."""
+    (``acknowledgments.SpooledSets``) until its GE can be written. A file of 270 sets without
+    problems is answered as it is read too (``_answer_inquiries``). Any other file (a TA1 or
+    999 to give, acknowledgments, 276s, 270s with 837Ps) is read whole and answered by
+    ``answer``, as before."""
     with stream.open_text(path) as source:
         checked, counted = stream.checked_counts(source)
     sets = _trusted(checked, counted) if STREAMED else None

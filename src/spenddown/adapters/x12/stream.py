@@ -2,7 +2,7 @@
 envelope checked and the 837P claims read without holding the file (docs/architecture.md
 "Streaming X12").
 
-Three pieces, each flat in memory whatever the file's size:
+The pieces, each flat in memory whatever the file's size:
 
 - ``Tokenizer``: the segments of a file, with their position. The delimiters come from each
   interchange's fixed-width ISA (106 characters); the segment terminator may be followed by
@@ -15,6 +15,9 @@ Three pieces, each flat in memory whatever the file's size:
 - ``claims``: the 837P claims of a file, each yielded as soon as it is read (``x222a1``'s reader
   over the stream), with the set it belongs to; the set's problems (``TransactionSet.errors``)
   are complete once its last claim has been yielded and the next set has begun.
+- ``inquiry_sets``: the 270 sets of a file, each loop (source, receiver, subscriber) given as
+  soon as it is read (``x279a1``'s reader over the stream); ``checked_sets`` and
+  ``checked_counts`` read 837P and 270 sets in one pass with ``check``.
 
 The envelope of a file is trusted only after ``check`` has read it to the end: a caller that
 answers claims checks first (one cheap pass), then reads the claims (a second pass).
