@@ -318,3 +318,56 @@ def test_stream_sets_are_what_answer_file_reads(tmp_path: Path) -> None:
     with stream.open_text(path) as source:
         _, counted = stream.checked_counts(source)
     assert [(t.code, n) for t, n in counted] == [("270", 9)]
+
+
+def test_a_270_file_is_answered_a_chunk_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``answer_file`` verifies a receiver's first chunk before it reads the next subscribers:
+    what it holds is a chunk, not the file (docs/architecture.md "Streaming X12")."""
+    monkeypatch.setattr(eligibility, "VERIFY_CHUNK", 10)
+    read = 0
+    at_each_chunk: list[int] = []
+    inquiry_sets = stream.inquiry_sets
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal read
+        for transaction, events in inquiry_sets(*args, **kwargs):
+
+            def counted(events: Any = events) -> Any:
+                nonlocal read
+                for event in events:
+                    read += isinstance(event, x279a1.SubscriberInquiry)
+                    yield event
+
+            yield transaction, counted()
+
+    verify_batch = eligibility.verify_batch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        at_each_chunk.append(read)
+        return verify_batch(*args, **kwargs)
+
+    monkeypatch.setattr(stream, "inquiry_sets", counting)
+    monkeypatch.setattr(eligibility, "verify_batch", spy)
+    path = tmp_path / "in.x12"
+    text = interchange("270", "005010X279A1", [inquiry(21, [(PHYSICIAN[0], 45, 0)])])
+    path.write_text(text, encoding="utf-8")
+    api = make_api(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        api.world.load(copy.deepcopy(FEES))
+        pieces: list[str] = []
+        exchange.answer_file(
+            path,
+            pieces.append,
+            npi=PHYSICIAN[0],
+            pin=PHYSICIAN[1],
+            uow=api.app.uow,
+            env=api.app.env,
+        )
+    finally:
+        api.close()
+    assert "EB*" in "".join(pieces)
+    assert len(at_each_chunk) >= 4  # 45 subscribers, a few refused by the adapter
+    assert at_each_chunk[0] <= 15  # the first chunk verified with a third of the file unread
+    assert at_each_chunk == sorted(at_each_chunk)
