@@ -159,6 +159,10 @@ class SpooledSets:
     def __len__(self) -> int:
         return self.count
 
+    def close(self) -> None:
+        """The spool dropped unread (its sets are not answered)."""
+        self.spool.close()
+
     def copy_to(self, write: Callable[[str], object]) -> None:
         """Each set, after a line break, then the spool is closed."""
         self.spool.seek(0)

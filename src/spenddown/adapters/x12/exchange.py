@@ -190,7 +190,7 @@ def answer_file(
     """``answer`` for a file, the answer given to ``write`` as it is made (``Answer.text`` is
     empty), memory flat in the file's size for a file of 837P sets without problems
     (docs/architecture.md "Streaming X12"): a first reading checks the envelope and each set
-    (``stream.checked_claim_counts``, claims counted and dropped), then the claims are read
+    (``stream.checked_counts``, claims counted and dropped), then the claims are read
     again (``stream.wire_claims``) into ``claim_answers.ClaimRuns``, which gives each set its
     claims and the runs of original claims theirs ahead; each outbound group's sets are spooled
     (``acknowledgments.SpooledSets``) until its GE can be written. A file of 270 sets without
@@ -580,7 +580,7 @@ def _answer_streamed(
         for _ in answers:
             pass
         if new:
-            spool.spool.close()
+            spool.close()
         log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
         first = transaction.segments[0]
         transaction.errors.append(
