@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -142,8 +142,26 @@ class SpooledSets:
         self.spool.write("\n" + text.strip())
         self.count += 1
 
+    def append_lines(self, lines: Iterable[str]) -> None:
+        """``append("\n".join(lines))``, written as the lines come (the 271 of a large 270,
+        docs/architecture.md "Streaming X12"). When ``lines`` raises, what it wrote is taken
+        back and the error raised: the set is not counted."""
+        start = self.spool.tell()
+        try:
+            for line in lines:
+                self.spool.write("\n" + line)
+        except BaseException:
+            self.spool.seek(start)
+            self.spool.truncate()
+            raise
+        self.count += 1
+
     def __len__(self) -> int:
         return self.count
+
+    def close(self) -> None:
+        """The spool dropped unread (its sets are not answered)."""
+        self.spool.close()
 
     def copy_to(self, write: Callable[[str], object]) -> None:
         """Each set, after a line break, then the spool is closed."""

@@ -50,13 +50,17 @@ from spenddown.adapters.x12.x221a1 import Party
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim, read_837p
 from spenddown.adapters.x12.x279a1 import (
     RESPONSE_VERSION,
+    Answered,
+    Event,
     Inquiry,
     ReceiverAnswer,
     ReceiverInquiry,
+    SourceInquiry,
     SubscriberAnswer,
     SubscriberInquiry,
     build_271,
     read_270,
+    written_271,
 )
 from spenddown.domain.eligibility.verification import Verification
 from spenddown.domain.errors import AuthenticationFailed, InvalidInput, SpenddownError
@@ -112,7 +116,18 @@ class Answer:
 
 
 UowFactory = Callable[[], UnitOfWork]
-Content = Inquiry | StatusInquiry | list[ProfessionalClaim]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedInquiry:
+    """A 270 being read (``answer_file``): its header, then its sources, receivers and
+    subscribers as the stream gives them (``x279a1.inquiry_events``), answered as they come."""
+
+    inquiry: Inquiry
+    events: Iterator[Event]
+
+
+Content = Inquiry | StreamedInquiry | StatusInquiry | list[ProfessionalClaim]
 
 
 def answer(
@@ -175,21 +190,25 @@ def answer_file(
     """``answer`` for a file, the answer given to ``write`` as it is made (``Answer.text`` is
     empty), memory flat in the file's size for a file of 837P sets without problems
     (docs/architecture.md "Streaming X12"): a first reading checks the envelope and each set
-    (``stream.checked_claim_counts``, claims counted and dropped), then the claims are read
+    (``stream.checked_counts``, claims counted and dropped), then the claims are read
     again (``stream.wire_claims``) into ``claim_answers.ClaimRuns``, which gives each set its
     claims and the runs of original claims theirs ahead; each outbound group's sets are spooled
-    (``acknowledgments.SpooledSets``) until its GE can be written. Any other file (a TA1 or
-    999 to give, acknowledgments, 270s, 276s) is read whole and answered by ``answer``, as
-    before."""
+    (``acknowledgments.SpooledSets``) until its GE can be written. A file of 270 sets without
+    problems is answered as it is read too (``_answer_inquiries``). Any other file (a TA1 or
+    999 to give, acknowledgments, 276s, 270s with 837Ps) is read whole and answered by
+    ``answer``, as before."""
     with stream.open_text(path) as source:
-        checked, counted = stream.checked_claim_counts(source)
+        checked, counted = stream.checked_counts(source)
     sets = _trusted(checked, counted) if STREAMED else None
-    if sets is None:
+    codes = {transaction.code for transaction in sets or ()}
+    if sets is None or len(codes) > 1:  # anything to acknowledge, or 270s with 837Ps
         whole = answer(_read_text(path), npi=npi, pin=pin, uow=uow, env=env, batch=batch)
         if whole.text:
             write(whole.text)
         return Answer(whole.kind, "", whole.recorded)
     created = env.clock.now().astimezone(CALIFORNIA).replace(tzinfo=None)
+    if codes == {"270"}:
+        return _answer_inquiries(path, checked, write, npi, pin, uow, env, created)
     if sets:  # the PIN is checked once, before any claim (as ``answer`` does)
         providers.authenticate(npi, pin, uow(), env)
     counts = iter(count for _, count in counted)
@@ -202,13 +221,48 @@ def answer_file(
             try:
                 return runs.upcoming(next(counts))
             except StopIteration:
-                changed = f"{path.name}: changed while read."
-                raise InvalidInput("INVALID_REQUEST", changed) from None
+                raise _changed(path) from None
 
         kinds = _answer_all(
             checked, content_of, runs, write, npi=npi, pin=pin, uow=uow, env=env, created=created
         )
     return Answer("+".join(dict.fromkeys(kinds)), "", 0)
+
+
+def _answer_inquiries(
+    path: Path,
+    checked: list[Interchange | InterchangeRejected],
+    write: Callable[[str], object],
+    npi: str,
+    pin: str,
+    uow: UowFactory,
+    env: Env,
+    created: datetime,
+) -> Answer:
+    """``answer_file`` for a file of 270 sets without problems: read again as a stream
+    (``stream.inquiry_sets``), each receiver's subscribers verified a chunk at a time and each
+    271 written to its group's spool as it is made (docs/architecture.md "Streaming X12")."""
+    with stream.open_text(path) as again:
+        inquiries = stream.inquiry_sets(again)
+
+        def content_of(transaction: TransactionSet) -> Content:
+            streamed, events = next(inquiries, (None, iter(())))
+            first = next(events, None)
+            if streamed is None or not isinstance(first, Inquiry):
+                raise _changed(path)
+            if streamed.control_number != transaction.control_number:
+                raise _changed(path)
+            return StreamedInquiry(first, events)
+
+        runs = claim_answers.ClaimRuns((), npi, uow, env)
+        kinds = _answer_all(
+            checked, content_of, runs, write, npi=npi, pin=pin, uow=uow, env=env, created=created
+        )
+    return Answer("+".join(dict.fromkeys(kinds)), "", 0)
+
+
+def _changed(path: Path) -> InvalidInput:
+    return InvalidInput("INVALID_REQUEST", f"{path.name}: changed while read.")
 
 
 def _read_text(path: Path) -> str:
@@ -267,20 +321,21 @@ def _answer_all(
 def _read_streamed(
     raw: str,
 ) -> tuple[list[Interchange | InterchangeRejected], dict[int, Content]] | None:
-    """A file of 837P sets only, with nothing to acknowledge but a TA1 asked for, read by the
-    streamed reader in one pass (``stream.checked_claim_sets``: the envelope checked as
-    ``stream.check`` does, each set's claims read as ``read_837p`` reads them; docs/architecture.md
-    "Streaming X12"), with no model per segment. None when the file needs a TA1 or a 999 (a
-    rejected interchange, group or set, problems the 837P reader found in a set) or holds
-    anything but 837P sets of HC groups: today's reader (``envelope.read_interchanges``) answers
+    """A file of 837P and 270 sets only, with nothing to acknowledge but a TA1 asked for, read
+    by the streamed reader in one pass (``stream.checked_sets``: the envelope checked as
+    ``stream.check`` does, each 837P set's claims read as ``read_837p`` reads them, each 270 as
+    ``read_270`` does; docs/architecture.md "Streaming X12"), with no model per segment. None
+    when the file needs a TA1 or a 999 (a rejected interchange, group or set, problems the
+    837P or 270 reader found in a set) or holds anything but 837P sets of HC groups and 270
+    sets of HS groups: today's reader (``envelope.read_interchanges``) answers
     it then, from the same text, so the answer is the one it always gave; nothing has been
     stored yet."""
-    checked, read = stream.checked_claim_sets(io.StringIO(raw, newline=""))
+    checked, read = stream.checked_sets(io.StringIO(raw, newline=""))
     sets = _trusted(checked, read)
     if sets is None:
         return None
     contents: dict[int, Content] = {
-        id(transaction): claims for transaction, (_, claims) in zip(sets, read, strict=True)
+        id(transaction): content for transaction, (_, content) in zip(sets, read, strict=True)
     }
     return checked, contents
 
@@ -289,17 +344,17 @@ def _trusted(
     checked: list[Interchange | InterchangeRejected],
     read: Sequence[tuple[TransactionSet, object]],
 ) -> list[TransactionSet] | None:
-    """The 837P sets of a file the streamed reader answers (``_read_streamed``), in order, or
-    None when it needs today's reader."""
+    """The 837P and 270 sets of a file the streamed reader answers (``_read_streamed``), in
+    order, or None when it needs today's reader."""
     sets: list[TransactionSet] = []
     for interchange in checked:
         if isinstance(interchange, InterchangeRejected) or interchange.received_ta1:
             return None
         for group in interchange.groups:
-            if group.functional_code != "HC" or not group.accepted:
+            if group.functional_code not in ("HC", "HS") or not group.accepted:
                 return None
             for transaction in group.transactions:
-                if transaction.code != "837":
+                if (group.functional_code, transaction.code) not in stream.BOTH:
                     return None
                 sets.append(transaction)
     if len(read) != len(sets):
@@ -394,6 +449,9 @@ def _answer_interchange(
                 content = content_of(transaction)
                 if content is None or not transaction.accepted:
                     continue
+                if isinstance(content, StreamedInquiry):
+                    _answer_streamed(transaction, content, answered, control, state, created)
+                    continue
                 written = _answer_set(
                     transaction, content, control, state, npi, pin, uow, env, created
                 )
@@ -431,7 +489,7 @@ def _answer_interchange(
 
 def _answer_set(
     transaction: TransactionSet,
-    content: Content,
+    content: Inquiry | StatusInquiry | list[ProfessionalClaim],
     control: Callable[[str], str],
     state: _Eligibility,
     npi: str,
@@ -490,6 +548,47 @@ def _answer_set(
             SegmentProblem(first.id, first.position, "", SegmentError.HAS_ELEMENT_ERRORS)
         )
         return []
+
+
+def _answer_streamed(
+    transaction: TransactionSet,
+    content: StreamedInquiry,
+    answered: dict[str, acknowledgments.SpooledSets],
+    control: Callable[[str], str],
+    state: _Eligibility,
+    created: datetime,
+) -> None:
+    """``_answer_set`` for a 270 read as a stream: its 271 written to the group's spool line by
+    line as the subscribers are answered (``_Eligibility.answered``, ``x279a1.written_271``).
+    When x12sdk's models refuse a value, the rest is verified all the same (as ``_answer_set``
+    verifies every subscriber before building), what was written is taken back, and the set is
+    rejected in the 999."""
+    spool = answered.get("271")
+    new = spool is None
+    spool = acknowledgments.SpooledSets() if spool is None else spool
+    answers = state.answered(content.events)
+    lines = written_271(
+        content.inquiry,
+        answers,
+        created=created,
+        source_trace_id=SOURCE_TRACE_ID,
+        control_number=control("271"),
+    )
+    try:
+        spool.append_lines(lines)
+    except (ValidationError, ValueError):
+        for _ in answers:
+            pass
+        if new:
+            spool.close()
+        log.warning("x12: a %s set was refused by the x12sdk models", transaction.code)
+        first = transaction.segments[0]
+        transaction.errors.append(
+            SegmentProblem(first.id, first.position, "", SegmentError.HAS_ELEMENT_ERRORS)
+        )
+        return
+    if new:
+        answered["271"] = spool
 
 
 def _received_acknowledgments(
@@ -557,6 +656,28 @@ def _received_999(transaction: TransactionSet, common: dict[str, Any]) -> Inboun
     )
 
 
+def _chunks(
+    subscribers: Iterator[SubscriberInquiry],
+    prepare: Callable[[SubscriberInquiry], eligibility.Inquiry],
+) -> Iterator[list[tuple[SubscriberInquiry, eligibility.Inquiry | SpenddownError]]]:
+    """The subscribers with their inquiries (or the adapter's refusal), cut after every
+    ``eligibility.VERIFY_CHUNK`` inquiries: ``verify_batch``'s chunks of a receiver's list."""
+    chunk: list[tuple[SubscriberInquiry, eligibility.Inquiry | SpenddownError]] = []
+    inquiries = 0
+    for subscriber in subscribers:
+        try:
+            prepared: eligibility.Inquiry | SpenddownError = prepare(subscriber)
+            inquiries += 1
+        except SpenddownError as error:
+            prepared = error
+        chunk.append((subscriber, prepared))
+        if inquiries == eligibility.VERIFY_CHUNK:
+            yield chunk
+            chunk, inquiries = [], 0
+    if chunk:
+        yield chunk
+
+
 class _Eligibility:
     """Answers the receivers of one interchange in order, remembering an authentication
     refusal so that nobody else is verified with a PIN already refused; holds what the file is
@@ -615,6 +736,84 @@ class _Eligibility:
                 self.verified_once = True  # the PIN was accepted before any refusal
             answer.subscribers.append(self._answered(subscriber, outcome))
         return answer
+
+    def answered(self, events: Iterator[Event]) -> Iterator[Answered]:
+        """``receiver`` over a 270 read as a stream (``x279a1.inquiry_events`` after its
+        ``Inquiry``): each source, each receiver's answer with whether subscribers follow, and
+        its subscribers' answers, in order, for ``x279a1.written_271``. The subscribers are
+        verified by chunks of ``eligibility.VERIFY_CHUNK`` inquiries, as ``verify_batch`` cuts a
+        receiver's list, so the outcomes and what is stored are ``receiver``'s; a receiver's
+        answers are held only until it can no longer be refused whole (a PIN accepted)."""
+        pushed: list[Event] = []
+
+        def subscribers() -> Iterator[SubscriberInquiry]:
+            for event in events:
+                if not isinstance(event, SubscriberInquiry):
+                    pushed.append(event)  # the next source or receiver
+                    return
+                yield event
+
+        while True:
+            event = pushed.pop() if pushed else next(events, None)
+            if event is None:
+                return
+            if isinstance(event, SourceInquiry):
+                yield event
+            elif isinstance(event, ReceiverInquiry):
+                yield from self._streamed_receiver(event, subscribers())
+            # a subscriber before any receiver: the reader's problem (a 999), not read here
+
+    def _streamed_receiver(
+        self, receiver: ReceiverInquiry, subscribers: Iterator[SubscriberInquiry]
+    ) -> Iterator[tuple[ReceiverAnswer, bool] | SubscriberAnswer]:
+        """``receiver`` for one receiver whose subscribers come from a stream."""
+        mismatch = receiver.id_qualifier != "XX" or receiver.identifier != self.npi
+        if mismatch or self.refused is not None:  # rejected whole: nobody verified
+            for _ in subscribers:
+                pass
+            yield self.receiver(receiver), False
+            return
+        if not BATCHED:
+            receiver.subscribers = list(subscribers)
+            whole = self.receiver(receiver)
+            yield whole, bool(whole.subscribers)
+            yield from whole.subscribers
+            return
+        started = False  # the receiver's answer given: it can no longer be refused
+        held: list[SubscriberAnswer] = []
+        for chunk in _chunks(subscribers, self._inquiry):
+            inquiries = [p for _, p in chunk if isinstance(p, eligibility.Inquiry)]
+            outcomes = iter(
+                eligibility.verify_batch(self.npi, self.pin, inquiries, self.uow, self.env)
+                if inquiries and self.locked is None
+                else ()
+            )
+            for subscriber, inquiry in chunk:
+                if self.locked is not None:
+                    rejection = mapping.subscriber_rejection(self.locked)
+                    held.append(SubscriberAnswer(subscriber, rejection=rejection))
+                    continue
+                outcome = inquiry if isinstance(inquiry, SpenddownError) else next(outcomes)
+                if isinstance(outcome, AuthenticationFailed):
+                    if not self.verified_once:
+                        self.refused = outcome
+                        for _ in subscribers:  # read, not verified
+                            pass
+                        yield ReceiverAnswer(receiver, mapping.receiver_rejection(outcome)), False
+                        return
+                    self.locked = outcome
+                elif not isinstance(inquiry, SpenddownError):
+                    self.verified_once = True  # the PIN was accepted before any refusal
+                held.append(self._answered(subscriber, outcome))
+            if self.verified_once and held:
+                if not started:
+                    started = True
+                    yield ReceiverAnswer(receiver), True
+                yield from held
+                held = []
+        if not started:
+            yield ReceiverAnswer(receiver), bool(held)
+        yield from held
 
     def _one_by_one(self, receiver: ReceiverInquiry) -> ReceiverAnswer:
         """Each subscriber one call of ``eligibility.verify`` (the tests compare both paths)."""

@@ -2,7 +2,7 @@
 envelope checked and the 837P claims read without holding the file (docs/architecture.md
 "Streaming X12").
 
-Three pieces, each flat in memory whatever the file's size:
+The pieces, each flat in memory whatever the file's size:
 
 - ``Tokenizer``: the segments of a file, with their position. The delimiters come from each
   interchange's fixed-width ISA (106 characters); the segment terminator may be followed by
@@ -15,6 +15,9 @@ Three pieces, each flat in memory whatever the file's size:
 - ``claims``: the 837P claims of a file, each yielded as soon as it is read (``x222a1``'s reader
   over the stream), with the set it belongs to; the set's problems (``TransactionSet.errors``)
   are complete once its last claim has been yielded and the next set has begun.
+- ``inquiry_sets``: the 270 sets of a file, each loop (source, receiver, subscriber) given as
+  soon as it is read (``x279a1``'s reader over the stream); ``checked_sets`` and
+  ``checked_counts`` read 837P and 270 sets in one pass with ``check``.
 
 The envelope of a file is trusted only after ``check`` has read it to the end: a caller that
 answers claims checks first (one cheap pass), then reads the claims (a second pass).
@@ -26,11 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from x12sdk.models import X12Delimiters
 
-from spenddown.adapters.x12 import mapping
+from spenddown.adapters.x12 import mapping, x279a1
 from spenddown.adapters.x12.codes import InterchangeNote, SetError
 from spenddown.adapters.x12.envelope import (
     ISA_LENGTH,
@@ -381,11 +384,41 @@ def _body(tokens: Iterator[Segment], transaction: TransactionSet) -> Iterator[Se
         yield segment
 
 
+# A set's reader over its body: the set (its ``errors`` to fill), the body's segments, the
+# interchange's delimiters; what it reads, given as it is read.
+SetReader = Callable[[TransactionSet, Iterator[Segment], X12Delimiters], Iterator[Any]]
+
+
+def _read_claims(
+    transaction: TransactionSet, body: Iterator[Segment], delimiters: X12Delimiters
+) -> Iterator[ProfessionalClaim]:
+    def trailer() -> int:
+        return transaction.segments[-1].position
+
+    return claims_from(body, delimiters.component_separator, transaction.errors, trailer)
+
+
+def _read_inquiry(
+    transaction: TransactionSet, body: Iterator[Segment], delimiters: X12Delimiters
+) -> Iterator[x279a1.Event]:
+    return x279a1.inquiry_events(
+        transaction, body, delimiters.repetition_separator, lambda: transaction.segments[-1]
+    )
+
+
+CLAIMS: dict[tuple[str, str], SetReader] = {("HC", "837"): _read_claims}
+INQUIRIES: dict[tuple[str, str], SetReader] = {("HS", "270"): _read_inquiry}
+BOTH = CLAIMS | INQUIRIES
+
+
 def _sets(
-    tokenizer: Tokenizer, tokens: Iterator[Segment]
-) -> Iterator[tuple[TransactionSet, Iterator[ProfessionalClaim]]]:
-    """Each 837P set of an HC group with its claims as they are read (``tokens``: the
-    tokenizer's segments); the consumer reads a set's claims before asking for the next set."""
+    tokenizer: Tokenizer,
+    tokens: Iterator[Segment],
+    readers: dict[tuple[str, str], SetReader] = CLAIMS,
+) -> Iterator[tuple[TransactionSet, Iterator[Any]]]:
+    """Each set of the kinds ``readers`` knows (GS01, ST01) with what its reader reads as it
+    is read (``tokens``: the tokenizer's segments; by default the 837P sets of the HC groups
+    and their claims); the consumer reads a set's content before asking for the next set."""
     group_code = ""
     version = ""
     for segment in tokens:
@@ -396,16 +429,15 @@ def _sets(
                 version=segment.el(3) or version,
                 segments=[segment],
             )
-            if group_code != "HC" or transaction.code != "837":
+            reader = readers.get((group_code, transaction.code))
+            if reader is None:
                 break
             assert tokenizer.delimiters is not None
-            component = tokenizer.delimiters.component_separator
             body = _body(tokens, transaction)
-
-            def trailer(transaction: TransactionSet = transaction) -> int:
-                return transaction.segments[-1].position
-
-            yield transaction, claims_from(body, component, transaction.errors, trailer)
+            found = reader(transaction, body, tokenizer.delimiters)
+            yield transaction, found
+            for _ in found:  # what the consumer left unread (the set's problems are found)
+                pass
             for _ in body:  # a set the reader gave up on early
                 pass
             ended = transaction.segments[-1]
@@ -462,7 +494,8 @@ def _checked(
     source: TextIO,
     chunk_size: int,
     max_segments: int,
-    kept: Callable[[Iterator[ProfessionalClaim]], T],
+    kept: Callable[[Iterator[Any]], T],
+    readers: dict[tuple[str, str], SetReader] = CLAIMS,
 ) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, T]]]:
     tokenizer = Tokenizer(source, chunk_size)
     checking = _Check(tokenizer, max_segments)
@@ -478,10 +511,55 @@ def _checked(
             yield segment
 
     segments = tokens()
-    sets = [(transaction, kept(found)) for transaction, found in _sets(tokenizer, segments)]
+    sets = [
+        (transaction, kept(found)) for transaction, found in _sets(tokenizer, segments, readers)
+    ]
     for _ in segments:  # what follows the last set
         pass
     return checking.finish(), sets
+
+
+def checked_sets(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+) -> tuple[
+    list[Interchange | InterchangeRejected],
+    list[tuple[TransactionSet, list[ProfessionalClaim] | x279a1.Inquiry]],
+]:
+    """``checked_claim_sets`` for the 837P sets of the HC groups and the 270 sets of the HS
+    groups: each 270 read whole into the ``Inquiry`` that ``x279a1.read_270`` makes of it."""
+
+    def kept(found: Iterator[Any]) -> list[ProfessionalClaim] | x279a1.Inquiry:
+        first = next(found, None)
+        if isinstance(first, x279a1.Inquiry):
+            return x279a1.inquiry_of(first, found)
+        return [] if first is None else [first, *found]
+
+    return _checked(source, chunk_size, max_segments, kept, BOTH)
+
+
+def checked_counts(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
+) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, int]]]:
+    """``checked_claim_counts`` for the 837P sets of the HC groups and the 270 sets of the HS
+    groups, each read (its problems found) and dropped: an 837P set's count is its claims', a
+    270's its subscribers'. Memory flat in the file's size."""
+
+    def counted(found: Iterator[Any]) -> int:
+        return sum(
+            1 for item in found if isinstance(item, ProfessionalClaim | x279a1.SubscriberInquiry)
+        )
+
+    return _checked(source, chunk_size, max_segments, counted, BOTH)
+
+
+def inquiry_sets(
+    source: TextIO, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[tuple[TransactionSet, Iterator[x279a1.Event]]]:
+    """The 270 sets of the HS groups of a file checked by ``checked_counts``, in order, each
+    with its events as they are read (``x279a1.inquiry_events``: the ``Inquiry``, then each
+    source, receiver and subscriber); the consumer reads a set's events before the next set."""
+    tokenizer = Tokenizer(source, chunk_size)
+    yield from _sets(tokenizer, tokenizer.segments(), INQUIRIES)
 
 
 def claims(source: TextIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ReadClaim]:

@@ -12,7 +12,7 @@ the 270 (each 2000A, 2000B, 2000C and 2000D echoed in order with new HL numbers)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -128,6 +128,10 @@ class Inquiry:
         return [s for src in self.sources for r in src.receivers for s in r.subscribers]
 
 
+# What ``_Reader.walk`` gives, in the file's order (docs/architecture.md "Streaming X12").
+Event = Inquiry | SourceInquiry | ReceiverInquiry | SubscriberInquiry
+
+
 class _Reader:
     """One pass over the 270's segments; problems are collected, never raised."""
 
@@ -154,25 +158,48 @@ class _Reader:
     def read(self) -> Inquiry:
         segments = self.transaction.segments
         inquiry = Inquiry(self.transaction.control_number, "")
-        body = segments[1:-1]
-        if not body or body[0].id != "BHT":
-            anchor = body[0] if body else segments[-1]
+        for _ in self.walk(iter(segments[1:-1]), inquiry, lambda: segments[-1], keep=True):
+            pass
+        return inquiry
+
+    def walk(
+        self,
+        body: Iterator[Segment],
+        inquiry: Inquiry,
+        last: Callable[[], Segment],
+        *,
+        keep: bool,
+    ) -> Iterator[Event]:
+        """The set's body (after its ST, before its SE: ``last()`` once ``body`` is done)
+        read in one pass: ``inquiry`` first, once its BHT is read, then each 2000A, 2000B and
+        2000C in the file's order, each given once it is complete (the next HL has begun, or
+        the body ended): a subscriber with its dependents. ``keep``: each loop is added to its
+        parent too (``read_270``); otherwise nothing is kept once given (the streamed reader,
+        docs/architecture.md "Streaming X12")."""
+        first = next(body, None)
+        if first is None or first.id != "BHT":
+            anchor = first if first is not None else last()
             self.problem(Segment("BHT", [], anchor.position), "", SegmentError.REQUIRED_MISSING)
-            return inquiry
-        bht = body[0]
+            for _ in body:
+                pass
+            return
+        bht = first
         inquiry.reference = bht.el(3)[:50]
         if bht.el(1) != "0022":
             self.element(bht, "", ElementInvalid(1, ElementError.INVALID_CODE, bht.el(1)))
         elif not inquiry.reference:
             self.element(bht, "", ElementInvalid(3, ElementError.REQUIRED_MISSING))
+        yield inquiry
         source: SourceInquiry | None = None
         receiver: ReceiverInquiry | None = None
         subscriber: SubscriberInquiry | None = None
         dependent: DependentInquiry | None = None
+        pending: Event | None = None  # the loop opened last, not given yet
+        sources = 0
         level = ""
         in_2110 = False
         expect_name: Segment | None = None  # the HL whose NM1 must come next
-        for segment in body[1:]:
+        for segment in body:
             name = segment.id
             if name == "HL":
                 if expect_name is not None:
@@ -182,18 +209,28 @@ class _Reader:
                 hl = segment.el(1)
                 if not hl:
                     self.element(segment, "", ElementInvalid(1, ElementError.REQUIRED_MISSING))
+                if pending is not None and not (level == "23" and subscriber is not None):
+                    yield pending
+                    pending = None
                 if level == "20":
                     source = SourceInquiry(hl, "", "", "", "")
-                    inquiry.sources.append(source)
+                    sources += 1
+                    if keep:
+                        inquiry.sources.append(source)
                     receiver = subscriber = dependent = None
+                    pending = source
                 elif level == "21" and source is not None:
                     receiver = ReceiverInquiry(hl, "", "", "", "", "")
-                    source.receivers.append(receiver)
+                    if keep:
+                        source.receivers.append(receiver)
                     subscriber = dependent = None
+                    pending = receiver
                 elif level == "22" and receiver is not None:
                     subscriber = SubscriberInquiry(hl, Person(""))
-                    receiver.subscribers.append(subscriber)
+                    if keep:
+                        receiver.subscribers.append(subscriber)
                     dependent = None
+                    pending = subscriber
                 elif level == "23" and subscriber is not None:
                     dependent = DependentInquiry(hl, Person(""))
                     subscriber.dependents.append(dependent)
@@ -229,11 +266,12 @@ class _Reader:
                 # REF, N3, N4, PRV, DMG, INS, HI, AMT, III, DTP of a dependent: not needed.
             except ElementInvalid as error:
                 self.element(segment, loop, error)
+        if pending is not None:
+            yield pending
         if expect_name is not None:
             self.problem(expect_name, _loop(level), SegmentError.REQUIRED_MISSING)
-        if not inquiry.sources:
+        if not sources:
             self.problem(bht, "", SegmentError.REQUIRED_MISSING)
-        return inquiry
 
     def _name(
         self,
@@ -322,6 +360,36 @@ def read_270(transaction: TransactionSet, repetition: str = "^") -> Inquiry:
     reader = _Reader(transaction, repetition)
     inquiry = reader.read()
     transaction.errors.extend(reader.problems)
+    return inquiry
+
+
+def inquiry_events(
+    transaction: TransactionSet,
+    body: Iterator[Segment],
+    repetition: str,
+    last: Callable[[], Segment],
+) -> Iterator[Event]:
+    """``read_270`` over a stream of the set's segments (``body``: after the ST, numbered
+    from it, until the SE, which ``last()`` gives once ``body`` is done): the ``Inquiry``
+    (its BHT read), then each source, receiver and subscriber once read, none kept (the order
+    and the values of ``read_270``'s, held equal by tests/x12/test_x12_stream.py). The
+    problems are appended to ``transaction.errors`` once the events are all given."""
+    reader = _Reader(transaction, repetition)
+    inquiry = Inquiry(transaction.control_number, "")
+    yield from reader.walk(body, inquiry, last, keep=False)
+    transaction.errors.extend(reader.problems)
+
+
+def inquiry_of(inquiry: Inquiry, events: Iterator[Event]) -> Inquiry:
+    """``inquiry`` (the first of ``inquiry_events``) with the rest of the events put in their
+    places: what ``read_270`` reads."""
+    for event in events:
+        if isinstance(event, SourceInquiry):
+            inquiry.sources.append(event)
+        elif isinstance(event, ReceiverInquiry):
+            inquiry.sources[-1].receivers.append(event)
+        elif isinstance(event, SubscriberInquiry):
+            inquiry.sources[-1].receivers[-1].subscribers.append(event)
     return inquiry
 
 
@@ -415,86 +483,114 @@ def build_271(
             for subscriber in answer.subscribers:
                 loop = _subscriber(subscriber, receiver_hl, next_hl, source_trace_id)
                 subscriber_loops.append(Written(loop) if written else loop)
-            receiver = answer.inquiry
             receiver_loops.append(
-                construct(
-                    wire.Loop2000B,
-                    hl_segment=build(
-                        seg.Loop2000BHlSegment,
-                        hierarchical_id_number=receiver_hl,
-                        hierarchical_parent_id_number=source_hl,
-                        hierarchical_level_code="21",
-                        hierarchical_child_code="1" if subscriber_loops else "0",
-                    ),
-                    loop_2100b=construct(
-                        wire.Loop2100B,
-                        nm1_segment=build(
-                            seg.Loop2100BNm1Segment,
-                            entity_identifier_code=receiver.entity or "1P",
-                            entity_type_qualifier=receiver.entity_type
-                            if receiver.entity_type in ("1", "2")
-                            else "2",
-                            name_last_or_organization_name=clean(receiver.name, 60) or "PROVIDER",
-                            name_first=clean(receiver.first, 35) or None,
-                            name_middle=clean(receiver.middle, 25) or None,
-                            name_suffix=clean(receiver.suffix, 10) or None,
-                            identification_code_qualifier=clean(receiver.id_qualifier, 2) or None,
-                            identification_code=clean(receiver.identifier, 80) or None,
-                        ),
-                        aaa_segment=None
-                        if answer.rejection is None
-                        else [_aaa(answer.rejection, seg.Loop2100BAaaSegment)],
-                    ),
-                    loop_2000c=subscriber_loops or None,
-                )
+                _receiver_loop(answer, receiver_hl, source_hl, subscriber_loops or None)
             )
-        sources.append(
-            construct(
-                wire.Loop2000A,
-                hl_segment=build(
-                    seg.Loop2000AHlSegment,
-                    hierarchical_id_number=source_hl,
-                    hierarchical_level_code="20",
-                    hierarchical_child_code="1",
-                ),
-                loop_2100a=construct(
-                    wire.Loop2100A,
-                    nm1_segment=build(
-                        seg.Loop2100ANm1Segment,
-                        entity_identifier_code=source.entity or "PR",
-                        entity_type_qualifier="2",
-                        name_last_or_organization_name=clean(source.name, 60) or "MEDI-CAL",
-                        identification_code_qualifier=clean(source.id_qualifier, 2) or "PI",
-                        identification_code=clean(source.identifier, 80) or "MEDI-CAL",
-                    ),
-                ),
-                loop_2000b=receiver_loops,
-            )
-        )
+        sources.append(_source_loop(source, source_hl, receiver_loops))
     control = control_number or inquiry.control_number
     structure: dict[str, Any] = {
-        "header": construct(
-            wire.Header,
-            st_segment=build(
-                seg.HeaderStSegment,
-                transaction_set_identifier_code="271",
-                transaction_set_control_number=control,
-                implementation_convention_reference=RESPONSE_VERSION,
-            ),
-            bht_segment=build(
-                seg.HeaderBhtSegment,
-                hierarchical_structure_code="0022",
-                transaction_set_purpose_code="11",
-                submitter_transactional_identifier=clean(inquiry.reference, 50) or control,
-                transaction_set_creation_date=created.strftime("%Y%m%d"),
-                transaction_set_creation_time=created.strftime("%H%M%S"),
-            ),
-        ),
+        "header": _header(inquiry, control, created),
         "loop_2000a": sources,
     }
     header: X12SegmentGroup = structure["header"]
     segments = count(header) + sum(count(source) for source in sources) + 1  # with the SE
-    structure["footer"] = construct(
+    structure["footer"] = _footer(segments, control)
+    # Not validated as a whole: its loops were built above, each echoed value validated; and
+    # x12sdk requires NM104 for a subscriber who is the patient where the guide does not (a
+    # 270 may name the member by ID only).
+    return construct(EligibilityBenefit, **structure)
+
+
+def _receiver_loop(
+    answer: ReceiverAnswer,
+    receiver_hl: str,
+    source_hl: str,
+    subscriber_loops: list[Any] | None,
+    followed: bool | None = None,
+) -> wire.Loop2000B:
+    """A 2000B; HL04 1 when subscribers follow (``followed``, or else ``subscriber_loops``)."""
+    receiver = answer.inquiry
+    children = bool(subscriber_loops) if followed is None else followed
+    return construct(
+        wire.Loop2000B,
+        hl_segment=build(
+            seg.Loop2000BHlSegment,
+            hierarchical_id_number=receiver_hl,
+            hierarchical_parent_id_number=source_hl,
+            hierarchical_level_code="21",
+            hierarchical_child_code="1" if children else "0",
+        ),
+        loop_2100b=construct(
+            wire.Loop2100B,
+            nm1_segment=build(
+                seg.Loop2100BNm1Segment,
+                entity_identifier_code=receiver.entity or "1P",
+                entity_type_qualifier=receiver.entity_type
+                if receiver.entity_type in ("1", "2")
+                else "2",
+                name_last_or_organization_name=clean(receiver.name, 60) or "PROVIDER",
+                name_first=clean(receiver.first, 35) or None,
+                name_middle=clean(receiver.middle, 25) or None,
+                name_suffix=clean(receiver.suffix, 10) or None,
+                identification_code_qualifier=clean(receiver.id_qualifier, 2) or None,
+                identification_code=clean(receiver.identifier, 80) or None,
+            ),
+            aaa_segment=None
+            if answer.rejection is None
+            else [_aaa(answer.rejection, seg.Loop2100BAaaSegment)],
+        ),
+        loop_2000c=subscriber_loops,
+    )
+
+
+def _source_loop(
+    source: SourceInquiry, source_hl: str, receiver_loops: list[wire.Loop2000B]
+) -> wire.Loop2000A:
+    return construct(
+        wire.Loop2000A,
+        hl_segment=build(
+            seg.Loop2000AHlSegment,
+            hierarchical_id_number=source_hl,
+            hierarchical_level_code="20",
+            hierarchical_child_code="1",
+        ),
+        loop_2100a=construct(
+            wire.Loop2100A,
+            nm1_segment=build(
+                seg.Loop2100ANm1Segment,
+                entity_identifier_code=source.entity or "PR",
+                entity_type_qualifier="2",
+                name_last_or_organization_name=clean(source.name, 60) or "MEDI-CAL",
+                identification_code_qualifier=clean(source.id_qualifier, 2) or "PI",
+                identification_code=clean(source.identifier, 80) or "MEDI-CAL",
+            ),
+        ),
+        loop_2000b=receiver_loops,
+    )
+
+
+def _header(inquiry: Inquiry, control: str, created: datetime) -> wire.Header:
+    return construct(
+        wire.Header,
+        st_segment=build(
+            seg.HeaderStSegment,
+            transaction_set_identifier_code="271",
+            transaction_set_control_number=control,
+            implementation_convention_reference=RESPONSE_VERSION,
+        ),
+        bht_segment=build(
+            seg.HeaderBhtSegment,
+            hierarchical_structure_code="0022",
+            transaction_set_purpose_code="11",
+            submitter_transactional_identifier=clean(inquiry.reference, 50) or control,
+            transaction_set_creation_date=created.strftime("%Y%m%d"),
+            transaction_set_creation_time=created.strftime("%H%M%S"),
+        ),
+    )
+
+
+def _footer(segments: int, control: str) -> wire.Footer:
+    return construct(
         wire.Footer,
         se_segment=build(
             SeSegment,
@@ -502,10 +598,48 @@ def build_271(
             transaction_set_control_number=control,
         ),
     )
-    # Not validated as a whole: its loops were built above, each echoed value validated; and
-    # x12sdk requires NM104 for a subscriber who is the patient where the guide does not (a
-    # 270 may name the member by ID only).
-    return construct(EligibilityBenefit, **structure)
+
+
+# What ``written_271`` is given, in the 270's order: each source, each receiver's answer with
+# whether subscribers follow it, each subscriber's answer.
+Answered = SourceInquiry | tuple[ReceiverAnswer, bool] | SubscriberAnswer
+
+
+def written_271(
+    inquiry: Inquiry,
+    answered: Iterator[Answered],
+    *,
+    created: datetime,
+    source_trace_id: str,
+    control_number: str,
+) -> Iterator[str]:
+    """The lines of ``writer.write(build_271(...))`` (ST..SE, a segment each), given as the
+    answers come: one loop's models alive at a time (docs/architecture.md "Streaming X12").
+    ``inquiry`` is the 270's header (its sources are not read: ``answered`` gives them)."""
+    hl = 0
+
+    def next_hl() -> str:
+        nonlocal hl
+        hl += 1
+        return str(hl)
+
+    lines = Written(_header(inquiry, control_number, created)).lines
+    written = len(lines)
+    yield from lines
+    source_hl = receiver_hl = ""
+    for item in answered:
+        if isinstance(item, SourceInquiry):
+            source_hl = next_hl()
+            lines = Written(_source_loop(item, source_hl, [])).lines
+        elif isinstance(item, tuple):
+            receiver_hl = next_hl()
+            answer, followed = item
+            lines = Written(_receiver_loop(answer, receiver_hl, source_hl, None, followed)).lines
+        else:
+            lines = Written(_subscriber(item, receiver_hl, next_hl, source_trace_id)).lines
+        written += len(lines)
+        yield from lines
+    yield from Written(_footer(written + 1, control_number)).lines
 
 
 def _subscriber(
