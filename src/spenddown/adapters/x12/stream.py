@@ -470,26 +470,6 @@ def claim_sets(
         yield transaction, list(found)
 
 
-def checked_claim_sets(
-    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
-) -> tuple[
-    list[Interchange | InterchangeRejected], list[tuple[TransactionSet, list[ProfessionalClaim]]]
-]:
-    """``check`` and ``claim_sets`` in one pass over the file (each segment tokenized once):
-    the verdicts, and every set with its claims, held until the end (the caller trusts the
-    sets only once the verdicts say the envelope is sound)."""
-    return _checked(source, chunk_size, max_segments, list)
-
-
-def checked_claim_counts(
-    source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
-) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, int]]]:
-    """``checked_claim_sets`` with each set's claims read (its problems found), counted and
-    dropped: memory flat in the file's size. The caller reads the claims again
-    (``wire_claims``) once the verdicts say the file is sound."""
-    return _checked(source, chunk_size, max_segments, lambda found: sum(1 for _ in found))
-
-
 def _checked(
     source: TextIO,
     chunk_size: int,
@@ -525,8 +505,10 @@ def checked_sets(
     list[Interchange | InterchangeRejected],
     list[tuple[TransactionSet, list[ProfessionalClaim] | x279a1.Inquiry]],
 ]:
-    """``checked_claim_sets`` for the 837P sets of the HC groups and the 270 sets of the HS
-    groups: each 270 read whole into the ``Inquiry`` that ``x279a1.read_270`` makes of it."""
+    """``check`` and the sets' reading in one pass over the file (each segment tokenized once):
+    the verdicts, and every 837P set of the HC groups with its claims and every 270 set of the
+    HS groups with the ``Inquiry`` that ``x279a1.read_270`` makes of it, held until the end (the
+    caller trusts the sets only once the verdicts say the envelope is sound)."""
 
     def kept(found: Iterator[Any]) -> list[ProfessionalClaim] | x279a1.Inquiry:
         first = next(found, None)
@@ -540,9 +522,10 @@ def checked_sets(
 def checked_counts(
     source: TextIO, *, chunk_size: int = CHUNK_SIZE, max_segments: int = MAX_SEGMENTS
 ) -> tuple[list[Interchange | InterchangeRejected], list[tuple[TransactionSet, int]]]:
-    """``checked_claim_counts`` for the 837P sets of the HC groups and the 270 sets of the HS
-    groups, each read (its problems found) and dropped: an 837P set's count is its claims', a
-    270's its subscribers'. Memory flat in the file's size."""
+    """``checked_sets`` with each set read (its problems found), counted and dropped: an 837P
+    set's count is its claims', a 270's its subscribers'. Memory flat in the file's size; the
+    caller reads the sets again (``wire_claims``, ``inquiry_sets``) once the verdicts say the
+    file is sound."""
 
     def counted(found: Iterator[Any]) -> int:
         return sum(
