@@ -33,7 +33,14 @@ from test_x12_stream import corpus_files  # noqa: E402
 from spenddown.adapters.x12 import envelope, mapping, x222a1  # noqa: E402
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim, read_837p  # noqa: E402
 from spenddown.domain.cob import prior  # noqa: E402
-from spenddown.domain.cob.model import Claim, ClaimLine, PrimaryLine, ServiceScope  # noqa: E402
+from spenddown.domain.cob.model import (  # noqa: E402
+    Claim,
+    ClaimLine,
+    ClaimPrimary,
+    PayerType,
+    PrimaryLine,
+    ServiceScope,
+)
 from spenddown.domain.cob.prior import PayerLine, PriorPayer  # noqa: E402
 from spenddown.domain.errors import InvalidInput, SpenddownError  # noqa: E402
 from spenddown.domain.identifiers import parse_member_id, parse_npi  # noqa: E402
@@ -262,6 +269,29 @@ def test_with_primary_is_replace_field_by_field() -> None:
         fast = line.with_primary(primary, authorization)
         slow = dataclasses.replace(line, primary=primary, primary_authorization=authorization)
         for item in dataclasses.fields(ClaimLine):
+            assert getattr(fast, item.name) == getattr(slow, item.name), item.name
+        assert fast == slow
+
+
+def test_with_payers_is_replace_field_by_field() -> None:
+    line = ClaimLine(date(2026, 11, 2), "99213", 1, Money.of("95.00"))
+    primary = ClaimPrimary(PayerType.COMMERCIAL, "ACME", "P-1", date(2026, 11, 3))
+    medicare = ClaimPrimary(PayerType.MEDICARE, "MEDICARE", "M-1", date(2026, 11, 4))
+    claim = Claim(
+        claim_id="C-1",
+        provider_npi="1234567893",
+        member_id="12345678A",
+        soc_amount=Money.of("10.00"),
+        primary=None,
+        lines=(line,),
+        delay_reason_code="1",
+        county_authorization=True,
+    )
+    decided = (line.with_primary(PrimaryLine(allowed=Money.of("90"), paid=Money.of("70")), "A"),)
+    for first, others, lines in [(primary, (medicare,), decided), (None, (), ())]:
+        fast = claim.with_payers(first, others, lines)
+        slow = dataclasses.replace(claim, primary=first, other_payers=others, lines=lines)
+        for item in dataclasses.fields(Claim):
             assert getattr(fast, item.name) == getattr(slow, item.name), item.name
         assert fast == slow
 

@@ -24,7 +24,7 @@ level (2430 SVD, CAS) or both. This module
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -97,7 +97,10 @@ def _total(values: list[Money] | tuple[Money, ...]) -> Money:
 
 
 def ordered(payers: list[PriorPayer] | tuple[PriorPayer, ...]) -> list[PriorPayer]:
-    """The payers in the order they paid (SBR01), the order of the file among equals."""
+    """The payers in the order they paid (SBR01), the order of the file among equals (a
+    single payer, most claims, as it is: no sort)."""
+    if len(payers) < 2:
+        return list(payers)
     return sorted(payers, key=lambda p: p.rank)
 
 
@@ -106,6 +109,11 @@ def _sum(values: list[Decimal]) -> Decimal:
 
 
 _NO_CENTS = Decimal("0.00")
+
+
+def _who(payer: PriorPayer) -> str:
+    """The payer a sentence of ``balance_problems`` is about (written only for a problem)."""
+    return f"2320 SBR*{payer.responsibility} ({payer.payer_name})"
 
 
 def balance_problems(
@@ -118,23 +126,22 @@ def balance_problems(
     problems: list[str] = []
     charge = claim_charge.amount
     for payer in payers:
-        who = f"2320 SBR*{payer.responsibility} ({payer.payer_name})"
         claim_adjusted = _sum([a.amount.amount for a in payer.adjustments])
         line_adjusted = _sum([a.amount.amount for pl in payer.lines for a in pl.adjustments])
         line_paid = _sum([pl.paid.amount for pl in payer.lines])
         if payer.paid is None and not payer.lines:
-            problems.append(f"{who}: the payer paid amount (AMT*D) is missing.")
+            problems.append(f"{_who(payer)}: the payer paid amount (AMT*D) is missing.")
             continue
         if any(pl.paid.amount < 0 for pl in payer.lines) or (
             payer.paid is not None and payer.paid.amount < 0
         ):
-            problems.append(f"{who}: a paid amount is negative.")
+            problems.append(f"{_who(payer)}: a paid amount is negative.")
             continue
         paid = payer.paid.amount if payer.paid is not None else line_paid - claim_adjusted
         if charge - paid != claim_adjusted + line_adjusted:
             problems.append(
-                f"{who}: claim charge {claim_charge} - paid {paid} does not equal adjustments "
-                f"{claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
+                f"{_who(payer)}: claim charge {claim_charge} - paid {paid} does not equal "
+                f"adjustments {claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
                 f"{line_adjusted})."
             )
         if (
@@ -143,7 +150,7 @@ def balance_problems(
             and line_paid - claim_adjusted != payer.paid.amount
         ):
             problems.append(
-                f"{who}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
+                f"{_who(payer)}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
                 f"{claim_adjusted} does not equal AMT*D {payer.paid}."
             )
         by_line: dict[int, tuple[Decimal, Decimal]] = {}
@@ -158,8 +165,8 @@ def balance_problems(
                 continue
             if line_charges[number - 1].amount - paid_sum != adjusted:
                 problems.append(
-                    f"{who}, line {number}: charge {line_charges[number - 1]} - paid {paid_sum} "
-                    f"does not equal line adjustments {adjusted}."
+                    f"{_who(payer)}, line {number}: charge {line_charges[number - 1]} - paid "
+                    f"{paid_sum} does not equal line adjustments {adjusted}."
                 )
     return problems
 
@@ -320,14 +327,15 @@ def with_prior_payers(
     decided = combined_lines(charges, chain)
     first = chain[0] if chain else None
     authorization = first.prior_authorization if first else None
-    return replace(
-        claim,
-        primary=first.as_claim_primary() if first else None,
-        other_payers=tuple(p.as_claim_primary() for p in chain[1:]),
-        lines=tuple(
-            line.with_primary(
-                found, line.primary_authorization or (authorization if found else None)
-            )
-            for line, found in zip(claim.lines, decided, strict=True)
+    return claim.with_payers(
+        first.as_claim_primary() if first else None,
+        tuple([p.as_claim_primary() for p in chain[1:]]),
+        tuple(
+            [
+                line.with_primary(
+                    found, line.primary_authorization or (authorization if found else None)
+                )
+                for line, found in zip(claim.lines, decided, strict=True)
+            ]
         ),
     )
