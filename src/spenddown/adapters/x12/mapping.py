@@ -264,10 +264,13 @@ class _Owners:
     __slots__ = ("first", "known")
 
     def __init__(self, wire: ProfessionalClaim) -> None:
-        self.known = {p.payer_id for p in wire.other_payers}
+        payers = wire.other_payers
+        self.known = {p.payer_id for p in payers}
         self.first = (
-            min(wire.other_payers, key=lambda p: prior.rank(p.responsibility))
-            if wire.other_payers
+            min(payers, key=lambda p: prior.rank(p.responsibility))
+            if len(payers) > 1
+            else payers[0]
+            if payers
             else None
         )
 

@@ -241,11 +241,17 @@ def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine
 def _patient_shares(adjustments: list[PayerAdjustment]) -> tuple[Money, Money, Money]:
     """What the payer left the patient (group PR) as deductible, coinsurance and copay (CARC
     1, 2, 3), each summed in the order of ``adjustments``, all three in one pass."""
-    shares = {DEDUCTIBLE: _ZERO, COINSURANCE: _ZERO, COPAY: _ZERO}
+    deductible = coinsurance = copay = _ZERO
     for adjustment in adjustments:
-        if adjustment.group == PATIENT and adjustment.carc in shares:
-            shares[adjustment.carc] = shares[adjustment.carc] + adjustment.amount
-    return shares[DEDUCTIBLE], shares[COINSURANCE], shares[COPAY]
+        if adjustment.group == PATIENT:
+            carc = adjustment.carc
+            if carc == DEDUCTIBLE:
+                deductible = deductible + adjustment.amount
+            elif carc == COINSURANCE:
+                coinsurance = coinsurance + adjustment.amount
+            elif carc == COPAY:
+                copay = copay + adjustment.amount
+    return deductible, coinsurance, copay
 
 
 def combined_lines(line_charges: list[Money], payers: list[PriorPayer]) -> list[PrimaryLine | None]:
