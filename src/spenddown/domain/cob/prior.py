@@ -208,14 +208,15 @@ class _PerLine:
 
 def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine]:
     """One payer's payment and adjustments on each line, claim-level amounts spread."""
-    out = [_PerLine(Money.zero(), []) for _ in line_charges]
+    out = [_PerLine(_ZERO, []) for _ in line_charges]
     for pl in payer.lines:
         if 1 <= pl.line <= len(out):
-            out[pl.line - 1].paid = out[pl.line - 1].paid + pl.paid
-            out[pl.line - 1].adjustments.extend(pl.adjustments)
+            per_line = out[pl.line - 1]
+            per_line.paid = per_line.paid + pl.paid
+            per_line.adjustments.extend(pl.adjustments)
     if payer.lines:
         # Claim-level adjustments reduce the line payments (RFI 524), in proportion to them.
-        weights = [p.paid for p in out]
+        weights = [p.paid for p in out] if payer.adjustments else []
         for adjustment in payer.adjustments:
             shares = spread(adjustment.amount, weights)
             for per_line, share in zip(out, shares, strict=True):
