@@ -204,7 +204,7 @@ class _Reader:
             if name not in _READ:
                 continue  # a segment no branch below reads (N3, N4, PER, HI, OI, ...)
             # Its first element (an entity, level or qualifier), as ``segment.el(1)``, read once
-            # for the branches below (docs/performance.md "837P parse").
+            # for the branches below (docs/performance.md "What limits each target").
             elements = segment.elements
             first_element = elements[1].strip() if len(elements) > 1 else ""
             try:
