@@ -152,3 +152,32 @@ def test_spreading_claim_level_amounts_keeps_the_totals(
     assert sum(d.paid.cents for d in decided) == (found.paid or Money.zero()).cents
     assert sum(d.deductible.cents for d in decided) == found.adjustments[0].amount.cents
     assert all(not d.paid.amount < 0 for d in decided)
+
+
+def _shares_by_dict(adjustments: list[PayerAdjustment]) -> tuple[Money, Money, Money]:
+    """``prior._patient_shares`` as it was written first (a dict of the three CARCs)."""
+    shares = {"1": Money.zero(), "2": Money.zero(), "3": Money.zero()}
+    for adjustment in adjustments:
+        if adjustment.group == "PR" and adjustment.carc in shares:
+            shares[adjustment.carc] = shares[adjustment.carc] + adjustment.amount
+    return shares["1"], shares["2"], shares["3"]
+
+
+@given(
+    st.lists(
+        st.builds(
+            PayerAdjustment,
+            st.sampled_from(["PR", "CO", "OA", "PI"]),
+            st.sampled_from(["1", "2", "3", "45", "23", "96", "01"]),
+            st.sampled_from(["-0.00", "0.00", "0.01", "12.50", "-3.00", "99.99"]).map(Money.of),
+        ),
+        max_size=8,
+    )
+)
+def test_patient_shares_are_the_dict_sums(adjustments: list[PayerAdjustment]) -> None:
+    """The three shares summed in one pass with locals, as the dict summed them (the same
+    amounts, -0.00 included, compared by their text)."""
+    fast = prior._patient_shares(adjustments)
+    slow = _shares_by_dict(adjustments)
+    assert fast == slow
+    assert [str(m) for m in fast] == [str(m) for m in slow]

@@ -143,6 +143,19 @@ def test_money_parse_plain_is_parse(value: str) -> None:
     """The X12 fast path builds exactly what ``Money.parse`` builds, and refuses what it
     refuses with the same error, for the reader's amounts and for any other text."""
     assert _parsed(Money.parse_plain, value) == _parsed(Money.parse, value)
+    plain = Money.plain(value)
+    if plain is not None:  # the short way: Money.parse's own result
+        assert (str(plain), plain.amount.as_tuple()) == _parsed(Money.parse, value)
+
+
+def test_money_plain_takes_the_plain_shape_only() -> None:
+    """``Money.plain`` takes the plain shape and leaves the rest to ``Money.parse``: not
+    vacuous, and what it leaves includes what ``Money.parse`` accepts otherwise."""
+    for value in ["0", "-0", "-0.00", ".5", "5.", "007.10", "999999999999.99", "130.00"]:
+        assert Money.plain(value) is not None, value
+    for value in ["1.001", "1000000000000", "", "-", ".", "-.", "1e3", "١٥٠", " 5", "5 ", "1,000"]:
+        assert Money.plain(value) is None, value
+        assert Money.plain(value + "\n") is None
 
 
 def test_money_parse_plain_edges() -> None:

@@ -16,6 +16,7 @@ import random
 import re
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,14 @@ from test_x12_stream import corpus_files  # noqa: E402
 from spenddown.adapters.x12 import envelope, mapping, x222a1  # noqa: E402
 from spenddown.adapters.x12.x222a1 import ProfessionalClaim, read_837p  # noqa: E402
 from spenddown.domain.cob import prior  # noqa: E402
-from spenddown.domain.cob.model import Claim, ClaimLine, PrimaryLine, ServiceScope  # noqa: E402
+from spenddown.domain.cob.model import (  # noqa: E402
+    Claim,
+    ClaimLine,
+    ClaimPrimary,
+    PayerType,
+    PrimaryLine,
+    ServiceScope,
+)
 from spenddown.domain.cob.prior import PayerLine, PriorPayer  # noqa: E402
 from spenddown.domain.errors import InvalidInput, SpenddownError  # noqa: E402
 from spenddown.domain.identifiers import parse_member_id, parse_npi  # noqa: E402
@@ -42,6 +50,13 @@ from spenddown.domain.money import Money  # noqa: E402
 # --- the slow paths, as the mapping read before the fast paths ------------------------------
 def _money(value: str, where: str) -> Money:
     return Money.parse(value or "0", where)
+
+
+def _units(value: str, where: str) -> int:
+    number = Decimal(value)
+    if number != number.to_integral_value() or not 1 <= number <= 9999:
+        raise InvalidInput("INVALID_CLAIM", f"{where}: units must be a whole number 1 to 9999.")
+    return int(number)
 
 
 def _adjustments(found: list[Any], where: str) -> tuple[prior.PayerAdjustment, ...]:
@@ -141,7 +156,7 @@ def _slow_to_claim(wire: ProfessionalClaim) -> Claim:
             ClaimLine(
                 service_date=line.service_date,
                 procedure_code=line.procedure.upper(),
-                units=mapping._units(line.units, where),
+                units=_units(line.units, where),
                 charge=_money(line.charge, f"{where} SV102"),
                 medi_cal_authorization=line.prior_authorization or None,
             )
@@ -166,8 +181,9 @@ def _slow_to_claim(wire: ProfessionalClaim) -> Claim:
 # --- inputs -----------------------------------------------------------------------------------
 def _disturbed(text: str, seed: int) -> str:
     """``text`` with about one amount in eight changed (a cent more, three decimals, minus
-    zero, too large, no decimals: all valid X12 decimals), one SVD01 in ten another payer's
-    and one AMT*D in ten another amount (the segment counts kept)."""
+    zero, too large, no decimals: all valid X12 decimals), one line's units in twenty not a
+    whole number 1 to 9999, one SVD01 in ten another payer's and one AMT*D in ten another
+    amount (the segment counts kept)."""
     rng = random.Random(seed)
 
     def amount(match: re.Match[str]) -> str:
@@ -180,6 +196,11 @@ def _disturbed(text: str, seed: int) -> str:
 
     text = re.sub(r"\*(\d+\.\d\d)(?=[*~])", amount, text)
     text = re.sub(r"SVD\*ACME01", lambda m: "SVD*OTHER" if rng.random() < 0.1 else m[0], text)
+    text = re.sub(
+        r"\*UN\*1\*",
+        lambda m: rng.choice(["*UN*0*", "*UN*1.5*"]) if rng.random() < 0.05 else m[0],
+        text,
+    )
     return re.sub(r"AMT\*D\*", lambda m: "AMT*EAF*" if rng.random() < 0.1 else m[0], text)
 
 
@@ -230,7 +251,7 @@ def test_the_comparison_sees_claims_and_refusals() -> None:
     claims = [o for o in outcomes if isinstance(o, Claim)]
     codes = {o[1] for o in outcomes if isinstance(o, tuple)}
     assert sum(1 for c in claims if c.primary is not None) >= 500
-    assert {"COB_UNBALANCED", "INVALID_AMOUNT"} <= codes, codes
+    assert {"COB_UNBALANCED", "INVALID_AMOUNT", "INVALID_CLAIM"} <= codes, codes
 
 
 def test_with_primary_is_replace_field_by_field() -> None:
@@ -248,6 +269,29 @@ def test_with_primary_is_replace_field_by_field() -> None:
         fast = line.with_primary(primary, authorization)
         slow = dataclasses.replace(line, primary=primary, primary_authorization=authorization)
         for item in dataclasses.fields(ClaimLine):
+            assert getattr(fast, item.name) == getattr(slow, item.name), item.name
+        assert fast == slow
+
+
+def test_with_payers_is_replace_field_by_field() -> None:
+    line = ClaimLine(date(2026, 11, 2), "99213", 1, Money.of("95.00"))
+    primary = ClaimPrimary(PayerType.COMMERCIAL, "ACME", "P-1", date(2026, 11, 3))
+    medicare = ClaimPrimary(PayerType.MEDICARE, "MEDICARE", "M-1", date(2026, 11, 4))
+    claim = Claim(
+        claim_id="C-1",
+        provider_npi="1234567893",
+        member_id="12345678A",
+        soc_amount=Money.of("10.00"),
+        primary=None,
+        lines=(line,),
+        delay_reason_code="1",
+        county_authorization=True,
+    )
+    decided = (line.with_primary(PrimaryLine(allowed=Money.of("90"), paid=Money.of("70")), "A"),)
+    for first, others, lines in [(primary, (medicare,), decided), (None, (), ())]:
+        fast = claim.with_payers(first, others, lines)
+        slow = dataclasses.replace(claim, primary=first, other_payers=others, lines=lines)
+        for item in dataclasses.fields(Claim):
             assert getattr(fast, item.name) == getattr(slow, item.name), item.name
         assert fast == slow
 

@@ -15,6 +15,7 @@ adjudication of a claim (dozens of amounts) cheap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from spenddown.domain.errors import InvalidInput
 
 CENT = Decimal("0.01")
+# ``Money.plain``: the shape ``Money.parse`` takes as written (ASCII digits only: re.ASCII)
+_PLAIN = re.compile(r"-?(?:\d{1,12}(?:\.\d{0,2})?|\.\d{1,2})", re.ASCII).fullmatch
 DOLLAR = Decimal("1")
 
 
@@ -93,16 +96,23 @@ class Money:
     def parse_plain(cls, value: str, field: str = "amount") -> Money:
         """A decimal an X12 reader already validated as an "R" element (ASCII digits, an
         optional minus sign and decimal point): the same ``Money`` as ``Money.parse``, without
-        re-validating it as user input. Only the plain shape takes the short way (at most 12
-        whole digits and two decimals, so whole cents below 10^12); anything else goes through
-        ``Money.parse`` (its result or its error). For every string the result is
-        ``Money.parse``'s (tests/unit/test_identifiers_money_months.py holds them equal)."""
-        digits = value[1:] if value[:1] == "-" else value
-        whole, _, fraction = digits.partition(".")
-        number = whole + fraction
-        if len(fraction) > 2 or len(whole) > 12 or not (number.isdigit() and number.isascii()):
-            return cls.parse(value, field)
-        money = _NEW(Money)  # _exact, inline: once per amount of every 837P claim
+        re-validating it as user input. Only the plain shape takes the short way
+        (``Money.plain``); anything else goes through ``Money.parse`` (its result or its
+        error). For every string the result is ``Money.parse``'s
+        (tests/unit/test_identifiers_money_months.py holds them equal)."""
+        money = cls.plain(value)
+        return cls.parse(value, field) if money is None else money
+
+    @staticmethod
+    def plain(value: str) -> Money | None:
+        """``Money.parse(value)`` when ``value`` has the plain shape (ASCII digits, at most 12
+        whole and two decimal, an optional minus sign: whole cents below 10^12, which
+        ``Money.parse`` takes as they are), else None (``Money.parse`` decides). One regular
+        expression instead of ``Money.parse``'s checks: once per amount of every 837P claim,
+        where the caller builds the name of the field only for an amount not plain."""
+        if _PLAIN(value) is None:
+            return None
+        money = _NEW(Money)  # _exact, inline
         _SET(money, "amount", Decimal(value).quantize(CENT))
         return money
 

@@ -230,10 +230,16 @@ MEDICARE_FILING = {"MA", "MB"}  # SBR09 Medicare Part A / Part B
 MEDICARE_ADVANTAGE_FILING = {"16"}  # SBR09 HMO Medicare Risk
 
 
-def _money(value: str, where: str) -> Money:
+def _money(value: str, *where: object) -> Money:
     """An amount of the 837P: the reader validated it as an X12 decimal (``x222a1.amount``),
-    so it is built without re-validation (``Money.parse_plain``, equal to ``Money.parse``)."""
-    return Money.parse_plain(value or "0", where)
+    so it is built without re-validation (``Money.plain``, equal to ``Money.parse``). The
+    field's name (``where``, joined by spaces) is written only for an amount that is not
+    plain, which ``Money.parse`` judges: about ten amounts a claim."""
+    value = value or "0"
+    money = Money.plain(value)
+    if money is None:
+        return Money.parse(value, " ".join(map(str, where)))
+    return money
 
 
 def _payer_type(filing_indicator: str) -> PayerType:
@@ -244,10 +250,9 @@ def _payer_type(filing_indicator: str) -> PayerType:
     return PayerType.COMMERCIAL
 
 
-def _adjustments(found: list[CasAdjustment], where: str) -> tuple[PayerAdjustment, ...]:
-    return tuple(
-        PayerAdjustment(a.group, a.reason[:5], _money(a.amount, f"{where} CAS")) for a in found
-    )
+def _adjustments(found: list[CasAdjustment], *where: object) -> tuple[PayerAdjustment, ...]:
+    """The CAS amounts; ``where``: the loop, for the name of a refused amount (``_money``)."""
+    return tuple([PayerAdjustment(a.group, a.reason[:5], _money(a.amount, *where)) for a in found])
 
 
 class _Owners:
@@ -259,10 +264,13 @@ class _Owners:
     __slots__ = ("first", "known")
 
     def __init__(self, wire: ProfessionalClaim) -> None:
-        self.known = {p.payer_id for p in wire.other_payers}
+        payers = wire.other_payers
+        self.known = {p.payer_id for p in payers}
         self.first = (
-            min(wire.other_payers, key=lambda p: prior.rank(p.responsibility))
-            if wire.other_payers
+            min(payers, key=lambda p: prior.rank(p.responsibility))
+            if len(payers) > 1
+            else payers[0]
+            if payers
             else None
         )
 
@@ -299,8 +307,8 @@ def prior_payers(wire: ProfessionalClaim) -> list[PriorPayer]:
                 lines.append(
                     PayerLine(
                         number,
-                        _money(payment.paid, f"2400 LX {number} 2430 SVD02"),
-                        _adjustments(payment.adjustments, f"2400 LX {number} 2430"),
+                        _money(payment.paid, "2400 LX", number, "2430 SVD02"),
+                        _adjustments(payment.adjustments, "2400 LX", number, "2430 CAS"),
                     )
                 )
                 if payment.adjudication_date is not None:
@@ -318,8 +326,8 @@ def prior_payers(wire: ProfessionalClaim) -> list[PriorPayer]:
                 payer_name=payer.payer_name or "PRIOR PAYER",
                 claim_number=payer.claim_number,
                 adjudication_date=when,
-                paid=_money(payer.paid, f"{where} AMT*D") if payer.paid else None,
-                adjustments=_adjustments(payer.adjustments, where),
+                paid=_money(payer.paid, where, "AMT*D") if payer.paid else None,
+                adjustments=_adjustments(payer.adjustments, where, "CAS"),
                 lines=tuple(lines),
                 prior_authorization=payer.prior_authorization or None,
             )
@@ -327,10 +335,13 @@ def prior_payers(wire: ProfessionalClaim) -> list[PriorPayer]:
     return prior.ordered(found)
 
 
-def _units(value: str, where: str) -> int:
+def _units(value: str, line: int) -> int:
+    """SV104 of the line numbered ``line``."""
     number = Decimal(value)
     if number != number.to_integral_value() or not 1 <= number <= 9999:
-        raise InvalidInput("INVALID_CLAIM", f"{where}: units must be a whole number 1 to 9999.")
+        raise InvalidInput(
+            "INVALID_CLAIM", f"2400 LX {line}: units must be a whole number 1 to 9999."
+        )
     return int(number)
 
 
@@ -343,14 +354,13 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
     payers = prior_payers(wire)
     lines: list[ClaimLine] = []
     for line in wire.lines:
-        where = f"2400 LX {line.number}"
         assert line.service_date is not None  # the reader refused lines without DTP*472
         lines.append(
             ClaimLine(
                 service_date=line.service_date,
                 procedure_code=line.procedure.upper(),
-                units=_units(line.units, where),
-                charge=_money(line.charge, f"{where} SV102"),
+                units=_units(line.units, line.number),
+                charge=_money(line.charge, "2400 LX", line.number, "SV102"),
                 medi_cal_authorization=line.prior_authorization or None,
             )
         )

@@ -203,12 +203,16 @@ class _Reader:
             name = segment.id
             if name not in _READ:
                 continue  # a segment no branch below reads (N3, N4, PER, HI, OI, ...)
+            # Its first element (an entity, level or qualifier), as ``segment.el(1)``, read once
+            # for the branches below (docs/performance.md "What limits each target").
+            elements = segment.elements
+            first_element = elements[1].strip() if len(elements) > 1 else ""
             try:
                 if name == "HL":
                     if claim is not None:
                         yield self._close(claim)
                     claim = payer = line = payment = None
-                    level = segment.el(3)
+                    level = elements[3].strip() if len(elements) > 3 else ""
                     loop = {"20": "2000A", "22": "2000B", "23": "2000C"}.get(level, "")
                     if not loop:
                         raise ElementInvalid(3, ElementError.INVALID_CODE, level)
@@ -222,7 +226,7 @@ class _Reader:
                     else:
                         member_born = born
                 elif name == "NM1":
-                    entity = segment.el(1)
+                    entity = first_element
                     if loop == "HEADER" and entity == "41":
                         submitter = (segment.el(3)[:60], segment.el(9)[:80])
                     elif loop == "2000A" and entity == "85":
@@ -286,23 +290,23 @@ class _Reader:
                     elif payer is not None and line is None and loop == "2320":
                         payer.adjustments.extend(_cas(segment))
                 elif name == "AMT":
-                    qualifier = segment.el(1)
+                    qualifier = first_element
                     if loop == "2300" and qualifier == "F5":
                         claim.patient_paid = amount(required(segment, 2), 2)
                     elif loop == "2320" and payer is not None and qualifier == "D":
                         payer.paid = amount(required(segment, 2), 2)
                 elif name == "DTP":
-                    self._date(segment, loop, payer, line, payment)
-                elif name == "REF" and segment.el(1) in ("F8", "G1"):
+                    self._date(segment, first_element, loop, payer, line, payment)
+                elif name == "REF" and first_element in ("F8", "G1"):
                     value = required(segment, 2)[:50]
                     if loop == "2330B" and payer is not None:
-                        if segment.el(1) == "F8":
+                        if first_element == "F8":
                             payer.claim_number = value
                         else:
                             payer.prior_authorization = value
-                    elif loop == "2400" and line is not None and segment.el(1) == "G1":
+                    elif loop == "2400" and line is not None and first_element == "G1":
                         line.prior_authorization = value
-                    elif loop == "2300" and segment.el(1) == "F8":
+                    elif loop == "2300" and first_element == "F8":
                         claim.original_claim = value
                 elif name == "LX":
                     loop, payer, payment = "2400", None, None
@@ -346,12 +350,13 @@ class _Reader:
     def _date(
         self,
         segment: Segment,
+        qualifier: str,
         loop: str,
         payer: OtherPayer | None,
         line: ServiceLine | None,
         payment: LinePayment | None,
     ) -> None:
-        qualifier = segment.el(1)
+        """A DTP; ``qualifier``: its DTP01."""
         if loop == "2430" and payment is not None and qualifier == DTP_ADJUDICATION:
             payment.adjudication_date = dtp_date(segment)
         elif loop == "2330B" and payer is not None and qualifier == DTP_ADJUDICATION:

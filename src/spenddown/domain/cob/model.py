@@ -100,6 +100,28 @@ class Claim:
     delay_reason_code: str | None = None
     county_authorization: bool = False
 
+    def with_payers(
+        self,
+        primary: ClaimPrimary | None,
+        other_payers: tuple[ClaimPrimary, ...],
+        lines: tuple[ClaimLine, ...],
+    ) -> Claim:
+        """This claim with its prior payers and its lines as they decided them
+        (``domain.cob.prior.with_prior_payers``): ``dataclasses.replace`` as a direct
+        constructor call, as ``ClaimLine.with_primary`` (once per claim an 837P carries; the
+        tests hold the two equal field by field)."""
+        return Claim(
+            self.claim_id,
+            self.provider_npi,
+            self.member_id,
+            self.soc_amount,
+            primary,
+            lines,
+            other_payers,
+            self.delay_reason_code,
+            self.county_authorization,
+        )
+
     @property
     def is_medicare_crossover(self) -> bool:
         return any(

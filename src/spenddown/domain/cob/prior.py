@@ -24,7 +24,7 @@ level (2430 SVD, CAS) or both. This module
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -97,7 +97,10 @@ def _total(values: list[Money] | tuple[Money, ...]) -> Money:
 
 
 def ordered(payers: list[PriorPayer] | tuple[PriorPayer, ...]) -> list[PriorPayer]:
-    """The payers in the order they paid (SBR01), the order of the file among equals."""
+    """The payers in the order they paid (SBR01), the order of the file among equals (a
+    single payer, most claims, as it is: no sort)."""
+    if len(payers) < 2:
+        return list(payers)
     return sorted(payers, key=lambda p: p.rank)
 
 
@@ -106,6 +109,11 @@ def _sum(values: list[Decimal]) -> Decimal:
 
 
 _NO_CENTS = Decimal("0.00")
+
+
+def _who(payer: PriorPayer) -> str:
+    """The payer a sentence of ``balance_problems`` is about (written only for a problem)."""
+    return f"2320 SBR*{payer.responsibility} ({payer.payer_name})"
 
 
 def balance_problems(
@@ -118,23 +126,22 @@ def balance_problems(
     problems: list[str] = []
     charge = claim_charge.amount
     for payer in payers:
-        who = f"2320 SBR*{payer.responsibility} ({payer.payer_name})"
         claim_adjusted = _sum([a.amount.amount for a in payer.adjustments])
         line_adjusted = _sum([a.amount.amount for pl in payer.lines for a in pl.adjustments])
         line_paid = _sum([pl.paid.amount for pl in payer.lines])
         if payer.paid is None and not payer.lines:
-            problems.append(f"{who}: the payer paid amount (AMT*D) is missing.")
+            problems.append(f"{_who(payer)}: the payer paid amount (AMT*D) is missing.")
             continue
         if any(pl.paid.amount < 0 for pl in payer.lines) or (
             payer.paid is not None and payer.paid.amount < 0
         ):
-            problems.append(f"{who}: a paid amount is negative.")
+            problems.append(f"{_who(payer)}: a paid amount is negative.")
             continue
         paid = payer.paid.amount if payer.paid is not None else line_paid - claim_adjusted
         if charge - paid != claim_adjusted + line_adjusted:
             problems.append(
-                f"{who}: claim charge {claim_charge} - paid {paid} does not equal adjustments "
-                f"{claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
+                f"{_who(payer)}: claim charge {claim_charge} - paid {paid} does not equal "
+                f"adjustments {claim_adjusted + line_adjusted} (claim {claim_adjusted} + lines "
                 f"{line_adjusted})."
             )
         if (
@@ -143,7 +150,7 @@ def balance_problems(
             and line_paid - claim_adjusted != payer.paid.amount
         ):
             problems.append(
-                f"{who}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
+                f"{_who(payer)}: the sum of line paid (2430 SVD02) {line_paid} - claim adjustments "
                 f"{claim_adjusted} does not equal AMT*D {payer.paid}."
             )
         by_line: dict[int, tuple[Decimal, Decimal]] = {}
@@ -158,8 +165,8 @@ def balance_problems(
                 continue
             if line_charges[number - 1].amount - paid_sum != adjusted:
                 problems.append(
-                    f"{who}, line {number}: charge {line_charges[number - 1]} - paid {paid_sum} "
-                    f"does not equal line adjustments {adjusted}."
+                    f"{_who(payer)}, line {number}: charge {line_charges[number - 1]} - paid "
+                    f"{paid_sum} does not equal line adjustments {adjusted}."
                 )
     return problems
 
@@ -201,14 +208,15 @@ class _PerLine:
 
 def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine]:
     """One payer's payment and adjustments on each line, claim-level amounts spread."""
-    out = [_PerLine(Money.zero(), []) for _ in line_charges]
+    out = [_PerLine(_ZERO, []) for _ in line_charges]
     for pl in payer.lines:
         if 1 <= pl.line <= len(out):
-            out[pl.line - 1].paid = out[pl.line - 1].paid + pl.paid
-            out[pl.line - 1].adjustments.extend(pl.adjustments)
+            per_line = out[pl.line - 1]
+            per_line.paid = per_line.paid + pl.paid
+            per_line.adjustments.extend(pl.adjustments)
     if payer.lines:
         # Claim-level adjustments reduce the line payments (RFI 524), in proportion to them.
-        weights = [p.paid for p in out]
+        weights = [p.paid for p in out] if payer.adjustments else []
         for adjustment in payer.adjustments:
             shares = spread(adjustment.amount, weights)
             for per_line, share in zip(out, shares, strict=True):
@@ -234,11 +242,17 @@ def payer_by_line(payer: PriorPayer, line_charges: list[Money]) -> list[_PerLine
 def _patient_shares(adjustments: list[PayerAdjustment]) -> tuple[Money, Money, Money]:
     """What the payer left the patient (group PR) as deductible, coinsurance and copay (CARC
     1, 2, 3), each summed in the order of ``adjustments``, all three in one pass."""
-    shares = {DEDUCTIBLE: _ZERO, COINSURANCE: _ZERO, COPAY: _ZERO}
+    deductible = coinsurance = copay = _ZERO
     for adjustment in adjustments:
-        if adjustment.group == PATIENT and adjustment.carc in shares:
-            shares[adjustment.carc] = shares[adjustment.carc] + adjustment.amount
-    return shares[DEDUCTIBLE], shares[COINSURANCE], shares[COPAY]
+        if adjustment.group == PATIENT:
+            carc = adjustment.carc
+            if carc == DEDUCTIBLE:
+                deductible = deductible + adjustment.amount
+            elif carc == COINSURANCE:
+                coinsurance = coinsurance + adjustment.amount
+            elif carc == COPAY:
+                copay = copay + adjustment.amount
+    return deductible, coinsurance, copay
 
 
 def combined_lines(line_charges: list[Money], payers: list[PriorPayer]) -> list[PrimaryLine | None]:
@@ -320,14 +334,15 @@ def with_prior_payers(
     decided = combined_lines(charges, chain)
     first = chain[0] if chain else None
     authorization = first.prior_authorization if first else None
-    return replace(
-        claim,
-        primary=first.as_claim_primary() if first else None,
-        other_payers=tuple(p.as_claim_primary() for p in chain[1:]),
-        lines=tuple(
-            line.with_primary(
-                found, line.primary_authorization or (authorization if found else None)
-            )
-            for line, found in zip(claim.lines, decided, strict=True)
+    return claim.with_payers(
+        first.as_claim_primary() if first else None,
+        tuple([p.as_claim_primary() for p in chain[1:]]),
+        tuple(
+            [
+                line.with_primary(
+                    found, line.primary_authorization or (authorization if found else None)
+                )
+                for line, found in zip(claim.lines, decided, strict=True)
+            ]
         ),
     )
