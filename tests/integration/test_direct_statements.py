@@ -8,6 +8,7 @@ SQLAlchemy's exceptions, and the statement events fire as they did."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,30 @@ READS = {
         access._sign_in_statement(5, 20),
         {"npi": "1999999992", "address": "", "since": NOW, "trusted_since": NOW},
     ),
+    "sign-in with the member": (
+        access._sign_in_statement(5, 20, with_member=True),
+        {
+            "npi": PHYSICIAN[0],
+            "address": "127.0.0.1",
+            "since": NOW - timedelta(minutes=15),
+            "trusted_since": NOW - timedelta(days=30),
+            "cin": SOC_MEMBER,
+        },
+    ),
+    "sign-in with an unknown member": (
+        access._sign_in_statement(5, 20, with_member=True),
+        {
+            "npi": PHYSICIAN[0],
+            "address": "",
+            "since": NOW,
+            "trusted_since": NOW,
+            "cin": "99999999Z",
+        },
+    ),
+    "sign-in with a member, unknown NPI": (
+        access._sign_in_statement(5, 20, with_member=True),
+        {"npi": "1999999992", "address": "", "since": NOW, "trusted_since": NOW, "cin": SOC_MEMBER},
+    ),
     "provider": (members._GET_PROVIDER, {"npi": PHYSICIAN[0]}),
     "member": (members._GET_MEMBER, {"cin": SOC_MEMBER}),
     "unknown member": (members._GET_MEMBER, {"cin": "99999999Z"}),
@@ -123,7 +148,15 @@ READS = {
 def test_each_hot_read_gives_the_rows_sqlalchemy_gives(repo: SqlRepository, name: str) -> None:
     statement, parameters = READS[name]
     found = _same_rows(repo, statement, parameters)
-    if name in ("sign-in", "member", "segments", "obligations", "pre-check, key used"):
+    if name in (
+        "sign-in",
+        "sign-in with the member",
+        "sign-in with an unknown member",
+        "member",
+        "segments",
+        "obligations",
+        "pre-check, key used",
+    ):
         assert found  # the world has rows for these: the comparison compared something
 
 
@@ -132,11 +165,30 @@ def test_the_reads_cover_times_json_dates_and_booleans(repo: SqlRepository) -> N
     assert sign_in.lock_from is not None  # a time read from the failures
     (member,) = repo._run(*READS["member"])
     assert isinstance(member.bic_issue_date, date)
+    (with_member,) = repo._run(*READS["sign-in with the member"])
+    assert isinstance(with_member.member_birth_date, date)
     segments = repo._run(*READS["segments"])
     assert all(isinstance(s.ohc_codes, list) for s in segments)
     obligations = repo._run(*READS["obligations"])
     assert {type(o.ltc) for o in obligations} == {bool}
     assert any(o.certified_at is not None for o in obligations)
+
+
+@pytest.mark.parametrize("cin", [SOC_MEMBER, "99999999Z"])
+def test_the_sign_in_with_the_member_reads_what_the_two_reads_read(
+    repo: SqlRepository, cin: str
+) -> None:
+    args = (PHYSICIAN[0], "127.0.0.1", NOW - timedelta(minutes=15), NOW - timedelta(days=30))
+    alone = repo.provider_sign_in(*args, (5, 20))
+    found = repo.provider_sign_in(*args, (5, 20), cin)
+    assert alone is not None
+    assert found is not None
+    assert found.member_read
+    assert not alone.member_read
+    assert found.member == repo.get_member(cin)
+    assert (found.member is None) == (cin != SOC_MEMBER)
+    assert replace(found, member=None, member_read=False) == alone
+    assert repo.provider_sign_in("1999999992", *args[1:], (5, 20), cin) is None
 
 
 def _stored(c: Connection, table: Any, where: str, value: Any) -> list[tuple[Any, ...]]:

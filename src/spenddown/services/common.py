@@ -345,6 +345,27 @@ def authenticate_provider(
     stored hash and the lockout are read on every request, so a changed PIN or a lock made by
     another process counts at once. Anything else is checked first (``check_pin``)."""
     del member_lookup_follows
+    return _sign_in(uow, env, npi, pin, None)[0]
+
+
+def authenticate_provider_reading_member(
+    uow: UnitOfWork, env: Env, npi: str, pin: str, cin: str
+) -> tuple[Provider, MemberRead]:
+    """``authenticate_provider`` for a use case that looks the member of ``cin`` up next
+    (``find_member``): the member is read in the sign-in's statement when there is one (one
+    round trip fewer, docs/performance.md "Round trips per use case"). Nothing else changes:
+    the member is only used by ``find_member``, after whatever the use case checks between."""
+    return _sign_in(uow, env, npi, pin, cin)
+
+
+# The member read with the sign-in: ``(member,)`` (``member`` None for an unknown CIN), or None
+# when it was not read (a PIN checked in this request signs in without the member).
+MemberRead = tuple[Member | None] | None
+
+
+def _sign_in(
+    uow: UnitOfWork, env: Env, npi: str, pin: str, cin: str | None
+) -> tuple[Provider, MemberRead]:
     checked = _CHECKED.get()
     if checked is not None and checked.npi == npi:
         provider = uow.repo.get_provider(npi)
@@ -352,7 +373,7 @@ def authenticate_provider(
             # The stored hash changed since the check (a new PIN, or another process replaced
             # an old hash on its first use): checked again against the new one.
             raise PinCheckNeeded(npi, pin, uow, env)
-        return provider
+        return provider, None
     if _NPI_SHAPE.fullmatch(npi):
         here = _ORIGIN.get()
         now = env.clock.now()
@@ -362,13 +383,14 @@ def authenticate_provider(
             now - LOCK_WINDOW,
             now - TRUST_PERIOD,
             (SUBJECT_FAILURES, ADDRESS_FAILURES),
+            cin,
         )
         if (
             found is not None
             and _sign_in_standing(found, here).locked_until is None
             and env.pins.known(found.provider.pin_hash, pin) is True
         ):
-            return found.provider
+            return found.provider, (found.member,) if found.member_read else None
     raise PinCheckNeeded(npi, pin, uow, env)
 
 
@@ -387,11 +409,17 @@ def _sign_in_standing(found: SignIn, here: Origin) -> Standing:
 
 
 def find_member(
-    uow: UnitOfWork, env: Env, member_id: MemberId, bic_issue_date: date, provider: Provider | None
+    uow: UnitOfWork,
+    env: Env,
+    member_id: MemberId,
+    bic_issue_date: date,
+    provider: Provider | None,
+    read: MemberRead = None,
 ) -> Member:
     """docs/rules.md §2: an unknown ID and a wrong issue date give the same error, so IDs cannot be
-    probed; both count toward the provider's lockout."""
-    member = uow.repo.get_member(member_id.cin)
+    probed; both count toward the provider's lockout. ``read``: the member already read with
+    the sign-in (``authenticate_provider_reading_member``), else it is read here."""
+    member = uow.repo.get_member(member_id.cin) if read is None else read[0]
     if not member_matches(member, member_id, bic_issue_date):
         raise member_not_found(uow, env, member_id, provider)
     assert member is not None

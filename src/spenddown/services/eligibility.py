@@ -27,6 +27,7 @@ from spenddown.domain.share_of_cost.ledger import Obligation
 from spenddown.services.common import (
     aid_code_table,
     authenticate_provider,
+    authenticate_provider_reading_member,
     find_member,
     member_matches,
     member_not_found,
@@ -72,9 +73,11 @@ def verify(cmd: VerifyEligibility, uow: UnitOfWork, env: Env) -> Verification:
     # Reads, then one write of one statement (the EVC with the verification): no transaction
     # of its own on PostgreSQL (docs/performance.md "Round trips per use case").
     with uow.autocommit():
-        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
+        provider, read = authenticate_provider_reading_member(
+            uow, env, cmd.npi, cmd.pin, cmd.member_id.cin
+        )
         month = check_service_date(cmd.service_date, today(env))
-        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
+        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider, read)
         codes = aid_code_table(uow)
         segments = [s for s in uow.repo.segments(member.cin, month) if s.aid_code in codes]
         obligations = own_obligations(uow, member.cin, month)

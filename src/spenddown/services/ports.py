@@ -166,7 +166,8 @@ class SignIn:
     the caller's address signed in rightly within the trust period (``known``), the failures
     counted against the NPI since the window's start and the time of the oldest one that makes
     a lock (None: too few), from anywhere and from the address alone, and the same for the
-    address whatever the NPI."""
+    address whatever the NPI. When asked for (``member_read``), the member of a CIN read in the
+    same statement (``member``, None for an unknown CIN)."""
 
     provider: Provider
     known: bool
@@ -175,6 +176,8 @@ class SignIn:
     failures_here: int
     lock_from_here: datetime | None
     address_lock_from: datetime | None
+    member: Member | None = None
+    member_read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +228,7 @@ class Repository(OverTimeStore, MedicareStore, Protocol):
     def clear_auth_failures(self, kind: str, subject: str) -> int: ...
     def prune_auth_attempts(self, before: datetime) -> None: ...
     # The provider and its NPI's standing in one statement (``limits``: the failures that
-    # lock an NPI, an address); None for an unknown NPI.
+    # lock an NPI, an address), with the member of ``cin`` when given; None for an unknown NPI.
     def provider_sign_in(
         self,
         npi: str,
@@ -233,6 +236,7 @@ class Repository(OverTimeStore, MedicareStore, Protocol):
         since: datetime,
         trusted_since: datetime,
         limits: tuple[int, int],
+        cin: str | None = None,
     ) -> SignIn | None: ...
 
     # --- PIN lockout (before revision 0007; no longer used) -----------------------------------

@@ -46,6 +46,7 @@ from spenddown.domain.share_of_cost.service_dates import (
 from spenddown.services.common import (
     aid_code_table,
     authenticate_provider,
+    authenticate_provider_reading_member,
     find_member,
     pin_checked_outside,
     today,
@@ -342,10 +343,12 @@ def clear_share_of_cost(cmd: ClearShareOfCost, uow: UnitOfWork, env: Env) -> Cle
     if cmd.idempotency_key is not None:
         check_text(cmd.idempotency_key, "idempotency_key", 100, "INVALID_IDEMPOTENCY_KEY")
     with uow:
-        provider = authenticate_provider(uow, env, cmd.npi, cmd.pin, member_lookup_follows=True)
+        provider, read = authenticate_provider_reading_member(
+            uow, env, cmd.npi, cmd.pin, cmd.member_id.cin
+        )
         check_service_date(cmd.service_date, today(env))
         month = check_service_date(counted, today(env))
-        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider)
+        member = find_member(uow, env, cmd.member_id, cmd.bic_issue_date, provider, read)
         _, locked = _choose_budget_unit(uow, member.cin, month, cmd.budget_unit)
         obligations = _sorted(locked)
         if cmd.idempotency_key is not None:  # after the unit's locks, like every other lock

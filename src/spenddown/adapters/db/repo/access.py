@@ -16,6 +16,7 @@ from spenddown.adapters.db.repo.base import (
     _utc,
     provider_from_row,
 )
+from spenddown.domain.eligibility.model import Member
 from spenddown.services.ports import AccessRecord, ApiToken, SignIn
 
 # Attempts that count toward a lock: failures, and PINs being checked (a "pending" try is
@@ -33,13 +34,18 @@ def _counted() -> Any:
 _INSERT_ACCESS = insert(t.access_log)
 
 
-def _sign_in_statement(subject_failures: int, address_failures: int) -> Any:
+def _sign_in_statement(
+    subject_failures: int, address_failures: int, *, with_member: bool = False
+) -> Any:
     """The provider and how its NPI stands, in one statement (the sign-in of a PIN already
     verified in this process): whether the caller's address signed in rightly lately, the
     failures counted against the NPI (all, and from this address alone) with the time of the
     ``subject_failures``-th newest, and the ``address_failures``-th newest failure from the
-    address whatever the NPI. ``services.common.standing`` makes the same reading in several."""
-    a, p = t.auth_attempts, t.providers
+    address whatever the NPI. ``services.common.standing`` makes the same reading in several.
+    ``with_member``: also the member of ``:cin`` (``member_*`` columns, NULL when there is
+    none), for the use cases that look a member up next (docs/performance.md "Round trips per
+    use case")."""
+    a, p, m = t.auth_attempts, t.providers, t.members
     counted = _counted()
     of_npi = (a.c.kind == "npi", a.c.subject == p.c.npi, a.c.at > bindparam("since"), counted)
     here = a.c.address == bindparam("address")
@@ -65,7 +71,7 @@ def _sign_in_statement(subject_failures: int, address_failures: int) -> Any:
         )
         .exists()
     )
-    return select(
+    statement = select(
         p,
         known.label("known"),
         count(*of_npi).label("failures"),
@@ -76,9 +82,16 @@ def _sign_in_statement(subject_failures: int, address_failures: int) -> Any:
             "address_lock_from"
         ),
     ).where(p.c.npi == bindparam("npi"))
+    if not with_member:
+        return statement
+    return statement.add_columns(
+        *(m.c[name].label(f"member_{name}") for name in _MEMBER_COLUMNS)
+    ).select_from(p.outerjoin(m, m.c.cin == bindparam("cin")))
 
 
-_SIGN_IN: dict[tuple[int, int], Any] = {}  # built once per pair of limits (module constants)
+_MEMBER_COLUMNS = ("cin", "bic_issue_date", "first_name", "last_name", "birth_date")
+# Built once per pair of limits (module constants) and with or without the member.
+_SIGN_IN: dict[tuple[int, int, bool], Any] = {}
 
 
 class AccessRepository(RepositoryBase):
@@ -89,19 +102,36 @@ class AccessRepository(RepositoryBase):
         since: datetime,
         trusted_since: datetime,
         limits: tuple[int, int],
+        cin: str | None = None,
     ) -> SignIn | None:
         """The provider with its NPI's standing (``SignIn``), in one statement; None for an
-        unknown NPI. ``limits``: the failures that lock an NPI and an address."""
-        statement = _SIGN_IN.get(limits)
+        unknown NPI. ``limits``: the failures that lock an NPI and an address. With ``cin``,
+        the member of that CIN is read in the same statement (``SignIn.member``)."""
+        key = (*limits, cin is not None)
+        statement = _SIGN_IN.get(key)
         if statement is None:
-            statement = _SIGN_IN[limits] = _sign_in_statement(*limits)
-        rows = self._run(
-            statement,
-            {"npi": npi, "address": address, "since": since, "trusted_since": trusted_since},
-        )
+            statement = _SIGN_IN[key] = _sign_in_statement(*limits, with_member=cin is not None)
+        parameters = {
+            "npi": npi,
+            "address": address,
+            "since": since,
+            "trusted_since": trusted_since,
+        }
+        if cin is not None:
+            parameters["cin"] = cin
+        rows = self._run(statement, parameters)
         if not rows:
             return None
         row = rows[0]
+        member = None
+        if cin is not None and row.member_cin is not None:
+            member = Member(
+                row.member_cin,
+                row.member_bic_issue_date,
+                row.member_first_name,
+                row.member_last_name,
+                row.member_birth_date,
+            )
         return SignIn(
             provider=provider_from_row(row),
             known=bool(row.known),
@@ -110,6 +140,8 @@ class AccessRepository(RepositoryBase):
             failures_here=int(row.failures_here),
             lock_from_here=_utc(row.lock_from_here),
             address_lock_from=_utc(row.address_lock_from),
+            member=member,
+            member_read=cin is not None,
         )
 
     def lock_auth_subject(self, kind: str, subject: str) -> None:

@@ -179,15 +179,20 @@ class _Compiled:
         return {b[0]: v for b, v in zip(self.binds, values, strict=True)}
 
     def rows(self, cursor: Any, dialect: Dialect) -> list[Any]:
-        if self.row is None or cursor.description is None:
+        if self.row is None:
             return []
-        found = cursor.fetchall()
         processors = self.processors
         if processors is None:
+            # psycopg builds ``description`` (a column object per column) at every access:
+            # read once per statement, with the processors, not at every execution.
+            description = cursor.description
+            if description is None:
+                return []
             processors = self.processors = tuple(
                 type_._cached_result_processor(dialect, column[1])
-                for type_, column in zip(self.types, cursor.description, strict=True)
+                for type_, column in zip(self.types, description, strict=True)
             )
+        found = cursor.fetchall()
         make = self.row._make
         if not any(processors):
             return [make(row) for row in found]
