@@ -122,7 +122,7 @@ def balance_problems(
     """What does not balance, one sentence each (empty: every payer balances).
 
     Summed as plain Decimals of whole cents (exact, no ``Money`` per intermediate sum): this
-    runs for every claim an 837P carries (docs/performance.md "Streaming X12")."""
+    runs for every claim an 837P carries (docs/architecture.md "Streaming X12")."""
     problems: list[str] = []
     charge = claim_charge.amount
     for payer in payers:
