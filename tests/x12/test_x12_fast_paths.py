@@ -3,8 +3,9 @@ they replace, on the interop corpus, the samples and generated 837P files (some 
 amounts, payer IDs and charges disturbed, so that the refusals are compared too):
 
 - ``mapping.to_claim`` (``Money.parse_plain`` for the reader's amounts, the payers' SVD owners
-  found once per claim, each balancing sum checked once, ``ClaimLine.with_primary``) against
-  the mapping as it was (``Money.parse``, both balancing checks, ``dataclasses.replace``);
+  found once per claim, each balancing sum checked once, each ``ClaimLine`` built once with
+  what ``prior.decided`` found on it) against the mapping as it was (``Money.parse``, both
+  balancing checks, ``dataclasses.replace``);
 - ``x222a1``'s reader passing over the segments it does not read against the reader looking
   at every segment.
 """
@@ -182,8 +183,9 @@ def _slow_to_claim(wire: ProfessionalClaim) -> Claim:
 def _disturbed(text: str, seed: int) -> str:
     """``text`` with about one amount in eight changed (a cent more, three decimals, minus
     zero, too large, no decimals: all valid X12 decimals), one line's units in twenty not a
-    whole number 1 to 9999, one SVD01 in ten another payer's and one AMT*D in ten another
-    amount (the segment counts kept)."""
+    whole number 1 to 9999, one SVD01 in ten another payer's, one AMT*D in ten another
+    amount, and prior authorizations added (the payer's on one claim in five, a line's own on
+    one line in ten; the segment counts made right)."""
     rng = random.Random(seed)
 
     def amount(match: re.Match[str]) -> str:
@@ -201,7 +203,25 @@ def _disturbed(text: str, seed: int) -> str:
         lambda m: rng.choice(["*UN*0*", "*UN*1.5*"]) if rng.random() < 0.05 else m[0],
         text,
     )
-    return re.sub(r"AMT\*D\*", lambda m: "AMT*EAF*" if rng.random() < 0.1 else m[0], text)
+    text = re.sub(r"AMT\*D\*", lambda m: "AMT*EAF*" if rng.random() < 0.1 else m[0], text)
+    # Prior authorizations: the payer's (2330B REF*G1) on one claim in five, a line's own
+    # (2400 REF*G1) on one line in ten; each transaction set's SE01 counted again.
+    text = re.sub(
+        r"(REF\*F8\*P-(\d+)~)",
+        lambda m: f"{m[1]}REF*G1*PA-{m[2]}~" if rng.random() < 0.2 else m[1],
+        text,
+    )
+    text = re.sub(
+        r"(DTP\*472\*D8\*\d+~)",
+        lambda m: f"{m[1]}REF*G1*LA-1~" if rng.random() < 0.1 else m[1],
+        text,
+    )
+    return re.sub(
+        r"ST\*837\*.*?~\s*SE\*\d+\*",
+        lambda m: m[0][: m[0].rindex("SE*")] + f"SE*{m[0].count('~') + 1}*",
+        text,
+        flags=re.DOTALL,
+    )
 
 
 def _texts() -> list[tuple[str, str]]:

@@ -151,11 +151,18 @@ def _sets_alike(text: str, chunk: int) -> None:
             if transaction.accepted:
                 found = read_837p(transaction, item.delimiters.component_separator)
                 domain = None if transaction.errors else [_domain(w) for w in found]
-                expected.append((transaction.control_number, found, transaction.errors, domain))
+                se = transaction.segments[-1].position  # the stream numbers its SE too
+                expected.append((transaction.control_number, found, transaction.errors, domain, se))
     read = list(stream.claim_sets(io.StringIO(text, newline=""), chunk_size=chunk))
     assert len(read) == len(accepted), chunk
     streamed = [
-        (t.control_number, found, t.errors, None if t.errors else [_domain(w) for w in found])
+        (
+            t.control_number,
+            found,
+            t.errors,
+            None if t.errors else [_domain(w) for w in found],
+            t.segments[-1].position,
+        )
         for (t, found), taken in zip(read, accepted, strict=True)
         if taken
     ]
@@ -218,6 +225,52 @@ def test_generated_837p_reads_the_same_streamed(terminator: str) -> None:
         read = list(stream.claims(source))
     assert len(read) == 1_200
     assert all(r.claim is not None and not isinstance(r.claim, Exception) for r in read)
+
+
+def _odd_sets() -> str:
+    """The sample's interchange with its one set followed by an empty 837P set (ST, SE), a set
+    without its BHT and a set whose first segment is not its BHT (each SE01 and the GE01
+    counting right, so that the envelope accepts them and the readers' answers are compared)."""
+    text = sample("claims-837p.x12")
+    head, rest = text.split("ST*837*0001*", 1)
+    body, tail = rest.split("SE*", 1)
+    se_count, tail = tail.split("*", 1)
+    tail = tail.split("~", 1)[1]  # after "0001~"
+    lines = body.split("~\n")  # the set's segments after ST01, the last one ""
+    no_bht = lines[:1] + lines[2:-1]
+    moved = [lines[0], lines[2], lines[1], *lines[3:-1]]
+    sets = [
+        f"ST*837*0001*{body}SE*{se_count}*0001~\n",
+        "ST*837*0002*005010X222A1~\nSE*2*0002~\n",
+        "ST*837*0003*" + "~\n".join(no_bht) + f"~\nSE*{len(no_bht) + 1}*0003~\n",
+        "ST*837*0004*" + "~\n".join(moved) + f"~\nSE*{len(moved) + 1}*0004~\n",
+    ]
+    return head + "".join(sets) + tail.replace("GE*1*", "GE*4*", 1)
+
+
+def test_odd_sets_read_the_same_streamed() -> None:
+    """An empty set, a set without its BHT and one not starting with it: the stream
+    numbers and ends them (its SE's position, its problems' positions) as ``read_837p``."""
+    text = _odd_sets()
+    whole = envelope.read_interchanges(text)
+    [interchange] = whole
+    assert isinstance(interchange, envelope.Interchange)
+    sets = [t for _, t in interchange.transactions()]
+    assert [t.accepted for t in sets] == [True] * 4, [t.set_error for t in sets]
+    assert_same(text, (1, 97, stream.CHUNK_SIZE))
+    read = list(stream.claim_sets(io.StringIO(text, newline=""), chunk_size=97))
+    assert [len(found) for _, found in read][:2] == [len(read[0][1]), 0]
+    assert [t.segments[-1].position for t, _ in read] == [t.segments[-1].position for t in sets]
+    assert all(t.errors for t, _ in read[1:]), [t.errors for t, _ in read]
+    # Where the BHT is missing: the SE of the empty set, the first segment of the others.
+    missing = [[p.position for p in t.errors if p.segment_id == "BHT"] for t, _ in read]
+    assert missing == [[], [2], [2], [2]]
+    # ``read_837p`` numbers a set held in memory as the envelope did (ST = 1).
+    for transaction in sets:
+        numbered = [segment.position for segment in transaction.segments]
+        read_837p(transaction)
+        assert [segment.position for segment in transaction.segments] == numbered
+        assert numbered == list(range(1, len(numbered) + 1))
 
 
 def test_a_set_is_read_claim_by_claim() -> None:

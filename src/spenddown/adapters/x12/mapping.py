@@ -352,31 +352,53 @@ def to_claim(wire: ProfessionalClaim, member_id: str | None = None) -> Claim:
     npi = parse_npi(wire.billing_npi, "2010AA NM109")
     member = member_id or parse_member_id(wire.member_id, "2010BA NM109").cin
     payers = prior_payers(wire)
-    lines: list[ClaimLine] = []
+    # Each line's values in the order the lines come (a refusal names the first bad one),
+    # then each line built once, with what the prior payers decided on it (prior.decided).
+    values: list[tuple[date, int, Money]] = []
     for line in wire.lines:
         assert line.service_date is not None  # the reader refused lines without DTP*472
-        lines.append(
-            ClaimLine(
-                service_date=line.service_date,
-                procedure_code=line.procedure.upper(),
-                units=_units(line.units, line.number),
-                charge=_money(line.charge, "2400 LX", line.number, "SV102"),
-                medi_cal_authorization=line.prior_authorization or None,
+        values.append(
+            (
+                line.service_date,
+                _units(line.units, line.number),
+                _money(line.charge, "2400 LX", line.number, "SV102"),
             )
         )
-    claim = Claim(
-        claim_id=wire.claim_id,
-        provider_npi=npi,
-        member_id=member,
-        soc_amount=_money(wire.patient_paid, "2300 AMT*F5"),
-        primary=None,
-        lines=tuple(lines),
-        delay_reason_code=wire.delay_reason or None,
+    soc_amount = _money(wire.patient_paid, "2300 AMT*F5")
+    if payers:
+        # The balancing edits use CLM02 as sent (it may differ from the sum of the lines).
+        decision = prior.decided(
+            [charge for _, _, charge in values], payers, _money(wire.charge, "2300 CLM02")
+        )
+        primary, other_payers = decision.primary, decision.other_payers
+        on_lines, authorization = decision.lines, decision.authorization
+    else:
+        primary, other_payers, on_lines, authorization = None, (), [None] * len(values), None
+    return Claim(
+        wire.claim_id,
+        npi,
+        member,
+        soc_amount,
+        primary,
+        tuple(
+            [
+                ClaimLine(
+                    service_date,
+                    line.procedure.upper(),
+                    units,
+                    charge,
+                    found,
+                    line.prior_authorization or None,
+                    authorization if found else None,
+                )
+                for line, (service_date, units, charge), found in zip(
+                    wire.lines, values, on_lines, strict=True
+                )
+            ]
+        ),
+        other_payers,
+        wire.delay_reason or None,
     )
-    if not payers:
-        return claim
-    # The balancing edits use CLM02 as sent (it may differ from the sum of the lines).
-    return prior.with_prior_payers(claim, payers, _money(wire.charge, "2300 CLM02"))
 
 
 # --- Adjudication → 835 -----------------------------------------------------------------------

@@ -317,32 +317,58 @@ def payer_line_of(number: int, charge: Money, decided: PrimaryLine) -> PayerLine
     return PayerLine(number, decided.paid, tuple(adjustments))
 
 
-def with_prior_payers(
-    claim: Claim, payers: list[PriorPayer], claim_charge: Money | None = None
-) -> Claim:
-    """``claim`` with what its prior payers decided on each line (``combined_lines``), after
-    the balancing edits (``check_balance``) against the sum of the lines' charges and, first,
-    against ``claim_charge`` when given (the 837P's CLM02 as sent, which may differ from that
-    sum): each charge checked once."""
-    charges = [line.charge for line in claim.lines]
+@dataclass(frozen=True, slots=True)
+class PriorDecision:
+    """What the prior payers decided on a claim (``decided``): the first payer, the others in
+    the order they paid, what they decided on each line (None without a prior payer) and the
+    first payer's prior authorization, which a line they decided on carries unless it has its
+    own."""
+
+    primary: ClaimPrimary | None
+    other_payers: tuple[ClaimPrimary, ...]
+    lines: list[PrimaryLine | None]
+    authorization: str | None
+
+
+def decided(
+    charges: list[Money], payers: list[PriorPayer], claim_charge: Money | None = None
+) -> PriorDecision:
+    """What ``payers`` decided on lines charging ``charges`` (``combined_lines``), after the
+    balancing edits (``check_balance``) against the sum of the charges and, first, against
+    ``claim_charge`` when given (the 837P's CLM02 as sent, which may differ from that sum):
+    each charge checked once. ``with_prior_payers`` applies it to a claim; the 837P mapping
+    builds its lines with it, each line once."""
     total = _total(charges)
     chain = ordered(payers)
     # Checked against CLM02 unless it is the sum as written (-0.00 is not 0.00 in a sentence).
     if claim_charge is not None and str(claim_charge) != str(total):
         check_balance(claim_charge, charges, chain)
     check_balance(total, charges, chain)
-    decided = combined_lines(charges, chain)
+    lines = combined_lines(charges, chain)
     first = chain[0] if chain else None
-    authorization = first.prior_authorization if first else None
-    return claim.with_payers(
+    return PriorDecision(
         first.as_claim_primary() if first else None,
         tuple([p.as_claim_primary() for p in chain[1:]]),
+        lines,
+        first.prior_authorization if first else None,
+    )
+
+
+def with_prior_payers(
+    claim: Claim, payers: list[PriorPayer], claim_charge: Money | None = None
+) -> Claim:
+    """``claim`` with what its prior payers decided on each line (``decided``)."""
+    decision = decided([line.charge for line in claim.lines], payers, claim_charge)
+    authorization = decision.authorization
+    return claim.with_payers(
+        decision.primary,
+        decision.other_payers,
         tuple(
             [
                 line.with_primary(
                     found, line.primary_authorization or (authorization if found else None)
                 )
-                for line, found in zip(claim.lines, decided, strict=True)
+                for line, found in zip(claim.lines, decision.lines, strict=True)
             ]
         ),
     )
