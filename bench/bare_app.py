@@ -1,6 +1,7 @@
 """The baseline of the figures over HTTP: a bare FastAPI app with one endpoint doing one indexed
 read (a member by CIN, SQLAlchemy Core) on the same database, served by uvicorn with the same
-options as ``spenddown serve`` (``app.server_options()``: one worker, uvloop, httptools).
+options as ``spenddown serve`` (``app.server_options()``: one worker, uvloop, httptools) and its
+heap frozen once built, as ``spenddown serve`` does (``app.freeze_startup_heap``).
 
     python -m bench.bare_app --url DATABASE_URL --port PORT [--pool-size N]
 
@@ -71,15 +72,17 @@ def create_bare_app(url: str, pool_size: int) -> FastAPI:
 def main() -> None:
     import uvicorn
 
-    from spenddown.entrypoints.api.app import server_options
+    from spenddown.entrypoints.api.app import freeze_startup_heap, server_options
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pool-size", type=int, default=10)
     args = parser.parse_args()
+    api = create_bare_app(args.url, args.pool_size)
+    freeze_startup_heap()  # as ``spenddown serve`` does
     uvicorn.run(
-        create_bare_app(args.url, args.pool_size),
+        api,
         host="127.0.0.1",
         port=args.port,
         **server_options(),

@@ -6,6 +6,7 @@ address beyond loopback warns that the pages' cookie needs HTTPS."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -105,6 +106,27 @@ def test_serve_beyond_loopback_warns_that_the_pages_need_https(
         caplog.clear()
         api_app.run("127.0.0.1", 8411, url, False)
         loopback = [r.getMessage() for r in caplog.records]
+    gc.unfreeze()  # ``run`` froze this test process's heap (next test)
     assert served == [("192.0.2.10", 8410), ("127.0.0.1", 8411)]
     assert any("HTTPS only" in m and "192.0.2.10" in m for m in lan), lan
     assert not any("HTTPS only" in m for m in loopback), loopback
+
+
+def test_serve_freezes_the_built_application_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/performance.md "What limits each target": the collector's full passes over the
+    application's objects were the p99 of every figure over HTTP; ``spenddown serve`` moves
+    them out of its reach (``gc.freeze``) once the application is built."""
+    frozen_when_served: list[int] = []
+    monkeypatch.setattr(
+        "uvicorn.run", lambda *_, **__: frozen_when_served.append(gc.get_freeze_count())
+    )
+    monkeypatch.setenv("SPENDDOWN_SECRET_KEY", "k" * 40)
+    gc.unfreeze()
+    try:
+        api_app.run("127.0.0.1", 8412, f"sqlite:///{tmp_path / 'frozen.db'}", False)
+    finally:
+        gc.unfreeze()
+    assert len(frozen_when_served) == 1
+    assert frozen_when_served[0] > 100_000, frozen_when_served  # the imports and the app
